@@ -1,0 +1,220 @@
+/*
+ * duco_proto.h - the ducorig I2C wire protocol, version 1.
+ *
+ * One definition of the frames the master and an AVR slave exchange, shared
+ * by the firmware, the master, the simulator and the tests. Everything on the
+ * wire is encoded byte by byte, multi-byte integers little-endian, so the
+ * 8-bit AVR (16-bit int) and the 32/64-bit host agree without packed structs.
+ * The full description with examples is docs/i2c-protocol.md.
+ *
+ * Write frame (master -> slave, one I2C write transaction):
+ *     cmd, len, payload[len], crc8(cmd .. last payload byte)
+ * Read frame (slave -> master, one I2C read transaction, any length):
+ *     status, crc8(status), len, body[len], crc8(status .. last body byte)
+ *   A 1-byte read is a quick status poll; a 2-byte read is a checked status;
+ *   a read of DUCO_READ_FRAME_SIZE(len) bytes gets the whole frame.
+ *
+ * Command numbers are never reused or renumbered; retired ones stay listed.
+ * Assumes nothing but C99 <stdint.h>; no malloc, no stdio, no OS headers.
+ */
+#ifndef DUCO_PROTO_H
+#define DUCO_PROTO_H
+
+#include <stdint.h>
+
+#define DUCO_PROTO_VERSION 1
+
+/* --- write frames ------------------------------------------------------- */
+#define DUCO_FRAME_OVERHEAD 3          /* cmd + len + crc */
+
+enum duco_cmd {
+	DUCO_CMD_NONE      = 0x00,     /* never valid on the wire */
+	DUCO_CMD_JOB       = 0x01,     /* start (or replace) a job */
+	DUCO_CMD_ABORT     = 0x02,     /* stop hashing, go idle */
+	DUCO_CMD_IDENTIFY  = 0x03,     /* next read returns the identity body */
+	DUCO_CMD_SET_ADDR  = 0x04,     /* store a new I2C address in EEPROM */
+	DUCO_CMD_RESET     = 0x05,     /* watchdog reset of the slave */
+	DUCO_CMD_CLEAR_ERR = 0x06,     /* zero the error counters */
+};
+
+/*
+ * JOB payload (70 bytes):
+ *   0  job_id       u16   echoed in the result
+ *   2  start_nonce  u32   first nonce to try (0 for a fresh job)
+ *   6  end_nonce    u32   last nonce to try, inclusive (100 * diff)
+ *  10  expected     20 bytes, binary SHA-1 digest
+ *  30  last_hash    40 ASCII chars exactly as the pool sent them
+ */
+#define DUCO_JOB_PAYLOAD   70
+#define DUCO_JOB_FRAME     (DUCO_JOB_PAYLOAD + DUCO_FRAME_OVERHEAD)
+#define DUCO_MAX_NONCE     4294967295UL    /* u32 on the wire */
+
+/* SET_ADDR payload: new address, its bitwise complement (confirmation). */
+#define DUCO_SET_ADDR_PAYLOAD 2
+/* RESET payload: two magic bytes so line noise cannot reset a slave. */
+#define DUCO_RESET_PAYLOAD 2
+#define DUCO_RESET_MAGIC0  0x5a
+#define DUCO_RESET_MAGIC1  0xa5
+
+#define DUCO_ADDR_MIN 0x08
+#define DUCO_ADDR_MAX 0x77
+
+/* Largest write frame a slave must buffer. */
+#define DUCO_MAX_WRITE_FRAME DUCO_JOB_FRAME
+
+/* --- read frames -------------------------------------------------------- */
+/*
+ * Status byte:
+ *   bits 0-2  state (enum duco_state)
+ *   bit  3    REJECT: the last write frame was rejected (bad CRC, length,
+ *             command or argument); cleared by the next accepted frame
+ *   bits 4-7  count of accepted write frames, modulo 16, so the master can
+ *             tell that its frame arrived without another transaction
+ */
+enum duco_state {
+	DUCO_ST_IDLE     = 0,   /* no job */
+	DUCO_ST_BUSY     = 1,   /* hashing */
+	DUCO_ST_DONE     = 2,   /* job finished: body holds the result */
+	DUCO_ST_ERROR    = 3,   /* internal fault; identity body says more */
+};
+#define DUCO_STATUS_STATE(s)   ((uint8_t)((s) & 0x07))
+#define DUCO_STATUS_REJECT     0x08
+#define DUCO_STATUS_SEQ(s)     ((uint8_t)((s) >> 4))
+#define DUCO_STATUS_MAKE(state, reject, seq) \
+	((uint8_t)(((state) & 0x07) | ((reject) ? DUCO_STATUS_REJECT : 0) | (((seq) & 0x0f) << 4)))
+
+#define DUCO_READ_HEAD          3       /* status, crc8(status), len */
+#define DUCO_READ_FRAME_SIZE(len) (DUCO_READ_HEAD + (len) + 1)
+
+/*
+ * Result body (state DONE), 11 bytes:
+ *   0  job_id      u16
+ *   2  found       u8    1 = nonce solves the job, 0 = range exhausted
+ *   3  nonce       u32   the solution (or the last nonce tried)
+ *   7  elapsed_us  u32   slave timer, job accepted -> result ready
+ */
+#define DUCO_RESULT_BODY 11
+
+/*
+ * Identity body (one read after IDENTIFY), 28 bytes:
+ *   0  proto_version   u8   DUCO_PROTO_VERSION
+ *   1  fw_version      u16  major << 8 | minor
+ *   3  board_id        u8   enum duco_board
+ *   4  f_cpu           u32  Hz
+ *   8  ducoid          8 bytes, signature-row serial
+ *  16  reset_cause     u8   MCUSR bits at boot (DUCO_RESET_*)
+ *  17  hash_impl       u8   enum duco_hash_impl
+ *  18  crc_errors      u16  frames dropped for a bad CRC
+ *  20  frame_errors    u16  frames dropped for length/command/argument
+ *  22  overruns        u16  bytes lost because a frame was too long
+ *  24  jobs_done       u16  results produced since boot (wraps)
+ *  26  i2c_addr        u8   the address in use
+ *  27  flags           u8   reserved, 0
+ */
+#define DUCO_IDENTITY_BODY 28
+
+#define DUCO_MAX_READ_BODY DUCO_IDENTITY_BODY
+#define DUCO_MAX_READ_FRAME DUCO_READ_FRAME_SIZE(DUCO_MAX_READ_BODY)
+
+enum duco_reset_cause {         /* same bits as the AVR's MCUSR */
+	DUCO_RESET_POWERON  = 0x01,
+	DUCO_RESET_EXTERNAL = 0x02,
+	DUCO_RESET_BROWNOUT = 0x04,
+	DUCO_RESET_WATCHDOG = 0x08,
+};
+
+enum duco_board {               /* numbers never reused */
+	DUCO_BOARD_UNKNOWN  = 0,
+	DUCO_BOARD_UNO      = 1,
+	DUCO_BOARD_NANO     = 2,
+	DUCO_BOARD_NANO_OLD = 3,
+	DUCO_BOARD_PROMINI16 = 4,
+	DUCO_BOARD_PROMINI8 = 5,
+	DUCO_BOARD_MEGA2560 = 6,
+	DUCO_BOARD_LGT8F328P = 7,
+	DUCO_BOARD_HOSTMODEL = 100,     /* ducosim's host model slave */
+};
+
+enum duco_hash_impl {
+	DUCO_HASH_C   = 0,      /* portable C reference (common/) */
+	DUCO_HASH_ASM = 1,      /* hand-scheduled AVR assembly */
+	DUCO_HASH_HOST = 2,     /* host model slave */
+};
+
+/* --- decoded forms ------------------------------------------------------ */
+struct duco_job {
+	uint16_t job_id;
+	uint32_t start_nonce;
+	uint32_t end_nonce;
+	uint8_t  expected[20];
+	char     last_hash[40];         /* not NUL-terminated */
+};
+
+struct duco_result {
+	uint16_t job_id;
+	uint8_t  found;
+	uint32_t nonce;
+	uint32_t elapsed_us;
+};
+
+struct duco_identity {
+	uint8_t  proto_version;
+	uint16_t fw_version;
+	uint8_t  board_id;
+	uint32_t f_cpu;
+	uint8_t  ducoid[8];
+	uint8_t  reset_cause;
+	uint8_t  hash_impl;
+	uint16_t crc_errors;
+	uint16_t frame_errors;
+	uint16_t overruns;
+	uint16_t jobs_done;
+	uint8_t  i2c_addr;
+	uint8_t  flags;
+};
+
+/* Errors returned (negated) by the decoders. */
+enum duco_proto_err {
+	DUCO_OK        = 0,
+	DUCO_E_SHORT   = 1,     /* fewer bytes than the frame needs */
+	DUCO_E_CRC     = 2,     /* CRC mismatch */
+	DUCO_E_LEN     = 3,     /* length field wrong for the command/body */
+	DUCO_E_CMD     = 4,     /* unknown command */
+	DUCO_E_ARG     = 5,     /* argument out of range */
+};
+
+/* --- encode / decode (common/duco_proto.c) ------------------------------ */
+/* Little-endian byte helpers. */
+void     duco_put_u16(uint8_t *p, uint16_t v);
+void     duco_put_u32(uint8_t *p, uint32_t v);
+uint16_t duco_get_u16(const uint8_t *p);
+uint32_t duco_get_u32(const uint8_t *p);
+
+/*
+ * Write frames. Each encoder returns the frame length written to buf (buf must
+ * hold DUCO_MAX_WRITE_FRAME bytes). duco_frame_check validates a received
+ * write frame (length, CRC, known command, payload size for that command) and
+ * returns DUCO_OK or a negative enum duco_proto_err.
+ */
+uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job);
+uint8_t duco_encode_simple(uint8_t *buf, uint8_t cmd);   /* ABORT/IDENTIFY/CLEAR_ERR */
+uint8_t duco_encode_set_addr(uint8_t *buf, uint8_t new_addr);
+uint8_t duco_encode_reset(uint8_t *buf);
+int     duco_frame_check(const uint8_t *buf, uint8_t n);
+void    duco_decode_job(const uint8_t *frame, struct duco_job *job); /* checked frame */
+int     duco_decode_set_addr(const uint8_t *frame, uint8_t *new_addr);
+
+/*
+ * Read frames. duco_encode_read fills buf with status, crc, len, body, crc and
+ * returns the frame length. duco_read_check validates n received bytes
+ * (n >= 1: a 1-byte read cannot be checked and returns DUCO_OK; n == 2 checks
+ * the status CRC; longer reads check the whole frame and that n covers it).
+ */
+uint8_t duco_encode_read(uint8_t *buf, uint8_t status, const uint8_t *body, uint8_t len);
+int     duco_read_check(const uint8_t *buf, uint8_t n);
+void    duco_encode_result_body(uint8_t *body, const struct duco_result *r);
+int     duco_decode_result(const uint8_t *frame, uint8_t n, struct duco_result *r);
+void    duco_encode_identity_body(uint8_t *body, const struct duco_identity *id);
+int     duco_decode_identity(const uint8_t *frame, uint8_t n, struct duco_identity *id);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * simbus_proto.h - the local socket protocol of ducosim's simulated I2C bus.
+ *
+ * ducosim exposes its bus on a Unix stream socket so that the master's "sim"
+ * bus backend (and the /dev/i2c-N stand-in used by the tests) drive it exactly
+ * like a real adapter. Strictly request/response, one request in flight per
+ * connection; several clients may connect, requests are served in arrival
+ * order. All integers little-endian, encoded byte by byte.
+ *
+ * Request header (8 bytes):
+ *   0  magic   'S'
+ *   1  op      enum simbus_op
+ *   2  addr    7-bit I2C address (TRANSFER, FAULT)
+ *   3  flags   reserved, 0
+ *   4  wlen    u16  bytes to write (follow the header)
+ *   6  rlen    u16  bytes to read
+ * Response header (8 bytes):
+ *   0  magic   's'
+ *   1  result  enum simbus_result
+ *   2  wacked  u16  write bytes the slave ACKed (address excluded)
+ *   4  rlen    u16  bytes read (follow the header)
+ *   6  reserved u16, 0
+ *
+ * TRANSFER: START, address+W, wlen bytes (if wlen > 0), then, if rlen > 0,
+ *   a repeated START (or START when wlen == 0), address+R, rlen bytes with
+ *   the master ACKing all but the last; then STOP. A write data NACK ends the
+ *   transfer with SIMBUS_DATA_NACK (wacked says how far it got). In real-time
+ *   mode the reply comes when the simulated bus time has passed.
+ * INFO: no payload; reply payload (rlen = 16): sim time in ns u64, bus clock in
+ *   Hz u32, number of slaves u16, flags u16 (bit 0: fast mode).
+ * FAULT: inject a fault at addr; payload: kind u8 (enum simbus_fault), then
+ *   a u32 parameter (count of affected transfers, or cycles, per kind).
+ */
+#ifndef SIMBUS_PROTO_H
+#define SIMBUS_PROTO_H
+
+#include <stdint.h>
+
+#define SIMBUS_REQ_MAGIC  'S'
+#define SIMBUS_RSP_MAGIC  's'
+#define SIMBUS_HDR_SIZE   8
+#define SIMBUS_MAX_DATA   512
+
+enum simbus_op {
+	SIMBUS_OP_TRANSFER = 1,
+	SIMBUS_OP_INFO     = 2,
+	SIMBUS_OP_FAULT    = 3,
+};
+
+enum simbus_result {
+	SIMBUS_OK         = 0,
+	SIMBUS_ADDR_NACK  = 1,  /* nobody answered the address */
+	SIMBUS_DATA_NACK  = 2,  /* slave NACKed a written byte */
+	SIMBUS_BUS_ERROR  = 3,  /* injected bus fault / timeout */
+	SIMBUS_BAD_REQUEST = 4, /* malformed request */
+};
+
+enum simbus_fault {
+	SIMBUS_FAULT_NONE      = 0,
+	SIMBUS_FAULT_FLIP_BIT  = 1,  /* flip one bit in the next <param> transfers */
+	SIMBUS_FAULT_NACK      = 2,  /* NACK the address on the next <param> transfers */
+	SIMBUS_FAULT_RESET     = 3,  /* reset the slave now (mid-job if busy) */
+	SIMBUS_FAULT_SILENT    = 4,  /* slave stops answering for <param> ms (0 = forever) */
+	SIMBUS_FAULT_CLEAR     = 5,  /* remove all faults at addr */
+};
+
+struct simbus_req {
+	uint8_t  op;
+	uint8_t  addr;
+	uint8_t  flags;
+	uint16_t wlen;
+	uint16_t rlen;
+};
+
+struct simbus_rsp {
+	uint8_t  result;
+	uint16_t wacked;
+	uint16_t rlen;
+};
+
+void simbus_encode_req(uint8_t hdr[SIMBUS_HDR_SIZE], const struct simbus_req *r);
+int  simbus_decode_req(const uint8_t hdr[SIMBUS_HDR_SIZE], struct simbus_req *r);
+void simbus_encode_rsp(uint8_t hdr[SIMBUS_HDR_SIZE], const struct simbus_rsp *r);
+int  simbus_decode_rsp(const uint8_t hdr[SIMBUS_HDR_SIZE], struct simbus_rsp *r);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * bus.h - I2C bus backends behind one ops table.
+ *
+ * The master talks to its slaves only through struct bus_ops, so the real
+ * /dev/i2c-N adapter (bus_i2cdev.c, libi2c + I2C_RDWR) and ducosim's socket
+ * (bus_sim.c, common/simbus_proto.h) are chosen by configuration, never by
+ * #ifdef. Transfers are synchronous: an I2C transaction is a few ms at most
+ * and the kernel's i2c-dev interface blocks anyway; the event loop schedules
+ * them and never sleeps in between.
+ *
+ * Errors are negative errno values, the same ones i2c-dev returns:
+ *   -ENXIO      address NACK (no slave there)
+ *   -EREMOTEIO  data NACK / partial transfer
+ *   -ETIMEDOUT  bus timeout, -EIO other bus errors
+ * Backends never print.
+ */
+#ifndef BUS_H
+#define BUS_H
+
+#include <stdint.h>
+
+struct bus;
+
+struct bus_ops {
+	const char *name;                       /* "i2cdev", "sim" */
+	/* spec is "/dev/i2c-1" or "sim:/path/to/socket"; returns 0 or -errno */
+	int  (*open)(struct bus *b, const char *spec);
+	void (*close)(struct bus *b);
+	/*
+	 * START, addr+W, w[0..wlen-1] (skipped when wlen == 0), repeated START,
+	 * addr+R, r[0..rlen-1] (skipped when rlen == 0), STOP.
+	 */
+	int  (*xfer)(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
+		     uint8_t *r, uint16_t rlen);
+};
+
+struct bus {
+	const struct bus_ops *ops;
+	char  spec[128];        /* as configured, for logs ("sim:/tmp/x", "/dev/i2c-1") */
+	int   fd;
+	void *priv;
+	/* counters for the status table and the summary */
+	uint32_t xfers, nacks, errors;
+};
+
+/* Pick the backend from the spec ("sim:..." or a device path) and open it. */
+int  bus_open(struct bus *b, const char *spec);
+void bus_close(struct bus *b);
+int  bus_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
+	      uint8_t *r, uint16_t rlen);
+
+extern const struct bus_ops bus_i2cdev_ops;
+extern const struct bus_ops bus_sim_ops;
+
+#endif

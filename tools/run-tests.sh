@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# run-tests.sh - run ducorig's test programs and scripts, count TAP results.
+#
+# Each argument is an executable that prints TAP lines ("ok N - name",
+# "not ok N - name", "# comment") on stdout. A program that exits non-zero
+# without reporting a failure, or that runs past its time limit, counts as one
+# failed test. The last line printed is the plain summary "N passed, N failed".
+# Output of each program is kept in build/test-logs/<name>.log.
+set -u
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+logdir=${BUILD:-build}/test-logs
+mkdir -p "$logdir"
+passed=0 failed=0 skipped=0
+failed_names=()
+for t in "$@"; do
+	name=$(echo "$t" | sed 's|^build/host/||; s|/|_|g')
+	log="$logdir/$name.log"
+	start=$(date +%s)
+	timeout --kill-after=10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1
+	rc=$?
+	p=$(grep -E '^ok( |$)' "$log" | grep -vic '# *skip' || true)
+	s=$(grep -E '^ok( |$)' "$log" | grep -ic '# *skip' || true)
+	f=$(grep -cE '^not ok( |$)' "$log" || true)
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $t exited with status $rc" >>"$log"
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		f=1
+		echo "not ok - $t reported no tests" >>"$log"
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	secs=$(( $(date +%s) - start ))
+	if [ "$f" -gt 0 ]; then
+		printf 'FAIL  %-44s %4d passed %3d failed (%ds)\n' "$t" "$p" "$f" "$secs"
+		grep -E '^not ok' "$log" | head -20 | sed 's/^/      /'
+		echo "      log: $log"
+		failed_names+=("$t")
+	else
+		printf 'ok    %-44s %4d passed %3d skipped (%ds)\n' "$t" "$p" "$s" "$secs"
+	fi
+done
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
