@@ -16,6 +16,16 @@ HOSTDIR  := $(BUILD)/host
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
+# Missing Debian packages are installed (as root) or named with the exact
+# apt-get line before anything is parsed that needs them (pkg-config flags).
+# DUCORIG_NO_DEPS=1 skips the check.
+ifeq ($(DUCORIG_NO_DEPS)$(filter clean deps help,$(MAKECMDGOALS)),)
+DEPS_RC := $(shell tools/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error Debian packages missing (see the apt-get line above))
+endif
+endif
+
 # --- host toolchain ---------------------------------------------------------
 CC       ?= cc
 CWARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
