@@ -1,0 +1,189 @@
+/*
+ * slave.h - the hardware-free I2C slave state machine of a ducorig slave.
+ *
+ * The only file that touches TWI registers (twi.c on the AVR, the bus model in
+ * ducosim for host model slaves) turns bus states into the six events below;
+ * this module turns them into protocol actions per common/duco_proto.h:
+ * it buffers and checks write frames, keeps the status byte (state, REJECT,
+ * sequence) and serves read frames. The event functions run in interrupt
+ * context on the AVR, so each is a handful of table lookups and compares:
+ * the CRC-8 of a write frame is accumulated byte by byte with a nibble table
+ * and a frame is fully checked (length, CRC, command, payload size,
+ * arguments) at STOP in well under 100 cycles, so SCL is never stretched for
+ * long. Hashing, EEPROM writes and resets happen in the main loop, which
+ * picks up accepted frames and publishes results through the functions
+ * further down. Assumes C99, <stdint.h> and common/; on the AVR it uses
+ * <util/atomic.h> for the few main-loop critical sections, on the host the
+ * caller guarantees that events and main-loop calls never run concurrently
+ * (ducosim drives each model slave from one thread).
+ *
+ * Events in (the AVR TWSR status code that produces each):
+ *   slave_ev_addr_write(s)        0x60/0x68/0x70/0x78  addressed for write
+ *   ack = slave_ev_rx_byte(s, b)  0x80/0x88/0x90/0x98  data byte received;
+ *                                 returns 1 to ACK the next byte (TWEA=1),
+ *                                 0 to NACK it. This version always ACKs:
+ *                                 an overlong frame is swallowed and counted
+ *                                 as an overrun, because a NACK would take
+ *                                 the slave out of the addressed state and
+ *                                 it would miss the STOP.
+ *   b = slave_ev_addr_read(s)     0xA8/0xB0  addressed for read; returns the
+ *                                 first byte to load into TWDR
+ *   b = slave_ev_tx_byte(s)       0xB8  master ACKed; next byte for TWDR
+ *   slave_ev_stop(s)              0xA0 STOP or repeated START while
+ *                                 addressed, and 0xC0/0xC8 (end of a read)
+ *   slave_ev_bus_error(s)         0x00 illegal START/STOP
+ * The driver always re-arms with TWEA=1 (the slave stays addressable).
+ *
+ * Bytes out on a read (common/duco_proto.h "read frame"):
+ *   status, crc8(status), len, body[len], crc8(status .. body[len-1]),
+ * then 0xFF for any further byte the master clocks. The status byte is
+ * latched when the read is addressed, so it is always readable, including
+ * while the main loop hashes. The body is:
+ *   - the 28-byte identity after an accepted IDENTIFY (until the next
+ *     accepted frame of another kind);
+ *   - else the 11-byte result when the state is DONE;
+ *   - else empty (len 0).
+ *
+ * What an accepted write frame does at once, in the event (so a status read
+ * in the same combined transaction, after a repeated START, sees it):
+ *   every accepted frame: sequence + 1, REJECT cleared;
+ *   JOB -> state BUSY; ABORT -> state IDLE; CLEAR_ERR -> counters zeroed
+ *   and ERROR -> IDLE; IDENTIFY -> body becomes the identity.
+ * A rejected frame (bad CRC, length, unknown command, bad argument,
+ * truncated by a STOP, overlong, bus error) sets REJECT, leaves the
+ * sequence alone, is counted in crc_errors, frame_errors or overruns of the
+ * identity, and is never executed. A frame that arrives while the previous
+ * accepted frame has not yet been taken by the main loop is rejected too
+ * (counted as an overrun): the master sees REJECT and an unchanged sequence
+ * and sends it again; with a new frame checked between nonces this needs
+ * two frames within one nonce time.
+ *
+ * Main loop (one accepted frame at a time, double buffered against the ISR):
+ *   frame = slave_frame_take(s, &gen)   NULL when nothing is pending; else the
+ *                                       checked frame (cmd, len, payload,
+ *                                       crc), valid until slave_frame_release
+ *   ... act on it: JOB -> hashcore_prepare and hash; SET_ADDR -> EEPROM,
+ *       then retarget the TWI address (the frame was taken after its STOP);
+ *       RESET -> watchdog reset; the rest needs nothing ...
+ *   slave_frame_release(s)
+ *   slave_frame_pending(s)              cheap check between nonces
+ *   slave_publish_result(s, gen, &r)    result of the job taken with gen:
+ *                                       encoded into the back buffer, then
+ *                                       front/state DONE flipped in one short
+ *                                       critical section, but only if no JOB
+ *                                       or ABORT was accepted since (returns
+ *                                       -ESTALE-like SLAVE_E_STALE then)
+ */
+#ifndef SLAVE_H
+#define SLAVE_H
+
+#include <stdint.h>
+#include "duco_proto.h"
+
+#define SLAVE_RX_MAX   DUCO_MAX_WRITE_FRAME    /* largest write frame buffered */
+#define SLAVE_PAD_BYTE 0xFF                     /* clocked out past the frame */
+
+#if SLAVE_RX_MAX < DUCO_JOB_FRAME || SLAVE_RX_MAX > 250
+#error "slave: receive buffer must hold a JOB frame and fit a uint8_t count"
+#endif
+
+/* Return codes of the main-loop functions (negated). */
+enum slave_err {
+	SLAVE_OK      = 0,
+	SLAVE_E_STALE = 1,      /* the job was replaced or aborted meanwhile */
+};
+
+/* Where the receiver is within a write transaction. */
+enum slave_rx_state {
+	SLAVE_RX_IDLE = 0,      /* not addressed for write */
+	SLAVE_RX_FRAME,         /* collecting bytes of a frame */
+	SLAVE_RX_OVERFLOW,      /* frame longer than the buffer: swallowing */
+};
+
+/* Where the transmitter is within a read frame. */
+enum slave_tx_state {
+	SLAVE_TX_IDLE = 0,      /* not addressed for read */
+	SLAVE_TX_HEAD,          /* sending status, crc8(status), len */
+	SLAVE_TX_BODY,          /* sending body bytes */
+	SLAVE_TX_CRC,           /* sending the trailing CRC */
+	SLAVE_TX_PAD,           /* frame done, sending SLAVE_PAD_BYTE */
+};
+
+/* Which body a read frame carries. */
+enum slave_view {
+	SLAVE_VIEW_RESULT = 0,  /* result body when DONE, else empty */
+	SLAVE_VIEW_IDENTITY,    /* identity body */
+};
+
+struct slave {
+	/* receiver (ISR) */
+	uint8_t rx_buf[2][SLAVE_RX_MAX];   /* ping-pong: one filling, one pending */
+	uint8_t rx_fill;                   /* index of the buffer being filled */
+	uint8_t rx_len;                    /* bytes in rx_buf[rx_fill] */
+	uint8_t rx_crc;                    /* running CRC-8 of those bytes */
+	uint8_t rx_state;                  /* enum slave_rx_state */
+	volatile uint8_t pending;          /* 1: rx_buf[!rx_fill] awaits the main loop */
+	volatile uint8_t pending_gen;      /* job generation when it was accepted */
+
+	/* status (written by the ISR and, in critical sections, the main loop) */
+	volatile uint8_t state;            /* enum duco_state */
+	volatile uint8_t reject;           /* 1: last write frame rejected */
+	volatile uint8_t seq;              /* accepted frames, mod 16 */
+	volatile uint8_t view;             /* enum slave_view */
+	volatile uint8_t job_gen;          /* + 1 on every accepted JOB or ABORT */
+
+	/* transmitter (ISR) */
+	uint8_t tx_state;                  /* enum slave_tx_state */
+	uint8_t tx_status;                 /* status latched at addressing */
+	uint8_t tx_pos;                    /* index within the current part */
+	uint8_t tx_len;                    /* body length of this read */
+	uint8_t tx_crc;                    /* running CRC of the bytes sent */
+	const uint8_t *tx_body;
+
+	/* published bodies */
+	uint8_t result[2][DUCO_RESULT_BODY];  /* double buffer, result[front] live */
+	volatile uint8_t front;
+	/* identity body; its counters are bumped in place by the ISR */
+	uint8_t identity[DUCO_IDENTITY_BODY];
+};
+
+/* Identity body offsets of the fields this module keeps current. */
+#define SLAVE_ID_CRC_ERRORS   18
+#define SLAVE_ID_FRAME_ERRORS 20
+#define SLAVE_ID_OVERRUNS     22
+#define SLAVE_ID_JOBS_DONE    24
+#define SLAVE_ID_I2C_ADDR     26
+
+/*
+ * Start idle, sequence 0, identity from *id (its counters are taken as the
+ * starting values). Call before enabling the TWI interrupt.
+ */
+void slave_init(struct slave *s, const struct duco_identity *id);
+
+/* --- events (interrupt context on the AVR) ------------------------------ */
+void    slave_ev_addr_write(struct slave *s);
+uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b);
+uint8_t slave_ev_addr_read(struct slave *s);
+uint8_t slave_ev_tx_byte(struct slave *s);
+void    slave_ev_stop(struct slave *s);
+void    slave_ev_bus_error(struct slave *s);
+
+/* --- main loop ---------------------------------------------------------- */
+static inline uint8_t slave_frame_pending(const struct slave *s)
+{
+	return s->pending;
+}
+const uint8_t *slave_frame_take(struct slave *s, uint8_t *gen);
+void slave_frame_release(struct slave *s);
+/* Returns 0, or -SLAVE_E_STALE when a JOB/ABORT was accepted after gen. */
+int  slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result *r);
+/* Enter the ERROR state (internal fault, e.g. a failed self-test). */
+void slave_set_error(struct slave *s);
+/* Record the I2C address now in use in the identity. */
+void slave_set_addr(struct slave *s, uint8_t addr);
+/* The status byte as a read would return it now. */
+uint8_t slave_status(const struct slave *s);
+/* Error counter from the identity (offset SLAVE_ID_*). */
+uint16_t slave_counter(const struct slave *s, uint8_t offset);
+
+#endif

@@ -1,0 +1,15 @@
+# test/fw/: firmware tests that run on the host.
+#  - test_slave: unit tests of the slave state machine (firmware-avr/slave.c
+#    compiled for the host), driven with TWI-style events.
+#  - boards.sh: builds every board in boards.mk and checks that each image
+#    fits the board's flash and RAM (data + bss + a stack reserve).
+
+$(HOSTDIR)/obj/test/fw/%.o: EXTRA_CFLAGS += -Ifirmware-avr
+$(HOSTDIR)/obj/firmware-avr/slave.o: EXTRA_CFLAGS += -Ifirmware-avr
+
+$(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o \
+		$(HOSTDIR)/obj/firmware-avr/slave.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^
+
+TEST_PROGS += $(HOSTDIR)/test/test_fw_slave

@@ -1,0 +1,361 @@
+/*
+ * test_slave.c - host unit tests of the firmware's slave state machine.
+ *
+ * Drives firmware-avr/slave.c with the same event sequences the TWI driver
+ * produces (address+W, bytes, STOP / repeated START, address+R, bytes) and
+ * checks the status byte, the read frames (against common/duco_proto.c's
+ * encoder and decoders), the counters and what the main loop gets to see.
+ * Prints TAP. Assumes only common/ and the host C library; no hardware.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duco_proto.h"
+#include "duco_crc8.h"
+#include "slave.h"
+
+static int test_n;
+static int test_failed;
+
+static void test_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void test_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	test_n++;
+	if (!cond)
+		test_failed++;
+	printf("%sok %d - ", cond ? "" : "not ", test_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static const struct duco_identity test_id = {
+	.proto_version = DUCO_PROTO_VERSION,
+	.fw_version = 0x0100,
+	.board_id = DUCO_BOARD_HOSTMODEL,
+	.f_cpu = 16000000UL,
+	.ducoid = { 1, 2, 3, 4, 5, 6, 7, 8 },
+	.reset_cause = DUCO_RESET_POWERON,
+	.hash_impl = DUCO_HASH_HOST,
+	.i2c_addr = 0x20,
+};
+
+/* One write transaction: address+W, n bytes, then STOP (or nothing). */
+static void test_write(struct slave *s, const uint8_t *b, uint8_t n, int stop)
+{
+	slave_ev_addr_write(s);
+	for (uint8_t i = 0; i < n; i++)
+		if (!slave_ev_rx_byte(s, b[i]))
+			printf("# NACK at byte %u\n", i);
+	if (stop)
+		slave_ev_stop(s);
+}
+
+/* One read transaction of n bytes. */
+static void test_read(struct slave *s, uint8_t *r, uint8_t n)
+{
+	r[0] = slave_ev_addr_read(s);
+	for (uint8_t i = 1; i < n; i++)
+		r[i] = slave_ev_tx_byte(s);
+	slave_ev_stop(s);
+}
+
+static void test_job(struct duco_job *j, uint16_t id, uint32_t start, uint32_t end)
+{
+	memset(j, 0, sizeof(*j));
+	j->job_id = id;
+	j->start_nonce = start;
+	j->end_nonce = end;
+	for (int i = 0; i < 20; i++)
+		j->expected[i] = (uint8_t)(i * 13 + 1);
+	memcpy(j->last_hash, "ba29a15896fd2d792d5c4b60668bf2b9feebc51D", 40);
+}
+
+static void test_fresh(struct slave *s)
+{
+	slave_init(s, &test_id);
+}
+
+static void test_basic(void)
+{
+	struct slave s;
+	uint8_t r[64], f[DUCO_MAX_WRITE_FRAME], expect[64];
+	struct duco_job j, back;
+	uint8_t n, gen = 0;
+	const uint8_t *got;
+
+	test_fresh(&s);
+	test_read(&s, r, 8);
+	n = duco_encode_read(expect, DUCO_STATUS_MAKE(DUCO_ST_IDLE, 0, 0), NULL, 0);
+	test_ok(memcmp(r, expect, n) == 0 && duco_read_check(r, n) == DUCO_OK,
+		"idle read frame equals duco_encode_read (status %02x crc %02x)", r[0], r[1]);
+	test_ok(r[n] == SLAVE_PAD_BYTE && r[7] == SLAVE_PAD_BYTE, "bytes past the frame are padding");
+
+	test_job(&j, 0x1234, 0, 1000);
+	n = duco_encode_job(f, &j);
+	test_write(&s, f, n, 1);
+	test_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1),
+		"JOB accepted: BUSY, seq 1 (status %02x)", slave_status(&s));
+	got = slave_frame_take(&s, &gen);
+	test_ok(got != NULL && memcmp(got, f, n) == 0, "main loop gets the frame byte for byte");
+	if (got) {
+		duco_decode_job(got, &back);
+		test_ok(back.job_id == 0x1234 && memcmp(back.last_hash, j.last_hash, 40) == 0,
+			"decoded job keeps id and last_hash case");
+	} else {
+		test_ok(0, "decoded job keeps id and last_hash case");
+	}
+
+	/* status poll while busy: 1 byte and 2 bytes */
+	test_read(&s, r, 1);
+	test_ok(r[0] == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1), "1-byte status poll while busy");
+	test_read(&s, r, 2);
+	test_ok(duco_read_check(r, 2) == DUCO_OK, "2-byte checked status poll");
+
+	/* result */
+	struct duco_result res = { .job_id = 0x1234, .found = 1, .nonce = 777, .elapsed_us = 123456 };
+	struct duco_result rd;
+	slave_frame_release(&s);
+	test_ok(slave_publish_result(&s, gen, &res) == SLAVE_OK, "publish result for the current job");
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY));
+	memset(&rd, 0, sizeof(rd));
+	test_ok(DUCO_STATUS_STATE(r[0]) == DUCO_ST_DONE &&
+		duco_decode_result(r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY), &rd) == DUCO_OK &&
+		rd.job_id == 0x1234 && rd.found == 1 && rd.nonce == 777 && rd.elapsed_us == 123456,
+		"DONE read frame decodes to the published result");
+	test_ok(slave_counter(&s, SLAVE_ID_JOBS_DONE) == 1, "jobs_done counted");
+
+	/* a stale publish after a replacing job is refused */
+	test_job(&j, 0x2222, 5, 10);
+	n = duco_encode_job(f, &j);
+	test_write(&s, f, n, 1);
+	test_ok(slave_publish_result(&s, gen, &res) == -SLAVE_E_STALE &&
+		DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_BUSY,
+		"result of a replaced job is not published");
+	got = slave_frame_take(&s, &gen);
+	slave_frame_release(&s);
+	n = duco_encode_simple(f, DUCO_CMD_ABORT);
+	test_write(&s, f, n, 1);
+	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE &&
+		DUCO_STATUS_SEQ(slave_status(&s)) == 3, "ABORT: IDLE, seq 3");
+	test_ok(slave_publish_result(&s, gen, &res) == -SLAVE_E_STALE,
+		"result of an aborted job is not published");
+	got = slave_frame_take(&s, NULL);
+	test_ok(got != NULL && got[0] == DUCO_CMD_ABORT, "ABORT reaches the main loop");
+	slave_frame_release(&s);
+	test_ok(slave_frame_take(&s, NULL) == NULL, "nothing pending after release");
+}
+
+static void test_rejects(void)
+{
+	struct slave s;
+	uint8_t f[DUCO_MAX_WRITE_FRAME + 8], r[8];
+	struct duco_job j;
+	uint8_t n;
+
+	test_fresh(&s);
+	test_job(&j, 1, 0, 100);
+	n = duco_encode_job(f, &j);
+
+	f[40] ^= 0x10;
+	test_write(&s, f, n, 1);
+	f[40] ^= 0x10;
+	test_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_IDLE, 1, 0) &&
+		slave_counter(&s, SLAVE_ID_CRC_ERRORS) == 1 && !slave_frame_pending(&s),
+		"flipped bit: REJECT, crc_errors 1, not executed");
+
+	test_write(&s, f, n, 1);
+	test_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1),
+		"next good frame clears REJECT");
+	slave_frame_release(&s);
+
+	test_write(&s, f, (uint8_t)(n - 5), 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 1 && (slave_status(&s) & DUCO_STATUS_REJECT) &&
+		!slave_frame_pending(&s), "STOP in the middle of a frame: discarded, frame_errors 1");
+
+	test_write(&s, f, 1, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 2, "one-byte write rejected");
+
+	test_write(&s, f, 0, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 2 && !slave_frame_pending(&s),
+		"address-only write (bus scan) is not a frame");
+
+	memset(f + n, 0x55, 8);
+	test_write(&s, f, (uint8_t)(n + 8), 1);
+	test_ok(slave_counter(&s, SLAVE_ID_OVERRUNS) == 1 && !slave_frame_pending(&s),
+		"overlong frame: overruns 1");
+
+	/* unknown command with a correct CRC */
+	f[0] = 0x42; f[1] = 0; f[2] = duco_crc8(f, 2);
+	test_write(&s, f, 3, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 3, "unknown command rejected");
+
+	/* ABORT with a payload byte and correct CRC */
+	f[0] = DUCO_CMD_ABORT; f[1] = 1; f[2] = 0; f[3] = duco_crc8(f, 3);
+	test_write(&s, f, 4, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 4, "wrong payload length rejected");
+
+	/* SET_ADDR with a bad complement, and out of range */
+	f[0] = DUCO_CMD_SET_ADDR; f[1] = 2; f[2] = 0x30; f[3] = 0xce; f[4] = duco_crc8(f, 4);
+	test_write(&s, f, 5, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 5, "SET_ADDR without its complement rejected");
+	n = duco_encode_set_addr(f, 0x78);
+	test_write(&s, f, n, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 6, "SET_ADDR 0x78 (out of range) rejected");
+
+	f[0] = DUCO_CMD_RESET; f[1] = 2; f[2] = DUCO_RESET_MAGIC0; f[3] = 0; f[4] = duco_crc8(f, 4);
+	test_write(&s, f, 5, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 7, "RESET without magic rejected");
+
+	test_job(&j, 2, 101, 100);
+	n = duco_encode_job(f, &j);
+	test_write(&s, f, n, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 8, "JOB with start > end rejected");
+
+	/* bus error mid-frame */
+	test_job(&j, 3, 0, 100);
+	n = duco_encode_job(f, &j);
+	slave_ev_addr_write(&s);
+	for (uint8_t i = 0; i < 20; i++)
+		slave_ev_rx_byte(&s, f[i]);
+	slave_ev_bus_error(&s);
+	slave_ev_stop(&s);
+	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 9 && !slave_frame_pending(&s),
+		"bus error mid-frame: discarded, counted once");
+
+	/* the status after all that: seq still 1, REJECT set, state BUSY */
+	test_read(&s, r, 2);
+	test_ok(r[0] == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 1, 1) && duco_read_check(r, 2) == DUCO_OK,
+		"rejected frames leave seq and state alone (status %02x)", r[0]);
+
+	/* CLEAR_ERR zeroes the counters */
+	n = duco_encode_simple(f, DUCO_CMD_CLEAR_ERR);
+	test_write(&s, f, n, 1);
+	test_ok(slave_counter(&s, SLAVE_ID_CRC_ERRORS) == 0 && slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 0 &&
+		slave_counter(&s, SLAVE_ID_OVERRUNS) == 0 && !(slave_status(&s) & DUCO_STATUS_REJECT),
+		"CLEAR_ERR zeroes the counters");
+	slave_frame_release(&s);
+}
+
+static void test_pending_and_restart(void)
+{
+	struct slave s;
+	uint8_t f[DUCO_MAX_WRITE_FRAME], g[8], r[DUCO_MAX_READ_FRAME];
+	struct duco_job j;
+	struct duco_identity id;
+	uint8_t n, m;
+
+	test_fresh(&s);
+	test_job(&j, 9, 0, 100);
+	n = duco_encode_job(f, &j);
+	test_write(&s, f, n, 1);
+	m = duco_encode_simple(g, DUCO_CMD_IDENTIFY);
+	test_write(&s, g, m, 1);
+	test_ok((slave_status(&s) & DUCO_STATUS_REJECT) && DUCO_STATUS_SEQ(slave_status(&s)) == 1 &&
+		slave_counter(&s, SLAVE_ID_OVERRUNS) == 1,
+		"frame while the previous one is pending: rejected as overrun");
+	test_ok(slave_frame_take(&s, NULL)[0] == DUCO_CMD_JOB, "pending frame is still the JOB");
+	slave_frame_release(&s);
+
+	/* write IDENTIFY, repeated START, read: one combined transaction */
+	test_write(&s, g, m, 0);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+	memset(&id, 0, sizeof(id));
+	test_ok(DUCO_STATUS_SEQ(r[0]) == 2 && !(r[0] & DUCO_STATUS_REJECT) &&
+		duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK,
+		"IDENTIFY + repeated START + read returns a checked identity");
+	test_ok(id.board_id == DUCO_BOARD_HOSTMODEL && id.f_cpu == 16000000UL && id.ducoid[7] == 8 &&
+		id.overruns == 1 && id.i2c_addr == 0x20 && id.fw_version == 0x0100,
+		"identity fields and live counters (overruns %u)", id.overruns);
+	slave_frame_release(&s);
+
+	slave_set_addr(&s, 0x31);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+	test_ok(duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK &&
+		id.i2c_addr == 0x31, "identity view persists and shows the new address");
+
+	/* SET_ADDR reaches the main loop with its argument */
+	n = duco_encode_set_addr(f, 0x42);
+	test_write(&s, f, n, 1);
+	uint8_t addr = 0;
+	const uint8_t *got = slave_frame_take(&s, NULL);
+	test_ok(got && duco_decode_set_addr(got, &addr) == DUCO_OK && addr == 0x42,
+		"SET_ADDR 0x42 accepted for the main loop");
+	slave_frame_release(&s);
+	test_read(&s, r, 4);
+	test_ok(r[2] == 0 && duco_read_check(r, 4) == DUCO_OK, "after another command the body is empty again");
+
+	/* sequence wraps mod 16 */
+	m = duco_encode_simple(g, DUCO_CMD_CLEAR_ERR);
+	uint8_t seq0 = DUCO_STATUS_SEQ(slave_status(&s));
+	for (int i = 0; i < 20; i++) {
+		test_write(&s, g, m, 1);
+		slave_frame_release(&s);
+	}
+	test_ok(DUCO_STATUS_SEQ(slave_status(&s)) == ((seq0 + 20) & 15), "sequence counts mod 16");
+
+	slave_set_error(&s);
+	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_ERROR, "ERROR state readable");
+	test_write(&s, g, m, 1);
+	slave_frame_release(&s);
+	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE, "CLEAR_ERR leaves ERROR");
+}
+
+/* Random corruption: the slave accepts exactly what duco_frame_check accepts. */
+static void test_fuzz(void)
+{
+	struct slave s;
+	uint8_t f[DUCO_MAX_WRITE_FRAME + 4];
+	struct duco_job j;
+	unsigned agree = 0, accepted = 0, total = 20000;
+
+	srand(12345);
+	test_fresh(&s);
+	for (unsigned k = 0; k < total; k++) {
+		uint8_t n;
+		switch (rand() % 5) {
+		case 0:
+			test_job(&j, (uint16_t)rand(), (uint32_t)rand() % 1000, (uint32_t)rand() % 1000);
+			n = duco_encode_job(f, &j);
+			break;
+		case 1: n = duco_encode_set_addr(f, (uint8_t)(rand() % 0x80)); break;
+		case 2: n = duco_encode_reset(f); break;
+		case 3: n = duco_encode_simple(f, (uint8_t)(1 + rand() % 6)); break;
+		default: n = duco_encode_simple(f, DUCO_CMD_ABORT); break;
+		}
+		int mut = rand() % 4;
+		if (mut == 1)
+			f[rand() % n] ^= (uint8_t)(1 << (rand() % 8));
+		else if (mut == 2)
+			n = (uint8_t)(rand() % (n + 1));
+		else if (mut == 3 && n > 2)
+			f[1] = (uint8_t)rand();
+		int want = n >= 1 && duco_frame_check(f, n) == DUCO_OK;
+		uint8_t seq = DUCO_STATUS_SEQ(slave_status(&s));
+		test_write(&s, f, n, 1);
+		int got = slave_frame_pending(&s) && DUCO_STATUS_SEQ(slave_status(&s)) == ((seq + 1) & 15);
+		if (n == 0)
+			got = slave_frame_pending(&s);
+		agree += (got == want);
+		accepted += got;
+		slave_frame_release(&s);
+	}
+	test_ok(agree == total, "slave acceptance agrees with duco_frame_check on %u/%u frames (%u accepted)",
+		agree, total, accepted);
+}
+
+int main(void)
+{
+	test_basic();
+	test_rejects();
+	test_pending_and_restart();
+	test_fuzz();
+	printf("1..%d\n", test_n);
+	return test_failed ? 1 : 0;
+}
