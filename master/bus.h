@@ -52,4 +52,19 @@ int  bus_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
 extern const struct bus_ops bus_i2cdev_ops;
 extern const struct bus_ops bus_sim_ops;
 
+/*
+ * Extras of the sim backend, for tests and tools (added after v1 of this
+ * header). Both return -EOPNOTSUPP on a bus that is not "sim:".
+ * bus_sim_fault injects enum simbus_fault kind at addr (param per kind);
+ * bus_sim_info reads the simulator's clock, bus speed and slave count.
+ */
+struct bus_sim_info {
+	uint64_t sim_time_ns;
+	uint32_t bus_hz;
+	uint16_t slaves;
+	uint16_t flags;         /* bit 0: fast (not real-time) mode */
+};
+int bus_sim_fault(struct bus *b, uint8_t addr, uint8_t kind, uint32_t param);
+int bus_sim_info(struct bus *b, struct bus_sim_info *info);
+
 #endif

@@ -12,6 +12,7 @@
  *   -EBADMSG  CRC or frame error after all retries,
  *   -EPROTO   the slave answered but not as the protocol says (wrong
  *             protocol version, job id mismatch, REJECT bit set),
+ *   -EAGAIN   (slave_io_read_result only) the slave is still BUSY: poll on.
  */
 #ifndef SLAVE_IO_H
 #define SLAVE_IO_H
@@ -34,7 +35,8 @@ struct slave_io {
 	struct bus *bus;
 	uint8_t addr;
 	uint8_t last_status;    /* last status byte seen */
-	uint8_t seq;            /* accepted-frame counter expected next */
+	uint8_t seq;            /* accepted-frame counter the slave last reported */
+	uint8_t seq_valid;      /* seq is known (added after v1; 0 after init/reset) */
 	struct slave_io_stats st;
 };
 

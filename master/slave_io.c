@@ -1,0 +1,355 @@
+/*
+ * slave_io.c - the master's side of the ducorig I2C protocol (slave_io.h).
+ *
+ * Every command goes out as ONE combined transaction: the write frame, a
+ * repeated START, then a read of the status (or of the whole identity
+ * frame). The slave acts on a frame at the repeated START (docs/
+ * i2c-protocol.md), so that read already tells whether the frame was
+ * accepted: REJECT clear and the accepted-frame counter one past the value
+ * seen before. When the answer is damaged or missing, the frame is not sent
+ * again blindly: the status is read first, because a frame that did arrive
+ * must not be executed twice. A slave rejects a second frame that comes
+ * before its main loop took the first (at most one nonce time, a few ms), so
+ * rejected frames are retried within a short time window as well as a few
+ * times. Assumes the caller serialises calls on one bus; nothing here prints
+ * or sleeps: every wait is a bus transaction.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "slave_io.h"
+#include "duco_crc8.h"
+
+/* A REJECT can mean "main loop busy for one nonce": keep trying this long. */
+#define SLAVE_IO_REJECT_WINDOW_MS  30
+#define SLAVE_IO_MAX_TRIES         64
+/* SET_ADDR: EEPROM write (~3.4 ms per byte) before the slave answers anew. */
+#define SLAVE_IO_SETADDR_WINDOW_MS 300
+/* Scan: an address that NACKs is probed once more before it counts as empty. */
+#define SLAVE_IO_SCAN_TRIES        2
+
+static int64_t slave_io_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int slave_io_is_nack(int rc)
+{
+	return rc == -ENXIO || rc == -EREMOTEIO;
+}
+
+/* A failing public call is counted once, whatever its retries did. */
+static int slave_io_done(struct slave_io *s, int rc)
+{
+	if (rc < 0 && rc != -EAGAIN)
+		s->st.failures++;
+	return rc;
+}
+
+static int slave_io_xfer(struct slave_io *s, const uint8_t *w, uint8_t wlen,
+			 uint8_t *r, uint8_t rlen)
+{
+	s->st.xfers++;
+	return bus_xfer(s->bus, s->addr, w, wlen, r, rlen);
+}
+
+void slave_io_init(struct slave_io *s, struct bus *bus, uint8_t addr)
+{
+	*s = (struct slave_io){
+		.bus = bus, .addr = addr, .last_status = 0, .seq = 0, .seq_valid = 0,
+	};
+}
+
+/*
+ * Read n (>= 2) bytes of the read frame with NACK and CRC retries; the
+ * status CRC is always checked, the whole frame when full is set.
+ */
+static int slave_io_read(struct slave_io *s, uint8_t *r, uint8_t n, int full)
+{
+	int tries, rc = -EIO;
+
+	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0) {
+			if (slave_io_is_nack(rc))
+				s->st.nack_retries++;
+			else
+				s->st.crc_retries++;
+		}
+		rc = slave_io_xfer(s, NULL, 0, r, n);
+		if (slave_io_is_nack(rc))
+			continue;
+		if (rc < 0)
+			return rc;
+		if (duco_read_check(r, full ? n : 2) != DUCO_OK) {
+			rc = -EBADMSG;
+			continue;
+		}
+		s->last_status = r[0];
+		s->seq = DUCO_STATUS_SEQ(r[0]);
+		s->seq_valid = 1;
+		return 0;
+	}
+	return rc;
+}
+
+/*
+ * Send frame w[0..wlen-1] and read rlen (>= 2) bytes back in the same
+ * transaction, retrying until the slave confirms it accepted the frame
+ * exactly once. On success r holds a checked read (whole frame if
+ * full) taken after acceptance; returns the status byte.
+ */
+static int slave_io_command(struct slave_io *s, const uint8_t *w, uint8_t wlen,
+			    uint8_t *r, uint8_t rlen, int full)
+{
+	int64_t t0 = slave_io_now_ms();
+	int tries = 0, send = 1, sent, rejected = 0, rc;
+	uint8_t base, want, seq, status;
+
+	if (!s->seq_valid) {
+		rc = slave_io_read(s, r, 2, 0);
+		if (rc < 0)
+			return rc;
+	}
+	base = s->seq;
+	want = (uint8_t)((base + 1) & 0x0f);
+
+	for (;;) {
+		if (tries > 0) {
+			int more = tries <= SLAVE_IO_RETRIES;
+
+			if (rejected && slave_io_now_ms() - t0 < SLAVE_IO_REJECT_WINDOW_MS)
+				more = 1;
+			if (!more || tries >= SLAVE_IO_MAX_TRIES)
+				return rc;
+		}
+		tries++;
+		rejected = 0;
+		sent = send;
+		rc = send ? slave_io_xfer(s, w, wlen, r, rlen)
+			  : slave_io_xfer(s, NULL, 0, r, rlen);
+		if (slave_io_is_nack(rc)) {
+			/* Did the frame get in before the NACK? Look before resending. */
+			s->st.nack_retries++;
+			send = 0;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		if (duco_read_check(r, full ? rlen : 2) != DUCO_OK) {
+			s->st.crc_retries++;
+			rc = -EBADMSG;
+			send = 0;
+			continue;
+		}
+		status = r[0];
+		seq = DUCO_STATUS_SEQ(status);
+		s->last_status = status;
+		if (seq == want && !(status & DUCO_STATUS_REJECT)) {
+			s->seq = seq;
+			s->seq_valid = 1;
+			return status;
+		}
+		if (seq != base) {
+			/* Someone else talks to this slave, or it rebooted. */
+			s->seq = seq;
+			s->seq_valid = 1;
+			return -EPROTO;
+		}
+		/* Not accepted: damaged on the way (REJECT) or never arrived. */
+		if (status & DUCO_STATUS_REJECT) {
+			s->st.crc_retries++;
+			rejected = 1;
+		} else if (sent) {
+			s->st.nack_retries++;   /* went to no one, or to another address */
+		}
+		rc = -EBADMSG;
+		send = 1;
+	}
+}
+
+static int slave_io_simple(struct slave_io *s, uint8_t cmd)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
+	uint8_t n = duco_encode_simple(w, cmd);
+	int rc = slave_io_command(s, w, n, r, sizeof(r), 0);
+
+	return slave_io_done(s, rc < 0 ? rc : 0);
+}
+
+int slave_io_identify(struct slave_io *s, struct duco_identity *id)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)];
+	uint8_t n = duco_encode_simple(w, DUCO_CMD_IDENTIFY);
+	int rc;
+
+	rc = slave_io_command(s, w, n, r, sizeof(r), 1);
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	if (duco_decode_identity(r, sizeof(r), id) != DUCO_OK)
+		return slave_io_done(s, -EPROTO);
+	if (id->proto_version != DUCO_PROTO_VERSION)
+		return slave_io_done(s, -EPROTO);
+	return 0;
+}
+
+int slave_io_send_job(struct slave_io *s, const struct duco_job *job)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
+	uint8_t n;
+	int rc;
+
+	if (job->start_nonce > job->end_nonce)
+		return slave_io_done(s, -EINVAL);
+	n = duco_encode_job(w, job);
+	rc = slave_io_command(s, w, n, r, sizeof(r), 0);
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	/* A tiny job may already be DONE; anything else means it did not start. */
+	if (DUCO_STATUS_STATE(rc) != DUCO_ST_BUSY && DUCO_STATUS_STATE(rc) != DUCO_ST_DONE)
+		return slave_io_done(s, -EPROTO);
+	return 0;
+}
+
+int slave_io_poll(struct slave_io *s, int checked)
+{
+	uint8_t r[2];
+	int tries, rc = -EIO;
+
+	s->st.polls++;
+	if (checked) {
+		rc = slave_io_read(s, r, 2, 0);
+		return slave_io_done(s, rc < 0 ? rc : r[0]);
+	}
+	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0)
+			s->st.nack_retries++;
+		rc = slave_io_xfer(s, NULL, 0, r, 1);
+		if (rc == 0) {
+			s->last_status = r[0];
+			return r[0];
+		}
+		if (!slave_io_is_nack(rc))
+			break;
+	}
+	return slave_io_done(s, rc);
+}
+
+int slave_io_read_result(struct slave_io *s, uint16_t job_id, struct duco_result *res)
+{
+	uint8_t r[DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)];
+	int rc;
+
+	rc = slave_io_read(s, r, sizeof(r), 0);
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	if (DUCO_STATUS_STATE(r[0]) != DUCO_ST_DONE)
+		return slave_io_done(s, DUCO_STATUS_STATE(r[0]) == DUCO_ST_BUSY ? -EAGAIN : -EPROTO);
+	/* DONE: the body must be a result (not the identity) and intact. */
+	rc = -EBADMSG;
+	for (int tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0) {
+			s->st.crc_retries++;
+			rc = slave_io_read(s, r, sizeof(r), 0);
+			if (rc < 0)
+				return slave_io_done(s, rc);
+		}
+		rc = duco_decode_result(r, sizeof(r), res);
+		if (rc == -DUCO_E_CRC) {
+			rc = -EBADMSG;
+			continue;
+		}
+		if (rc != DUCO_OK)
+			return slave_io_done(s, -EPROTO);
+		if (res->job_id != job_id)
+			return slave_io_done(s, -EPROTO);
+		return 0;
+	}
+	return slave_io_done(s, rc);
+}
+
+int slave_io_abort(struct slave_io *s)
+{
+	return slave_io_simple(s, DUCO_CMD_ABORT);
+}
+
+int slave_io_clear_errors(struct slave_io *s)
+{
+	return slave_io_simple(s, DUCO_CMD_CLEAR_ERR);
+}
+
+int slave_io_set_addr(struct slave_io *s, uint8_t new_addr)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
+	struct duco_identity id;
+	struct slave_io moved;
+	int64_t t0;
+	uint8_t n;
+	int rc;
+
+	if (new_addr < DUCO_ADDR_MIN || new_addr > DUCO_ADDR_MAX)
+		return slave_io_done(s, -EINVAL);
+	n = duco_encode_set_addr(w, new_addr);
+	rc = slave_io_command(s, w, n, r, sizeof(r), 0);
+	if (rc < 0)
+		return slave_io_done(s, rc);
+
+	/* The main loop writes EEPROM, then answers at new_addr. */
+	slave_io_init(&moved, s->bus, new_addr);
+	t0 = slave_io_now_ms();
+	do {
+		rc = slave_io_identify(&moved, &id);
+	} while (slave_io_is_nack(rc) && slave_io_now_ms() - t0 < SLAVE_IO_SETADDR_WINDOW_MS);
+	s->st.xfers += moved.st.xfers;
+	s->st.crc_retries += moved.st.crc_retries;
+	s->st.nack_retries += moved.st.nack_retries;
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	if (id.i2c_addr != new_addr)
+		return slave_io_done(s, -EPROTO);
+	s->addr = new_addr;
+	s->seq = moved.seq;
+	s->seq_valid = moved.seq_valid;
+	s->last_status = moved.last_status;
+	return 0;
+}
+
+int slave_io_reset(struct slave_io *s)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
+	uint8_t n = duco_encode_reset(w);
+	int rc = slave_io_command(s, w, n, r, sizeof(r), 0);
+
+	/* The slave reboots with its counter at 0. */
+	s->seq_valid = 0;
+	return slave_io_done(s, rc < 0 ? rc : 0);
+}
+
+int slave_io_scan(struct bus *bus, uint8_t first, uint8_t last, uint8_t *found, int max)
+{
+	uint8_t r[1];
+	int nfound = 0, tries, rc;
+
+	if (first < DUCO_ADDR_MIN)
+		first = DUCO_ADDR_MIN;
+	if (last > DUCO_ADDR_MAX)
+		last = DUCO_ADDR_MAX;
+	for (unsigned a = first; a <= last; a++) {
+		for (tries = 0; tries < SLAVE_IO_SCAN_TRIES; tries++) {
+			rc = bus_xfer(bus, (uint8_t)a, NULL, 0, r, 1);
+			if (rc == 0 || (!slave_io_is_nack(rc) && rc != -EIO && rc != -ETIMEDOUT))
+				break;
+		}
+		if (rc == 0) {
+			if (nfound < max)
+				found[nfound] = (uint8_t)a;
+			nfound++;
+		} else if (!slave_io_is_nack(rc) && rc != -EIO && rc != -ETIMEDOUT) {
+			return rc;      /* the bus itself failed, not one address */
+		}
+	}
+	return nfound < max ? nfound : max;
+}
