@@ -1,0 +1,256 @@
+/*
+ * pool_http.c - the REST handlers of ducopool.
+ *
+ * Only GET. Every answer is JSON: success as {"result": ..., "success": true,
+ * "server": name}, failure as {"message": ..., "success": false}, except
+ * /getPool and /mining_key, which have their own flat shapes in the public
+ * API. A miner row is listed while its last share is younger than
+ * --miner-ttl, like the public API's rows that vanish after about 5 minutes.
+ */
+#include "pool_http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct pool_http {
+	const struct pool_cfg *cfg;
+	struct pool_acct *acct;
+	struct MHD_Daemon *mhd;
+	int      epoll_fd;
+	uint16_t port;
+	char     tcp_host[64];
+	uint16_t tcp_port;
+	int64_t  now_ms;              /* the loop's clock, for row ages */
+};
+
+static enum MHD_Result pool_http_reply(struct MHD_Connection *conn, unsigned status,
+				       cJSON *body)
+{
+	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	cJSON_Delete(body);
+	if (!text)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static cJSON *pool_http_fail(const char *message)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "message", message);
+	cJSON_AddBoolToObject(o, "success", 0);
+	return o;
+}
+
+static cJSON *pool_http_ok(const struct pool_http *h, cJSON *result)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !result) {
+		cJSON_Delete(o);
+		cJSON_Delete(result);
+		return NULL;
+	}
+	cJSON_AddItemToObject(o, "result", result);
+	cJSON_AddBoolToObject(o, "success", 1);
+	cJSON_AddStringToObject(o, "server", h->cfg->name);
+	return o;
+}
+
+static cJSON *pool_http_miners(const struct pool_http *h, const struct pool_user *u)
+{
+	cJSON *list = cJSON_CreateArray();
+	int64_t ttl = (int64_t)(h->cfg->miner_ttl_s * 1000.0);
+
+	for (const struct pool_worker *w = h->acct->workers; list && w; w = w->next) {
+		if (w->user != u || !w->last_share_ms || h->now_ms - w->last_share_ms >= ttl)
+			continue;
+		cJSON_AddItemToArray(list, pool_acct_miner_json(h->acct, w));
+	}
+	return list;
+}
+
+static cJSON *pool_http_get_pool(const struct pool_http *h)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "name", h->cfg->name);
+	cJSON_AddStringToObject(o, "ip", h->tcp_host);
+	cJSON_AddNumberToObject(o, "port", h->tcp_port);
+	cJSON_AddStringToObject(o, "server", h->cfg->name);
+	cJSON_AddStringToObject(o, "client", "ducopool");
+	cJSON_AddBoolToObject(o, "success", 1);
+	return o;
+}
+
+static cJSON *pool_http_mining_key(const struct pool_http *h, const char *user,
+				   const char *key)
+{
+	cJSON *o;
+	int has_key = 0, match = 0;
+
+	if (!user || !*user)
+		return pool_http_fail("No username specified");
+	for (int i = 0; i < h->cfg->nkeys; i++)
+		if (strcmp(h->cfg->keys[i].user, user) == 0) {
+			has_key = 1;
+			match = key && strcmp(h->cfg->keys[i].key, key) == 0;
+		}
+	o = cJSON_CreateObject();
+	/* Public API: no key set counts as success, a wrong key does not. */
+	cJSON_AddBoolToObject(o, "success", !has_key || match);
+	cJSON_AddBoolToObject(o, "has_key", has_key);
+	return o;
+}
+
+static enum MHD_Result pool_http_handle(void *cls, struct MHD_Connection *conn,
+					const char *url, const char *method,
+					const char *version, const char *upload_data,
+					size_t *upload_data_size, void **con_cls)
+{
+	struct pool_http *h = cls;
+	const struct pool_user *u = NULL;
+	const char *name = NULL;
+	cJSON *body;
+
+	if (strcmp(method, "GET") != 0)
+		return pool_http_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				       pool_http_fail("Only GET is supported"));
+	if (strcmp(url, "/getPool") == 0)
+		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_get_pool(h));
+	if (strcmp(url, "/mining_key") == 0)
+		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_mining_key(h,
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "u"),
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k")));
+
+	if (strncmp(url, "/balances/", 10) == 0)
+		name = url + 10;
+	else if (strncmp(url, "/miners/", 8) == 0)
+		name = url + 8;
+	else if (strncmp(url, "/users/", 7) == 0)
+		name = url + 7;
+	else
+		return pool_http_reply(conn, MHD_HTTP_NOT_FOUND,
+				       pool_http_fail("Unknown endpoint"));
+	if (*name)
+		u = pool_acct_user(h->acct, name, 0);
+	if (!u)
+		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_fail("User not found"));
+
+	if (url[1] == 'b') {
+		body = pool_http_ok(h, pool_acct_balance_json(u));
+	} else if (url[1] == 'm') {
+		body = pool_http_ok(h, pool_http_miners(h, u));
+	} else {
+		cJSON *r = cJSON_CreateObject();
+
+		if (r) {
+			cJSON_AddItemToObject(r, "balance", pool_acct_balance_json(u));
+			cJSON_AddItemToObject(r, "miners", pool_http_miners(h, u));
+			/* A local pool moves no coins: the list stays empty. */
+			cJSON_AddItemToObject(r, "transactions", cJSON_CreateArray());
+		}
+		body = pool_http_ok(h, r);
+	}
+	return pool_http_reply(conn, MHD_HTTP_OK, body);
+}
+
+int pool_http_start(struct pool_http **out, const struct pool_cfg *cfg,
+		    struct pool_acct *acct, int listen_fd, const char *tcp_host,
+		    uint16_t tcp_port)
+{
+	struct pool_http *h = calloc(1, sizeof(*h));
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	int rc;
+
+	if (!h) {
+		rc = -ENOMEM;
+		goto fail_fd;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
+		rc = -ENOTSUP;
+		goto fail_h;
+	}
+	h->cfg = cfg;
+	h->acct = acct;
+	h->tcp_port = tcp_port;
+	snprintf(h->tcp_host, sizeof(h->tcp_host), "%s", tcp_host);
+	if (getsockname(listen_fd, (struct sockaddr *)&sa, &salen) == 0)
+		h->port = ntohs(sa.sin_port);
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, pool_http_handle, h,
+				  MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+				  MHD_OPTION_END);
+	if (!h->mhd) {
+		rc = -EIO;
+		goto fail_h;
+	}
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info) {
+		rc = -EIO;
+		goto fail_mhd;
+	}
+	h->epoll_fd = info->epoll_fd;
+	*out = h;
+	return 0;
+fail_mhd:
+	MHD_stop_daemon(h->mhd);   /* it owns listen_fd now */
+	free(h);
+	return rc;
+fail_h:
+	free(h);
+fail_fd:
+	close(listen_fd);
+	return rc;
+}
+
+void pool_http_stop(struct pool_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}
+
+int pool_http_fd(const struct pool_http *h)
+{
+	return h->epoll_fd;
+}
+
+int64_t pool_http_timeout(const struct pool_http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES)
+		return -1;
+	return ms > INT64_MAX ? INT64_MAX : (int64_t)ms;
+}
+
+void pool_http_run(struct pool_http *h, int64_t now_ms)
+{
+	h->now_ms = now_ms;
+	MHD_run(h->mhd);
+}
+
+uint16_t pool_http_port(const struct pool_http *h)
+{
+	return h->port;
+}

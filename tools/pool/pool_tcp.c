@@ -1,0 +1,620 @@
+/*
+ * pool_tcp.c - the per-connection mining protocol of ducopool.
+ *
+ * Framing copies the public pool: one recv() is one message. While a job or
+ * verdict is held back by an injected delay the socket is not read at all,
+ * so anything a client sends early waits in the kernel and is read together
+ * with its next message; a pipelining client therefore gets its messages
+ * glued into one and fails the field checks, as it would on the real pool.
+ * Trailing '\r'/'\n' are stripped, embedded ones are kept. Lines are a few
+ * dozen bytes on a lock-step socket, so a short send means the peer stopped
+ * reading: the connection is closed rather than buffered.
+ */
+#include "pool_tcp.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "duco_s1.h"
+#include "duco_sha1.h"
+#include "pool_log.h"
+
+#define POOL_TCP_MSG_MAX   1024   /* the public pool reads 1024 bytes */
+#define POOL_TCP_FIELDS_MAX   8   /* one more than any valid message has */
+#define POOL_TCP_KOLKA_FREE  10   /* accepted shares before a DUCOID is fixed */
+
+enum pool_conn_state {
+	POOL_CONN_GREETED,        /* banner sent; waiting for MOTD/JOB (first timeout) */
+	POOL_CONN_JOB_DELAY,      /* job drawn, held back until deadline; not reading */
+	POOL_CONN_HASHING,        /* job sent; waiting for the result (share timeout) */
+	POOL_CONN_VERDICT_DELAY,  /* verdict decided, held back until deadline */
+	POOL_CONN_IDLE,           /* verdict sent; waiting for MOTD/JOB (share timeout) */
+	POOL_CONN_CLOSED,         /* socket closed; freed at the end of dispatch */
+};
+
+struct pool_conn {
+	int      fd;
+	enum pool_conn_state state;
+	int64_t  deadline_ms;         /* timeout, or when the held line goes out */
+	int      pollidx;             /* index in the last prepare, -1 if none */
+	struct pool_worker *w;
+	int      tier;                /* index in cfg->tiers; -1 before the first JOB */
+	/* the current job */
+	char     job_last[41];
+	uint8_t  job_expected[20];
+	uint32_t job_nonce, job_diff;
+	int64_t  job_tx_ms, verdict_tx_ms;
+	double   ping_s;
+	/* the held line (job or verdict) */
+	char     held[160];
+	size_t   held_len;
+	int      held_is_share;       /* an accepted share: advances the hash chain */
+	/* results in the last 60 s, a ring of receive times */
+	int64_t *share_ring;
+	int      ring_head, ring_count;
+};
+
+struct pool_tcp {
+	const struct pool_cfg *cfg;
+	struct pool_acct *acct;
+	struct pool_rng  *rng;
+	int      listen_fd;
+	uint16_t port;
+	char     last_hash[41];       /* the chain every new job starts from */
+	struct pool_conn **conns;
+	int      nconns, cap;
+};
+
+static void pool_tcp_close(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms,
+			   const char *why)
+{
+	if (c->state == POOL_CONN_CLOSED)
+		return;
+	pool_log("conn %llu %s:%u closed (%s)", (unsigned long long)c->w->id,
+		 c->w->ip, c->w->port, why);
+	shutdown(c->fd, SHUT_WR);
+	close(c->fd);
+	c->fd = -1;
+	c->state = POOL_CONN_CLOSED;
+	pool_acct_worker_close(t->acct, c->w, now_ms);
+}
+
+/* 0, or -EPIPE after closing the connection. */
+static int pool_tcp_send(struct pool_tcp *t, struct pool_conn *c, const char *buf,
+			 size_t len, int64_t now_ms)
+{
+	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n != (ssize_t)len) {
+		pool_tcp_close(t, c, now_ms, "send failed");
+		return -EPIPE;
+	}
+	return 0;
+}
+
+/* Refusal: one BAD line, counted, then close. */
+static void pool_tcp_refuse(struct pool_tcp *t, struct pool_conn *c, enum pool_reason r,
+			    int64_t now_ms)
+{
+	char line[64];
+	int n = snprintf(line, sizeof(line), "BAD,%s\n", pool_reason_text[r]);
+
+	pool_acct_reject(t->acct, c->w, r);
+	if (pool_tcp_send(t, c, line, (size_t)n, now_ms) == 0)
+		pool_tcp_close(t, c, now_ms, pool_reason_text[r]);
+}
+
+static int64_t pool_tcp_draw_delay(struct pool_tcp *t, const struct pool_delay *d)
+{
+	int64_t lo = (int64_t)d->mean_ms - d->jitter_ms, hi = (int64_t)d->mean_ms + d->jitter_ms;
+
+	if (d->jitter_ms == 0)
+		return d->mean_ms;
+	lo = lo < 0 ? 0 : lo;
+	return (int64_t)pool_rng_range(t->rng, (uint64_t)lo, (uint64_t)hi);
+}
+
+/* Hold a line back for an injected delay (sent at once when it is zero). */
+static void pool_tcp_hold(struct pool_tcp *t, struct pool_conn *c, const char *line,
+			  enum pool_conn_state state, const struct pool_delay *d,
+			  int64_t now_ms)
+{
+	c->held_len = (size_t)snprintf(c->held, sizeof(c->held), "%s", line);
+	c->state = state;
+	c->deadline_ms = now_ms + pool_tcp_draw_delay(t, d);
+}
+
+static int pool_tcp_split(char *msg, char **fields)
+{
+	int n = 0;
+	char *p = msg;
+
+	for (;;) {
+		char *comma = strchr(p, ',');
+
+		if (n < POOL_TCP_FIELDS_MAX)
+			fields[n] = p;
+		n++;
+		if (!comma)
+			break;
+		*comma = '\0';
+		p = comma + 1;
+	}
+	return n;
+}
+
+static void pool_tcp_new_job(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
+{
+	const struct pool_tier *tier = &t->cfg->tiers[c->tier];
+	char line[128];
+
+	memcpy(c->job_last, t->last_hash, sizeof(c->job_last));
+	c->job_diff = tier->diff;
+	c->job_nonce = (uint32_t)pool_rng_range(t->rng, 1, 100ULL * tier->diff);
+	duco_s1_hash(c->job_last, c->job_nonce, c->job_expected);
+	snprintf(line, sizeof(line), "%s,", c->job_last);
+	duco_bin_to_hex(c->job_expected, 20, line + 41, 0);
+	snprintf(line + 81, sizeof(line) - 81, ",%u\n", (unsigned)c->job_diff);
+	snprintf(c->w->tier, sizeof(c->w->tier), "%s", tier->name);
+	c->w->diff = tier->diff;
+	c->held_is_share = 0;
+	pool_tcp_hold(t, c, line, POOL_CONN_JOB_DELAY, &t->cfg->job_delay, now_ms);
+}
+
+static int pool_tcp_banned(const struct pool_cfg *cfg, const char *user)
+{
+	for (int i = 0; i < cfg->nbanned; i++)
+		if (strcmp(cfg->banned[i], user) == 0)
+			return 1;
+	return 0;
+}
+
+static void pool_tcp_on_job(struct pool_tcp *t, struct pool_conn *c, char **f, int n,
+			    int64_t now_ms)
+{
+	struct pool_worker *w = c->w;
+
+	if (n > 6) {
+		pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
+		return;
+	}
+	if (n < 2 || f[1][0] == '\0') {
+		pool_tcp_refuse(t, c, POOL_R_NO_USERNAME, now_ms);
+		return;
+	}
+	if (pool_tcp_banned(t->cfg, f[1])) {
+		pool_tcp_refuse(t, c, POOL_R_USER_BANNED, now_ms);
+		return;
+	}
+	if (!w->user) {
+		struct pool_user *u = pool_acct_user(t->acct, f[1], 0);
+
+		if (pool_acct_count_user(t->acct, u) >= t->cfg->max_workers_user ||
+		    pool_acct_count_ip(t->acct, w->ip) >= t->cfg->max_workers_ip) {
+			pool_tcp_refuse(t, c, POOL_R_TOO_MANY_WORKERS, now_ms);
+			return;
+		}
+		if (pool_acct_register(t->acct, w, f[1], n > 3 ? f[3] : "None")) {
+			pool_tcp_close(t, c, now_ms, "out of memory");
+			return;
+		}
+		/* An unknown tier name starts at the lowest tier. */
+		c->tier = n > 2 ? pool_cfg_tier_index(t->cfg, f[2]) : -1;
+		if (c->tier < 0)
+			c->tier = 0;
+		pool_log("conn %llu: user %s tier %s ki %u key %s",
+			 (unsigned long long)w->id, f[1], t->cfg->tiers[c->tier].name,
+			 (unsigned)w->ki, w->key_ok ? "ok" : "wrong");
+	}
+	/* The pool's "ping": its last feedback to this request. */
+	if (c->verdict_tx_ms) {
+		c->ping_s = (double)(now_ms - c->verdict_tx_ms) / 1000.0;
+		w->ping_s = c->ping_s;
+	}
+	pool_tcp_new_job(t, c, now_ms);
+}
+
+/* Count this result; 1 when the last 60 s hold more than the limit. */
+static int pool_tcp_rate_exceeded(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
+{
+	int cap = t->cfg->max_shares_per_min + 1;
+	int oldest;
+
+	c->share_ring[c->ring_head] = now_ms;
+	c->ring_head = (c->ring_head + 1) % cap;
+	if (c->ring_count < cap)
+		c->ring_count++;
+	if (c->ring_count < cap)
+		return 0;
+	/* The ring is full: its oldest entry is `cap` results ago. */
+	oldest = c->ring_head;
+	return now_ms - c->share_ring[oldest] < 60000;
+}
+
+static int pool_tcp_parse_nonce(const char *s, uint32_t *nonce)
+{
+	uint64_t v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	*nonce = (uint32_t)v;
+	return 0;
+}
+
+static void pool_tcp_verdict(struct pool_tcp *t, struct pool_conn *c, const char *line,
+			     int64_t now_ms)
+{
+	pool_tcp_hold(t, c, line, POOL_CONN_VERDICT_DELAY, &t->cfg->verdict_delay, now_ms);
+}
+
+static void pool_tcp_on_result(struct pool_tcp *t, struct pool_conn *c, char **f, int n,
+			       int64_t now_ms)
+{
+	struct pool_worker *w = c->w;
+	const struct pool_tier *tier = &t->cfg->tiers[c->tier];
+	double share_s, reported = 0.0;
+	uint32_t nonce = 0;
+	uint8_t digest[20];
+	char *end, line[64];
+	int nonce_ok;
+
+	if (n > 6) {
+		pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
+		return;
+	}
+	c->held_is_share = 0;
+	share_s = (double)(now_ms - c->job_tx_ms) / 1000.0 - c->ping_s;
+	if (share_s < 0.001)
+		share_s = 0.001;
+	if (n > 1) {
+		reported = strtod(f[1], &end);
+		if (end == f[1] || *end || !isfinite(reported))
+			reported = 0.0;
+	}
+	if (n > 2)
+		snprintf(w->software, sizeof(w->software), "%s", f[2]);
+	if (n > 3)
+		snprintf(w->rig, sizeof(w->rig), "%s", f[3]);
+	if (n > 5)
+		snprintf(w->wallet_id, sizeof(w->wallet_id), "%s", f[5]);
+	w->reported_hashrate = reported;
+	w->share_time_s = share_s;
+	w->last_share_ms = now_ms;
+	w->last_share_wall = time(NULL);
+	nonce_ok = pool_tcp_parse_nonce(f[0], &nonce) == 0;
+	if (nonce_ok) {
+		duco_s1_hash(c->job_last, nonce, digest);
+		nonce_ok = memcmp(digest, c->job_expected, 20) == 0;
+	}
+
+	if (pool_tcp_rate_exceeded(t, c, now_ms)) {
+		pool_acct_reject(t->acct, w, POOL_R_TOO_LOW_DIFF);
+		pool_tcp_verdict(t, c, "BAD,Too low difficulty\n", now_ms);
+		return;
+	}
+	if (reported <= 0.0) {
+		pool_acct_reject(t->acct, w, POOL_R_INVALID_DATA);
+		pool_tcp_verdict(t, c, "BAD,Invalid data\n", now_ms);
+		return;
+	}
+	if (reported < tier->min_hashrate) {
+		pool_acct_reject(t->acct, w, POOL_R_TOO_HIGH_START);
+		if (c->tier > 0)
+			c->tier--;
+		pool_tcp_verdict(t, c, "BAD,Too high starting difficulty\n", now_ms);
+		return;
+	}
+	if (reported >= tier->max_hashrate) {
+		pool_acct_reject(t->acct, w, POOL_R_TOO_LOW_START);
+		if (c->tier + 1 < t->cfg->ntiers)
+			c->tier++;
+		pool_tcp_verdict(t, c, "BAD,Too low starting difficulty\n", now_ms);
+		return;
+	}
+	if (!nonce_ok) {
+		pool_acct_reject(t->acct, w, POOL_R_INCORRECT_RESULT);
+		pool_tcp_verdict(t, c, "BAD,Incorrect result\n", now_ms);
+		return;
+	}
+
+	w->hashrate = (double)nonce / share_s;
+	if (n > 4 && strcmp(w->ducoid, f[4]) != 0) {
+		if (w->ducoid[0] && w->accepted >= POOL_TCP_KOLKA_FREE) {
+			/* The public pool answers GOOD but books it as rejected. */
+			pool_acct_reject(t->acct, w, POOL_R_DUCOID_CHANGED);
+			pool_tcp_verdict(t, c, "GOOD\n", now_ms);
+			return;
+		}
+		snprintf(w->ducoid, sizeof(w->ducoid), "%s", f[4]);
+	}
+	int block = pool_rng_chance(t->rng, t->cfg->block_chance);
+
+	pool_acct_accept(t->acct, w, block, w->hashrate);
+	snprintf(line, sizeof(line), "%s\n", block ? "BLOCK" : "GOOD");
+	pool_tcp_verdict(t, c, line, now_ms);
+	c->held_is_share = 1;
+}
+
+static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
+{
+	char msg[POOL_TCP_MSG_MAX + 1], *f[POOL_TCP_FIELDS_MAX];
+	ssize_t len = recv(c->fd, msg, POOL_TCP_MSG_MAX, MSG_DONTWAIT);
+	int n;
+
+	if (len < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (len <= 0) {
+		pool_tcp_close(t, c, now_ms, len == 0 ? "peer closed" : "recv error");
+		return;
+	}
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		len--;
+	msg[len] = '\0';
+	pool_log("conn %llu <- %s", (unsigned long long)c->w->id, msg);
+	c->deadline_ms = now_ms + (int64_t)(t->cfg->share_timeout_s * 1000.0);
+	n = pool_tcp_split(msg, f);
+
+	if (c->state == POOL_CONN_HASHING) {
+		pool_tcp_on_result(t, c, f, n, now_ms);
+		return;
+	}
+	if (n == 1 && strcmp(f[0], "MOTD") == 0) {
+		if (pool_tcp_send(t, c, t->cfg->motd, strlen(t->cfg->motd), now_ms) == 0)
+			c->state = c->state == POOL_CONN_GREETED ? POOL_CONN_IDLE : c->state;
+		return;
+	}
+	if (strcmp(f[0], "JOB") == 0) {
+		pool_tcp_on_job(t, c, f, n, now_ms);
+		return;
+	}
+	pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
+}
+
+/* Faults for robustness tests: a drop or a garbage line instead of `held`. */
+static int pool_tcp_inject(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
+{
+	static const char junk[] = "abcdefXYZ0123456789,;#!?-_ ";
+	char line[48];
+	size_t len;
+
+	if (pool_rng_chance(t->rng, t->cfg->drop_chance)) {
+		t->acct->drops_injected++;
+		pool_tcp_close(t, c, now_ms, "injected drop");
+		return 1;
+	}
+	if (!pool_rng_chance(t->rng, t->cfg->garbage_chance))
+		return 0;
+	t->acct->garbage_injected++;
+	len = (size_t)pool_rng_range(t->rng, 8, sizeof(line) - 2);
+	line[0] = '~';         /* never reads as GOOD, BAD or a job */
+	for (size_t i = 1; i < len; i++)
+		line[i] = junk[pool_rng_range(t->rng, 0, sizeof(junk) - 2)];
+	line[len] = '\n';
+	memcpy(c->held, line, len + 1);
+	c->held_len = len + 1;
+	return 0;
+}
+
+static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
+{
+	int64_t share_timeout = (int64_t)(t->cfg->share_timeout_s * 1000.0);
+
+	switch (c->state) {
+	case POOL_CONN_GREETED:
+	case POOL_CONN_HASHING:
+	case POOL_CONN_IDLE:
+		t->acct->timeouts++;
+		pool_tcp_close(t, c, now_ms, "idle timeout");
+		return;
+	case POOL_CONN_JOB_DELAY:
+		if (pool_tcp_inject(t, c, now_ms))
+			return;
+		if (pool_tcp_send(t, c, c->held, c->held_len, now_ms))
+			return;
+		t->acct->jobs++;
+		c->w->jobs++;
+		c->job_tx_ms = now_ms;
+		c->state = POOL_CONN_HASHING;
+		c->deadline_ms = now_ms + share_timeout;
+		return;
+	case POOL_CONN_VERDICT_DELAY:
+		/* The next job starts from the hash this share just solved. */
+		if (c->held_is_share)
+			duco_bin_to_hex(c->job_expected, 20, t->last_hash, 0);
+		if (pool_tcp_inject(t, c, now_ms))
+			return;
+		if (pool_tcp_send(t, c, c->held, c->held_len, now_ms))
+			return;
+		c->verdict_tx_ms = now_ms;
+		c->state = POOL_CONN_IDLE;
+		c->deadline_ms = now_ms + share_timeout;
+		return;
+	case POOL_CONN_CLOSED:
+		return;
+	}
+}
+
+static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
+{
+	for (;;) {
+		struct sockaddr_in sa;
+		socklen_t salen = sizeof(sa);
+		struct pool_conn *c;
+		char ip[INET_ADDRSTRLEN] = "?", banner[40];
+		int fd = accept4(t->listen_fd, (struct sockaddr *)&sa, &salen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int n;
+
+		if (fd < 0)
+			return;   /* EAGAIN, or a transient error: try on the next poll */
+		if (t->nconns == t->cap) {
+			int cap = t->cap ? t->cap * 2 : 16;
+			struct pool_conn **p = realloc(t->conns, (size_t)cap * sizeof(*p));
+
+			if (!p) {
+				close(fd);
+				return;
+			}
+			t->conns = p;
+			t->cap = cap;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c)
+			c->share_ring = calloc((size_t)t->cfg->max_shares_per_min + 1,
+					       sizeof(int64_t));
+		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof(ip));
+		if (!c || !c->share_ring ||
+		    !(c->w = pool_acct_worker_open(t->acct, ip, ntohs(sa.sin_port), now_ms))) {
+			if (c)
+				free(c->share_ring);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->tier = -1;
+		c->pollidx = -1;
+		c->state = POOL_CONN_GREETED;
+		c->deadline_ms = now_ms + (int64_t)(t->cfg->first_timeout_s * 1000.0);
+		t->conns[t->nconns++] = c;
+		pool_log("conn %llu from %s:%u", (unsigned long long)c->w->id, ip,
+			 (unsigned)ntohs(sa.sin_port));
+		n = snprintf(banner, sizeof(banner), "%s%s", t->cfg->banner,
+			     t->cfg->banner_no_newline ? "" : "\n");
+		(void)pool_tcp_send(t, c, banner, (size_t)n, now_ms);
+	}
+}
+
+struct pool_tcp *pool_tcp_new(const struct pool_cfg *cfg, struct pool_acct *acct,
+			      struct pool_rng *rng, int listen_fd, int64_t now_ms)
+{
+	struct pool_tcp *t = calloc(1, sizeof(*t));
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	uint8_t genesis[20];
+	char seedtext[40];
+
+	if (!t)
+		return NULL;
+	t->cfg = cfg;
+	t->acct = acct;
+	t->rng = rng;
+	t->listen_fd = listen_fd;
+	if (getsockname(listen_fd, (struct sockaddr *)&sa, &salen) == 0)
+		t->port = ntohs(sa.sin_port);
+	/* The chain starts from a hash of the seed, so --seed replays jobs. */
+	snprintf(seedtext, sizeof(seedtext), "ducopool-%llu", (unsigned long long)acct->seed);
+	duco_sha1(seedtext, (uint32_t)strlen(seedtext), genesis);
+	duco_bin_to_hex(genesis, 20, t->last_hash, 0);
+	t->last_hash[40] = '\0';
+	return t;
+}
+
+void pool_tcp_free(struct pool_tcp *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nconns; i++) {
+		if (t->conns[i]->fd >= 0)
+			close(t->conns[i]->fd);
+		free(t->conns[i]->share_ring);
+		free(t->conns[i]);
+	}
+	free(t->conns);
+	close(t->listen_fd);
+	free(t);
+}
+
+int pool_tcp_poll_count(const struct pool_tcp *t)
+{
+	return 1 + t->nconns;
+}
+
+int pool_tcp_prepare(struct pool_tcp *t, struct pollfd *pfd, int cap)
+{
+	int n = 0;
+
+	if (cap < 1)
+		return 0;
+	pfd[n++] = (struct pollfd){ .fd = t->listen_fd, .events = POLLIN };
+	for (int i = 0; i < t->nconns; i++) {
+		struct pool_conn *c = t->conns[i];
+		int reading = c->state == POOL_CONN_GREETED || c->state == POOL_CONN_HASHING ||
+			      c->state == POOL_CONN_IDLE;
+
+		c->pollidx = -1;
+		if (c->state == POOL_CONN_CLOSED || n >= cap)
+			continue;
+		/* Not reading during a delay is what keeps the framing lock-step. */
+		c->pollidx = n;
+		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = reading ? POLLIN : 0 };
+	}
+	return n;
+}
+
+void pool_tcp_dispatch(struct pool_tcp *t, const struct pollfd *pfd, int n, int64_t now_ms)
+{
+	int live = 0;
+
+	if (n > 0 && (pfd[0].revents & POLLIN))
+		pool_tcp_accept(t, now_ms);
+	for (int i = 0; i < t->nconns; i++) {
+		struct pool_conn *c = t->conns[i];
+		short ev;
+
+		if (c->pollidx < 0 || c->pollidx >= n || c->state == POOL_CONN_CLOSED)
+			continue;
+		ev = pfd[c->pollidx].revents;
+		if (ev & POLLIN)
+			pool_tcp_on_readable(t, c, now_ms);
+		else if (ev & (POLLERR | POLLHUP | POLLNVAL))
+			pool_tcp_close(t, c, now_ms, "hangup");
+	}
+	for (int i = 0; i < t->nconns; i++) {
+		struct pool_conn *c = t->conns[i];
+
+		if (c->state != POOL_CONN_CLOSED && c->deadline_ms <= now_ms)
+			pool_tcp_on_deadline(t, c, now_ms);
+	}
+	/* Sweep closed connections; their workers live on in pool_acct. */
+	for (int i = 0; i < t->nconns; i++) {
+		struct pool_conn *c = t->conns[i];
+
+		if (c->state == POOL_CONN_CLOSED) {
+			free(c->share_ring);
+			free(c);
+		} else {
+			t->conns[live++] = c;
+		}
+	}
+	t->nconns = live;
+}
+
+int64_t pool_tcp_deadline(const struct pool_tcp *t)
+{
+	int64_t d = INT64_MAX;
+
+	for (int i = 0; i < t->nconns; i++)
+		if (t->conns[i]->state != POOL_CONN_CLOSED && t->conns[i]->deadline_ms < d)
+			d = t->conns[i]->deadline_ms;
+	return d;
+}
+
+uint16_t pool_tcp_port(const struct pool_tcp *t)
+{
+	return t->port;
+}
