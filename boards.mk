@@ -1,3 +1,137 @@
-# Placeholder: the firmware part replaces this with one record per board.
-BOARDS := nano
-BOARD ?= nano
+# boards.mk - one record per supported slave board.
+#
+# Each board is a stanza of <board>.<FIELD> variables, read by
+# firmware-avr/module.mk:
+#   MCU        avr-gcc -mmcu name
+#   AVRDUDE_MCU avrdude -p part name
+#   F_CPU      clock in Hz (8, 16 or 32 MHz: the elapsed-time timer needs a
+#              power-of-two multiple of 8 MHz, checked at compile time)
+#   PROG, BAUD avrdude programmer and baud rate of the board's bootloader
+#   EEPROM     yes if that bootloader can write EEPROM (then `make flash`
+#              writes the I2C address there too); no for Optiboot-class
+#              bootloaders, whose fallback is the ADDR compiled in as the
+#              default address (see firmware-avr/README.md "Addresses")
+#   FUSES      avrdude -U options for ISP programming (`make fuses`), where
+#              they matter; the bootloader boards ship with these set
+#   ADDR       default I2C slave address (0x08..0x77)
+#   FLASH      bytes of flash available to the application (minus bootloader)
+#   RAM        bytes of SRAM
+#   ID         board id, enum duco_board in common/duco_proto.h
+#   HASH_IMPL  c or asm (firmware-avr/hashcore_c.c or hashcore_asm.S)
+# Assumes GNU make; included by the top-level Makefile before all modules.
+
+BOARDS := uno nano nano-oldbootloader promini16 promini8 mega2560 lgt8f328p
+BOARD  ?= nano
+
+# Arduino Uno R3: ATmega328P 16 MHz, Optiboot (512 B) at 115200.
+uno.MCU         := atmega328p
+uno.AVRDUDE_MCU := m328p
+uno.F_CPU       := 16000000
+uno.PROG        := arduino
+uno.BAUD        := 115200
+uno.EEPROM      := no
+uno.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDE:m -U efuse:w:0xFD:m
+uno.ADDR        := 0x08
+uno.FLASH       := 32256
+uno.RAM         := 2048
+uno.ID          := 1
+uno.HASH_IMPL   := c
+
+# Arduino Nano (current bootloader): ATmega328P 16 MHz, Optiboot at 115200.
+nano.MCU         := atmega328p
+nano.AVRDUDE_MCU := m328p
+nano.F_CPU       := 16000000
+nano.PROG        := arduino
+nano.BAUD        := 115200
+nano.EEPROM      := no
+nano.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDE:m -U efuse:w:0xFD:m
+nano.ADDR        := 0x08
+nano.FLASH       := 32256
+nano.RAM         := 2048
+nano.ID          := 2
+nano.HASH_IMPL   := c
+
+# Arduino Nano with the old ATmegaBOOT (2 KB) at 57600; most clones. That
+# bootloader does not disable the watchdog: the firmware does it in .init3.
+nano-oldbootloader.MCU         := atmega328p
+nano-oldbootloader.AVRDUDE_MCU := m328p
+nano-oldbootloader.F_CPU       := 16000000
+nano-oldbootloader.PROG        := arduino
+nano-oldbootloader.BAUD        := 57600
+nano-oldbootloader.EEPROM      := yes
+nano-oldbootloader.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
+nano-oldbootloader.ADDR        := 0x08
+nano-oldbootloader.FLASH       := 30720
+nano-oldbootloader.RAM         := 2048
+nano-oldbootloader.ID          := 3
+nano-oldbootloader.HASH_IMPL   := c
+
+# Pro Mini 5 V: ATmega328P 16 MHz, ATmegaBOOT at 57600.
+promini16.MCU         := atmega328p
+promini16.AVRDUDE_MCU := m328p
+promini16.F_CPU       := 16000000
+promini16.PROG        := arduino
+promini16.BAUD        := 57600
+promini16.EEPROM      := yes
+promini16.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
+promini16.ADDR        := 0x08
+promini16.FLASH       := 30720
+promini16.RAM         := 2048
+promini16.ID          := 4
+promini16.HASH_IMPL   := c
+
+# Pro Mini 3.3 V: ATmega328P 8 MHz, ATmegaBOOT at 57600; brown-out at 2.7 V.
+# Its I2C lines can join a 3.3 V bus (Raspberry Pi) without a level shifter.
+promini8.MCU         := atmega328p
+promini8.AVRDUDE_MCU := m328p
+promini8.F_CPU       := 8000000
+promini8.PROG        := arduino
+promini8.BAUD        := 57600
+promini8.EEPROM      := yes
+promini8.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
+promini8.ADDR        := 0x08
+promini8.FLASH       := 30720
+promini8.RAM         := 2048
+promini8.ID          := 5
+promini8.HASH_IMPL   := c
+
+# Arduino Mega 2560: 16 MHz, stk500v2 (wiring) bootloader (8 KB) at 115200.
+mega2560.MCU         := atmega2560
+mega2560.AVRDUDE_MCU := m2560
+mega2560.F_CPU       := 16000000
+mega2560.PROG        := wiring
+mega2560.BAUD        := 115200
+mega2560.EEPROM      := yes
+mega2560.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xD8:m -U efuse:w:0xFD:m
+mega2560.ADDR        := 0x08
+mega2560.FLASH       := 253952
+mega2560.RAM         := 8192
+mega2560.ID          := 6
+mega2560.HASH_IMPL   := c
+
+# LGT8F328P at 32 MHz (internal RC, prescaler 1). avr-gcc has no such MCU:
+# it is built as an ATmega328P with F_CPU 32 MHz plus LGT8F328P_CLOCK, which
+# makes the firmware switch the prescaler to 1 at start-up.
+# VERIFIED: it builds, fits, and runs in the simulator as an ATmega328P model
+# clocked at 32 MHz (same instruction set and TWI/Timer1 registers).
+# NOT VERIFIED on real LGT8F328P silicon: its clock switch, its flash-emulated
+# EEPROM (so the address falls back to the compiled-in ADDR, EEPROM := no),
+# its signature row (DUCOID) and the TWI timing. Flashed with its
+# Optiboot-derived bootloader at 57600.
+lgt8f328p.MCU         := atmega328p
+lgt8f328p.AVRDUDE_MCU := m328p
+lgt8f328p.F_CPU       := 32000000
+lgt8f328p.PROG        := arduino
+lgt8f328p.BAUD        := 57600
+lgt8f328p.EEPROM      := no
+lgt8f328p.FUSES       :=
+lgt8f328p.ADDR        := 0x08
+lgt8f328p.FLASH       := 29696
+lgt8f328p.RAM         := 2048
+lgt8f328p.ID          := 7
+lgt8f328p.HASH_IMPL   := c
+lgt8f328p.CPPFLAGS    := -DLGT8F328P_CLOCK=1
+
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error Unknown BOARD '$(BOARD)'. Boards: $(BOARDS))
+endif

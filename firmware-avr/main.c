@@ -1,0 +1,184 @@
+/*
+ * main.c - the ducorig slave firmware: set-up and the main loop.
+ *
+ * The TWI interrupt (twi.c -> slave.c) receives and checks frames and serves
+ * status reads on its own; this loop takes accepted frames, hashes one nonce
+ * at a time with the board's hashing core and publishes results. Between two
+ * nonces it looks for a new frame, so a new JOB or an ABORT takes effect
+ * within one nonce time; with nothing to do it sleeps in idle mode. The
+ * nonce is kept both as a u32 (for the range end and the result) and as its
+ * ASCII digits, incremented in place, so no number is converted per nonce.
+ * Assumes avr-libc only (no Arduino core) and the board flags of fwconfig.h.
+ */
+#include "fwconfig.h"
+
+#include <avr/interrupt.h>
+#include <avr/pgmspace.h>
+#include <string.h>
+
+#include "duco_proto.h"
+#include "duco_s1.h"
+#include "hashcore.h"
+#include "platform.h"
+#include "slave.h"
+#include "timer.h"
+#include "twi.h"
+
+/* What the loop is doing. */
+enum main_state {
+	MAIN_IDLE = 0,          /* no job: sleep until a frame arrives */
+	MAIN_HASHING,           /* one nonce per loop iteration */
+	MAIN_FAULT,             /* the hashing core failed its self-test */
+};
+
+struct main_run {
+	uint8_t  state;         /* enum main_state */
+	uint8_t  gen;           /* slave.c job generation of this job */
+	uint8_t  ndigits;
+	uint16_t job_id;
+	uint32_t nonce;         /* nonce under test, == digits */
+	uint32_t end;           /* last nonce to try, inclusive */
+	uint32_t t0_us;         /* when the job frame was taken */
+	char     digits[DUCO_S1_MAX_DIGITS + 1];
+};
+
+static struct slave main_slave;
+static struct hashcore main_core;
+static struct main_run main_run;
+
+/* Self-test vector (docs: duco-protocol known answers): nonce 0 of this
+ * last hash gives this digest; nonce 1 must not. */
+static const char main_test_last[40] PROGMEM = "05b7406b3909071b2d85b2d2958ad07a0d52bd12";
+static const uint8_t main_test_digest[20] PROGMEM = {
+	0xb7, 0x90, 0x7d, 0xc6, 0x73, 0x45, 0x64, 0x9b, 0xae, 0x8a,
+	0x5c, 0x3e, 0xd0, 0x93, 0x45, 0x32, 0x65, 0xdf, 0xaa, 0xa1,
+};
+
+static uint8_t main_selftest(void)
+{
+	char last[40];
+	uint8_t digest[20];
+
+	memcpy_P(last, main_test_last, sizeof(last));
+	memcpy_P(digest, main_test_digest, sizeof(digest));
+	hashcore_prepare(&main_core, last, digest);
+	return hashcore_check(&main_core, "0", 1) == 1 &&
+	       hashcore_check(&main_core, "1", 1) == 0;
+}
+
+static void main_finish(uint8_t found)
+{
+	struct duco_result r = {
+		.job_id = main_run.job_id,
+		.found = found,
+		.nonce = main_run.nonce,
+		.elapsed_us = timer_us() - main_run.t0_us,
+	};
+
+	/* Refused (stale) when a newer JOB/ABORT was accepted meanwhile; the
+	 * loop takes that frame next, so nothing else to do. */
+	(void)slave_publish_result(&main_slave, main_run.gen, &r);
+	main_run.state = MAIN_IDLE;
+}
+
+static void main_start_job(const uint8_t *f, uint8_t gen)
+{
+	const uint8_t *p = f + 2;
+
+	main_run.t0_us = timer_us();
+	main_run.gen = gen;
+	main_run.job_id = duco_get_u16(p);
+	main_run.nonce = duco_get_u32(p + 2);
+	main_run.end = duco_get_u32(p + 6);
+	main_run.ndigits = duco_u32_to_dec(main_run.nonce, main_run.digits);
+	hashcore_prepare(&main_core, (const char *)(p + 30), p + 10);
+	main_run.state = MAIN_HASHING;
+}
+
+/* Act on one accepted frame (checked by slave.c; taken after its STOP). */
+static void main_handle(const uint8_t *f, uint8_t gen)
+{
+	uint8_t addr;
+
+	switch (f[0]) {
+	case DUCO_CMD_JOB:
+		if (main_run.state == MAIN_FAULT) {
+			slave_set_error(&main_slave);
+			break;
+		}
+		main_start_job(f, gen);         /* replaces a running job */
+		break;
+	case DUCO_CMD_ABORT:
+		if (main_run.state != MAIN_FAULT)
+			main_run.state = MAIN_IDLE;
+		break;
+	case DUCO_CMD_SET_ADDR:
+		if (duco_decode_set_addr(f, &addr) == DUCO_OK) {
+			platform_addr_store(addr);
+			twi_set_addr(addr);
+			slave_set_addr(&main_slave, addr);
+		}
+		break;
+	case DUCO_CMD_RESET:
+		platform_reset();
+	case DUCO_CMD_CLEAR_ERR:
+		if (main_run.state == MAIN_FAULT)
+			slave_set_error(&main_slave);   /* the fault is not a counter */
+		break;
+	default:                /* IDENTIFY: served by slave.c */
+		break;
+	}
+}
+
+static void main_hash_one(void)
+{
+	if (hashcore_check(&main_core, main_run.digits, main_run.ndigits)) {
+		main_finish(1);
+		return;
+	}
+	if (main_run.nonce == main_run.end) {
+		main_finish(0);
+		return;
+	}
+	main_run.nonce++;
+	duco_dec_increment(main_run.digits, &main_run.ndigits);
+}
+
+int main(void)
+{
+	struct duco_identity id = {
+		.proto_version = DUCO_PROTO_VERSION,
+		.fw_version = FW_VERSION,
+		.board_id = DUCO_BOARD_ID,
+		.f_cpu = F_CPU,
+		.reset_cause = platform_reset_cause(),
+		.hash_impl = HASHCORE_IMPL_ID,
+	};
+	const uint8_t *f;
+	uint8_t gen;
+
+	platform_clock_init();
+	platform_wdt_start();
+	platform_ducoid(id.ducoid);
+	id.i2c_addr = platform_addr_load();
+	slave_init(&main_slave, &id);
+	timer_init();
+	main_run.state = main_selftest() ? MAIN_IDLE : MAIN_FAULT;
+	if (main_run.state == MAIN_FAULT)
+		slave_set_error(&main_slave);
+	twi_init(&main_slave, id.i2c_addr);
+	sei();
+
+	for (;;) {
+		platform_wdt_kick();
+		f = slave_frame_take(&main_slave, &gen);
+		if (f) {
+			main_handle(f, gen);
+			slave_frame_release(&main_slave);
+		} else if (main_run.state == MAIN_HASHING) {
+			main_hash_one();
+		} else {
+			platform_idle(&main_slave.pending);
+		}
+	}
+}

@@ -1,0 +1,36 @@
+/*
+ * platform.h - the chip services the slave firmware needs besides TWI and
+ * Timer1: reset cause, watchdog, clock set-up, DUCOID, the EEPROM address
+ * record and idle sleep.
+ *
+ * Assumes an ATmega328P-class or ATmega2560 part with avr-libc; the
+ * LGT8F328P is handled as an ATmega328P (see boards.mk for what that means).
+ */
+#ifndef PLATFORM_H
+#define PLATFORM_H
+
+#include <stdint.h>
+
+/* MCUSR as it was at reset (saved and cleared in .init3). */
+uint8_t platform_reset_cause(void);
+/* Clock prescaler where the board needs one; before anything time-related. */
+void    platform_clock_init(void);
+/* Watchdog on (about 1 s), and the kick the main loop gives it. */
+void    platform_wdt_start(void);
+void    platform_wdt_kick(void);
+/* Reset through the watchdog; never returns. */
+void    platform_reset(void) __attribute__((noreturn));
+/* 8 serial bytes of the signature row (what the pool knows as DUCOID). */
+void    platform_ducoid(uint8_t id[8]);
+/* The I2C address: a valid EEPROM record, else the compiled-in default. */
+uint8_t platform_addr_load(void);
+/* Store a new address record (blocking, a few ms per byte). */
+void    platform_addr_store(uint8_t addr);
+/*
+ * Sleep in idle mode unless *pending becomes set; any interrupt (TWI, the
+ * Timer1 overflow) wakes the CPU. Checks *pending with interrupts off so a
+ * frame accepted just before sleeping cannot be slept through.
+ */
+void    platform_idle(const volatile uint8_t *pending);
+
+#endif

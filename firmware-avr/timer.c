@@ -1,0 +1,47 @@
+/*
+ * timer.c - Timer1 free-running at F_CPU/8 plus an overflow count (timer.h).
+ *
+ * The overflow interrupt is the only periodic one (every 65536 ticks: 16 ms
+ * at 32 MHz, 33 ms at 16 MHz, 66 ms at 8 MHz); it also wakes the idle loop
+ * so the watchdog gets kicked while nothing happens. Assumes avr-libc and a
+ * Timer1 with TCCR1B/TCNT1/TIFR1/TIMSK1 (328P, 2560).
+ */
+#include "fwconfig.h"
+#include "timer.h"
+
+#include <avr/interrupt.h>
+#include <avr/io.h>
+
+static volatile uint32_t timer_overflows;
+
+ISR(TIMER1_OVF_vect)
+{
+	timer_overflows++;
+}
+
+void timer_init(void)
+{
+	TCCR1A = 0;
+	TCNT1 = 0;
+	TIFR1 = _BV(TOV1);
+	TIMSK1 = _BV(TOIE1);
+	TCCR1B = _BV(CS11);     /* clk/8 */
+}
+
+uint32_t timer_us(void)
+{
+	uint8_t sreg = SREG;
+	uint32_t ovf;
+	uint16_t cnt;
+
+	cli();
+	cnt = TCNT1;
+	ovf = timer_overflows;
+	/* an overflow pending but not yet counted belongs before cnt if cnt is small */
+	if ((TIFR1 & _BV(TOV1)) && cnt < 0x8000)
+		ovf++;
+	SREG = sreg;
+	/* ticks = ovf * 65536 + cnt; 65536 is a multiple of the ticks per us,
+	 * so the shift splits exactly and the sum wraps cleanly at 2^32 us */
+	return (ovf << (16 - FW_TICK_SHIFT)) + (cnt >> FW_TICK_SHIFT);
+}

@@ -1,0 +1,20 @@
+/*
+ * twi.h - the TWI (I2C) slave driver: the one file that touches the TWI
+ * registers.
+ *
+ * Its interrupt handler only turns TWSR status codes into slave.h events and
+ * releases the clock; everything else happens in slave.c or the main loop.
+ * Assumes an AVR with the TWI peripheral (TWAR/TWCR/TWDR/TWSR, TWI_vect).
+ */
+#ifndef TWI_H
+#define TWI_H
+
+#include <stdint.h>
+#include "slave.h"
+
+/* Attach the state machine and answer at addr (TWAR is set before TWEN). */
+void twi_init(struct slave *s, uint8_t addr);
+/* Answer at a new address from now on (called from the main loop). */
+void twi_set_addr(uint8_t addr);
+
+#endif
