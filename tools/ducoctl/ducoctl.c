@@ -1,0 +1,634 @@
+/*
+ * ducoctl.c - rig tool: find, inspect and exercise ducorig slaves on one bus.
+ *
+ * Talks to the slaves through the master's own bus layer (master/bus.c,
+ * master/slave_io.c), so what ducoctl sees is what ducomaster will see:
+ * the same backends ("sim:<socket>" for ducosim, /dev/i2c-N for a real
+ * adapter), frames, CRC checks and retries. Scan output is written for the
+ * most common complaint of I2C rigs, "slaves missing or dropping out": it
+ * says which addresses answer, which answer but cannot be identified and
+ * why, and what the reset cause and error counters of each slave suggest.
+ * Assumes nothing else drives the bus meanwhile (IDENTIFY and the other
+ * commands advance the slave's frame counter, which a running ducomaster
+ * would notice); `scan --probe-only` only reads a status byte. Unlike the
+ * daemon this tool may sleep between polls.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "duco_proto.h"
+#include "duco_s1.h"
+#include "slave_io.h"
+
+#define DUCOCTL_VERSION     "0.1"
+#define DUCOCTL_POLL_MS     5           /* job: poll interval */
+#define DUCOCTL_REBOOT_MS   3000        /* reset: how long to wait for the slave */
+
+enum ducoctl_exit {
+	DUCOCTL_EXIT_OK    = 0,
+	DUCOCTL_EXIT_FAIL  = 1,     /* the operation failed or found nothing */
+	DUCOCTL_EXIT_USAGE = 2,     /* bad command line */
+	DUCOCTL_EXIT_BUS   = 3,     /* the bus could not be opened */
+};
+
+static void ducoctl_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ducoctl [--bus <sim:socket|/dev/i2c-N>] <command> [args]\n"
+"\n"
+"Commands:\n"
+"  scan [--probe-only] [--first A] [--last B]\n"
+"                     list the addresses that answer (default 0x08..0x77)\n"
+"                     with board, F_CPU, firmware, DUCOID, reset cause and\n"
+"                     error counters; --probe-only reads one status byte and\n"
+"                     sends no frame (safe while ducomaster runs)\n"
+"  identify <addr>    full identity of one slave\n"
+"  set-addr <old> <new>\n"
+"                     store a new address in the slave's EEPROM and confirm\n"
+"                     that it answers there\n"
+"  reset <addr>       watchdog-reset a slave and wait until it is back\n"
+"  clear-errors <addr>  zero the slave's error counters\n"
+"  job <addr> <last_hash>,<expected_hash>,<diff> [--timeout S]\n"
+"                     send one DUCO-S1 job, poll, print the result, the\n"
+"                     slave's own elapsed time and hashrate, and check the\n"
+"                     nonce on the host\n"
+"\n"
+"Options:\n"
+"  --bus SPEC         bus to use; default $DUCORIG_BUS\n"
+"  --help, --version\n"
+"\n"
+"Addresses are 7-bit, decimal or 0x hex (0x08..0x77).\n"
+"Exit status: 0 ok, 1 operation failed, 2 usage error, 3 bus not available.\n");
+}
+
+/* --- formatting ---------------------------------------------------------- */
+
+static const char *ducoctl_board_name(uint8_t id)
+{
+	switch (id) {
+	case DUCO_BOARD_UNO:       return "uno";
+	case DUCO_BOARD_NANO:      return "nano";
+	case DUCO_BOARD_NANO_OLD:  return "nano-old";
+	case DUCO_BOARD_PROMINI16: return "promini16";
+	case DUCO_BOARD_PROMINI8:  return "promini8";
+	case DUCO_BOARD_MEGA2560:  return "mega2560";
+	case DUCO_BOARD_LGT8F328P: return "lgt8f328p";
+	case DUCO_BOARD_HOSTMODEL: return "host-model";
+	default:                   return "unknown";
+	}
+}
+
+static const char *ducoctl_hash_name(uint8_t impl)
+{
+	switch (impl) {
+	case DUCO_HASH_C:    return "C";
+	case DUCO_HASH_ASM:  return "asm";
+	case DUCO_HASH_HOST: return "host";
+	default:             return "?";
+	}
+}
+
+/* Reset cause bits as words, most telling first. */
+static void ducoctl_reset_text(uint8_t cause, char *buf, size_t n)
+{
+	static const struct { uint8_t bit; const char *name; } names[] = {
+		{ DUCO_RESET_BROWNOUT, "brown-out" },
+		{ DUCO_RESET_WATCHDOG, "watchdog" },
+		{ DUCO_RESET_EXTERNAL, "reset-pin" },
+		{ DUCO_RESET_POWERON,  "power-on" },
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(cause & names[i].bit))
+			continue;
+		used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s",
+					 used ? "+" : "", names[i].name);
+	}
+	if (used == 0)
+		snprintf(buf, n, "none");
+}
+
+static void ducoctl_ducoid(const uint8_t id[8], char out[6 + 16 + 1])
+{
+	memcpy(out, "DUCOID", 6);
+	duco_bin_to_hex(id, 8, out + 6, 1);
+	out[22] = '\0';
+}
+
+static const char *ducoctl_strerror(int rc)
+{
+	switch (rc) {
+	case -ENXIO:     return "no answer (address NACK)";
+	case -EREMOTEIO: return "transfer cut short (NACK or partial transfer)";
+	case -EBADMSG:   return "corrupted frames (CRC) even after retries";
+	case -EPROTO:    return "answered, but not per ducorig protocol v1";
+	case -ETIMEDOUT: return "bus timeout";
+	default:         return strerror(-rc);
+	}
+}
+
+/* Prints the "hints:" heading before the first hint of a scan. */
+static void ducoctl_hint(int *hints, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ducoctl_hint(int *hints, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((*hints)++ == 0)
+		printf("hints:\n");
+	printf("  ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* Advice drawn from one identified slave's reset cause and counters. */
+static void ducoctl_hints(int *hints, uint8_t addr, const struct duco_identity *id)
+{
+	if (id->reset_cause & DUCO_RESET_BROWNOUT)
+		ducoctl_hint(hints, "0x%02x: last reset was a brown-out: the supply sags (long or "
+			     "thin power wires, too many boards on one regulator)", addr);
+	else if (id->reset_cause & DUCO_RESET_WATCHDOG)
+		ducoctl_hint(hints, "0x%02x: last reset by the watchdog (a RESET command, or the "
+			     "firmware hung)", addr);
+	if (id->crc_errors > 0)
+		ducoctl_hint(hints, "0x%02x: %u frames arrived corrupted: check pull-ups "
+			     "(2.2-4.7 kOhm), wire length, level shifting; try a lower bus clock",
+			     addr, id->crc_errors);
+	if (id->frame_errors > 0 || id->overruns > 0)
+		ducoctl_hint(hints, "0x%02x: %u malformed / %u overlong or early frames: bytes "
+			     "lost on the bus, or another program talks to the slave",
+			     addr, id->frame_errors, id->overruns);
+	if (id->i2c_addr != addr)
+		ducoctl_hint(hints, "0x%02x: reports address 0x%02x: a second device may share "
+			     "this address", addr, id->i2c_addr);
+}
+
+/* --- argument parsing ------------------------------------------------------ */
+
+static int ducoctl_parse_addr(const char *s, uint8_t *addr)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end != '\0' || v < DUCO_ADDR_MIN || v > DUCO_ADDR_MAX)
+		return -1;
+	*addr = (uint8_t)v;
+	return 0;
+}
+
+static int ducoctl_parse_job(const char *s, struct duco_job *job)
+{
+	const char *c1 = strchr(s, ','), *c2;
+	char *end;
+	unsigned long long diff;
+
+	if (c1 == NULL || c1 - s != 40)
+		return -1;
+	c2 = strchr(c1 + 1, ',');
+	if (c2 == NULL || c2 - c1 - 1 != 40)
+		return -1;
+	if (duco_hex_to_bin(c1 + 1, job->expected, 20) != 0)
+		return -1;
+	errno = 0;
+	diff = strtoull(c2 + 1, &end, 10);
+	if (errno || end == c2 + 1 || *end != '\0' || diff == 0 || diff * 100 > DUCO_MAX_NONCE)
+		return -1;
+	memcpy(job->last_hash, s, 40);
+	job->start_nonce = 0;
+	job->end_nonce = (uint32_t)(diff * 100);
+	return 0;
+}
+
+static int64_t ducoctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ducoctl_sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* --- commands -------------------------------------------------------------- */
+
+static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
+{
+	char ducoid[23], reset[64];
+
+	ducoctl_ducoid(id->ducoid, ducoid);
+	ducoctl_reset_text(id->reset_cause, reset, sizeof(reset));
+	printf("address:        0x%02x (reports 0x%02x)\n", addr, id->i2c_addr);
+	printf("protocol:       %u\n", id->proto_version);
+	printf("firmware:       %u.%u\n", id->fw_version >> 8, id->fw_version & 0xff);
+	printf("board:          %s (%u)\n", ducoctl_board_name(id->board_id), id->board_id);
+	printf("f_cpu:          %lu Hz\n", (unsigned long)id->f_cpu);
+	printf("hash core:      %s\n", ducoctl_hash_name(id->hash_impl));
+	printf("ducoid:         %s\n", ducoid);
+	printf("reset cause:    %s (0x%02x)\n", reset, id->reset_cause);
+	printf("crc errors:     %u\n", id->crc_errors);
+	printf("frame errors:   %u\n", id->frame_errors);
+	printf("overruns:       %u\n", id->overruns);
+	printf("jobs done:      %u\n", id->jobs_done);
+}
+
+static int ducoctl_scan(struct bus *bus, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "probe-only", no_argument, NULL, 'p' },
+		{ "first", required_argument, NULL, 'f' },
+		{ "last", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint8_t first = DUCO_ADDR_MIN, last = DUCO_ADDR_MAX, found[DUCO_ADDR_MAX + 1];
+	int probe_only = 0, n, c, identified = 0, hints = 0, failed = 0;
+	struct duco_identity ids[DUCO_ADDR_MAX + 1];
+	int ok[DUCO_ADDR_MAX + 1];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': probe_only = 1; break;
+		case 'f':
+			if (ducoctl_parse_addr(optarg, &first) < 0)
+				goto usage;
+			break;
+		case 'l':
+			if (ducoctl_parse_addr(optarg, &last) < 0)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || first > last)
+		goto usage;
+
+	printf("bus %s: scanning 0x%02x..0x%02x\n", bus->spec, first, last);
+	n = slave_io_scan(bus, first, last, found, (int)sizeof(found));
+	if (n < 0) {
+		fprintf(stderr, "ducoctl: scan of %s failed: %s\n", bus->spec, ducoctl_strerror(n));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	if (n == 0) {
+		printf("no slave answered on %s.\n"
+		       "  check: power and common ground, SDA/SCL not swapped, pull-ups present,\n"
+		       "  the slaves run ducorig firmware, the address range (--first/--last).\n",
+		       bus->spec);
+		return DUCOCTL_EXIT_FAIL;
+	}
+	printf("%-5s %-10s %-9s %-5s %-22s %-4s %-16s %5s %5s %5s %6s\n", "addr", "board", "f_cpu",
+	       "fw", "ducoid", "hash", "reset", "crc", "frame", "ovr", "jobs");
+	for (int i = 0; i < n; i++) {
+		struct slave_io sio;
+		char ducoid[23], reset[64], mhz[16];
+		int rc;
+
+		ok[i] = 0;
+		if (probe_only) {
+			printf("0x%02x  answers (probe only, not identified)\n", found[i]);
+			continue;
+		}
+		slave_io_init(&sio, bus, found[i]);
+		rc = slave_io_identify(&sio, &ids[i]);
+		if (rc < 0) {
+			printf("0x%02x  answers, but identify failed: %s\n", found[i], ducoctl_strerror(rc));
+			failed++;
+			continue;
+		}
+		ok[i] = 1;
+		identified++;
+		ducoctl_ducoid(ids[i].ducoid, ducoid);
+		ducoctl_reset_text(ids[i].reset_cause, reset, sizeof(reset));
+		snprintf(mhz, sizeof(mhz), "%.1fMHz", ids[i].f_cpu / 1e6);
+		printf("0x%02x  %-10s %-9s %u.%-3u %-22s %-4s %-16s %5u %5u %5u %6u\n", found[i],
+		       ducoctl_board_name(ids[i].board_id), mhz, ids[i].fw_version >> 8,
+		       ids[i].fw_version & 0xff, ducoid, ducoctl_hash_name(ids[i].hash_impl), reset,
+		       ids[i].crc_errors, ids[i].frame_errors, ids[i].overruns, ids[i].jobs_done);
+		if (sio.st.crc_retries || sio.st.nack_retries)
+			printf("      (needed %u CRC and %u NACK retries)\n",
+			       sio.st.crc_retries, sio.st.nack_retries);
+	}
+	printf("%d address%s answer", n, n == 1 ? "" : "es");
+	if (!probe_only)
+		printf(", %d identified, %d failed", identified, failed);
+	printf(":");
+	for (int i = 0; i < n; i++)
+		printf(" 0x%02x", found[i]);
+	printf("\n");
+	/* Same DUCOID twice means one board answers at two addresses, or a clone. */
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (ok[i] && ok[j] && memcmp(ids[i].ducoid, ids[j].ducoid, 8) == 0)
+				ducoctl_hint(&hints, "0x%02x and 0x%02x report the same DUCOID: "
+					     "the pool would see one chip twice", found[i], found[j]);
+	for (int i = 0; i < n; i++)
+		if (ok[i])
+			ducoctl_hints(&hints, found[i], &ids[i]);
+	if (failed)
+		ducoctl_hint(&hints, "a slave that answers but cannot be identified runs other "
+			     "firmware, or its frames are corrupted: try `ducoctl identify <addr>`, "
+			     "check wiring and pull-ups");
+	return failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
+
+usage:
+	ducoctl_usage(stderr);
+	return DUCOCTL_EXIT_USAGE;
+}
+
+static int ducoctl_identify(struct bus *bus, uint8_t addr)
+{
+	struct slave_io sio;
+	struct duco_identity id;
+	int rc;
+
+	slave_io_init(&sio, bus, addr);
+	rc = slave_io_identify(&sio, &id);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: identify 0x%02x on %s: %s\n", addr, bus->spec,
+			ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	ducoctl_print_identity(addr, &id);
+	if (sio.st.crc_retries || sio.st.nack_retries)
+		printf("retries:        %u CRC, %u NACK\n", sio.st.crc_retries, sio.st.nack_retries);
+	return DUCOCTL_EXIT_OK;
+}
+
+static int ducoctl_set_addr(struct bus *bus, uint8_t from, uint8_t to)
+{
+	struct slave_io sio;
+	uint8_t probe;
+	int rc;
+
+	/* Refuse to create an address clash: two slaves would answer together. */
+	if (from != to && bus_xfer(bus, to, NULL, 0, &probe, 1) == 0) {
+		fprintf(stderr, "ducoctl: 0x%02x already answers on %s; choose a free address\n",
+			to, bus->spec);
+		return DUCOCTL_EXIT_FAIL;
+	}
+	slave_io_init(&sio, bus, from);
+	rc = slave_io_set_addr(&sio, to);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: set-addr 0x%02x -> 0x%02x: %s\n", from, to,
+			ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	printf("0x%02x -> 0x%02x: stored, slave confirmed its new address\n", from, to);
+	return DUCOCTL_EXIT_OK;
+}
+
+static int ducoctl_reset(struct bus *bus, uint8_t addr)
+{
+	struct slave_io sio;
+	struct duco_identity id;
+	char reset[64];
+	int64_t t0;
+	int rc;
+
+	slave_io_init(&sio, bus, addr);
+	rc = slave_io_reset(&sio);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: reset 0x%02x: %s\n", addr, ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	t0 = ducoctl_now_ms();
+	do {
+		ducoctl_sleep_ms(20);
+		rc = slave_io_identify(&sio, &id);
+	} while (rc < 0 && ducoctl_now_ms() - t0 < DUCOCTL_REBOOT_MS);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: 0x%02x accepted RESET but is not back after %d ms: %s\n",
+			addr, DUCOCTL_REBOOT_MS, ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	ducoctl_reset_text(id.reset_cause, reset, sizeof(reset));
+	printf("0x%02x reset, back after %lld ms, reset cause %s\n", addr,
+	       (long long)(ducoctl_now_ms() - t0), reset);
+	return DUCOCTL_EXIT_OK;
+}
+
+static int ducoctl_clear_errors(struct bus *bus, uint8_t addr)
+{
+	struct slave_io sio;
+	int rc;
+
+	slave_io_init(&sio, bus, addr);
+	rc = slave_io_clear_errors(&sio);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: clear-errors 0x%02x: %s\n", addr, ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	printf("0x%02x: error counters cleared\n", addr);
+	return DUCOCTL_EXIT_OK;
+}
+
+static int ducoctl_job(struct bus *bus, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct duco_job job = { .job_id = 0 };
+	struct duco_result res;
+	struct slave_io sio;
+	uint8_t addr, digest[20];
+	double timeout_s = 60;
+	int64_t t0, t_done = 0;
+	uint32_t polls = 0;
+	int c, rc, verified;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 't')
+			goto usage;
+		timeout_s = atof(optarg);
+		if (timeout_s <= 0)
+			goto usage;
+	}
+	if (argc - optind != 2 || ducoctl_parse_addr(argv[optind], &addr) < 0)
+		goto usage;
+	if (ducoctl_parse_job(argv[optind + 1], &job) < 0) {
+		fprintf(stderr, "ducoctl: job must be <40-char last hash>,<40 hex expected>,<diff>\n");
+		return DUCOCTL_EXIT_USAGE;
+	}
+	job.job_id = (uint16_t)(getpid() ^ time(NULL));
+
+	slave_io_init(&sio, bus, addr);
+	t0 = ducoctl_now_ms();
+	rc = slave_io_send_job(&sio, &job);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: job to 0x%02x: %s\n", addr, ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	for (;;) {
+		rc = slave_io_poll(&sio, 0);
+		polls++;
+		if (rc >= 0 && DUCO_STATUS_STATE(rc) == DUCO_ST_DONE) {
+			rc = slave_io_read_result(&sio, job.job_id, &res);
+			if (rc == 0)
+				break;
+			if (rc != -EAGAIN)  /* the 1-byte poll was misread: poll on */
+				goto fail;
+		} else if (rc >= 0 && DUCO_STATUS_STATE(rc) != DUCO_ST_BUSY) {
+			fprintf(stderr, "ducoctl: 0x%02x left the job: state %u\n", addr,
+				DUCO_STATUS_STATE(rc));
+			return DUCOCTL_EXIT_FAIL;
+		} else if (rc < 0) {
+			goto fail;
+		}
+		if (ducoctl_now_ms() - t0 > (int64_t)(timeout_s * 1000)) {
+			fprintf(stderr, "ducoctl: no result from 0x%02x within %.0f s; aborting the job\n",
+				addr, timeout_s);
+			slave_io_abort(&sio);
+			return DUCOCTL_EXIT_FAIL;
+		}
+		ducoctl_sleep_ms(DUCOCTL_POLL_MS);
+	}
+	t_done = ducoctl_now_ms();
+
+	duco_s1_hash(job.last_hash, res.nonce, digest);
+	verified = res.found && memcmp(digest, job.expected, 20) == 0;
+	printf("job %u on 0x%02x: %s nonce %lu\n", job.job_id, addr,
+	       res.found ? "found" : "range exhausted, last", (unsigned long)res.nonce);
+	printf("slave elapsed:  %.3f ms\n", res.elapsed_us / 1000.0);
+	if (res.elapsed_us > 0)
+		printf("hashrate:       %.2f H/s (nonce / slave elapsed)\n",
+		       res.nonce / (res.elapsed_us / 1e6));
+	else
+		printf("hashrate:       - (elapsed 0)\n");
+	printf("wall time:      %lld ms, %u polls, %u CRC / %u NACK retries\n",
+	       (long long)(t_done - t0), polls, sio.st.crc_retries, sio.st.nack_retries);
+	printf("host check:     %s\n", verified ? "nonce verified with DUCO-S1" :
+	       res.found ? "WRONG nonce (does not give the expected hash)" : "no nonce to check");
+	printf("result:         %lu,%.2f\n", (unsigned long)res.nonce,
+	       res.elapsed_us ? res.nonce / (res.elapsed_us / 1e6) : 0.0);
+	return verified ? DUCOCTL_EXIT_OK : DUCOCTL_EXIT_FAIL;
+
+fail:
+	fprintf(stderr, "ducoctl: polling 0x%02x: %s\n", addr, ducoctl_strerror(rc));
+	return DUCOCTL_EXIT_FAIL;
+usage:
+	ducoctl_usage(stderr);
+	return DUCOCTL_EXIT_USAGE;
+}
+
+static int ducoctl_open(struct bus *bus, const char *spec)
+{
+	int rc;
+
+	if (spec == NULL || spec[0] == '\0') {
+		fprintf(stderr, "ducoctl: no bus: use --bus /dev/i2c-N or --bus sim:<socket> "
+			"(or set DUCORIG_BUS)\n");
+		return DUCOCTL_EXIT_USAGE;
+	}
+	rc = bus_open(bus, spec);
+	if (rc == 0)
+		return DUCOCTL_EXIT_OK;
+	if (rc == -ENOTTY)
+		fprintf(stderr, "ducoctl: %s is not an I2C adapter (i2c-dev ioctl I2C_FUNCS "
+			"refused: %s)\n", spec, strerror(-rc));
+	else if (rc == -EACCES)
+		fprintf(stderr, "ducoctl: %s: permission denied: add your user to group i2c\n", spec);
+	else if (rc == -ENOENT && spec[0] == '/')
+		fprintf(stderr, "ducoctl: %s does not exist: enable I2C (raspi-config, "
+			"dtparam=i2c_arm=on) and load i2c-dev\n", spec);
+	else if ((rc == -ENOENT || rc == -ECONNREFUSED) && spec[0] != '/')
+		fprintf(stderr, "ducoctl: no simulator listens at %s (is ducosim running?): %s\n",
+			spec + 4, strerror(-rc));
+	else if (rc == -EINVAL)
+		fprintf(stderr, "ducoctl: bad bus spec '%s': use /dev/i2c-N or sim:<socket>\n", spec);
+	else
+		fprintf(stderr, "ducoctl: cannot open bus %s: %s\n", spec, strerror(-rc));
+	return DUCOCTL_EXIT_BUS;
+}
+
+int main(int argc, char **argv)
+{
+	const char *spec = getenv("DUCORIG_BUS");
+	struct bus bus;
+	const char *cmd;
+	uint8_t a1, a2;
+	int i, rc;
+
+	/* Global options come before the command; the rest belongs to it. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			ducoctl_usage(stdout);
+			return DUCOCTL_EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("ducoctl %s (ducorig I2C protocol %d)\n", DUCOCTL_VERSION,
+			       DUCO_PROTO_VERSION);
+			return DUCOCTL_EXIT_OK;
+		} else if (strcmp(argv[i], "--bus") == 0 && i + 1 < argc) {
+			spec = argv[++i];
+		} else if (strncmp(argv[i], "--bus=", 6) == 0) {
+			spec = argv[i] + 6;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		ducoctl_usage(stderr);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+
+	if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "identify") != 0 &&
+	    strcmp(cmd, "set-addr") != 0 && strcmp(cmd, "reset") != 0 &&
+	    strcmp(cmd, "clear-errors") != 0 && strcmp(cmd, "job") != 0) {
+		fprintf(stderr, "ducoctl: unknown command '%s'\n", cmd);
+		ducoctl_usage(stderr);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	rc = ducoctl_open(&bus, spec);
+	if (rc != DUCOCTL_EXIT_OK)
+		return rc;
+
+	if (strcmp(cmd, "scan") == 0) {
+		rc = ducoctl_scan(&bus, argc, argv);
+	} else if (strcmp(cmd, "job") == 0) {
+		rc = ducoctl_job(&bus, argc, argv);
+	} else if (strcmp(cmd, "set-addr") == 0) {
+		if (argc != 3 || ducoctl_parse_addr(argv[1], &a1) < 0 ||
+		    ducoctl_parse_addr(argv[2], &a2) < 0)
+			goto usage;
+		rc = ducoctl_set_addr(&bus, a1, a2);
+	} else {
+		if (argc != 2 || ducoctl_parse_addr(argv[1], &a1) < 0)
+			goto usage;
+		if (strcmp(cmd, "identify") == 0)
+			rc = ducoctl_identify(&bus, a1);
+		else if (strcmp(cmd, "reset") == 0)
+			rc = ducoctl_reset(&bus, a1);
+		else
+			rc = ducoctl_clear_errors(&bus, a1);
+	}
+	bus_close(&bus);
+	return rc;
+
+usage:
+	bus_close(&bus);
+	fprintf(stderr, "ducoctl: bad arguments for '%s' (addresses 0x%02x..0x%02x)\n", cmd,
+		DUCO_ADDR_MIN, DUCO_ADDR_MAX);
+	return DUCOCTL_EXIT_USAGE;
+}
