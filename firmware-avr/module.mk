@@ -117,3 +117,9 @@ ISP_PORT ?= usb
 fuses:
 	@test -n "$($(BOARD).FUSES)" || { echo "make fuses: no fuses recorded for $(BOARD)" >&2; exit 1; }
 	$(AVRDUDE) -p $($(BOARD).AVRDUDE_MCU) -c $(ISP) -P $(ISP_PORT) $($(BOARD).FUSES)
+
+# One line per board for scripts (test/fw/boards.sh):
+#   <board> <mcu> <f_cpu> <flash> <ram> <hash_impl> <eeprom> <stack_reserve>
+.PHONY: fw-board-info
+fw-board-info:
+	@$(foreach b,$(BOARDS),echo "$(b) $($(b).MCU) $($(b).F_CPU) $($(b).FLASH) $($(b).RAM) $($(b).HASH_IMPL) $($(b).EEPROM) $(FW_STACK_RESERVE)";)

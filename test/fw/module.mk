@@ -13,3 +13,4 @@ $(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o \
 	$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 TEST_PROGS += $(HOSTDIR)/test/test_fw_slave
+TEST_SCRIPTS += test/fw/boards.sh
