@@ -1,0 +1,486 @@
+/*
+ * sim_avr.c - a real firmware image in simavr, driven as an I2C slave at the
+ * TWI register level.
+ *
+ * The transfer engine is the bus master as the slave's TWI hardware sees it.
+ * Per transfer it walks the datasheet's slave status sequence
+ * (60 80.. A0 A8 B8.. C0, with 88 and C8 when someone NACKs): each event is a
+ * cycle timer that loads TWDR, sets TWSR and raises the TWI vector; the
+ * firmware's write of TWINT=1 to TWCR is the end of the clock stretch, TWEA in
+ * that write is the ACK for the next byte, and TWDR at that moment is the byte
+ * the slave transmits. The next event comes nine SCL periods after the
+ * release, so a slow interrupt handler slows the bus exactly as it would on
+ * hardware. simavr 1.6 leaves TWINT set after the firmware clears it, so the
+ * hook clears it. Assumes simavr 1.6 (libsimavr-dev) and an mcu with a TWI
+ * module whose io kind is "twi".
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sim_avr.h>
+#include <sim_elf.h>
+#include <sim_core.h>
+#include <sim_io.h>
+#include <sim_regbit.h>
+#include <sim_interrupts.h>
+#include <sim_cycle_timers.h>
+#include <avr_twi.h>
+
+#include "sim_avr.h"
+
+/* Where the engine is within the current transfer. */
+enum sim_avr_phase {
+	SIM_AVR_IDLE = 0,       /* no transfer */
+	SIM_AVR_ADDR_W,         /* next event: address + W */
+	SIM_AVR_WDATA,          /* next event: a written data byte */
+	SIM_AVR_STOP,           /* next event: STOP (status A0) */
+	SIM_AVR_RESTART,        /* next event: repeated START (status A0) */
+	SIM_AVR_ADDR_R,         /* next event: address + R */
+	SIM_AVR_RDATA,          /* next event: master's ACK/NACK of a sent byte */
+	SIM_AVR_END,            /* result final; waiting for the last release */
+};
+
+struct sim_avr {
+	struct sim_slave  slave;
+	avr_t            *avr;
+	avr_twi_t        *twi;
+	avr_io_t          resetwatch;   /* our io module: notified on mcu reset */
+	elf_firmware_t    fw;
+
+	struct sim_xfer  *x;            /* transfer in flight, or NULL */
+	uint8_t           phase;        /* enum sim_avr_phase */
+	uint8_t           stretching;   /* event delivered, TWINT not yet cleared */
+	uint8_t           slave_ack;    /* TWEA at the last release */
+	uint8_t           wait_release; /* START deferred until the slave lets go */
+	uint16_t          widx, ridx;
+	uint64_t          event_cycle;  /* when the pending event was delivered */
+	uint64_t          done_cycle;
+	uint64_t          end_cycle;    /* of the last finished transfer */
+	uint32_t          scl;          /* cycles per SCL period */
+
+	uint8_t           sleep_armed;
+	uint64_t          sleep_cycle;
+
+	struct sim_avr_stats st;
+};
+
+static struct sim_avr *sim_avr_of(struct sim_slave *s)
+{
+	return (struct sim_avr *)s->priv;
+}
+
+/*
+ * simavr logs on stdout, which would corrupt ducosim's --json and "ready"
+ * lines: keep only errors, for the caller to show (libraries never print).
+ */
+static char sim_avr_log_buf[160];
+static unsigned sim_avr_log_errors;
+
+static void sim_avr_logger(avr_t *avr, const int level, const char *fmt, va_list ap)
+{
+	if (level > LOG_ERROR)
+		return;
+	sim_avr_log_errors++;
+	vsnprintf(sim_avr_log_buf, sizeof(sim_avr_log_buf), fmt, ap);
+}
+
+const char *sim_avr_last_error(unsigned *count)
+{
+	if (count)
+		*count = sim_avr_log_errors;
+	return sim_avr_log_buf;
+}
+
+static void sim_avr_noop_sleep(avr_t *avr, avr_cycle_count_t how_long)
+{
+	/* ducosim paces the whole rig itself; simavr must never usleep */
+}
+
+static int sim_avr_match(struct sim_avr *a, uint8_t addr)
+{
+	avr_t *avr = a->avr;
+	uint8_t own, mask;
+
+	if (!a->twi || !avr_regbit_get(avr, a->twi->twen) ||
+	    !avr_regbit_get(avr, a->twi->twea))
+		return 0;
+	own = avr->data[a->twi->r_twar] >> 1;
+	mask = a->twi->r_twamr ? (uint8_t)(avr->data[a->twi->r_twamr] >> 1) : 0;
+	if (own == 0)
+		return 0;
+	return ((own ^ addr) & (uint8_t)~mask & 0x7f) == 0;
+}
+
+static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void *param);
+
+static void sim_avr_schedule(struct sim_avr *a, uint32_t scl_periods)
+{
+	avr_cycle_timer_register(a->avr, (avr_cycle_count_t)scl_periods * a->scl,
+				 sim_avr_event, a);
+}
+
+/* Put one bus event in front of the firmware; SCL is stretched from now. */
+static void sim_avr_deliver(struct sim_avr *a, uint8_t twdr, uint8_t status)
+{
+	avr_t *avr = a->avr;
+
+	avr->data[a->twi->r_twdr] = twdr;
+	avr_regbit_setto_raw(avr, a->twi->twsr, status);
+	a->stretching = 1;
+	a->event_cycle = avr->cycle;
+	a->st.events++;
+	avr_raise_interrupt(avr, &a->twi->twi);
+}
+
+static void sim_avr_finish(struct sim_avr *a, uint8_t result, uint32_t extra_scl)
+{
+	a->x->result = result;
+	a->x->wacked = a->widx;
+	a->done_cycle = a->avr->cycle + (uint64_t)extra_scl * a->scl;
+	a->phase = SIM_AVR_END;
+}
+
+/* Cycle timer: the bus reached the next event of the transfer. */
+static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void *param)
+{
+	struct sim_avr *a = param;
+	struct sim_xfer *x = a->x;
+	uint8_t b;
+
+	if (!x)
+		return 0;
+	switch (a->phase) {
+	case SIM_AVR_ADDR_W:
+	case SIM_AVR_ADDR_R:
+		if (!sim_avr_match(a, x->addr)) {
+			sim_avr_finish(a, SIMBUS_ADDR_NACK, 1);
+			break;
+		}
+		if (a->phase == SIM_AVR_ADDR_R) {
+			sim_avr_deliver(a, (uint8_t)(x->addr << 1 | 1), 0xA8);
+			a->phase = SIM_AVR_RDATA;
+		} else {
+			sim_avr_deliver(a, (uint8_t)(x->addr << 1), 0x60);
+			a->phase = x->wlen ? SIM_AVR_WDATA : SIM_AVR_STOP;
+		}
+		break;
+	case SIM_AVR_WDATA:
+		b = x->w[a->widx];
+		if (!a->slave_ack) {
+			/* the slave said it takes no more: master stops */
+			sim_avr_deliver(a, b, 0x88);
+			sim_avr_finish(a, SIMBUS_DATA_NACK, 1);
+			break;
+		}
+		sim_avr_deliver(a, b, 0x80);
+		a->widx++;
+		if (a->widx == x->wlen)
+			a->phase = x->rlen ? SIM_AVR_RESTART : SIM_AVR_STOP;
+		break;
+	case SIM_AVR_STOP:
+		sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xA0);
+		sim_avr_finish(a, SIMBUS_OK, 0);
+		break;
+	case SIM_AVR_RESTART:
+		sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xA0);
+		a->phase = SIM_AVR_ADDR_R;
+		break;
+	case SIM_AVR_RDATA:
+		if (a->ridx == x->rlen) {
+			/* master NACKs its last byte, then STOP */
+			sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xC0);
+			sim_avr_finish(a, SIMBUS_OK, 1);
+		} else if (!a->slave_ack) {
+			/* slave sent its last byte but the master wants more:
+			 * the rest reads as released SDA */
+			sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xC8);
+			uint32_t rest = (uint32_t)(x->rlen - a->ridx);
+			memset(x->r + a->ridx, 0xff, rest);
+			a->ridx = x->rlen;
+			sim_avr_finish(a, SIMBUS_OK, 9 * rest + 1);
+		} else {
+			sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xB8);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The firmware wrote TWCR: TWINT written as 1 ends the clock stretch. */
+static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	struct sim_avr *a = param;
+	uint8_t twint = (uint8_t)(v >> a->twi->twi.raised.bit) & 1;
+
+	if (!twint)
+		return;
+	/* simavr 1.6 leaves the flag set ("sticky"): clear it as hardware does */
+	avr_regbit_clear(avr, a->twi->twi.raised);
+	avr_clear_interrupt(avr, &a->twi->twi);
+	if (!a->stretching)
+		return;
+	a->stretching = 0;
+	uint64_t held = avr->cycle - a->event_cycle;
+	a->st.stretch_total += held;
+	if (held > a->st.max_stretch)
+		a->st.max_stretch = (uint32_t)held;
+	a->slave_ack = (uint8_t)(v >> a->twi->twea.bit) & 1;
+	if (a->wait_release) {
+		/* a transfer was waiting for the bus: its START goes out now */
+		a->wait_release = 0;
+		if (a->x)
+			sim_avr_schedule(a, 10);
+		return;
+	}
+
+	switch (a->phase) {
+	case SIM_AVR_WDATA:
+		sim_avr_schedule(a, 9);
+		break;
+	case SIM_AVR_STOP:
+		/* the last byte's ACK was its release; STOP follows */
+		sim_avr_schedule(a, 1);
+		break;
+	case SIM_AVR_RESTART:
+		sim_avr_schedule(a, 1);
+		break;
+	case SIM_AVR_ADDR_R:
+		/* repeated START, then 9 clocks of address */
+		sim_avr_schedule(a, 10);
+		break;
+	case SIM_AVR_RDATA:
+		/* the byte the slave loaded is shifted out now */
+		if (a->x && a->ridx < a->x->rlen)
+			a->x->r[a->ridx++] = avr->data[a->twi->r_twdr];
+		sim_avr_schedule(a, 9);
+		break;
+	case SIM_AVR_END:
+	default:
+		break;
+	}
+}
+
+/* Our io module's reset hook: the mcu reset, its TWI forgot the transfer. */
+static void sim_avr_on_reset(avr_io_t *io)
+{
+	struct sim_avr *a = (struct sim_avr *)((char *)io - offsetof(struct sim_avr, resetwatch));
+
+	a->st.resets++;
+	a->stretching = 0;
+	a->wait_release = 0;
+	if (a->x && a->phase != SIM_AVR_END) {
+		/* cycle timers were wiped; the master sees a NACK or a bus error */
+		a->x->result = a->phase == SIM_AVR_ADDR_W ? SIMBUS_ADDR_NACK : SIMBUS_BUS_ERROR;
+		a->x->wacked = a->widx;
+		a->done_cycle = a->avr->cycle + a->scl;
+		a->phase = SIM_AVR_END;
+	}
+}
+
+static int sim_avr_matches(struct sim_slave *s, uint8_t addr)
+{
+	return sim_avr_match(sim_avr_of(s), addr);
+}
+
+static void sim_avr_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t now_ns)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	a->x = x;
+	x->done = 0;
+	a->widx = a->ridx = 0;
+	a->slave_ack = 1;
+	a->phase = (x->wlen || !x->rlen) ? SIM_AVR_ADDR_W : SIM_AVR_ADDR_R;
+	if (a->stretching) {
+		/* the slave still holds SCL from the last STOP/end of read */
+		a->wait_release = 1;
+		return;
+	}
+	/* START, then nine clocks of address */
+	sim_avr_schedule(a, 10);
+}
+
+static void sim_avr_check_done(struct sim_avr *a)
+{
+	if (a->x && a->phase == SIM_AVR_END && a->avr->cycle >= a->done_cycle) {
+		a->x->done = 1;
+		a->x->done_ns = sim_cycles_to_ns(a->done_cycle, a->slave.freq);
+		a->end_cycle = a->done_cycle;
+		a->x = NULL;
+		a->phase = SIM_AVR_IDLE;
+	}
+}
+
+static void sim_avr_advance(struct sim_slave *s, uint64_t t_ns)
+{
+	struct sim_avr *a = sim_avr_of(s);
+	avr_t *avr = a->avr;
+	uint64_t target = sim_ns_to_cycles(t_ns, s->freq);
+
+	while (avr->cycle < target) {
+		if (avr->state != cpu_Running && avr->state != cpu_Sleeping) {
+			/* stopped or crashed: time passes without it */
+			avr->cycle = target;
+			break;
+		}
+		if (a->sleep_armed) {
+			uint64_t before = avr->cycle;
+			int was = avr->state;
+			avr->run(avr);
+			if (was == cpu_Running && avr->state == cpu_Sleeping) {
+				a->sleep_armed = 0;
+				a->sleep_cycle = before;
+			}
+		} else {
+			avr->run(avr);
+		}
+		if (a->x && a->phase == SIM_AVR_END)
+			sim_avr_check_done(a);
+	}
+	sim_avr_check_done(a);
+}
+
+static void sim_avr_reset(struct sim_slave *s)
+{
+	avr_reset(sim_avr_of(s)->avr);
+}
+
+static void sim_avr_abort(struct sim_slave *s)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	avr_cycle_timer_cancel(a->avr, sim_avr_event, a);
+	a->x = NULL;
+	a->phase = SIM_AVR_IDLE;
+	a->wait_release = 0;
+}
+
+static void sim_avr_destroy(struct sim_slave *s)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	if (!a)
+		return;
+	if (a->avr)
+		avr_terminate(a->avr);
+	free(a->fw.flash);
+	free(a->fw.eeprom);
+	free(a);
+}
+
+static const struct sim_slave_ops sim_avr_ops = {
+	.kind = "avr",
+	.matches = sim_avr_matches,
+	.begin = sim_avr_begin,
+	.advance = sim_avr_advance,
+	.reset = sim_avr_reset,
+	.abort = sim_avr_abort,
+	.destroy = sim_avr_destroy,
+};
+
+static avr_twi_t *sim_avr_find_twi(avr_t *avr)
+{
+	for (avr_io_t *io = avr->io_port; io; io = io->next)
+		if (io->kind && strcmp(io->kind, "twi") == 0)
+			return (avr_twi_t *)io;
+	return NULL;
+}
+
+int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
+		   uint32_t freq, uint32_t bus_hz, const char *name)
+{
+	struct sim_avr *a;
+	int err;
+
+	if (!freq || !bus_hz || bus_hz * 2u > freq)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	avr_global_logger_set(sim_avr_logger);
+	if (elf_read_firmware(elf, &a->fw) != 0) {
+		err = -ENOENT;
+		goto fail;
+	}
+	/* the image carries no .mmcu section: the caller says what it is */
+	snprintf(a->fw.mmcu, sizeof(a->fw.mmcu), "%s", mcu);
+	a->fw.frequency = freq;
+	a->avr = avr_make_mcu_by_name(mcu);
+	if (!a->avr) {
+		err = -ENODEV;
+		goto fail;
+	}
+	avr_init(a->avr);
+	a->avr->log = LOG_ERROR;
+	avr_load_firmware(a->avr, &a->fw);
+	a->avr->frequency = freq;
+	a->avr->sleep = sim_avr_noop_sleep;
+	a->twi = sim_avr_find_twi(a->avr);
+	if (!a->twi) {
+		err = -ENOTSUP;
+		goto fail;
+	}
+	avr_register_io_write(a->avr, a->twi->r_twcr, sim_avr_twcr_write, a);
+	a->resetwatch = (avr_io_t){ .kind = "ducosim-bus", .reset = sim_avr_on_reset };
+	avr_register_io(a->avr, &a->resetwatch);
+
+	a->scl = freq / bus_hz;
+	a->slave = (struct sim_slave){ .ops = &sim_avr_ops, .freq = freq,
+				       .bus_hz = bus_hz, .priv = a };
+	snprintf(a->slave.name, sizeof(a->slave.name), "%s", name);
+	*out = &a->slave;
+	return 0;
+fail:
+	sim_avr_destroy(&(struct sim_slave){ .priv = a });
+	return err;
+}
+
+uint64_t sim_avr_cycle(struct sim_slave *s)
+{
+	return sim_avr_of(s)->avr->cycle;
+}
+
+void sim_avr_stats(struct sim_slave *s, struct sim_avr_stats *st)
+{
+	*st = sim_avr_of(s)->st;
+}
+
+uint8_t sim_avr_twi_addr(struct sim_slave *s)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	if (!avr_regbit_get(a->avr, a->twi->twen))
+		return 0;
+	return a->avr->data[a->twi->r_twar] >> 1;
+}
+
+int sim_avr_alive(struct sim_slave *s)
+{
+	int st = sim_avr_of(s)->avr->state;
+
+	return st == cpu_Running || st == cpu_Sleeping;
+}
+
+uint64_t sim_avr_xfer_end_cycle(struct sim_slave *s)
+{
+	return sim_avr_of(s)->end_cycle;
+}
+
+void sim_avr_sleep_watch(struct sim_slave *s)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	a->sleep_armed = 1;
+	a->sleep_cycle = 0;
+}
+
+uint64_t sim_avr_sleep_cycle(struct sim_slave *s)
+{
+	return sim_avr_of(s)->sleep_cycle;
+}

@@ -1,0 +1,50 @@
+/*
+ * sim_avr.h - a real firmware image running in simavr as a slave on
+ * ducosim's bus.
+ *
+ * simavr 1.6 cannot run a TWI slave through its own message interface, so
+ * this module plays the bus master at the register level: it delivers each
+ * bus event (TWDR, TWSR status, TWI interrupt) from a cycle timer, watches the
+ * firmware release SCL through an extra TWCR write hook, and schedules the
+ * next event nine SCL periods after the release. It records how long the
+ * firmware stretched SCL per event. Assumes the simavr 1.6 API from
+ * libsimavr-dev and an ELF built for the given MCU (the firmware carries no
+ * .mmcu section, so MCU and frequency come from the caller).
+ */
+#ifndef SIM_AVR_H
+#define SIM_AVR_H
+
+#include <stdint.h>
+#include "sim_slave.h"
+
+struct sim_avr_stats {
+	uint64_t events;                /* bus events delivered */
+	uint64_t stretch_total;         /* cycles SCL was held, summed */
+	uint32_t max_stretch;           /* longest single stretch, cycles */
+	uint32_t resets;                /* resets seen (watchdog, external) */
+};
+
+/* Load elf into a new simulated mcu at freq Hz; 0 or -errno. */
+int  sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
+		    uint32_t freq, uint32_t bus_hz, const char *name);
+
+uint64_t sim_avr_cycle(struct sim_slave *s);
+void     sim_avr_stats(struct sim_slave *s, struct sim_avr_stats *st);
+/* The 7-bit address in TWAR, or 0 while the TWI is not enabled as a slave. */
+uint8_t  sim_avr_twi_addr(struct sim_slave *s);
+/* 1 while the core runs or sleeps, 0 once it stopped or crashed. */
+int      sim_avr_alive(struct sim_slave *s);
+/* Cycle at which the last finished transfer ended (its STOP). */
+uint64_t sim_avr_xfer_end_cycle(struct sim_slave *s);
+/*
+ * Sleep watch: after arming, the cycle of the first SLEEP instruction the
+ * firmware executes is kept (0 until then). The firmware sleeps only when
+ * idle, so this marks the end of a job exactly without polling it.
+ */
+void     sim_avr_sleep_watch(struct sim_slave *s);
+uint64_t sim_avr_sleep_cycle(struct sim_slave *s);
+
+/* simavr's last error message and how many there were (it logs, we don't). */
+const char *sim_avr_last_error(unsigned *count);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * sim_server.c - the simbus socket: accept, frame requests, answer them.
+ *
+ * Each connection buffers at most one request (header plus write payload);
+ * the socket is only read further after the answer went out, so a client
+ * that pipelines simply waits in the kernel's buffer. Answers are small and
+ * written with a blocking send on a non-blocking socket retried briefly; a
+ * client that does not read its answers is dropped. Assumes a Unix stream
+ * socket path shorter than sun_path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "duco_proto.h"
+#include "sim_server.h"
+
+int sim_server_open(struct sim_server *sv, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int err;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->cur = -1;
+	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
+		sv->cl[i].fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(sv->path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(sv->path, path, strlen(path) + 1);
+	sv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sv->lfd < 0)
+		return -errno;
+	/* a stale socket file from a killed run would block bind() */
+	unlink(path);
+	if (bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sv->lfd, 16) < 0) {
+		err = -errno;
+		close(sv->lfd);
+		sv->lfd = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void sim_server_drop(struct sim_server *sv, int i)
+{
+	close(sv->cl[i].fd);
+	sv->cl[i].fd = -1;
+	sv->cl[i].have = 0;
+	if (sv->cur == i)
+		sv->cur_gone = 1;
+}
+
+void sim_server_close(struct sim_server *sv)
+{
+	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
+		if (sv->cl[i].fd >= 0)
+			sim_server_drop(sv, i);
+	if (sv->lfd >= 0) {
+		close(sv->lfd);
+		unlink(sv->path);
+		sv->lfd = -1;
+	}
+}
+
+static int sim_server_send(int fd, const uint8_t *p, size_t n)
+{
+	for (int tries = 0; n && tries < 1000; ) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (k > 0) {
+			p += k;
+			n -= (size_t)k;
+		} else if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			poll(&pf, 1, 10);
+			tries++;
+		} else {
+			return -EPIPE;
+		}
+	}
+	return n ? -ETIMEDOUT : 0;
+}
+
+static void sim_server_answer(struct sim_server *sv, int i, uint8_t result, uint16_t wacked,
+			      const uint8_t *data, uint16_t len)
+{
+	uint8_t out[SIMBUS_HDR_SIZE + SIMBUS_MAX_DATA];
+	struct simbus_rsp rsp = { .result = result, .wacked = wacked, .rlen = len };
+
+	simbus_encode_rsp(out, &rsp);
+	if (len)
+		memcpy(out + SIMBUS_HDR_SIZE, data, len);
+	if (sim_server_send(sv->cl[i].fd, out, SIMBUS_HDR_SIZE + (size_t)len) < 0)
+		sim_server_drop(sv, i);
+	else
+		sv->cl[i].have = 0;
+	sv->served++;
+}
+
+/* Bytes the request in client i needs in total, or 0 if still unknown. */
+static uint32_t sim_server_need(struct sim_server_client *c, int *bad)
+{
+	struct simbus_req req;
+
+	*bad = 0;
+	if (c->have < SIMBUS_HDR_SIZE)
+		return SIMBUS_HDR_SIZE;
+	if (simbus_decode_req(c->buf, &req) < 0) {
+		*bad = 1;
+		return SIMBUS_HDR_SIZE;
+	}
+	return SIMBUS_HDR_SIZE + (uint32_t)req.wlen;
+}
+
+static int sim_server_complete(struct sim_server_client *c)
+{
+	int bad;
+	uint32_t need = sim_server_need(c, &bad);
+
+	return c->fd >= 0 && (bad || (c->have >= SIMBUS_HDR_SIZE && c->have >= need));
+}
+
+/* Serve client i's complete request; a TRANSFER goes on the bus. */
+static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
+{
+	struct sim_server_client *c = &sv->cl[i];
+	struct simbus_req req;
+	uint8_t info[16];
+
+	if (simbus_decode_req(c->buf, &req) < 0) {
+		sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
+		/* we cannot find the next header in a confused stream */
+		sim_server_drop(sv, i);
+		return;
+	}
+	switch (req.op) {
+	case SIMBUS_OP_TRANSFER:
+		if (req.addr > 0x7f) {
+			sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
+			return;
+		}
+		memset(&sv->x, 0, sizeof(sv->x));
+		sv->x.addr = req.addr;
+		sv->x.wlen = req.wlen;
+		sv->x.rlen = req.rlen;
+		memcpy(sv->x.w, c->buf + SIMBUS_HDR_SIZE, req.wlen);
+		if (sim_rig_begin(r, &sv->x) < 0) {
+			sim_server_answer(sv, i, SIMBUS_BUS_ERROR, 0, NULL, 0);
+			return;
+		}
+		sv->cur = i;
+		sv->cur_gone = 0;
+		return;
+	case SIMBUS_OP_INFO:
+		duco_put_u32(info, (uint32_t)r->now_ns);
+		duco_put_u32(info + 4, (uint32_t)(r->now_ns >> 32));
+		duco_put_u32(info + 8, r->bus_hz);
+		duco_put_u16(info + 12, (uint16_t)r->count);
+		duco_put_u16(info + 14, sv->flags);
+		sim_server_answer(sv, i, SIMBUS_OK, 0, info,
+				  req.rlen < sizeof(info) ? req.rlen : sizeof(info));
+		return;
+	case SIMBUS_OP_FAULT:
+		if (req.wlen < 5 || req.addr > 0x7f ||
+		    sim_rig_fault(r, req.addr, c->buf[SIMBUS_HDR_SIZE],
+				  duco_get_u32(c->buf + SIMBUS_HDR_SIZE + 1)) < 0)
+			sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
+		else
+			sim_server_answer(sv, i, SIMBUS_OK, (uint16_t)req.wlen, NULL, 0);
+		return;
+	default:
+		sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
+		sim_server_drop(sv, i);
+	}
+}
+
+/* Start requests in arrival order until one occupies the bus. */
+static void sim_server_dispatch(struct sim_server *sv, struct sim_rig *r)
+{
+	while (sv->cur < 0) {
+		int best = -1;
+
+		for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
+			if (sim_server_complete(&sv->cl[i]) &&
+			    (best < 0 || sv->cl[i].arrival < sv->cl[best].arrival))
+				best = i;
+		if (best < 0)
+			return;
+		sim_server_serve(sv, r, best);
+	}
+}
+
+static void sim_server_read(struct sim_server *sv, int i)
+{
+	struct sim_server_client *c = &sv->cl[i];
+	int bad;
+	uint32_t need;
+
+	if (sim_server_complete(c))
+		return;         /* one request at a time per connection */
+	need = sim_server_need(c, &bad);
+	if (c->have >= SIMBUS_HDR_SIZE)
+		need = need > c->have ? need : c->have;
+	ssize_t k = recv(c->fd, c->buf + c->have, need - c->have, 0);
+
+	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
+		sim_server_drop(sv, i);
+		return;
+	}
+	if (k < 0)
+		return;
+	c->have += (uint32_t)k;
+	if (sim_server_complete(c))
+		c->arrival = ++sv->arrivals;
+}
+
+int sim_server_poll(struct sim_server *sv, struct sim_rig *r, int timeout_ms)
+{
+	struct pollfd pf[SIM_SERVER_MAX_CLIENTS + 1];
+	int map[SIM_SERVER_MAX_CLIENTS + 1];
+	int n = 0, k;
+
+	pf[n] = (struct pollfd){ .fd = sv->lfd, .events = POLLIN };
+	map[n++] = -1;
+	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++) {
+		if (sv->cl[i].fd < 0 || sim_server_complete(&sv->cl[i]))
+			continue;
+		pf[n] = (struct pollfd){ .fd = sv->cl[i].fd, .events = POLLIN };
+		map[n++] = i;
+	}
+	k = poll(pf, (nfds_t)n, timeout_ms);
+	if (k < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int j = 1; j < n; j++)
+		if (pf[j].revents)
+			sim_server_read(sv, map[j]);
+	if (pf[0].revents & POLLIN) {
+		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			int i;
+
+			for (i = 0; i < SIM_SERVER_MAX_CLIENTS && sv->cl[i].fd >= 0; i++)
+				;
+			if (i == SIM_SERVER_MAX_CLIENTS) {
+				close(fd);
+			} else {
+				sv->cl[i].fd = fd;
+				sv->cl[i].have = 0;
+			}
+		}
+	}
+	sim_server_dispatch(sv, r);
+	return 0;
+}
+
+void sim_server_done(struct sim_server *sv, struct sim_rig *r)
+{
+	int i = sv->cur;
+	struct sim_xfer *x = &sv->x;
+
+	sv->cur = -1;
+	if (i >= 0 && !sv->cur_gone && sv->cl[i].fd >= 0)
+		sim_server_answer(sv, i, x->result, x->wacked, x->r,
+				  x->result == SIMBUS_OK ? x->rlen : 0);
+	sim_server_dispatch(sv, r);
+}

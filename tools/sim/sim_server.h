@@ -1,0 +1,48 @@
+/*
+ * sim_server.h - ducosim's bus on a Unix stream socket (common/simbus_proto.h).
+ *
+ * Non-blocking, poll()-driven, one request in flight per connection and one
+ * transfer on the bus at a time: complete requests are served in arrival
+ * order across all connections. TRANSFER requests go on the rig and are
+ * answered when the rig finishes them (in real-time mode that is when their
+ * bus time has passed); INFO and FAULT are answered at once. Library
+ * module: returns -errno, never prints.
+ */
+#ifndef SIM_SERVER_H
+#define SIM_SERVER_H
+
+#include <stdint.h>
+#include "sim_rig.h"
+
+#define SIM_SERVER_MAX_CLIENTS 32
+
+struct sim_server_client {
+	int      fd;                    /* -1: free slot */
+	uint8_t  buf[SIMBUS_HDR_SIZE + SIMBUS_MAX_DATA];
+	uint32_t have;                  /* bytes in buf */
+	uint64_t arrival;               /* order of its pending request */
+};
+
+struct sim_server {
+	int      lfd;
+	char     path[108];
+	struct sim_server_client cl[SIM_SERVER_MAX_CLIENTS];
+	uint64_t arrivals;
+	int      cur;                   /* client whose transfer is on the bus, -1 none */
+	int      cur_gone;              /* that client hung up meanwhile */
+	struct sim_xfer x;
+	uint16_t flags;                 /* reported by INFO (bit 0: fast mode) */
+	uint64_t served;
+};
+
+int  sim_server_open(struct sim_server *sv, const char *path);
+void sim_server_close(struct sim_server *sv);
+/*
+ * Wait up to timeout_ms (0: just look) for socket activity, accept, read,
+ * and start the next request on the rig if the bus is free.
+ */
+int  sim_server_poll(struct sim_server *sv, struct sim_rig *r, int timeout_ms);
+/* The rig finished sv's transfer: answer it and start the next request. */
+void sim_server_done(struct sim_server *sv, struct sim_rig *r);
+
+#endif
