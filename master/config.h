@@ -1,0 +1,80 @@
+/*
+ * config.h - ducomaster's settings: one table of rows (key, type, bounds,
+ * default, help) drives the defaults, the JSON config file (cJSON), the
+ * command-line overrides and the error messages, which always name the
+ * failing key. The mining key is flagged secret: it is never logged, printed
+ * or echoed back in an error.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdint.h>
+
+#define CONFIG_MAX_BUSES  8
+#define CONFIG_MAX_SLAVES 128   /* per rig, all buses */
+#define CONFIG_STR 128
+
+enum config_tier_policy {
+	CONFIG_TIER_AVR = 0,    /* fixed tier, hold results to stay under its max */
+	CONFIG_TIER_MEGA,
+	CONFIG_TIER_ARM,
+	CONFIG_TIER_DUE,
+	CONFIG_TIER_AUTO,       /* pick the tier from the measured speed */
+};
+
+enum config_poll_policy {
+	CONFIG_POLL_ADAPTIVE = 0,   /* geometric for held results, interval otherwise */
+	CONFIG_POLL_INTERVAL = 1,   /* fixed interval always */
+};
+
+struct config {
+	char user[CONFIG_STR];
+	char mining_key[CONFIG_STR];    /* secret */
+	char rig_id[CONFIG_STR];
+	char software[CONFIG_STR];
+	char pool[CONFIG_STR];          /* host:port, "" = discover */
+	char pool_url[CONFIG_STR];      /* getPool base URL */
+	int  pool_url_explicit;         /* pool_url was given (file or flag) */
+	char buses[CONFIG_MAX_BUSES][CONFIG_STR];
+	int  nbuses;
+	char slaves[512];               /* "scan" or "0x08,0x09,..." */
+	int  tier;                      /* enum config_tier_policy */
+	double max_hashrate;            /* tier max, H/s */
+	double margin;                  /* safety margin, fraction */
+	int  poll_policy;               /* enum config_poll_policy */
+	int  poll_interval_ms;
+	int  poll_max_gap_ms;
+	int  connects_per_window;
+	int  connect_window_s;
+	int  connect_stagger_ms;
+	int  job_timeout_s;
+	int  verdict_timeout_s;
+	double duration_s;              /* 0 = run until stopped */
+	char log[CONFIG_STR];
+	int  log_level;                 /* enum mlog_level */
+	char joblog[CONFIG_STR];
+	char metrics[CONFIG_STR];
+	int  status_table;              /* 0 off, 1 auto (only on a terminal) */
+};
+
+/* Fill every field with its default. */
+void config_defaults(struct config *c);
+/*
+ * Set one key from text (command line, or a JSON scalar turned to text).
+ * Returns 0, or -EINVAL / -ERANGE / -ENOENT with err naming the key.
+ */
+int  config_set(struct config *c, const char *key, const char *value, char *err, unsigned errlen);
+/* Load a JSON object file; unknown keys and bad values are errors naming the key. */
+int  config_load_file(struct config *c, const char *path, char *err, unsigned errlen);
+/* Cross-field checks after all sources are applied. */
+int  config_validate(const struct config *c, char *err, unsigned errlen);
+/* 1 when the file can be read by group or others (the key is in it). */
+int  config_file_exposed(const char *path);
+/* Print the settings (the mining key masked) for --check-config. */
+void config_dump(const struct config *c, void *stdio_file);
+/* Print the key table for --help. */
+void config_print_keys(void *stdio_file);
+
+const char *config_tier_name(int tier);
+
+#endif

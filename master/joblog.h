@@ -1,0 +1,47 @@
+/*
+ * joblog.h - the timing record users tune their rigs with: one JSON object
+ * per job per line (the seed's getJobWait / getResWait / overall /
+ * processing split, plus the hold of state W and the polls of state K).
+ * Each line goes out in one write(2) on an O_APPEND file, so a reader or a
+ * stop signal never sees half a line; SIGHUP reopens the file.
+ */
+#ifndef JOBLOG_H
+#define JOBLOG_H
+
+#include <stdint.h>
+
+struct joblog_rec {
+	int64_t wall_us;        /* verdict time, wall clock */
+	const char *slave;      /* "bus:0xAA" */
+	uint32_t job;           /* per-slave job counter */
+	uint32_t diff;
+	uint32_t nonce;
+	double hashrate;        /* reported */
+	double r_slave;         /* nonce / slave elapsed */
+	const char *verdict;    /* GOOD, BLOCK, BAD */
+	const char *reason;     /* BAD reason or "" */
+	double get_job_wait_ms; /* R -> J */
+	double transfer_ms;     /* J -> K */
+	double slave_elapsed_ms;
+	uint32_t busy_polls;
+	double hold_ms;         /* W */
+	double get_res_wait_ms; /* E -> verdict */
+	double overall_ms;      /* request -> verdict */
+	double processing_ms;   /* overall minus the parts above */
+};
+
+struct joblog {
+	int fd;                 /* -1: disabled */
+	char path[256];
+	uint64_t lines, write_errors;
+};
+
+/* path "" disables the log. Returns 0 or -errno. */
+int  joblog_open(struct joblog *j, const char *path);
+int  joblog_reopen(struct joblog *j);
+void joblog_close(struct joblog *j);
+/* Format one record as a JSON line (with '\n'); returns its length or -ERANGE. */
+int  joblog_format(const struct joblog_rec *r, char *buf, unsigned len);
+int  joblog_write(struct joblog *j, const struct joblog_rec *r);
+
+#endif

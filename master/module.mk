@@ -1,0 +1,25 @@
+# master/: ducomaster, the Raspberry Pi daemon.
+# Everything except main.c goes into $(MASTER_LIB) so the tests in
+# test/master/ link exactly the code the daemon runs.
+MASTER_SRCS := $(filter-out master/main.c,$(wildcard master/*.c))
+MASTER_OBJS := $(MASTER_SRCS:%.c=$(HOSTDIR)/obj/%.o)
+MASTER_LIB  := $(HOSTDIR)/libducomaster.a
+MASTER_LIBS := $(MASTER_LIB) $(COMMON_LIB) -lcurl -lcjson -li2c -lm
+
+$(HOSTDIR)/obj/master/%.o: EXTRA_CFLAGS += -Imaster -I/usr/include/cjson
+
+$(MASTER_LIB): $(MASTER_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
+
+HOST_PROGS += $(HOSTDIR)/ducomaster
+
+# The main job: a simulated rig (or the real one, given a config file).
+DURATION ?= 0
+.PHONY: run
+run: $(HOSTDIR)/ducomaster
+	tools/ducorig-run --duration $(DURATION)

@@ -1,0 +1,124 @@
+/*
+ * ratelimit.c - hold, poll-gap, connect-window and backoff arithmetic.
+ * Assumes times in monotonic microseconds. Rates are in H/s as doubles: the
+ * pool compares the reported float against the tier's bounds.
+ */
+#include "ratelimit.h"
+
+void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
+		      int64_t job_us, int64_t now_us, double max_hashrate, double margin,
+		      int auto_tier)
+{
+	double limit = max_hashrate * (1.0 - margin);
+	/* A 0 us elapsed time cannot be measured: treat it as 1 us (very fast). */
+	double secs = (elapsed_us ? elapsed_us : 1) / 1e6;
+
+	d->r_slave = nonce / secs;
+	d->send_at_us = now_us;
+	d->held = 0;
+	if (auto_tier || d->r_slave <= limit) {
+		/* Like the official miner: a slow slave is never held. */
+		d->reported = d->r_slave;
+		return;
+	}
+	/*
+	 * Faster than the cap: the result may leave once nonce / (time since
+	 * the job arrived) <= limit, and the rate reported is the limit, the
+	 * rate the rig throttles the slave to.
+	 */
+	d->reported = limit;
+	d->send_at_us = job_us + (int64_t)(nonce / limit * 1e6 + 0.999);
+	if (d->send_at_us > now_us)
+		d->held = 1;
+	else
+		d->send_at_us = now_us;
+}
+
+int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
+			   int adaptive, int64_t interval_us, int64_t max_gap_us)
+{
+	int64_t gap = interval_us;
+
+	if (adaptive && rate_est > limit && limit > 0) {
+		/*
+		 * 10 % of the speed ratio's excess is kept as slack because the
+		 * estimate comes from earlier jobs and the slave's clock.
+		 */
+		double ratio = 1.0 + (rate_est / limit - 1.0) * 0.9;
+		int64_t geo = (int64_t)(since_k_us * (ratio - 1.0));
+
+		if (geo > gap)
+			gap = geo;
+	}
+	if (gap > max_gap_us)
+		gap = max_gap_us;
+	return gap < 1000 ? 1000 : gap;
+}
+
+const char *ratelimit_auto_tier(double rate)
+{
+	if (rate > 1000)
+		return "DUE";
+	if (rate > 550)
+		return "ARM";
+	if (rate > 380)
+		return "MEGA";
+	return "AVR";
+}
+
+void ratelimit_conn_init(struct ratelimit_conn *c, int max, int64_t window_us,
+			 int64_t stagger_us)
+{
+	*c = (struct ratelimit_conn){
+		.max = max > RATELIMIT_CONN_MAX ? RATELIMIT_CONN_MAX : max,
+		.window_us = window_us,
+		.stagger_us = stagger_us,
+		.last_us = INT64_MIN / 2,
+	};
+}
+
+int64_t ratelimit_conn_admit(struct ratelimit_conn *c, int64_t now_us)
+{
+	int64_t next = 0;
+
+	/* Forget connects that left the window. */
+	while (c->count && c->stamps[c->head] <= now_us - c->window_us) {
+		c->head = (c->head + 1) % RATELIMIT_CONN_MAX;
+		c->count--;
+	}
+	if (c->count >= c->max)
+		next = c->stamps[c->head] + c->window_us + 1;
+	if (c->last_us + c->stagger_us > now_us && c->last_us + c->stagger_us > next)
+		next = c->last_us + c->stagger_us;
+	if (next > now_us)
+		return next;
+	c->stamps[(c->head + c->count) % RATELIMIT_CONN_MAX] = now_us;
+	c->count++;
+	c->last_us = now_us;
+	return 0;
+}
+
+uint32_t ratelimit_rand(uint32_t *state)
+{
+	/* xorshift32: enough to spread retries, not for secrets. */
+	uint32_t x = *state ? *state : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+int64_t ratelimit_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint32_t *rng)
+{
+	int64_t d = base_us;
+	int i;
+
+	for (i = 0; i < attempt && d < cap_us; i++)
+		d *= 2;
+	if (d > cap_us)
+		d = cap_us;
+	/* +-25 % so a rig's slaves do not all retry in the same millisecond. */
+	return d - d / 4 + (int64_t)(ratelimit_rand(rng) % (uint32_t)(d / 2 + 1));
+}

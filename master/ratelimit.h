@@ -1,0 +1,63 @@
+/*
+ * ratelimit.h - the arithmetic that keeps the rig inside the pool's rules:
+ * the per-result hold of state W (tier policy), the status-poll schedule of
+ * state K, the rig-wide pool connect limiter, and retry backoff with jitter.
+ * Pure functions of their inputs and the times given, so the fake-clock
+ * tests exercise them exactly as the daemon does.
+ */
+#ifndef RATELIMIT_H
+#define RATELIMIT_H
+
+#include <stdint.h>
+
+struct ratelimit_decision {
+	double r_slave;         /* nonce / slave-measured seconds */
+	double reported;        /* hashrate sent to the pool */
+	int64_t send_at_us;     /* monotonic time to send (<= now: at once) */
+	int held;               /* 1 when the result must wait in state W */
+};
+
+/*
+ * Tier policy for one result. job_us: when the job line arrived (J).
+ * limit = max * (1 - margin). auto_tier: report r_slave, never hold.
+ */
+void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
+		      int64_t job_us, int64_t now_us, double max_hashrate, double margin,
+		      int auto_tier);
+
+/*
+ * Gap before the next status poll, given the time since the job reached the
+ * slave (since_k_us) and the slave's expected speed (rate_est, 0 = unknown).
+ * A slave faster than the limit has its result held until nonce / limit after
+ * the job arrived, so a result found at t is needed no earlier than
+ * t * rate / limit: polls spaced geometrically by that ratio still find it in
+ * time. Otherwise the gap is interval_us, which bounds the detection delay.
+ */
+int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
+			   int adaptive, int64_t interval_us, int64_t max_gap_us);
+
+/* Tier name for the auto policy from a measured rate (official thresholds). */
+const char *ratelimit_auto_tier(double rate);
+
+#define RATELIMIT_CONN_MAX 1000
+
+/* Sliding-window connect limiter shared by all slaves of a rig. */
+struct ratelimit_conn {
+	int max;                /* connects per window */
+	int64_t window_us;
+	int64_t stagger_us;     /* minimum gap between two connects */
+	int64_t stamps[RATELIMIT_CONN_MAX];     /* ring of recent connect times */
+	int head, count;
+	int64_t last_us;
+};
+
+void ratelimit_conn_init(struct ratelimit_conn *c, int max, int64_t window_us,
+			 int64_t stagger_us);
+/* 0 and the connect is counted, or the time (> now) when one may be tried. */
+int64_t ratelimit_conn_admit(struct ratelimit_conn *c, int64_t now_us);
+
+/* Exponential backoff with +-25 % jitter: base * 2^attempt, capped. */
+int64_t ratelimit_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint32_t *rng);
+uint32_t ratelimit_rand(uint32_t *state);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * rig.c - glue between the event loop and the slaves.
+ * Assumes one thread; signals arrive through a signalfd, so no handler ever
+ * runs between two statements of a state machine step. After every event a
+ * slave runs until it waits, then its socket registration and its timer are
+ * brought in line with what it waits for.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "mlog.h"
+#include "report.h"
+#include "rig.h"
+
+#define RIG_FAR_US            (3600 * 1000000LL)
+#define RIG_DISCOVER_POLL_US  20000
+#define RIG_DISCOVER_BASE_US  (15 * 1000000LL)   /* official miner: 15 s */
+#define RIG_DISCOVER_CAP_US   (300 * 1000000LL)
+#define RIG_REDISCOVER_AFTER  4                   /* "more than 3 failed connects" */
+#define RIG_TABLE_US          500000
+#define RIG_METRICS_US        (10 * 1000000LL)
+
+double rig_uptime_s(const struct rig *r)
+{
+	return (mclock_now_us(&r->clock) - r->start_us) / 1e6;
+}
+
+static void rig_on_file(struct evloop *el, int fd, int mask, void *arg);
+
+static void rig_sync(struct rig_slave *rs)
+{
+	struct rig *r = rs->rig;
+	struct slave *s = &rs->s;
+	int64_t now = mclock_now_us(&r->clock), when;
+	int mask = s->fd < 0 ? 0 : s->connecting ? EVLOOP_WRITABLE : EVLOOP_READABLE;
+
+	if (rs->reg_fd >= 0 && (rs->reg_fd != s->fd || rs->reg_gen != s->st.connects || !mask)) {
+		evloop_del_file(r->el, rs->reg_fd);
+		rs->reg_fd = -1;
+		rs->reg_mask = 0;
+	}
+	if (mask && (rs->reg_fd != s->fd || rs->reg_mask != mask)) {
+		if (evloop_add_file(r->el, s->fd, mask, rig_on_file, rs) == 0) {
+			rs->reg_fd = s->fd;
+			rs->reg_mask = mask;
+			rs->reg_gen = s->st.connects;
+		} else {
+			mlog_error("%s: cannot watch socket %d", s->name, s->fd);
+		}
+	}
+	when = s->wake_at_us ? s->wake_at_us : now + RIG_FAR_US;
+	if (when <= now)
+		when = now + 1;
+	evloop_set_timer_at(r->el, rs->timer, when);
+}
+
+static void rig_kick(struct rig_slave *rs)
+{
+	slave_run(&rs->s, &rs->rig->env);
+	rig_sync(rs);
+}
+
+static void rig_on_file(struct evloop *el, int fd, int mask, void *arg)
+{
+	struct rig_slave *rs = arg;
+
+	if (mask & EVLOOP_WRITABLE)
+		slave_on_writable(&rs->s, &rs->rig->env);
+	if (mask & EVLOOP_READABLE)
+		slave_on_readable(&rs->s, &rs->rig->env);
+	rig_kick(rs);
+}
+
+static int64_t rig_on_slave_timer(struct evloop *el, long long id, void *arg)
+{
+	rig_kick(arg);
+	return RIG_FAR_US;
+}
+
+static void rig_kick_all(struct rig *r)
+{
+	int i;
+
+	for (i = 0; i < r->nslaves; i++)
+		rig_kick(r->rs[i]);
+}
+
+static void rig_write_metrics(struct rig *r)
+{
+	char tmp[300];
+	FILE *f;
+
+	if (!r->cfg->metrics[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->cfg->metrics);
+	f = fopen(tmp, "w");
+	if (!f) {
+		mlog_warn("metrics %s: %s", tmp, strerror(errno));
+		return;
+	}
+	report_json(f, r->slaves, r->nslaves, rig_uptime_s(r));
+	fclose(f);
+	/* rename: readers see the old or the new file, never half of one. */
+	if (rename(tmp, r->cfg->metrics) < 0)
+		mlog_warn("metrics %s: %s", r->cfg->metrics, strerror(errno));
+}
+
+static int64_t rig_on_metrics(struct evloop *el, long long id, void *arg)
+{
+	rig_write_metrics(arg);
+	return RIG_METRICS_US;
+}
+
+static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
+{
+	struct rig *r = arg;
+
+	report_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
+	return RIG_TABLE_US;
+}
+
+static int64_t rig_on_duration(struct evloop *el, long long id, void *arg)
+{
+	struct rig *r = arg;
+
+	mlog_info("duration of %.1f s reached, stopping", r->cfg->duration_s);
+	r->exit_code = RIG_EXIT_OK;
+	evloop_stop(el);
+	return -1;
+}
+
+static int64_t rig_on_discover(struct evloop *el, long long id, void *arg);
+
+static void rig_discover_start(struct rig *r, int64_t delay_us)
+{
+	if (r->disc_timer > 0)
+		return;
+	r->disc_timer = evloop_add_timer(r->el, delay_us, rig_on_discover, r);
+}
+
+static int64_t rig_on_discover(struct evloop *el, long long id, void *arg)
+{
+	struct rig *r = arg;
+	char addr[sizeof(r->env.pool_addr)];
+	int rc;
+	int64_t retry;
+
+	if (!r->disc.busy) {
+		rc = discover_start(&r->disc, r->cfg->pool_url);
+		if (rc == 0) {
+			mlog_info("discovering the pool through %s/getPool", r->cfg->pool_url);
+			return RIG_DISCOVER_POLL_US;
+		}
+	} else {
+		rc = discover_poll(&r->disc, addr, sizeof(addr));
+		if (rc == 0)
+			return RIG_DISCOVER_POLL_US;
+		if (rc == 1) {
+			mlog_info("pool discovered: %s", addr);
+			snprintf(r->env.pool_addr, sizeof(r->env.pool_addr), "%s", addr);
+			r->env.connect_fail_streak = 0;
+			r->discover_attempt = 0;
+			r->disc_timer = 0;
+			rig_kick_all(r);
+			return -1;
+		}
+	}
+	if (r->cfg->pool[0]) {
+		mlog_warn("pool discovery failed (%s); using the configured pool %s",
+			  strerror(-rc), r->cfg->pool);
+		snprintf(r->env.pool_addr, sizeof(r->env.pool_addr), "%s", r->cfg->pool);
+		r->env.connect_fail_streak = 0;
+		r->disc_timer = 0;
+		rig_kick_all(r);
+		return -1;
+	}
+	retry = ratelimit_backoff_us(r->discover_attempt++, RIG_DISCOVER_BASE_US,
+				     RIG_DISCOVER_CAP_US, &r->env.rng);
+	mlog_warn("pool discovery failed (%s); retrying in %.0f s", strerror(-rc), retry / 1e6);
+	return retry;
+}
+
+static void rig_on_signal(struct evloop *el, int fd, int mask, void *arg)
+{
+	struct rig *r = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			mlog_info("signal %u: stopping", si.ssi_signo);
+			r->exit_code = RIG_EXIT_OK;
+			evloop_stop(el);
+			break;
+		case SIGHUP:
+			mlog_reopen();
+			joblog_reopen(&r->joblog);
+			mlog_info("SIGHUP: log files reopened");
+			break;
+		case SIGUSR1:
+			report_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
+			rig_write_metrics(r);
+			break;
+		}
+	}
+}
+
+/* Before sleeping: rediscover the pool after repeated connect failures. */
+static void rig_before_sleep(struct evloop *el, void *arg)
+{
+	struct rig *r = arg;
+
+	if (r->use_discovery && r->env.connect_fail_streak >= RIG_REDISCOVER_AFTER &&
+	    r->disc_timer <= 0) {
+		mlog_warn("%d connect failures in a row: rediscovering the pool",
+			  r->env.connect_fail_streak);
+		r->env.connect_fail_streak = 0;
+		rig_discover_start(r, 0);
+	}
+}
+
+static int rig_parse_addrs(const char *list, uint8_t *out, int max)
+{
+	char tmp[512], *save = NULL, *tok;
+	int n = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s", list);
+	for (tok = strtok_r(tmp, ", ", &save); tok && n < max; tok = strtok_r(NULL, ", ", &save))
+		out[n++] = (uint8_t)strtol(tok, NULL, 0);
+	return n;
+}
+
+static int rig_add_slave(struct rig *r, struct bus *b, uint8_t addr)
+{
+	struct rig_slave *rs;
+
+	if (r->nslaves == CONFIG_MAX_SLAVES)
+		return -ENOSPC;
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	slave_init(&rs->s, b, addr);
+	rs->rig = r;
+	rs->reg_fd = -1;
+	rs->timer = evloop_add_timer(r->el, 0, rig_on_slave_timer, rs);
+	if (rs->timer < 0) {
+		long long rc = rs->timer;
+
+		free(rs);
+		return (int)rc;
+	}
+	r->rs[r->nslaves] = rs;
+	r->slaves[r->nslaves++] = &rs->s;
+	return 0;
+}
+
+int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
+{
+	uint8_t addrs[CONFIG_MAX_SLAVES];
+	sigset_t sigs;
+	int i, j, n, rc;
+
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->sigfd = -1;
+	r->start_us = mclock_now_us(&r->clock);
+	r->el = evloop_new();
+	if (!r->el) {
+		snprintf(err, errlen, "event loop: %s", strerror(errno));
+		return RIG_EXIT_STARTUP;
+	}
+	rc = joblog_open(&r->joblog, cfg->joblog);
+	if (rc < 0) {
+		snprintf(err, errlen, "joblog %s: %s", cfg->joblog, strerror(-rc));
+		return RIG_EXIT_STARTUP;
+	}
+	ratelimit_conn_init(&r->conn, cfg->connects_per_window, cfg->connect_window_s * 1000000LL,
+			    cfg->connect_stagger_ms * 1000LL);
+	r->env = (struct slave_env){
+		.clock = &r->clock,
+		.cfg = cfg,
+		.joblog = &r->joblog,
+		.conn = &r->conn,
+		.rng = (uint32_t)(r->start_us ^ ((int64_t)getpid() << 16)),
+	};
+	for (i = 0; i < cfg->nbuses; i++) {
+		rc = bus_open(&r->buses[i], cfg->buses[i]);
+		if (rc < 0) {
+			snprintf(err, errlen, "bus %s: %s", cfg->buses[i], strerror(-rc));
+			return RIG_EXIT_STARTUP;
+		}
+		r->nbuses++;
+		if (!strcmp(cfg->slaves, "scan")) {
+			n = slave_io_scan(&r->buses[i], DUCO_ADDR_MIN, DUCO_ADDR_MAX, addrs,
+					  CONFIG_MAX_SLAVES);
+			mlog_info("bus %s: scan found %d slave(s)", cfg->buses[i], n < 0 ? 0 : n);
+			if (n < 0)
+				n = 0;
+		} else {
+			n = rig_parse_addrs(cfg->slaves, addrs, CONFIG_MAX_SLAVES);
+		}
+		for (j = 0; j < n; j++) {
+			rc = rig_add_slave(r, &r->buses[i], addrs[j]);
+			if (rc < 0) {
+				snprintf(err, errlen, "slave 0x%02x: %s", addrs[j], strerror(-rc));
+				return RIG_EXIT_STARTUP;
+			}
+		}
+	}
+	if (!r->nslaves) {
+		snprintf(err, errlen, "no slaves found on the configured bus(es)");
+		return RIG_EXIT_STARTUP;
+	}
+	/* An explicit pool wins unless a discovery URL was asked for too. */
+	r->use_discovery = cfg->pool_url[0] && (cfg->pool_url_explicit || !cfg->pool[0]);
+	if (r->use_discovery)
+		rig_discover_start(r, 0);
+	else
+		snprintf(r->env.pool_addr, sizeof(r->env.pool_addr), "%s", cfg->pool);
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r->sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sigfd < 0 || evloop_add_file(r->el, r->sigfd, EVLOOP_READABLE, rig_on_signal, r) < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return RIG_EXIT_STARTUP;
+	}
+	r->table = cfg->status_table && isatty(STDOUT_FILENO);
+	if (r->table)
+		evloop_add_timer(r->el, 0, rig_on_table, r);
+	if (cfg->metrics[0])
+		evloop_add_timer(r->el, RIG_METRICS_US, rig_on_metrics, r);
+	if (cfg->duration_s > 0)
+		evloop_add_timer(r->el, (int64_t)(cfg->duration_s * 1e6), rig_on_duration, r);
+	evloop_set_before_sleep(r->el, rig_before_sleep, r);
+	mlog_info("rig: %d bus(es), %d slave(s), tier %s, max %.1f H/s margin %.0f%%, pool %s",
+		  r->nbuses, r->nslaves, config_tier_name(cfg->tier), cfg->max_hashrate,
+		  cfg->margin * 100, r->use_discovery ? "(discovery)" : r->env.pool_addr);
+	return RIG_EXIT_OK;
+}
+
+int rig_run(struct rig *r)
+{
+	int rc = evloop_run(r->el);
+
+	if (rc < 0) {
+		mlog_error("event loop: %s", strerror(-rc));
+		return RIG_EXIT_RUNTIME;
+	}
+	return r->exit_code;
+}
+
+void rig_close(struct rig *r)
+{
+	int i;
+
+	for (i = 0; i < r->nslaves; i++)
+		slave_shutdown(&r->rs[i]->s);
+	if (r->el && r->nslaves) {
+		if (r->table)
+			report_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
+		report_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
+		rig_write_metrics(r);
+	}
+	discover_cancel(&r->disc);
+	for (i = 0; i < r->nslaves; i++)
+		free(r->rs[i]);
+	r->nslaves = 0;
+	for (i = 0; i < r->nbuses; i++)
+		bus_close(&r->buses[i]);
+	r->nbuses = 0;
+	joblog_close(&r->joblog);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	r->sigfd = -1;
+	evloop_free(r->el);
+	r->el = NULL;
+}

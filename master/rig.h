@@ -1,0 +1,66 @@
+/*
+ * rig.h - the whole daemon around one event loop: the buses, one struct
+ * slave per AVR, their pool sockets and timers, pool discovery, signals, the
+ * live table, the metrics file and the job log. main.c only parses the
+ * command line and calls rig_open / rig_run / rig_close.
+ */
+#ifndef RIG_H
+#define RIG_H
+
+#include <stdint.h>
+#include "bus.h"
+#include "config.h"
+#include "discover.h"
+#include "evloop.h"
+#include "joblog.h"
+#include "ratelimit.h"
+#include "slave.h"
+
+/* Exit codes of ducomaster (also in --help and the README). */
+enum rig_exit {
+	RIG_EXIT_OK      = 0,   /* stopped by SIGTERM/SIGINT or --duration */
+	RIG_EXIT_RUNTIME = 1,   /* the event loop failed */
+	RIG_EXIT_USAGE   = 2,   /* bad command line or configuration */
+	RIG_EXIT_STARTUP = 3,   /* a bus could not be opened, or no slave found */
+};
+
+struct rig_slave {
+	struct slave s;         /* first: a struct slave * is a struct rig_slave * */
+	struct rig *rig;
+	long long timer;
+	int reg_fd;             /* fd registered with the loop, -1 none */
+	int reg_mask;
+	uint32_t reg_gen;       /* s.st.connects when registered */
+};
+
+struct rig {
+	struct config *cfg;
+	struct evloop *el;
+	struct mclock clock;
+	struct bus buses[CONFIG_MAX_BUSES];
+	int nbuses;
+	struct rig_slave *rs[CONFIG_MAX_SLAVES];
+	struct slave *slaves[CONFIG_MAX_SLAVES];
+	int nslaves;
+	struct slave_env env;
+	struct ratelimit_conn conn;
+	struct joblog joblog;
+	struct discover disc;
+	int use_discovery;
+	int discover_attempt;
+	long long disc_timer;
+	int sigfd;
+	int table;              /* live table on stdout */
+	int64_t start_us;
+	int exit_code;
+};
+
+/* Open buses, find slaves, prepare the loop. RIG_EXIT_* on failure (err says why). */
+int  rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen);
+/* Run until a stop signal or the duration. Returns an exit code. */
+int  rig_run(struct rig *r);
+/* Stop slaves, print the summary, close everything. */
+void rig_close(struct rig *r);
+double rig_uptime_s(const struct rig *r);
+
+#endif

@@ -1,0 +1,640 @@
+/*
+ * slave.c - the per-slave D/C/R/J/K/W/E/F/G state machine.
+ * Assumes a single thread, synchronous bus calls of a few ms (slave_io.h) and
+ * a non-blocking pool socket whose readiness the rig reports through
+ * slave_on_readable()/slave_on_writable(). Every result is checked with
+ * DUCO-S1 on the host before it is sent: a wrong nonce never reaches the pool.
+ * Faults stay local: a failing AVR is reset and retried with backoff while
+ * its pool connection is kept as long as the pool allows; a failing pool
+ * connection is closed and reconnected with backoff. Neither touches the
+ * other slaves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "duco_s1.h"
+#include "mlog.h"
+#include "slave.h"
+
+#define SLAVE_CONNECT_TIMEOUT_US  (10 * 1000000LL)
+#define SLAVE_BANNER_TIMEOUT_US   (10 * 1000000LL)
+#define SLAVE_POOL_BACKOFF_US     (1 * 1000000LL)
+#define SLAVE_POOL_BACKOFF_CAP_US (120 * 1000000LL)
+#define SLAVE_REFUSAL_BACKOFF_US  (30 * 1000000LL)
+#define SLAVE_AVR_BACKOFF_US      (500 * 1000LL)
+#define SLAVE_AVR_BACKOFF_CAP_US  (60 * 1000000LL)
+/* The pool drops a connection after 90 s without a share: give up on a job
+ * the AVR could not finish well before that. */
+#define SLAVE_JOB_GIVE_UP_US      (60 * 1000000LL)
+#define SLAVE_MAX_RETRANSFERS     2
+
+static const char slave_letters[SLAVE_NSTATES] = "DCRJKWEFG";
+static const char *const slave_names[SLAVE_NSTATES] = {
+	[SLAVE_D] = "disconnected",
+	[SLAVE_C] = "connected",
+	[SLAVE_R] = "request sent",
+	[SLAVE_J] = "job received",
+	[SLAVE_K] = "transferred",
+	[SLAVE_W] = "waiting to send",
+	[SLAVE_E] = "result sent",
+	[SLAVE_F] = "error verdict",
+	[SLAVE_G] = "good verdict",
+};
+
+char slave_state_letter(enum slave_state st)
+{
+	return st < SLAVE_NSTATES ? slave_letters[st] : '?';
+}
+
+const char *slave_state_name(enum slave_state st)
+{
+	return st < SLAVE_NSTATES ? slave_names[st] : "?";
+}
+
+void slave_init(struct slave *s, struct bus *bus, uint8_t addr)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = SLAVE_D;
+	s->fd = -1;
+	slave_io_init(&s->io, bus, addr);
+	snprintf(s->name, sizeof(s->name), "%.40s:0x%02x", bus ? bus->spec : "?", addr);
+}
+
+static int64_t slave_now(const struct slave_env *env)
+{
+	return mclock_now_us(env->clock);
+}
+
+static void slave_enter(struct slave *s, struct slave_env *env, enum slave_state st)
+{
+	mlog_debug("%s: %c -> %c", s->name, slave_state_letter(s->state), slave_state_letter(st));
+	s->state = st;
+	s->state_since_us = slave_now(env);
+}
+
+static void slave_wake(struct slave *s, int64_t when)
+{
+	if (when > 0 && (!s->wake_at_us || when < s->wake_at_us))
+		s->wake_at_us = when;
+}
+
+static void slave_close_pool(struct slave *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->connecting = 0;
+	pool_rx_reset(&s->rx);
+}
+
+/* Drop the pool connection and come back after a backoff (state D). */
+static void slave_disconnect(struct slave *s, struct slave_env *env, const char *why,
+			     int64_t base_us)
+{
+	int64_t now = slave_now(env);
+
+	mlog_warn("%s: pool connection closed in state %c: %s", s->name,
+		  slave_state_letter(s->state), why);
+	/* A job still on the AVR is for a connection that no longer exists. */
+	if (s->io_ready && (s->state == SLAVE_K || s->state == SLAVE_W))
+		slave_io_abort(&s->io);
+	slave_close_pool(s);
+	s->st.disconnects++;
+	s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++, base_us,
+						    SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
+	slave_enter(s, env, SLAVE_D);
+}
+
+/*
+ * The AVR failed (bus error, bad or missing result). Reset it and retry the
+ * same job after a backoff; the pool connection stays open, because a new
+ * connection earns nothing for its first shares.
+ */
+static void slave_fault(struct slave *s, struct slave_env *env, const char *what, int rc)
+{
+	int64_t now = slave_now(env);
+
+	s->st.slave_faults++;
+	mlog_warn("%s: slave fault in state %c: %s (%s)", s->name, slave_state_letter(s->state),
+		  what, rc ? strerror(-rc) : "no error code");
+	slave_io_reset(&s->io);
+	s->io_ready = 0;
+	s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++, SLAVE_AVR_BACKOFF_US,
+							  SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
+	if (s->fd >= 0 && s->state >= SLAVE_J && s->state <= SLAVE_W)
+		slave_enter(s, env, SLAVE_J);
+	else if (s->state != SLAVE_D)
+		slave_disconnect(s, env, "slave fault", SLAVE_POOL_BACKOFF_US);
+}
+
+/* Read the AVR's identity; 1 when ready, 0 when waiting out a backoff. */
+static int slave_ensure_io(struct slave *s, struct slave_env *env)
+{
+	int64_t now = slave_now(env);
+	char hex[17];
+	int rc;
+
+	if (s->io_ready)
+		return 1;
+	if (now < s->slave_retry_at_us) {
+		slave_wake(s, s->slave_retry_at_us);
+		return 0;
+	}
+	rc = slave_io_identify(&s->io, &s->ident);
+	if (rc < 0) {
+		s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++,
+				SLAVE_AVR_BACKOFF_US, SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
+		if (s->slave_attempt <= 3 || mlog_enabled(MLOG_DEBUG))
+			mlog_warn("%s: no identity: %s (retry in %lld ms)", s->name, strerror(-rc),
+				  (long long)(s->slave_retry_at_us - now) / 1000);
+		slave_wake(s, s->slave_retry_at_us);
+		return 0;
+	}
+	duco_bin_to_hex(s->ident.ducoid, 8, hex, 1);
+	hex[16] = '\0';
+	snprintf(s->ducoid, sizeof(s->ducoid), "DUCOID%s", hex);
+	mlog_info("%s: slave fw %u.%u board %u f_cpu %lu hash %u %s reset 0x%02x", s->name,
+		  s->ident.fw_version >> 8, s->ident.fw_version & 0xff, s->ident.board_id,
+		  (unsigned long)s->ident.f_cpu, s->ident.hash_impl, s->ducoid, s->ident.reset_cause);
+	s->io_ready = 1;
+	s->slave_attempt = 0;
+	return 1;
+}
+
+static int slave_step_d(struct slave *s, struct slave_env *env)
+{
+	int64_t now = slave_now(env), when;
+	char line[POOL_LINE_MAX], reason[96];
+	int fd;
+
+	if (s->fd < 0) {
+		if (now < s->retry_at_us) {
+			slave_wake(s, s->retry_at_us);
+			return 0;
+		}
+		/* No pool connection for an AVR that does not answer. */
+		if (!slave_ensure_io(s, env))
+			return 0;
+		/* No pool address yet: the rig runs us again after discovery. */
+		if (!env->pool_addr[0])
+			return 0;
+		when = ratelimit_conn_admit(env->conn, now);
+		if (when) {
+			slave_wake(s, when);
+			return 0;
+		}
+		fd = env->connect ? env->connect(env, s) : pool_connect_start(env->pool_addr);
+		s->st.connects++;
+		if (fd < 0) {
+			s->st.connect_failures++;
+			env->connect_fail_streak++;
+			mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-fd));
+			s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++,
+					SLAVE_POOL_BACKOFF_US, SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
+			slave_wake(s, s->retry_at_us);
+			return 0;
+		}
+		s->fd = fd;
+		s->connecting = 1;
+		pool_rx_reset(&s->rx);
+		s->state_since_us = now;
+		slave_wake(s, now + SLAVE_CONNECT_TIMEOUT_US);
+		return 0;
+	}
+	if (s->connecting) {
+		if (now - s->state_since_us >= SLAVE_CONNECT_TIMEOUT_US) {
+			s->st.connect_failures++;
+			env->connect_fail_streak++;
+			slave_disconnect(s, env, "connect timeout", SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		slave_wake(s, s->state_since_us + SLAVE_CONNECT_TIMEOUT_US);
+		return 0;
+	}
+	/* Connected: the pool speaks first, with its version. */
+	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
+		if (s->rx.closed) {
+			slave_disconnect(s, env, "closed before the banner", SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		if (now - s->state_since_us >= SLAVE_BANNER_TIMEOUT_US) {
+			s->st.timeouts++;
+			slave_disconnect(s, env, "no banner", SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		slave_wake(s, s->state_since_us + SLAVE_BANNER_TIMEOUT_US);
+		slave_wake(s, pool_rx_deadline(&s->rx));
+		return 0;
+	}
+	if (!strncmp(line, "BAD", 3)) {
+		snprintf(reason, sizeof(reason), "%s", line);
+		s->st.refusals++;
+		mlog_warn("%s: pool refused the connection: %s", s->name, reason);
+		slave_disconnect(s, env, "refused", SLAVE_REFUSAL_BACKOFF_US);
+		return 1;
+	}
+	if (pool_parse_banner(line, s->pool_version, sizeof(s->pool_version)) < 0) {
+		/* Unknown greeting: keep going, the job line is checked strictly. */
+		snprintf(s->pool_version, sizeof(s->pool_version), "?");
+		mlog_warn("%s: unexpected pool banner (%zu bytes)", s->name, strlen(line));
+	}
+	mlog_info("%s: connected to %s, pool version %s", s->name, env->pool_addr, s->pool_version);
+	env->connect_fail_streak = 0;
+	s->conn_attempt = 0;
+	slave_enter(s, env, SLAVE_C);
+	return 1;
+}
+
+static int slave_step_c(struct slave *s, struct slave_env *env)
+{
+	const struct config *cfg = env->cfg;
+	char msg[POOL_LINE_MAX];
+	int n, rc;
+
+	if (s->rx.len) {
+		/* Strictly lock-step: nothing may arrive unasked. */
+		mlog_warn("%s: %zu unexpected bytes from the pool dropped", s->name, s->rx.len);
+		s->rx.len = 0;
+	}
+	s->tier_sent = cfg->tier == CONFIG_TIER_AUTO ? ratelimit_auto_tier(s->rate_est)
+						      : config_tier_name(cfg->tier);
+	n = pool_format_request(msg, sizeof(msg), cfg->user, s->tier_sent, cfg->mining_key);
+	if (n < 0) {
+		slave_disconnect(s, env, "request too long", SLAVE_REFUSAL_BACKOFF_US);
+		return 1;
+	}
+	rc = pool_send(s->fd, msg, (size_t)n);
+	if (rc < 0) {
+		slave_disconnect(s, env, strerror(-rc), SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	s->st.requests++;
+	s->t_req = slave_now(env);
+	s->retransfers = 0;
+	slave_enter(s, env, SLAVE_R);
+	return 1;
+}
+
+static int slave_step_r(struct slave *s, struct slave_env *env)
+{
+	int64_t now = slave_now(env), limit = env->cfg->job_timeout_s * 1000000LL;
+	char line[POOL_LINE_MAX], reason[96];
+	int rc;
+
+	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
+		if (s->rx.closed) {
+			slave_disconnect(s, env, "closed while waiting for a job", SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		if (now - s->t_req >= limit) {
+			s->st.timeouts++;
+			slave_disconnect(s, env, "no job", SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		slave_wake(s, s->t_req + limit);
+		slave_wake(s, pool_rx_deadline(&s->rx));
+		return 0;
+	}
+	rc = pool_parse_job(line, &s->job, reason, sizeof(reason));
+	if (rc == -ECONNREFUSED) {
+		s->st.refusals++;
+		mlog_warn("%s: pool refused a job: BAD,%s", s->name, reason);
+		slave_disconnect(s, env, "job refused", SLAVE_REFUSAL_BACKOFF_US);
+		return 1;
+	}
+	if (rc < 0) {
+		slave_disconnect(s, env, "malformed job line", SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	s->t_job = now;
+	s->job_seq++;
+	s->job_id++;
+	slave_enter(s, env, SLAVE_J);
+	return 1;
+}
+
+static void slave_schedule_poll(struct slave *s, struct slave_env *env, int64_t now)
+{
+	const struct config *cfg = env->cfg;
+	double limit = cfg->max_hashrate * (1.0 - cfg->margin);
+	int adaptive = cfg->poll_policy == CONFIG_POLL_ADAPTIVE && cfg->tier != CONFIG_TIER_AUTO;
+
+	s->next_poll_us = now + ratelimit_poll_gap(now - s->t_k, s->rate_est, limit, adaptive,
+						   cfg->poll_interval_ms * 1000LL,
+						   cfg->poll_max_gap_ms * 1000LL);
+}
+
+static int slave_step_j(struct slave *s, struct slave_env *env)
+{
+	struct duco_job job = { .job_id = s->job_id, .start_nonce = 0 };
+	int64_t now = slave_now(env);
+	int rc;
+
+	if (now - s->t_job >= SLAVE_JOB_GIVE_UP_US) {
+		slave_disconnect(s, env, "slave could not take the job in time", SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	if (!slave_ensure_io(s, env)) {
+		slave_wake(s, s->t_job + SLAVE_JOB_GIVE_UP_US);
+		return 0;
+	}
+	job.end_nonce = s->job.diff * 100;
+	memcpy(job.expected, s->job.expected, sizeof(job.expected));
+	memcpy(job.last_hash, s->job.last_hash, sizeof(job.last_hash));
+	rc = slave_io_send_job(&s->io, &job);
+	if (rc < 0) {
+		slave_fault(s, env, "job transfer failed", rc);
+		return 1;
+	}
+	s->t_k = slave_now(env);
+	s->polls = 0;
+	slave_schedule_poll(s, env, s->t_k);
+	slave_enter(s, env, SLAVE_K);
+	return 1;
+}
+
+/* A result the AVR claims: 1 if it really solves the job. */
+static int slave_result_ok(const struct slave *s)
+{
+	uint8_t digest[20];
+
+	if (!s->res.found || s->res.nonce > s->job.diff * 100)
+		return 0;
+	duco_s1_hash(s->job.last_hash, s->res.nonce, digest);
+	return !memcmp(digest, s->job.expected, sizeof(digest));
+}
+
+static int slave_step_k(struct slave *s, struct slave_env *env)
+{
+	const struct config *cfg = env->cfg;
+	int64_t now = slave_now(env);
+	int st, rc;
+
+	if (now < s->next_poll_us) {
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	}
+	st = slave_io_poll(&s->io, 0);
+	s->polls++;
+	s->st.polls++;
+	if (st >= 0 && DUCO_STATUS_STATE(st) != DUCO_ST_BUSY)
+		/* The 1-byte poll has no CRC: confirm anything but "busy". */
+		st = slave_io_poll(&s->io, 1);
+	if (st < 0) {
+		slave_fault(s, env, "status poll failed", st);
+		return 1;
+	}
+	switch (DUCO_STATUS_STATE(st)) {
+	case DUCO_ST_BUSY:
+		slave_schedule_poll(s, env, slave_now(env));
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	case DUCO_ST_DONE:
+		break;
+	default:
+		slave_fault(s, env, DUCO_STATUS_STATE(st) == DUCO_ST_IDLE ? "slave lost its job"
+									: "slave reports an error", 0);
+		return 1;
+	}
+	rc = slave_io_read_result(&s->io, s->job_id, &s->res);
+	if (rc < 0) {
+		slave_fault(s, env, "result read failed", rc);
+		return 1;
+	}
+	s->t_done = slave_now(env);
+	if (!slave_result_ok(s)) {
+		s->st.wrong_nonces++;
+		s->st.slave_faults++;
+		mlog_warn("%s: slave result %s nonce %lu fails verification; not sent", s->name,
+			  s->res.found ? "with" : "without", (unsigned long)s->res.nonce);
+		if (++s->retransfers > SLAVE_MAX_RETRANSFERS) {
+			slave_fault(s, env, "repeated wrong results", 0);
+			return 1;
+		}
+		slave_enter(s, env, SLAVE_J);
+		return 1;
+	}
+	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_job, s->t_done,
+			 cfg->max_hashrate, cfg->margin, cfg->tier == CONFIG_TIER_AUTO);
+	s->rate_est = s->rate_est > 0 ? 0.7 * s->rate_est + 0.3 * s->dec.r_slave : s->dec.r_slave;
+	if (s->dec.held) {
+		s->st.holds++;
+		mlog_debug("%s: job %lu nonce %lu at %.1f H/s held %.1f ms, reporting %.1f",
+			   s->name, (unsigned long)s->job_seq, (unsigned long)s->res.nonce,
+			   s->dec.r_slave, (s->dec.send_at_us - s->t_done) / 1000.0, s->dec.reported);
+	}
+	s->slave_attempt = 0;
+	slave_enter(s, env, SLAVE_W);
+	return 1;
+}
+
+static int slave_step_w(struct slave *s, struct slave_env *env)
+{
+	const struct config *cfg = env->cfg;
+	int64_t now = slave_now(env);
+	char msg[POOL_LINE_MAX];
+	int n, rc;
+
+	if (now < s->dec.send_at_us) {
+		slave_wake(s, s->dec.send_at_us);
+		return 0;
+	}
+	n = pool_format_result(msg, sizeof(msg), s->res.nonce, s->dec.reported, cfg->software,
+			       cfg->rig_id, s->ducoid);
+	if (n < 0) {
+		slave_disconnect(s, env, "result too long", SLAVE_REFUSAL_BACKOFF_US);
+		return 1;
+	}
+	rc = pool_send(s->fd, msg, (size_t)n);
+	if (rc < 0) {
+		slave_disconnect(s, env, strerror(-rc), SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	s->t_sent = slave_now(env);
+	slave_enter(s, env, SLAVE_E);
+	return 1;
+}
+
+static int slave_step_e(struct slave *s, struct slave_env *env)
+{
+	int64_t now = slave_now(env), limit = env->cfg->verdict_timeout_s * 1000000LL;
+	char line[POOL_LINE_MAX];
+	int v;
+
+	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
+		if (s->rx.closed) {
+			slave_disconnect(s, env, "closed while waiting for a verdict",
+					 SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		if (now - s->t_sent >= limit) {
+			s->st.timeouts++;
+			slave_disconnect(s, env, "no verdict", SLAVE_POOL_BACKOFF_US);
+			return 1;
+		}
+		slave_wake(s, s->t_sent + limit);
+		slave_wake(s, pool_rx_deadline(&s->rx));
+		return 0;
+	}
+	s->reason[0] = '\0';
+	s->why = POOL_BAD_OTHER;
+	v = pool_parse_verdict(line, &s->why, s->reason, sizeof(s->reason));
+	if (v < 0) {
+		slave_disconnect(s, env, "malformed verdict", SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	s->verdict = (enum pool_verdict)v;
+	s->t_verdict = now;
+	slave_enter(s, env, v == POOL_BAD ? SLAVE_F : SLAVE_G);
+	return 1;
+}
+
+/* Timing record and sums for a job that got its verdict (F or G). */
+static void slave_record(struct slave *s, struct slave_env *env)
+{
+	struct joblog_rec *r = &s->last;
+	static const char *const words[] = { [POOL_GOOD] = "GOOD", [POOL_BLOCK] = "BLOCK",
+					     [POOL_BAD] = "BAD" };
+
+	*r = (struct joblog_rec){
+		.wall_us = mclock_wall_us(),
+		.slave = s->name,
+		.job = s->job_seq,
+		.diff = s->job.diff,
+		.nonce = s->res.nonce,
+		.hashrate = s->dec.reported,
+		.r_slave = s->dec.r_slave,
+		.verdict = words[s->verdict],
+		.reason = s->reason,
+		.get_job_wait_ms = (s->t_job - s->t_req) / 1000.0,
+		.transfer_ms = (s->t_k - s->t_job) / 1000.0,
+		.slave_elapsed_ms = s->res.elapsed_us / 1000.0,
+		.busy_polls = s->polls,
+		.hold_ms = (s->t_sent - s->t_done) / 1000.0,
+		.get_res_wait_ms = (s->t_verdict - s->t_sent) / 1000.0,
+		.overall_ms = (s->t_verdict - s->t_req) / 1000.0,
+	};
+	r->processing_ms = r->overall_ms - r->get_job_wait_ms - r->transfer_ms -
+			   r->slave_elapsed_ms - r->hold_ms - r->get_res_wait_ms;
+	s->st.jobs++;
+	s->st.req_wait_ms += r->get_job_wait_ms;
+	s->st.res_wait_ms += r->get_res_wait_ms;
+	s->st.transfer_ms += r->transfer_ms;
+	s->st.elapsed_ms += r->slave_elapsed_ms;
+	s->st.hold_ms += r->hold_ms;
+	s->st.overall_ms += r->overall_ms;
+	s->st.processing_ms += r->processing_ms;
+	s->st.hashrate_sum += r->hashrate;
+	if (env->joblog)
+		joblog_write(env->joblog, r);
+}
+
+static int slave_step_f(struct slave *s, struct slave_env *env)
+{
+	slave_record(s, env);
+	s->st.bad++;
+	s->st.bad_by_reason[s->why]++;
+	if (s->why == POOL_BAD_TOO_LOW_START || s->why == POOL_BAD_TOO_HIGH_START) {
+		s->st.tier_moves++;
+		mlog_error("%s: TIER MOVE: pool says \"%s\" after reporting %.2f H/s in tier %s; "
+			   "check max_hashrate and margin", s->name, s->reason, s->dec.reported,
+			   s->tier_sent ? s->tier_sent : "?");
+	} else {
+		mlog_warn("%s: share rejected: BAD,%s", s->name, s->reason);
+	}
+	/*
+	 * The seed restarts the connection here; this rig keeps it, because a
+	 * new connection earns nothing for its first shares, unless the pool
+	 * closed it already.
+	 */
+	if (s->rx.closed) {
+		slave_disconnect(s, env, "closed after a rejection", SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	slave_enter(s, env, SLAVE_C);
+	return 1;
+}
+
+static int slave_step_g(struct slave *s, struct slave_env *env)
+{
+	slave_record(s, env);
+	if (s->verdict == POOL_BLOCK) {
+		s->st.block++;
+		mlog_info("%s: BLOCK found (job %lu)", s->name, (unsigned long)s->job_seq);
+	} else {
+		s->st.good++;
+	}
+	/* Ask for the next job at once: the pool counts the gap as our ping. */
+	slave_enter(s, env, SLAVE_C);
+	return 1;
+}
+
+int slave_step(struct slave *s, struct slave_env *env)
+{
+	s->wake_at_us = 0;
+	/* A pool that hung up ends the connection whatever we were doing. */
+	if (s->fd >= 0 && !s->connecting && s->rx.closed && !s->rx.len &&
+	    s->state != SLAVE_F && s->state != SLAVE_G) {
+		slave_disconnect(s, env, s->rx.err ? strerror(-s->rx.err) : "closed",
+				 SLAVE_POOL_BACKOFF_US);
+		return 1;
+	}
+	switch (s->state) {
+	case SLAVE_D: return slave_step_d(s, env);
+	case SLAVE_C: return slave_step_c(s, env);
+	case SLAVE_R: return slave_step_r(s, env);
+	case SLAVE_J: return slave_step_j(s, env);
+	case SLAVE_K: return slave_step_k(s, env);
+	case SLAVE_W: return slave_step_w(s, env);
+	case SLAVE_E: return slave_step_e(s, env);
+	case SLAVE_F: return slave_step_f(s, env);
+	case SLAVE_G: return slave_step_g(s, env);
+	case SLAVE_NSTATES: break;
+	}
+	return 0;
+}
+
+int slave_run(struct slave *s, struct slave_env *env)
+{
+	int n = 0;
+
+	/* A full job cycle is under 10 transitions; the bound stops a livelock. */
+	while (n < 32 && slave_step(s, env))
+		n++;
+	return n;
+}
+
+void slave_on_readable(struct slave *s, struct slave_env *env)
+{
+	if (s->fd < 0 || s->connecting)
+		return;
+	pool_read(s->fd, &s->rx, slave_now(env));
+}
+
+void slave_on_writable(struct slave *s, struct slave_env *env)
+{
+	int rc;
+
+	if (s->fd < 0 || !s->connecting)
+		return;
+	rc = pool_connect_result(s->fd);
+	if (rc == -EINPROGRESS)
+		return;
+	if (rc < 0) {
+		s->st.connect_failures++;
+		env->connect_fail_streak++;
+		mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-rc));
+		slave_disconnect(s, env, "connect failed", SLAVE_POOL_BACKOFF_US);
+		return;
+	}
+	s->connecting = 0;
+	s->state_since_us = slave_now(env);
+}
+
+void slave_shutdown(struct slave *s)
+{
+	if (s->io_ready && (s->state == SLAVE_K || s->state == SLAVE_W))
+		slave_io_abort(&s->io);
+	slave_close_pool(s);
+}
