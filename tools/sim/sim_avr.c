@@ -317,11 +317,23 @@ static void sim_avr_check_done(struct sim_avr *a)
 	}
 }
 
+/* A no-op timer at the end of the slice: a sleeping core skips ahead only
+ * to its next timer, and must not skip past the time the rig asked for. */
+static avr_cycle_count_t sim_avr_slice_end(avr_t *avr, avr_cycle_count_t when, void *param)
+{
+	return 0;
+}
+
 static void sim_avr_advance(struct sim_slave *s, uint64_t t_ns)
 {
 	struct sim_avr *a = sim_avr_of(s);
 	avr_t *avr = a->avr;
 	uint64_t target = sim_ns_to_cycles(t_ns, s->freq);
+
+	if (target <= avr->cycle)
+		return;
+	avr_cycle_timer_cancel(avr, sim_avr_slice_end, a);
+	avr_cycle_timer_register(avr, target - avr->cycle, sim_avr_slice_end, a);
 
 	while (avr->cycle < target) {
 		if (avr->state != cpu_Running && avr->state != cpu_Sleeping) {
