@@ -18,21 +18,29 @@
 #ifndef HASHCORE_H
 #define HASHCORE_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 #include "duco_s1.h"
+#endif
 
 #if defined(HASH_IMPL_ASM)
 #define HASHCORE_IMPL_ID 1      /* DUCO_HASH_ASM */
 /* Layout private to hashcore_asm.S; size fixed there and checked at build. */
-#define HASHCORE_CTX_SIZE 160
+#define HASHCORE_CTX_SIZE 234
+#ifndef __ASSEMBLER__
 struct hashcore { uint8_t raw[HASHCORE_CTX_SIZE]; };
+#endif
 #else
 #define HASHCORE_IMPL_ID 0      /* DUCO_HASH_C */
+#ifndef __ASSEMBLER__
 struct hashcore { struct duco_s1_ctx s1; };
 #endif
+#endif
 
+#ifndef __ASSEMBLER__
 void    hashcore_prepare(struct hashcore *hc, const char last_hash[40],
 			 const uint8_t expected[20]);
 uint8_t hashcore_check(struct hashcore *hc, const char *digits, uint8_t n);
+#endif
 
 #endif
