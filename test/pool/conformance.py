@@ -285,7 +285,7 @@ def test_framing():
 
 
 def test_timeouts():
-    with Pool("--first-timeout", 0.3, "--share-timeout", 0.6) as p:
+    with Pool("--first-timeout", 0.3, "--share-timeout", 1.2) as p:
         c = p.connect()
         c.banner()
         t0 = time.monotonic()
@@ -300,8 +300,8 @@ def test_timeouts():
         t0 = time.monotonic()
         closed = c.closed(5)
         dt = time.monotonic() - t0
-        tap.ok(closed and 0.45 <= dt <= 3.0, "no result: closed after --share-timeout "
-               "0.6 s (%.2f s)" % dt)
+        tap.ok(closed and 1.0 <= dt <= 4.0, "no result: closed after --share-timeout "
+               "1.2 s (%.2f s)" % dt)
         c.close()
         c = p.connect()
         c.banner()
@@ -309,11 +309,22 @@ def test_timeouts():
         t0 = time.monotonic()
         closed = c.closed(5)
         dt = time.monotonic() - t0
-        tap.ok(closed and 0.45 <= dt <= 3.0, "no next JOB: closed after --share-timeout "
+        tap.ok(closed and 1.0 <= dt <= 4.0, "no next JOB: closed after --share-timeout "
+               "(%.2f s)" % dt)
+        c.close()
+        # MOTD is not a job: the first-job timeout still applies after it.
+        c = p.connect()
+        c.banner()
+        c.send("MOTD")
+        c.line()
+        t0 = time.monotonic()
+        closed = c.closed(5)
+        dt = time.monotonic() - t0
+        tap.ok(closed and 0.2 <= dt < 1.0, "MOTD then idle: closed after --first-timeout "
                "(%.2f s)" % dt)
         c.close()
         stats = p.usr1()
-        tap.ok(stats["pool"]["timeouts"] == 3, "three timeouts counted",
+        tap.ok(stats["pool"]["timeouts"] == 4, "four timeouts counted",
                stats["pool"]["timeouts"])
 
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -50,7 +51,8 @@ struct pool_conn {
 	char     job_last[41];
 	uint8_t  job_expected[20];
 	uint32_t job_nonce, job_diff;
-	int64_t  job_tx_ms, verdict_tx_ms;
+	/* microsecond stamps: share times of fast clients are a few ms */
+	int64_t  job_tx_us, verdict_tx_us;
 	double   ping_s;
 	/* the held line (job or verdict) */
 	char     held[160];
@@ -71,6 +73,14 @@ struct pool_tcp {
 	struct pool_conn **conns;
 	int      nconns, cap;
 };
+
+static int64_t pool_tcp_stamp_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void pool_tcp_close(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms,
 			   const char *why)
@@ -214,8 +224,8 @@ static void pool_tcp_on_job(struct pool_tcp *t, struct pool_conn *c, char **f, i
 			 (unsigned)w->ki, w->key_ok ? "ok" : "wrong");
 	}
 	/* The pool's "ping": its last feedback to this request. */
-	if (c->verdict_tx_ms) {
-		c->ping_s = (double)(now_ms - c->verdict_tx_ms) / 1000.0;
+	if (c->verdict_tx_us) {
+		c->ping_s = (double)(pool_tcp_stamp_us() - c->verdict_tx_us) / 1e6;
 		w->ping_s = c->ping_s;
 	}
 	pool_tcp_new_job(t, c, now_ms);
@@ -277,9 +287,9 @@ static void pool_tcp_on_result(struct pool_tcp *t, struct pool_conn *c, char **f
 		return;
 	}
 	c->held_is_share = 0;
-	share_s = (double)(now_ms - c->job_tx_ms) / 1000.0 - c->ping_s;
-	if (share_s < 0.001)
-		share_s = 0.001;
+	share_s = (double)(pool_tcp_stamp_us() - c->job_tx_us) / 1e6 - c->ping_s;
+	if (share_s < 1e-6)
+		share_s = 1e-6;
 	if (n > 1) {
 		reported = strtod(f[1], &end);
 		if (end == f[1] || *end || !isfinite(reported))
@@ -373,8 +383,10 @@ static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_
 		return;
 	}
 	if (n == 1 && strcmp(f[0], "MOTD") == 0) {
-		if (pool_tcp_send(t, c, t->cfg->motd, strlen(t->cfg->motd), now_ms) == 0)
-			c->state = c->state == POOL_CONN_GREETED ? POOL_CONN_IDLE : c->state;
+		/* Still before the first job: the first-job timeout keeps running. */
+		if (c->state == POOL_CONN_GREETED)
+			c->deadline_ms = now_ms + (int64_t)(t->cfg->first_timeout_s * 1000.0);
+		(void)pool_tcp_send(t, c, t->cfg->motd, strlen(t->cfg->motd), now_ms);
 		return;
 	}
 	if (strcmp(f[0], "JOB") == 0) {
@@ -427,7 +439,7 @@ static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_
 			return;
 		t->acct->jobs++;
 		c->w->jobs++;
-		c->job_tx_ms = now_ms;
+		c->job_tx_us = pool_tcp_stamp_us();
 		c->state = POOL_CONN_HASHING;
 		c->deadline_ms = now_ms + share_timeout;
 		return;
@@ -439,7 +451,7 @@ static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_
 			return;
 		if (pool_tcp_send(t, c, c->held, c->held_len, now_ms))
 			return;
-		c->verdict_tx_ms = now_ms;
+		c->verdict_tx_us = pool_tcp_stamp_us();
 		c->state = POOL_CONN_IDLE;
 		c->deadline_ms = now_ms + share_timeout;
 		return;
