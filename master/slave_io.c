@@ -243,7 +243,8 @@ int slave_io_read_result(struct slave_io *s, uint16_t job_id, struct duco_result
 	uint8_t r[DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)];
 	int rc;
 
-	rc = slave_io_read(s, r, sizeof(r), 0);
+	/* A shorter frame (BUSY: empty body) still checks: padding follows it. */
+	rc = slave_io_read(s, r, sizeof(r), 1);
 	if (rc < 0)
 		return slave_io_done(s, rc);
 	if (DUCO_STATUS_STATE(r[0]) != DUCO_ST_DONE)
@@ -253,7 +254,7 @@ int slave_io_read_result(struct slave_io *s, uint16_t job_id, struct duco_result
 	for (int tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
 		if (tries > 0) {
 			s->st.crc_retries++;
-			rc = slave_io_read(s, r, sizeof(r), 0);
+			rc = slave_io_read(s, r, sizeof(r), 1);
 			if (rc < 0)
 				return slave_io_done(s, rc);
 		}
@@ -281,31 +282,75 @@ int slave_io_clear_errors(struct slave_io *s)
 	return slave_io_simple(s, DUCO_CMD_CLEAR_ERR);
 }
 
+/*
+ * SET_ADDR and RESET act in the slave's main loop, possibly before the read
+ * half of a combined transaction (the slave would then NACK it or vanish
+ * mid-transfer), so they go out as plain writes and are confirmed after.
+ * Returns 0 when the write went through, -errno when NACKed throughout.
+ */
+static int slave_io_write_frame(struct slave_io *s, const uint8_t *w, uint8_t wlen)
+{
+	int tries, rc = -EIO;
+
+	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0)
+			s->st.nack_retries++;
+		rc = slave_io_xfer(s, w, wlen, NULL, 0);
+		if (!slave_io_is_nack(rc))
+			return rc;
+	}
+	return rc;
+}
+
+/* 1 when the slave is still at its old address and refused the last frame. */
+static int slave_io_refused(struct slave_io *s, uint8_t base)
+{
+	uint8_t r[2];
+
+	if (slave_io_xfer(s, NULL, 0, r, 2) < 0 || duco_read_check(r, 2) != DUCO_OK)
+		return 0;
+	s->last_status = r[0];
+	return DUCO_STATUS_SEQ(r[0]) == base && (r[0] & DUCO_STATUS_REJECT);
+}
+
 int slave_io_set_addr(struct slave_io *s, uint8_t new_addr)
 {
 	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
 	struct duco_identity id;
 	struct slave_io moved;
 	int64_t t0;
-	uint8_t n;
-	int rc;
+	uint8_t n, base;
+	int rc, tries;
 
 	if (new_addr < DUCO_ADDR_MIN || new_addr > DUCO_ADDR_MAX)
 		return slave_io_done(s, -EINVAL);
-	n = duco_encode_set_addr(w, new_addr);
-	rc = slave_io_command(s, w, n, r, sizeof(r), 0);
+	rc = slave_io_read(s, r, 2, 0);
 	if (rc < 0)
 		return slave_io_done(s, rc);
-
-	/* The main loop writes EEPROM, then answers at new_addr. */
-	slave_io_init(&moved, s->bus, new_addr);
-	t0 = slave_io_now_ms();
-	do {
-		rc = slave_io_identify(&moved, &id);
-	} while (slave_io_is_nack(rc) && slave_io_now_ms() - t0 < SLAVE_IO_SETADDR_WINDOW_MS);
-	s->st.xfers += moved.st.xfers;
-	s->st.crc_retries += moved.st.crc_retries;
-	s->st.nack_retries += moved.st.nack_retries;
+	base = s->seq;
+	n = duco_encode_set_addr(w, new_addr);
+	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0)
+			s->st.crc_retries++;
+		rc = slave_io_write_frame(s, w, n);
+		if (rc < 0)
+			return slave_io_done(s, rc);
+		/* The main loop writes EEPROM (a few ms), then answers at new_addr. */
+		slave_io_init(&moved, s->bus, new_addr);
+		t0 = slave_io_now_ms();
+		do {
+			rc = slave_io_identify(&moved, &id);
+		} while (slave_io_is_nack(rc) &&
+			 slave_io_now_ms() - t0 < SLAVE_IO_SETADDR_WINDOW_MS);
+		s->st.xfers += moved.st.xfers;
+		s->st.crc_retries += moved.st.crc_retries;
+		s->st.nack_retries += moved.st.nack_retries;
+		if (rc == 0)
+			break;
+		if (!slave_io_is_nack(rc) || !slave_io_refused(s, base))
+			return slave_io_done(s, rc);
+		/* The frame arrived damaged: the slave stayed put. Send it again. */
+	}
 	if (rc < 0)
 		return slave_io_done(s, rc);
 	if (id.i2c_addr != new_addr)
@@ -321,11 +366,26 @@ int slave_io_reset(struct slave_io *s)
 {
 	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
 	uint8_t n = duco_encode_reset(w);
-	int rc = slave_io_command(s, w, n, r, sizeof(r), 0);
+	uint8_t base;
+	int rc, tries;
 
+	rc = slave_io_read(s, r, 2, 0);
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	base = s->seq;
 	/* The slave reboots with its counter at 0. */
 	s->seq_valid = 0;
-	return slave_io_done(s, rc < 0 ? rc : 0);
+	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0)
+			s->st.crc_retries++;
+		rc = slave_io_write_frame(s, w, n);
+		if (rc < 0)
+			return slave_io_done(s, rc);
+		/* Gone, rebooted or accepted all mean the reset is under way. */
+		if (!slave_io_refused(s, base))
+			return 0;
+	}
+	return slave_io_done(s, -EBADMSG);
 }
 
 int slave_io_scan(struct bus *bus, uint8_t first, uint8_t last, uint8_t *found, int max)

@@ -1,0 +1,23 @@
+# test/master-bus: the master's bus layer and slave_io against ducosim running
+# the real firmware, over the sim backend and over the i2cdev backend through
+# the LD_PRELOAD stand-in; ducoctl end to end; a robustness test of the frame
+# decoding on corrupted reads; `make install` into a temporary DESTDIR.
+MBUS_TEST      := $(HOSTDIR)/test/test_slave_io
+MBUS_FUZZ      := $(HOSTDIR)/test/test_slave_io_fuzz
+MBUS_BUS_OBJS  := $(addprefix $(HOSTDIR)/obj/master/,bus.o bus_sim.o bus_i2cdev.o slave_io.o)
+
+TEST_PROGS   += $(MBUS_FUZZ)
+TEST_SCRIPTS += test/master-bus/slave-io.sh
+TEST_DEPS    += $(MBUS_TEST) $(HOSTDIR)/ducoctl $(HOSTDIR)/libducoi2cshim.so
+
+$(HOSTDIR)/obj/test/master-bus/%.o: EXTRA_CFLAGS += -Imaster
+
+$(MBUS_TEST): $(HOSTDIR)/obj/test/master-bus/test_slave_io.o $(MBUS_BUS_OBJS) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ -li2c
+
+# The fuzz harness drives the firmware's own slave state machine (host build).
+$(MBUS_FUZZ): $(HOSTDIR)/obj/test/master-bus/test_slave_io_fuzz.o \
+              $(HOSTDIR)/obj/firmware-avr/slave.o $(MBUS_BUS_OBJS) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ -li2c
