@@ -398,6 +398,12 @@ static int slave_step_k(struct slave *s, struct slave_env *env)
 		return 1;
 	}
 	rc = slave_io_read_result(&s->io, s->job_id, &s->res);
+	if (rc == -EAGAIN) {
+		/* Still busy after all (the unchecked status was damaged). */
+		slave_schedule_poll(s, env, slave_now(env));
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	}
 	if (rc < 0) {
 		slave_fault(s, env, "result read failed", rc);
 		return 1;

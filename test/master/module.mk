@@ -1,0 +1,17 @@
+# test/master/: ducomaster's tests.
+#  - test_master_sm: the slave state machine under a fake clock (in-test AVR
+#    on the real frame format, pool on a socketpair).
+#  - test_master_units: config table, pool protocol parsers, rate limit
+#    arithmetic, job log format, getPool parsing.
+#  - e2e.sh: ducopool + ducosim + ducomaster on loopback (shares, rate-limit
+#    hold, i2cdev path through the LD_PRELOAD shim, discovery over HTTP,
+#    signals and exit codes).
+MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units
+
+$(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest -I/usr/include/cjson
+
+$(HOSTDIR)/test/test_master_%: $(HOSTDIR)/obj/test/master/test_master_%.o $(MASTER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
+
+TEST_PROGS += $(MASTER_TESTS)

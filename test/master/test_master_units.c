@@ -1,0 +1,255 @@
+/*
+ * test_master_units.c - known-answer tests of ducomaster's pure parts: the
+ * config table (file, flags, errors that name the key), the pool protocol
+ * parsers and formatters, the rate-limit and poll arithmetic, the connect
+ * limiter, the job-log line and the getPool parser. TAP on stdout; temp
+ * files only under $TMPDIR.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "config.h"
+#include "discover.h"
+#include "joblog.h"
+#include "pool.h"
+#include "ratelimit.h"
+#include "tap.h"
+
+static char tmpdir[256];
+
+static const char *write_file(const char *name, const char *text, int mode)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(path, (mode_t)mode);
+	return path;
+}
+
+static void test_config(void)
+{
+	struct config c;
+	char err[256];
+	const char *p;
+	int rc;
+
+	config_defaults(&c);
+	tap_ok(c.tier == CONFIG_TIER_AVR && c.max_hashrate == 380 && c.margin == 0.05 &&
+	       !strcmp(c.software, "ducorig AVR I2C Miner 0.1"), "defaults from the table");
+	rc = config_set(&c, "max_hashrate", "-5", err, sizeof(err));
+	tap_ok(rc == -ERANGE && strstr(err, "max_hashrate"), "out of range names the key: %s", err);
+	rc = config_set(&c, "poll_interval_ms", "12x", err, sizeof(err));
+	tap_ok(rc == -EINVAL && strstr(err, "poll_interval_ms"), "not a number names the key: %s", err);
+	rc = config_set(&c, "tier", "FAST", err, sizeof(err));
+	tap_ok(rc == -EINVAL && strstr(err, "tier"), "bad enum names the key: %s", err);
+	tap_ok(config_set(&c, "tier", "auto", err, sizeof(err)) == 0 && c.tier == CONFIG_TIER_AUTO,
+	       "tier auto accepted");
+
+	p = write_file("good.json",
+		"{\"user\":\"alice\",\"mining_key\":\"s3cret\",\"buses\":[\"/dev/i2c-1\",\"sim:/tmp/s\"],"
+		"\"slaves\":[8,9,\"0x0a\"],\"pool\":\"127.0.0.1:2811\",\"margin\":0.1}\n", 0600);
+	config_defaults(&c);
+	rc = config_load_file(&c, p, err, sizeof(err));
+	tap_ok(rc == 0 && !strcmp(c.user, "alice") && c.nbuses == 2 && c.margin == 0.1 &&
+	       !strcmp(c.slaves, "0x08,0x09,0x0a"), "JSON file loaded (%s)", rc ? err : "ok");
+	tap_ok(config_validate(&c, err, sizeof(err)) == 0, "valid config validates");
+	tap_ok(!config_file_exposed(p), "mode 0600 is not exposed");
+	chmod(p, 0644);
+	tap_ok(config_file_exposed(p), "mode 0644 is exposed (warning)");
+
+	p = write_file("unknown.json", "{\"user\":\"a\",\"pol\":\"x:1\"}", 0600);
+	config_defaults(&c);
+	rc = config_load_file(&c, p, err, sizeof(err));
+	tap_ok(rc == -ENOENT && strstr(err, "pol"), "unknown key in a file is named: %s", err);
+	p = write_file("badval.json", "{\"user\":\"a\",\"connect_window_s\":0}", 0600);
+	config_defaults(&c);
+	rc = config_load_file(&c, p, err, sizeof(err));
+	tap_ok(rc == -ERANGE && strstr(err, "connect_window_s"), "bad file value names the key: %s", err);
+	p = write_file("notjson.json", "{\"user\":\n\"a\",,}", 0600);
+	rc = config_load_file(&c, p, err, sizeof(err));
+	tap_ok(rc == -EINVAL && strstr(err, ":2:"), "syntax error gives the line: %s", err);
+
+	config_defaults(&c);
+	config_set(&c, "user", "a", err, sizeof(err));
+	config_set(&c, "buses", "sim:/x", err, sizeof(err));
+	config_set(&c, "software", "my miner", err, sizeof(err));
+	tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "software"),
+	       "software without AVR/I2C refused: %s", err);
+	config_set(&c, "software", "ducorig AVR I2C Miner 0.1", err, sizeof(err));
+	config_set(&c, "slaves", "0x08,0x99", err, sizeof(err));
+	tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "slaves"),
+	       "bad slave address refused: %s", err);
+	tap_ok(config_set(&c, "buses", "i2c-1", err, sizeof(err)) < 0 && strstr(err, "buses"),
+	       "bad bus spec refused: %s", err);
+}
+
+static void test_pool_text(void)
+{
+	struct pool_job job;
+	struct pool_rx rx = { .len = 0 };
+	enum pool_bad_reason why = POOL_BAD_OTHER;
+	char buf[256], reason[96];
+	int n;
+
+	n = pool_format_request(buf, sizeof(buf), "bob", "AVR", "");
+	tap_ok(n > 0 && !strcmp(buf, "JOB,bob,AVR,None"), "request without key: %s", buf);
+	tap_ok(pool_parse_job("ba29a15896fd2d792d5c4b60668bf2b9feebc51d,"
+			      "d0beba883d7e8cd119ea2b0e09b78f60f29e0968,10", &job, reason,
+			      sizeof(reason)) == 0 && job.diff == 10 && job.expected[0] == 0xd0 &&
+	       job.expected[19] == 0x68, "job line parsed");
+	tap_ok(pool_parse_job("BAD,Too many workers", &job, reason, sizeof(reason)) == -ECONNREFUSED &&
+	       !strcmp(reason, "Too many workers"), "refusal line recognised");
+	tap_ok(pool_parse_job("ba29a15896fd2d792d5c4b60668bf2b9feebc51d,"
+			      "d0beba883d7e8cd119ea2b0e09b78f60f29e096,10", &job, reason,
+			      sizeof(reason)) == -EPROTO, "39-char hash refused");
+	tap_ok(pool_parse_job("ba29a15896fd2d792d5c4b60668bf2b9feebc51d,"
+			      "d0beba883d7e8cd119ea2b0e09b78f60f29e0968,10,x", &job, reason,
+			      sizeof(reason)) == -EPROTO, "trailing field refused");
+	n = pool_format_result(buf, sizeof(buf), 50, 361.0, "ducorig AVR I2C Miner 0.1", "",
+			       "DUCOID0102030405060708");
+	tap_ok(n > 0 && !strcmp(buf, "50,361.00,ducorig AVR I2C Miner 0.1,None,DUCOID0102030405060708"),
+	       "result line: %s", buf);
+	tap_ok(pool_parse_verdict("GOOD", &why, reason, sizeof(reason)) == POOL_GOOD &&
+	       pool_parse_verdict("BLOCK", &why, reason, sizeof(reason)) == POOL_BLOCK,
+	       "GOOD and BLOCK");
+	tap_ok(pool_parse_verdict("BAD,Too high starting difficulty", &why, reason, sizeof(reason)) == POOL_BAD &&
+	       why == POOL_BAD_TOO_HIGH_START, "BAD reason classified (tier down)");
+	tap_ok(pool_parse_verdict("BAD", &why, reason, sizeof(reason)) == POOL_BAD &&
+	       why == POOL_BAD_OTHER, "bare BAD");
+	tap_ok(pool_parse_verdict("GOODX", &why, reason, sizeof(reason)) == -EPROTO, "junk verdict refused");
+
+	memcpy(rx.buf, "GOOD\nBAD,x", 10);
+	rx.len = 10;
+	rx.last_us = 1000;
+	tap_ok(pool_take_line(&rx, 1000, buf, sizeof(buf)) == 4 && !strcmp(buf, "GOOD"), "line up to newline");
+	tap_ok(pool_take_line(&rx, 1000 + POOL_LINE_GRACE_US - 1, buf, sizeof(buf)) == 0,
+	       "partial line waits for the grace time");
+	tap_ok(pool_take_line(&rx, 1000 + POOL_LINE_GRACE_US, buf, sizeof(buf)) == 5 &&
+	       !strcmp(buf, "BAD,x") && rx.len == 0, "missing newline tolerated after the grace time");
+}
+
+static void test_ratelimit(void)
+{
+	struct ratelimit_decision d;
+	struct ratelimit_conn c;
+	int64_t t0 = 10000000, next;
+	uint32_t rng = 7;
+	int i, admitted = 0;
+
+	/* 500 nonces in 1 s = 500 H/s > 361: held until 500/361 s after the job. */
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1050000, 380, 0.05, 0);
+	tap_ok(d.held && fabs(d.reported - 361.0) < 1e-9 &&
+	       d.send_at_us == t0 + (int64_t)ceil(500 / 361.0 * 1e6),
+	       "fast: held to nonce/limit, reports the limit (send +%lld us)",
+	       (long long)(d.send_at_us - t0));
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1400000, 380, 0.05, 0);
+	tap_ok(!d.held && d.send_at_us == t0 + 1400000 && d.reported == 361.0,
+	       "fast but the moment passed: send at once, report the limit");
+	ratelimit_decide(&d, 300, 1000000, t0, t0 + 1050000, 380, 0.05, 0);
+	tap_ok(!d.held && d.reported == 300.0, "slow: at once, reports r_slave");
+	ratelimit_decide(&d, 3, 1000000, t0, t0 + 1050000, 380, 0.05, 0);
+	tap_ok(!d.held && d.reported == 3.0, "tiny nonce: r_slave, never raised");
+	ratelimit_decide(&d, 5000, 1000000, t0, t0 + 1050000, 380, 0.05, 1);
+	tap_ok(!d.held && d.reported == 5000.0, "auto tier: report r_slave, no hold");
+	tap_ok(!strcmp(ratelimit_auto_tier(300), "AVR") && !strcmp(ratelimit_auto_tier(400), "MEGA") &&
+	       !strcmp(ratelimit_auto_tier(600), "ARM") && !strcmp(ratelimit_auto_tier(2000), "DUE"),
+	       "auto tier thresholds");
+
+	tap_ok(ratelimit_poll_gap(100000, 200, 361, 1, 20000, 2000000) == 20000,
+	       "slow slave: interval gap");
+	tap_ok(ratelimit_poll_gap(1000000, 3610, 361, 1, 20000, 2000000) == 2000000,
+	       "10x fast slave: geometric gap capped at the max");
+	tap_ok(llabs(ratelimit_poll_gap(100000, 722, 361, 1, 20000, 2000000) - 90000) <= 1,
+	       "2x fast: gap = t * 0.9 * (ratio - 1)");
+	tap_ok(ratelimit_poll_gap(100000, 722, 361, 0, 20000, 2000000) == 20000,
+	       "interval policy ignores the speed");
+
+	ratelimit_conn_init(&c, 50, 30000000, 0);
+	for (i = 0; i < 200; i++)
+		if (!ratelimit_conn_admit(&c, t0 + i * 1000))
+			admitted++;
+	tap_ok(admitted == 50, "connect limiter: 50 of 200 rapid connects admitted");
+	next = ratelimit_conn_admit(&c, t0 + 1000000);
+	tap_ok(next == t0 + 30000000 + 1, "next connect allowed when the first leaves the window");
+	tap_ok(ratelimit_conn_admit(&c, t0 + 30000001) == 0, "admitted after the window");
+	ratelimit_conn_init(&c, 50, 30000000, 100000);
+	tap_ok(ratelimit_conn_admit(&c, t0) == 0 && ratelimit_conn_admit(&c, t0 + 50000) == t0 + 100000,
+	       "stagger spaces connects");
+	for (i = 0; i < 20; i++) {
+		int64_t b = ratelimit_backoff_us(i, 1000000, 60000000, &rng);
+
+		if (b < (i > 5 ? 45000000 : (1000000LL << i) * 3 / 4) || b > 75000000)
+			break;
+	}
+	tap_ok(i == 20, "backoff doubles with jitter and is capped");
+}
+
+static void test_joblog(void)
+{
+	struct joblog_rec r = {
+		.wall_us = 1795268506151781LL, .slave = "sim:/s:0x08", .job = 3, .diff = 10,
+		.nonce = 384, .hashrate = 269.58, .r_slave = 269.58, .verdict = "BAD",
+		.reason = "Weird \"x\"\n", .get_job_wait_ms = 1, .transfer_ms = 2,
+		.slave_elapsed_ms = 3, .busy_polls = 4, .hold_ms = 5, .get_res_wait_ms = 6,
+		.overall_ms = 21, .processing_ms = 4,
+	};
+	char line[1024];
+	int n = joblog_format(&r, line, sizeof(line));
+
+	tap_ok(n > 0 && strchr(line, '\n') == line + n - 1,
+	       "one line, newline-terminated");
+	tap_ok(strstr(line, "\"ts\":\"2026-11-21T13:41:46.151Z\"") != NULL, "ISO 8601 timestamp");
+	tap_ok(strstr(line, "\"reason\":\"Weird \\\"x\\\"\\u000a\"") != NULL, "reason escaped");
+	tap_ok(strstr(line, "\"busy_polls\":4,") && strstr(line, "\"processing_ms\":4.000}"),
+	       "timing keys present");
+}
+
+static void test_discover(void)
+{
+	char hp[128];
+
+	tap_ok(discover_parse("{\"name\":\"p\",\"ip\":\"127.0.0.1\",\"port\":2811,\"server\":\"s\","
+			      "\"client\":\"c\",\"success\":true}", hp, sizeof(hp)) == 0 &&
+	       !strcmp(hp, "127.0.0.1:2811"), "getPool answer parsed: %s", hp);
+	tap_ok(discover_parse("{\"message\":\"no\",\"success\":false}", hp, sizeof(hp)) == -ECONNREFUSED,
+	       "success false refused");
+	tap_ok(discover_parse("{\"ip\":\"1.2.3.4; rm\",\"port\":1,\"success\":true}", hp, sizeof(hp)) == -EPROTO,
+	       "bad ip refused");
+	tap_ok(discover_parse("{\"ip\":\"1.2.3.4\",\"port\":70000,\"success\":true}", hp, sizeof(hp)) == -EPROTO,
+	       "bad port refused");
+	tap_ok(discover_parse("not json", hp, sizeof(hp)) == -EPROTO, "non-JSON refused");
+}
+
+int main(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/ducomaster-units-XXXXXX", t ? t : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_config();
+	test_pool_text();
+	test_ratelimit();
+	test_joblog();
+	test_discover();
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			tap_diag("could not remove %s", tmpdir);
+	}
+	return tap_done();
+}
