@@ -30,8 +30,8 @@ AVR_CWARN  := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 ifneq ($(CI),)
 AVR_CWARN  += -Werror
 endif
-AVR_CFLAGS ?= -Os
-AVR_CFLAGS += -std=gnu99 $(AVR_CWARN) -ffunction-sections -fdata-sections \
+AVR_OPT    ?= -Os
+AVR_CFLAGS := $(AVR_OPT) -std=gnu99 $(AVR_CWARN) -ffunction-sections -fdata-sections \
               -fno-strict-aliasing -Icommon -Ifirmware-avr
 AVR_LDFLAGS := -Wl,--gc-sections
 

@@ -28,7 +28,7 @@ static const uint8_t slave_crc_nibble[16] = {
 	0x38, 0x3f, 0x36, 0x31, 0x24, 0x23, 0x2a, 0x2d,
 };
 
-static uint8_t slave_crc_step(uint8_t crc, uint8_t b)
+static inline __attribute__((always_inline)) uint8_t slave_crc_step(uint8_t crc, uint8_t b)
 {
 	crc ^= b;
 	crc = (uint8_t)(crc << 4) ^ slave_crc_nibble[crc >> 4];
@@ -102,6 +102,7 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 	s->rx_state = SLAVE_RX_IDLE;
 	s->tx_state = SLAVE_TX_IDLE;
 	s->view = SLAVE_VIEW_RESULT;
+	s->rx_ptr = s->rx_buf[0];
 	duco_encode_identity_body(s->identity, id);
 }
 
@@ -110,7 +111,7 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 /* End of a write transaction: check the frame and act on it. */
 static void slave_rx_finish(struct slave *s)
 {
-	uint8_t *f = s->rx_buf[s->rx_fill];
+	uint8_t *f = s->rx_ptr;
 	uint8_t n = s->rx_len;
 	uint8_t state = s->rx_state;
 	int8_t want;
@@ -169,6 +170,7 @@ static void slave_rx_finish(struct slave *s)
 	}
 	s->pending_gen = s->job_gen;
 	s->rx_fill ^= 1;
+	s->rx_ptr = s->rx_buf[s->rx_fill];
 	s->pending = 1;
 }
 
@@ -191,7 +193,7 @@ uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 		s->rx_state = SLAVE_RX_OVERFLOW;
 		return 1;
 	}
-	s->rx_buf[s->rx_fill][s->rx_len++] = b;
+	s->rx_ptr[s->rx_len++] = b;
 	s->rx_crc = slave_crc_step(s->rx_crc, b);
 	return 1;
 }

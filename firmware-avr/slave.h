@@ -116,8 +116,9 @@ enum slave_view {
 };
 
 struct slave {
+	/* Small fields first: the AVR reaches struct offsets 0..63 with one
+	 * instruction (ldd/std), which keeps the interrupt-time paths short. */
 	/* receiver (ISR) */
-	uint8_t rx_buf[2][SLAVE_RX_MAX];   /* ping-pong: one filling, one pending */
 	uint8_t rx_fill;                   /* index of the buffer being filled */
 	uint8_t rx_len;                    /* bytes in rx_buf[rx_fill] */
 	uint8_t rx_crc;                    /* running CRC-8 of those bytes */
@@ -139,12 +140,14 @@ struct slave {
 	uint8_t tx_len;                    /* body length of this read */
 	uint8_t tx_crc;                    /* running CRC of the bytes sent */
 	const uint8_t *tx_body;
+	uint8_t *rx_ptr;                   /* == rx_buf[rx_fill] */
 
 	/* published bodies */
-	uint8_t result[2][DUCO_RESULT_BODY];  /* double buffer, result[front] live */
-	volatile uint8_t front;
+	volatile uint8_t front;            /* result[front] is live */
 	/* identity body; its counters are bumped in place by the ISR */
 	uint8_t identity[DUCO_IDENTITY_BODY];
+	uint8_t result[2][DUCO_RESULT_BODY];  /* double buffer */
+	uint8_t rx_buf[2][SLAVE_RX_MAX];   /* ping-pong: one filling, one pending */
 };
 
 /* Identity body offsets of the fields this module keeps current. */
