@@ -14,3 +14,9 @@ $(HOSTDIR)/ducopool: $(POOL_OBJS) $(COMMON_LIB)
 		$(shell pkg-config --libs $(POOL_PKGS)) -lm
 
 HOST_PROGS += $(HOSTDIR)/ducopool
+
+# make bench: pool throughput and latency-profile fidelity, one JSON line.
+.PHONY: bench-pool
+bench-pool: $(HOSTDIR)/ducopool
+	@tools/pool/bench.py
+BENCH_TARGETS += bench-pool
