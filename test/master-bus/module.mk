@@ -7,7 +7,7 @@ MBUS_FUZZ      := $(HOSTDIR)/test/test_slave_io_fuzz
 MBUS_BUS_OBJS  := $(addprefix $(HOSTDIR)/obj/master/,bus.o bus_sim.o bus_i2cdev.o slave_io.o)
 
 TEST_PROGS   += $(MBUS_FUZZ)
-TEST_SCRIPTS += test/master-bus/slave-io.sh
+TEST_SCRIPTS += test/master-bus/slave-io.sh test/master-bus/install.sh
 TEST_DEPS    += $(MBUS_TEST) $(HOSTDIR)/ducoctl $(HOSTDIR)/libducoi2cshim.so
 
 $(HOSTDIR)/obj/test/master-bus/%.o: EXTRA_CFLAGS += -Imaster
