@@ -42,7 +42,18 @@ struct main_run {
 	char     digits[DUCO_S1_MAX_DIGITS + 1];
 };
 
+/* A transaction without a bus event for this long is dead: at 100 kHz a
+ * byte takes 90 us, and Linux sends a whole I2C_RDWR message at once. */
+#define MAIN_STALL_US 100000UL
+
+/* Watch on the TWI for a transaction that stopped moving. */
+struct main_watch {
+	uint8_t  events;        /* slave events seen at the last check */
+	uint32_t since_us;      /* when they last changed (or the bus was idle) */
+};
+
 static struct slave main_slave;
+static struct main_watch main_watch;
 static struct hashcore main_core;
 static struct main_run main_run;
 
@@ -130,6 +141,31 @@ static void main_handle(const uint8_t *f, uint8_t gen)
 	}
 }
 
+/*
+ * If the master vanished mid-transfer (reset, cable pulled, a killed
+ * process) the TWI may stay addressed and hold SDA low, blocking the whole
+ * bus; after MAIN_STALL_US without an event, drop the transaction.
+ */
+static void main_bus_watch(void)
+{
+	uint8_t ev = main_slave.events;
+	uint32_t now = timer_us();
+
+	if (!slave_in_transfer(&main_slave) || ev != main_watch.events) {
+		main_watch.events = ev;
+		main_watch.since_us = now;
+		return;
+	}
+	if (now - main_watch.since_us < MAIN_STALL_US)
+		return;
+	cli();
+	slave_ev_bus_error(&main_slave);
+	twi_reset();
+	sei();
+	main_watch.events = main_slave.events;
+	main_watch.since_us = now;
+}
+
 static void main_hash_one(void)
 {
 	if (hashcore_check(&main_core, main_run.digits, main_run.ndigits)) {
@@ -171,6 +207,7 @@ int main(void)
 
 	for (;;) {
 		platform_wdt_kick();
+		main_bus_watch();
 		f = slave_frame_take(&main_slave, &gen);
 		if (f) {
 			main_handle(f, gen);

@@ -176,6 +176,7 @@ static void slave_rx_finish(struct slave *s)
 
 void slave_ev_addr_write(struct slave *s)
 {
+	s->events++;
 	/* A repeated START straight into another write ends the previous one. */
 	if (s->rx_state != SLAVE_RX_IDLE)
 		slave_rx_finish(s);
@@ -187,6 +188,7 @@ void slave_ev_addr_write(struct slave *s)
 
 uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 {
+	s->events++;
 	if (s->rx_state != SLAVE_RX_FRAME)
 		return 1;       /* overflowing (or never addressed): swallow */
 	if (s->rx_len >= SLAVE_RX_MAX) {
@@ -202,6 +204,7 @@ uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 
 uint8_t slave_ev_addr_read(struct slave *s)
 {
+	s->events++;
 	/* write, repeated START, read: the write frame ends here */
 	if (s->rx_state != SLAVE_RX_IDLE)
 		slave_rx_finish(s);
@@ -227,6 +230,7 @@ uint8_t slave_ev_tx_byte(struct slave *s)
 {
 	uint8_t b;
 
+	s->events++;
 	switch (s->tx_state) {
 	case SLAVE_TX_HEAD:
 		if (s->tx_pos == 1) {
@@ -257,6 +261,7 @@ uint8_t slave_ev_tx_byte(struct slave *s)
 
 void slave_ev_stop(struct slave *s)
 {
+	s->events++;
 	if (s->rx_state != SLAVE_RX_IDLE)
 		slave_rx_finish(s);
 	s->tx_state = SLAVE_TX_IDLE;
@@ -264,6 +269,7 @@ void slave_ev_stop(struct slave *s)
 
 void slave_ev_bus_error(struct slave *s)
 {
+	s->events++;
 	/* Whatever was being received cannot be trusted. */
 	if (s->rx_state != SLAVE_RX_IDLE)
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);

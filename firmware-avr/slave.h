@@ -67,6 +67,7 @@
  *       RESET -> watchdog reset; the rest needs nothing ...
  *   slave_frame_release(s)
  *   slave_frame_pending(s)              cheap check between nonces
+ *   slave_in_transfer(s), s->events     watchdog for a stalled transaction
  *   slave_publish_result(s, gen, &r)    result of the job taken with gen:
  *                                       encoded into the back buffer, then
  *                                       front/state DONE flipped in one short
@@ -141,6 +142,7 @@ struct slave {
 	uint8_t tx_crc;                    /* running CRC of the bytes sent */
 	const uint8_t *tx_body;
 	uint8_t *rx_ptr;                   /* == rx_buf[rx_fill] */
+	volatile uint8_t events;           /* + 1 per bus event (wraps) */
 
 	/* published bodies */
 	volatile uint8_t front;            /* result[front] is live */
@@ -184,6 +186,16 @@ int  slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result
 void slave_set_error(struct slave *s);
 /* Record the I2C address now in use in the identity. */
 void slave_set_addr(struct slave *s, uint8_t addr);
+/*
+ * 1 while a transaction is open (addressed, no STOP yet). With
+ * slave->events the main loop can see a transaction that stopped moving
+ * (master gone mid-transfer, slave holding SDA) and reset its TWI: call
+ * slave_ev_bus_error() then, which discards the half frame.
+ */
+static inline uint8_t slave_in_transfer(const struct slave *s)
+{
+	return s->rx_state != SLAVE_RX_IDLE || s->tx_state != SLAVE_TX_IDLE;
+}
 /* The status byte as a read would return it now. */
 uint8_t slave_status(const struct slave *s);
 /* Error counter from the identity (offset SLAVE_ID_*). */

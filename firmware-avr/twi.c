@@ -33,6 +33,12 @@ void twi_set_addr(uint8_t addr)
 	TWAR = (uint8_t)(addr << 1);
 }
 
+void twi_reset(void)
+{
+	TWCR = 0;
+	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
+}
+
 ISR(TWI_vect)
 {
 	struct slave *s = twi_slave;

@@ -17,4 +17,11 @@ void twi_init(struct slave *s, uint8_t addr);
 /* Answer at a new address from now on (called from the main loop). */
 void twi_set_addr(uint8_t addr);
 
+/*
+ * Drop out of a stalled transaction: disabling the TWI releases SDA and SCL
+ * (a slave left holding SDA low blocks every other slave on the bus), then
+ * it listens again at the same address. Main loop only.
+ */
+void twi_reset(void);
+
 #endif
