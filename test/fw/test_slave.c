@@ -307,6 +307,36 @@ static void test_pending_and_restart(void)
 	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE, "CLEAR_ERR leaves ERROR");
 }
 
+/* What the main loop's stall watch relies on. */
+static void test_stall(void)
+{
+	struct slave s;
+	uint8_t f[DUCO_MAX_WRITE_FRAME];
+	struct duco_job j;
+	uint8_t n, ev;
+
+	test_fresh(&s);
+	test_job(&j, 5, 0, 10);
+	n = duco_encode_job(f, &j);
+	test_ok(!slave_in_transfer(&s), "idle bus: not in a transfer");
+	ev = s.events;
+	slave_ev_addr_write(&s);
+	for (uint8_t i = 0; i < 30; i++)
+		slave_ev_rx_byte(&s, f[i]);
+	test_ok(slave_in_transfer(&s) && (uint8_t)(s.events - ev) == 31,
+		"half a frame: in a transfer, one event per byte");
+	slave_ev_bus_error(&s);     /* what main.c does after the stall timeout */
+	test_ok(!slave_in_transfer(&s) && !slave_frame_pending(&s) &&
+		slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 1, "stall reset discards the half frame");
+	slave_ev_addr_read(&s);
+	slave_ev_tx_byte(&s);
+	test_ok(slave_in_transfer(&s), "open read: in a transfer");
+	slave_ev_stop(&s);
+	test_ok(!slave_in_transfer(&s), "end of read: idle");
+	test_write(&s, f, n, 1);
+	test_ok(slave_frame_pending(&s) && !slave_in_transfer(&s), "the next whole frame is accepted");
+}
+
 /* Random corruption: the slave accepts exactly what duco_frame_check accepts. */
 static void test_fuzz(void)
 {
@@ -355,6 +385,7 @@ int main(void)
 	test_basic();
 	test_rejects();
 	test_pending_and_restart();
+	test_stall();
 	test_fuzz();
 	printf("1..%d\n", test_n);
 	return test_failed ? 1 : 0;
