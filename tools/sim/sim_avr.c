@@ -29,6 +29,7 @@
 #include <sim_interrupts.h>
 #include <sim_cycle_timers.h>
 #include <avr_twi.h>
+#include <avr_watchdog.h>
 
 #include "sim_avr.h"
 
@@ -396,12 +397,39 @@ static const struct sim_slave_ops sim_avr_ops = {
 	.destroy = sim_avr_destroy,
 };
 
-static avr_twi_t *sim_avr_find_twi(avr_t *avr)
+static avr_io_t *sim_avr_find_io(avr_t *avr, const char *kind)
 {
 	for (avr_io_t *io = avr->io_port; io; io = io->next)
-		if (io->kind && strcmp(io->kind, "twi") == 0)
-			return (avr_twi_t *)io;
+		if (io->kind && strcmp(io->kind, kind) == 0)
+			return io;
 	return NULL;
+}
+
+/*
+ * simavr 1.6 recomputes the watchdog period when the firmware changes the
+ * prescaler of a running watchdog (wdt_enable(WDTO_15MS) after
+ * wdt_enable(WDTO_1S), the usual "reset me now"), but keeps the timer armed
+ * for the old period, so the reset comes up to a second late. After its own
+ * hook ran, pull the pending watchdog timer in to the new period.
+ */
+static void sim_avr_wdt_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	avr_watchdog_t *wd = param;
+	avr_cycle_timer_slot_p t, wdt = NULL;
+
+	if (!avr_regbit_get(avr, wd->wde) && !avr_regbit_get(avr, wd->watchdog.enable))
+		return;
+	/* two timers carry wd as parameter: the 4-cycle WDCE window and the
+	 * watchdog period; the latter is the later one */
+	for (t = avr->cycle_timers.timer; t; t = t->next)
+		if (t->param == wd && (!wdt || t->when > wdt->when))
+			wdt = t;
+	if (wdt && wdt->when > avr->cycle + wd->cycle_count) {
+		avr_cycle_timer_t fn = wdt->timer;
+
+		avr_cycle_timer_cancel(avr, fn, wd);
+		avr_cycle_timer_register(avr, wd->cycle_count, fn, wd);
+	}
 }
 
 int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
@@ -433,12 +461,18 @@ int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 	avr_load_firmware(a->avr, &a->fw);
 	a->avr->frequency = freq;
 	a->avr->sleep = sim_avr_noop_sleep;
-	a->twi = sim_avr_find_twi(a->avr);
+	a->twi = (avr_twi_t *)sim_avr_find_io(a->avr, "twi");
 	if (!a->twi) {
 		err = -ENOTSUP;
 		goto fail;
 	}
 	avr_register_io_write(a->avr, a->twi->r_twcr, sim_avr_twcr_write, a);
+	{
+		avr_watchdog_t *wd = (avr_watchdog_t *)sim_avr_find_io(a->avr, "watchdog");
+
+		if (wd)
+			avr_register_io_write(a->avr, wd->wdce.reg, sim_avr_wdt_write, wd);
+	}
 	a->resetwatch = (avr_io_t){ .kind = "ducosim-bus", .reset = sim_avr_on_reset };
 	avr_register_io(a->avr, &a->resetwatch);
 
