@@ -21,3 +21,14 @@ $(MBUS_FUZZ): $(HOSTDIR)/obj/test/master-bus/test_slave_io_fuzz.o \
               $(HOSTDIR)/obj/firmware-avr/slave.o $(MBUS_BUS_OBJS) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ -li2c
+
+# make bench: per-call bus cost of each slave_io operation (JSON lines).
+MBUS_BENCH := $(HOSTDIR)/test/bench_bus
+BENCH_TARGETS += bench-master-bus
+.PHONY: bench-master-bus
+bench-master-bus: $(MBUS_BENCH) $(HOSTDIR)/ducosim $(HOSTDIR)/libducoi2cshim.so firmware
+	@test/master-bus/bench.sh
+
+$(MBUS_BENCH): $(HOSTDIR)/obj/test/master-bus/bench_bus.o $(MBUS_BUS_OBJS) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ -li2c
