@@ -31,6 +31,13 @@ enum main_state {
 	MAIN_FAULT,             /* the hashing core failed its self-test */
 };
 
+/* How a burst of hashing ended. */
+enum main_outcome {
+	MAIN_RUNNING = 0,       /* a frame arrived: the job goes on after it */
+	MAIN_FOUND,             /* the nonce under test solves the job */
+	MAIN_EXHAUSTED,         /* the range end was tested without a match */
+};
+
 struct main_run {
 	uint8_t  state;         /* enum main_state */
 	uint8_t  gen;           /* slave.c job generation of this job */
@@ -48,8 +55,9 @@ struct main_run {
 
 /* Watch on the TWI for a transaction that stopped moving. */
 struct main_watch {
-	uint8_t  events;        /* slave events seen at the last check */
-	uint32_t since_us;      /* when they last changed (or the bus was idle) */
+	uint8_t  armed;         /* a transaction was open at the last check */
+	uint8_t  events;        /* slave events seen then */
+	uint32_t since_us;      /* when they last changed */
 };
 
 static struct slave main_slave;
@@ -148,10 +156,18 @@ static void main_handle(const uint8_t *f, uint8_t gen)
  */
 static void main_bus_watch(void)
 {
-	uint8_t ev = main_slave.events;
-	uint32_t now = timer_us();
+	uint8_t ev;
+	uint32_t now;
 
-	if (!slave_in_transfer(&main_slave) || ev != main_watch.events) {
+	/* the common case costs a few cycles per nonce: no transaction open */
+	if (!slave_in_transfer(&main_slave)) {
+		main_watch.armed = 0;
+		return;
+	}
+	ev = main_slave.events;
+	now = timer_us();
+	if (!main_watch.armed || ev != main_watch.events) {
+		main_watch.armed = 1;
 		main_watch.events = ev;
 		main_watch.since_us = now;
 		return;
@@ -162,22 +178,41 @@ static void main_bus_watch(void)
 	slave_ev_bus_error(&main_slave);
 	twi_reset();
 	sei();
-	main_watch.events = main_slave.events;
-	main_watch.since_us = now;
+	main_watch.armed = 0;
 }
 
-static void main_hash_one(void)
+/*
+ * Hash until the job ends or a frame arrives. The nonce, its digit count and
+ * the range end stay in registers across the loop (written back on the way
+ * out), so the per-nonce overhead around the core is a few dozen cycles.
+ */
+static void main_hash_burst(void)
 {
-	if (hashcore_check(&main_core, main_run.digits, main_run.ndigits)) {
-		main_finish(1);
-		return;
-	}
-	if (main_run.nonce == main_run.end) {
-		main_finish(0);
-		return;
-	}
-	main_run.nonce++;
-	duco_dec_increment(main_run.digits, &main_run.ndigits);
+	uint32_t nonce = main_run.nonce;
+	const uint32_t end = main_run.end;
+	uint8_t n = main_run.ndigits;
+	char *d = main_run.digits;
+	uint8_t outcome = MAIN_RUNNING;
+
+	do {
+		platform_wdt_kick();
+		if (slave_in_transfer(&main_slave))
+			main_bus_watch();
+		if (hashcore_check(&main_core, d, n)) {
+			outcome = MAIN_FOUND;
+			break;
+		}
+		if (nonce == end) {
+			outcome = MAIN_EXHAUSTED;
+			break;
+		}
+		nonce++;
+		duco_dec_increment(d, &n);
+	} while (!slave_frame_pending(&main_slave));
+	main_run.nonce = nonce;
+	main_run.ndigits = n;
+	if (outcome != MAIN_RUNNING)
+		main_finish(outcome == MAIN_FOUND);
 }
 
 int main(void)
@@ -208,12 +243,13 @@ int main(void)
 	for (;;) {
 		platform_wdt_kick();
 		main_bus_watch();
-		f = slave_frame_take(&main_slave, &gen);
+		f = slave_frame_pending(&main_slave) ?
+		    slave_frame_take(&main_slave, &gen) : 0;
 		if (f) {
 			main_handle(f, gen);
 			slave_frame_release(&main_slave);
 		} else if (main_run.state == MAIN_HASHING) {
-			main_hash_one();
+			main_hash_burst();
 		} else {
 			platform_idle(&main_slave.pending);
 		}

@@ -48,11 +48,6 @@ void platform_wdt_start(void)
 	wdt_enable(WDTO_1S);
 }
 
-void platform_wdt_kick(void)
-{
-	wdt_reset();
-}
-
 void platform_reset(void)
 {
 	cli();

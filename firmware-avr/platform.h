@@ -17,7 +17,10 @@ uint8_t platform_reset_cause(void);
 void    platform_clock_init(void);
 /* Watchdog on (about 1 s), and the kick the main loop gives it. */
 void    platform_wdt_start(void);
-void    platform_wdt_kick(void);
+static inline void platform_wdt_kick(void)
+{
+	__asm__ __volatile__ ("wdr");
+}
 /* Reset through the watchdog; never returns. */
 void    platform_reset(void) __attribute__((noreturn));
 /* 8 serial bytes of the signature row (what the pool knows as DUCOID). */
