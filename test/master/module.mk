@@ -15,3 +15,7 @@ $(HOSTDIR)/test/test_master_%: $(HOSTDIR)/obj/test/master/test_master_%.o $(MAST
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
 
 TEST_PROGS += $(MASTER_TESTS)
+
+TEST_SCRIPTS += test/master/e2e.sh
+TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
+                $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# e2e.sh - ducomaster end to end on loopback: ducopool + ducosim (real
+# firmware in simavr, and host model slaves) + ducomaster, all real processes
+# talking real TCP and the real sim-bus socket. Checks >= 100 shares with no
+# BAD and no tier move, the rate limit holding slaves faster than the cap, the
+# i2cdev backend through its real ioctls (LD_PRELOAD /dev/i2c-N stand-in),
+# pool discovery through ducopool's HTTP getPool, signals, exit codes, config
+# errors and that the mining key never shows. TAP on stdout. Binds 127.0.0.1
+# only, ports chosen by the kernel; every child is stopped by pid on exit.
+set -u
+B=${BUILD:-build}/host
+FW=${BUILD:-build}/avr-nano/firmware.elf
+T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-e2e.XXXXXX")
+KEY=Sekr1tKeyZ9
+n=0 fails=0
+pids=()
+
+ok() {  # ok <cond-exit-status> <description>
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
+}
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# start_pool <name> <extra args...>: sets POOL_PID POOL_ADDR POOL_HTTP
+start_pool() {
+	local name=$1; shift
+	"$B/ducopool" --listen 127.0.0.1:0 --http 127.0.0.1:0 --block-chance 0 --seed 42 "$@" \
+		>"$T/$name.out" 2>"$T/$name.err" &
+	POOL_PID=$!; pids+=("$POOL_PID")
+	for _ in $(seq 100); do grep -q '^http on' "$T/$name.out" 2>/dev/null && break; sleep 0.05; done
+	POOL_ADDR=$(sed -n 's/^listening on //p' "$T/$name.out")
+	POOL_HTTP=$(sed -n 's/^http on //p' "$T/$name.out")
+}
+# start_sim <name> <args...>: sets SIM_PID SIM_SOCK
+start_sim() {
+	local name=$1; shift
+	SIM_SOCK=$T/$name.sock
+	"$B/ducosim" --socket "$SIM_SOCK" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	SIM_PID=$!; pids+=("$SIM_PID")
+	for _ in $(seq 200); do grep -q '^ready' "$T/$name.out" 2>/dev/null && break; sleep 0.05; done
+}
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+# json_check <joblog> <python expression over rows r>: exit status
+json_check() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+}
+
+# --- command line, config, exit codes ------------------------------------
+"$B/ducomaster" --help >"$T/help" 2>&1; rc=$?
+ok $(( rc != 0 )) "--help exits 0"
+grep -q "Exit codes" "$T/help"; ok $? "--help documents the exit codes"
+"$B/ducomaster" --version | grep -q "ducomaster"; ok $? "--version"
+
+cat >"$T/good.json" <<JSON
+{"user": "e2e", "mining_key": "$KEY", "buses": ["sim:/nowhere"], "slaves": "0x08",
+ "pool": "127.0.0.1:1", "rig_id": "testrig"}
+JSON
+chmod 600 "$T/good.json"
+"$B/ducomaster" --config "$T/good.json" --check-config >"$T/check.out" 2>&1; rc=$?
+ok $rc "--check-config accepts a good file"
+! grep -q "$KEY" "$T/check.out"; ok $? "--check-config does not print the mining key"
+! grep -q "readable by group" "$T/check.out"; ok $? "no permission warning for mode 600"
+chmod 644 "$T/good.json"
+"$B/ducomaster" --config "$T/good.json" --check-config >"$T/check2.out" 2>&1
+grep -q "readable by group or others" "$T/check2.out"; ok $? "warns when the config file is group/other readable"
+echo '{"user": "e2e", "buses": ["sim:/x"], "max_hashrat": 300}' >"$T/bad.json"
+"$B/ducomaster" --config "$T/bad.json" --check-config >"$T/bad.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "max_hashrat" "$T/bad.out"; ok $? "unknown key: exit 2 and the key named ($(head -c 80 "$T/bad.out"))"
+"$B/ducomaster" --config "$T/good.json" --margin 0.9 --check-config >"$T/bad2.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "margin" "$T/bad2.out"; ok $? "bad flag value: exit 2 and the key named"
+"$B/ducomaster" --config "$T/good.json" --no-table --duration 1 >"$T/nobus.out" 2>&1; rc=$?
+[ $rc -eq 3 ]; ok $? "bus that cannot be opened: exit 3 (got $rc)"
+
+# --- main run: >= 100 shares, discovery over HTTP, signals -----------------
+echo '{"tiers":[{"name":"AVR","diff":3,"min":10,"max":380}]}' >"$T/tiers.json"
+start_pool pool1 --tiers "$T/tiers.json" --max-shares-per-min 2000 --stats "$T/pool1.stats"
+start_sim sim1 --firmware "$FW" --count 4 --first-addr 0x08 --fast
+[ -n "$POOL_HTTP" ] && grep -q ready "$T/sim1.out"; ok $? "ducopool and ducosim (4 firmware slaves) started"
+"$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a,0x0b \
+	--user e2e --key "$KEY" --joblog "$T/job1.log" --log "$T/m1.log" --metrics "$T/m1.json" \
+	--no-table >"$T/m1.out" 2>"$T/m1.err" &
+M=$!; pids+=("$M")
+hupped=0
+for _ in $(seq 900); do
+	lines=$(cat "$T/job1.log" "$T/job1.log.old" 2>/dev/null | wc -l)
+	if [ $hupped -eq 0 ] && [ "$lines" -ge 20 ]; then
+		mv "$T/job1.log" "$T/job1.log.old"; kill -HUP $M; kill -USR1 $M; hupped=1
+	fi
+	[ "$lines" -ge 105 ] && break
+	kill -0 $M 2>/dev/null || break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+kill -TERM $M; wait $M; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok $rc "SIGTERM: exit 0"
+[ $ms -lt 2000 ]; ok $? "SIGTERM: stopped within 2 s (${ms} ms)"
+cat "$T/job1.log.old" "$T/job1.log" >"$T/job1.all" 2>/dev/null
+grep -q "pool discovered: $POOL_ADDR" "$T/m1.log"; ok $? "pool found through getPool on ducopool's HTTP side"
+[ -s "$T/job1.log" ]; ok $? "SIGHUP reopened the job log (new file has lines)"
+json_check "$T/job1.all" "all(set(['ts','slave','job','diff','nonce','hashrate','verdict','get_job_wait_ms','transfer_ms','slave_elapsed_ms','busy_polls','hold_ms','get_res_wait_ms','overall_ms','processing_ms']) <= set(x) for x in rows)"
+ok $? "every job log line is whole JSON with the timing keys"
+good=$(grep -c '"verdict":"GOOD"' "$T/job1.all"); bad=$(grep -c '"verdict":"BAD"' "$T/job1.all")
+[ "$good" -ge 100 ]; ok $? ">= 100 GOOD shares ($good)"
+[ "$bad" -eq 0 ]; ok $? "0 BAD verdicts ($bad)"
+grep -q "rig (4 slaves)" "$T/m1.out" && [ "$(grep -c '=== ducomaster summary' "$T/m1.out")" -ge 2 ]
+ok $? "summary printed on SIGUSR1 and at exit"
+grep -A1 "^rig (4 slaves)" "$T/m1.out" | tail -1 | grep -q "tier moves 0,"; ok $? "0 tier moves (master's count)"
+stop $POOL_PID
+python3 -c "
+import json,sys
+s=[json.loads(l) for l in open('$T/pool1.out') if l.startswith('{')][-1]['pool']
+r=s['rejected_by_reason']
+sys.exit(0 if s['rejected']==0 and r['Too low starting difficulty']==0 and r['Too high starting difficulty']==0 and s['accepted']>=100 else 1)"
+ok $? "pool's own stats: >= 100 accepted, 0 rejected, 0 tier moves"
+json_check "$T/job1.all" "all(x['hashrate'] <= 361.0 for x in rows)"; ok $? "every reported hashrate <= max * (1 - margin)"
+python3 -c "import json; json.load(open('$T/m1.json'))"; ok $? "metrics file is JSON"
+! grep -rq "$KEY" "$T"/m1.* "$T"/job1.*; ok $? "mining key appears in no log, job log, metrics or output"
+stop $SIM_PID
+
+# --- rate limit: slaves faster than the cap are held ------------------------
+start_pool pool2
+start_sim sim2 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 2000
+"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
+	--joblog "$T/job2.log" --log "$T/m2.log" --no-table --duration 9 >"$T/m2.out" 2>&1; rc=$?
+ok $rc "rate-limit run (2 model slaves at 2000 H/s, cap 380): exit 0 after --duration"
+json_check "$T/job2.log" "len(rows) >= 6 and all(x['verdict']=='GOOD' for x in rows)"; ok $? "all GOOD ($(wc -l <"$T/job2.log") jobs)"
+json_check "$T/job2.log" "all(x['r_slave'] > 1000 and abs(x['hashrate'] - 361.0) < 0.01 for x in rows)"
+ok $? "slave rate > 1000 H/s measured, 361.00 (the limit) reported"
+json_check "$T/job2.log" "sum(1 for x in rows if x['hold_ms'] > 0) >= len(rows) - 1"; ok $? "results held in W"
+json_check "$T/job2.log" "all(x['nonce'] / ((x['overall_ms'] - x['get_job_wait_ms'] - x['get_res_wait_ms']) / 1000.0) <= 361.0 for x in rows)"
+ok $? "nonce / (job received -> result sent) <= limit for every job"
+json_check "$T/job2.log" "sum(x['busy_polls'] for x in rows) / len(rows) < 10"
+ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[json.loads(l) for l in open('$T/job2.log')]; print(round(sum(x['busy_polls'] for x in r)/len(r),1))"))"
+stop $SIM_PID; stop $POOL_PID
+
+# --- i2cdev backend through its real ioctls ----------------------------------
+start_pool pool3
+start_sim sim3 --firmware "$FW" --count 2 --first-addr 0x10 --fast
+DUCORIG_I2C_SHIM="/dev/i2c-7=$SIM_SOCK" LD_PRELOAD="$PWD/$B/libducoi2cshim.so" \
+	"$B/ducomaster" --pool "$POOL_ADDR" --bus /dev/i2c-7 --slaves scan --user e2e \
+	--joblog "$T/job3.log" --log "$T/m3.log" --no-table --duration 8 >"$T/m3.out" 2>&1; rc=$?
+ok $rc "i2cdev run: exit 0"
+grep -q "scan found 2 slave" "$T/m3.log"; ok $? "scan over /dev/i2c-7 finds the 2 firmware slaves"
+json_check "$T/job3.log" "len(rows) >= 4 and all(x['verdict']=='GOOD' and x['slave'].startswith('/dev/i2c-7:0x1') for x in rows)"
+ok $? "shares through /dev/i2c-7 (I2C_RDWR via the stand-in): $(wc -l <"$T/job3.log") GOOD"
+stop $SIM_PID; stop $POOL_PID
+
+echo "1..$n"
+[ $fails -eq 0 ]
