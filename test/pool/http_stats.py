@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from poolkit import POOL, Pool, Tap, user_row  # noqa: E402
+from poolkit import POOL, Pool, Tap, parse_job, solve, user_row  # noqa: E402
 
 tap = Tap()
 MINER_FIELDS = ("threadid", "username", "hashrate", "sharetime", "accepted", "rejected",
@@ -147,6 +147,22 @@ def test_miner_ttl():
                "a closed worker's row leaves /miners after --miner-ttl", (before, after))
 
 
+def test_non_ascii():
+    with Pool("--block-chance", 0, http=True) as p:
+        c = p.connect()
+        c.banner()
+        last, exp, diff = parse_job(c.job())
+        c.send(b"%d,300,caf\xc3\xa9 \xff\x00miner,rig\x01,DUCOID0011223344556677"
+               % solve(last, exp, diff))
+        verdict = c.line()
+        c.close()
+        st, body = p.http("/miners/alice")
+        rows = body.get("result", [])
+        tap.ok(verdict == "GOOD\n" and len(rows) == 1 and
+               rows[0]["software"] == "caf?? ??miner" and rows[0]["identifier"] == "rig?",
+               "non-ASCII bytes from a client become '?' in the JSON", (verdict, rows))
+
+
 def test_stats_file_and_exit():
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "stats.json")
@@ -199,7 +215,8 @@ def test_cli():
                "%s is refused with a message" % desc, (r.returncode, r.stderr))
 
 
-for t in (test_rest_and_rewards, test_miner_ttl, test_stats_file_and_exit, test_cli):
+for t in (test_rest_and_rewards, test_miner_ttl, test_non_ascii, test_stats_file_and_exit,
+          test_cli):
     try:
         t()
     except Exception as e:

@@ -6,7 +6,8 @@
  * so anything a client sends early waits in the kernel and is read together
  * with its next message; a pipelining client therefore gets its messages
  * glued into one and fails the field checks, as it would on the real pool.
- * Trailing '\r'/'\n' are stripped, embedded ones are kept. Lines are a few
+ * Trailing '\r'/'\n' are stripped, embedded ones are kept, other bytes outside
+ * printable ASCII become '?' (they would end up in the JSON views). Lines are a few
  * dozen bytes on a lock-step socket, so a short send means the peer stopped
  * reading: the connection is closed rather than buffered.
  */
@@ -374,6 +375,10 @@ static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
 	msg[len] = '\0';
+	/* The protocol is ASCII; other bytes would end up in the JSON views. */
+	for (ssize_t i = 0; i < len; i++)
+		if ((msg[i] < 0x20 && msg[i] != '\n' && msg[i] != '\r') || msg[i] > 0x7e)
+			msg[i] = '?';
 	pool_log("conn %llu <- %s", (unsigned long long)c->w->id, msg);
 	c->deadline_ms = now_ms + (int64_t)(t->cfg->share_timeout_s * 1000.0);
 	n = pool_tcp_split(msg, f);
