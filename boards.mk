@@ -35,7 +35,7 @@ uno.ADDR        := 0x08
 uno.FLASH       := 32256
 uno.RAM         := 2048
 uno.ID          := 1
-uno.HASH_IMPL   := c
+uno.HASH_IMPL   := asm
 
 # Arduino Nano (current bootloader): ATmega328P 16 MHz, Optiboot at 115200.
 nano.MCU         := atmega328p
@@ -49,7 +49,7 @@ nano.ADDR        := 0x08
 nano.FLASH       := 32256
 nano.RAM         := 2048
 nano.ID          := 2
-nano.HASH_IMPL   := c
+nano.HASH_IMPL   := asm
 
 # Arduino Nano with the old ATmegaBOOT (2 KB) at 57600; most clones. That
 # bootloader does not disable the watchdog: the firmware does it in .init3.
@@ -64,7 +64,7 @@ nano-oldbootloader.ADDR        := 0x08
 nano-oldbootloader.FLASH       := 30720
 nano-oldbootloader.RAM         := 2048
 nano-oldbootloader.ID          := 3
-nano-oldbootloader.HASH_IMPL   := c
+nano-oldbootloader.HASH_IMPL   := asm
 
 # Pro Mini 5 V: ATmega328P 16 MHz, ATmegaBOOT at 57600.
 promini16.MCU         := atmega328p
@@ -78,7 +78,7 @@ promini16.ADDR        := 0x08
 promini16.FLASH       := 30720
 promini16.RAM         := 2048
 promini16.ID          := 4
-promini16.HASH_IMPL   := c
+promini16.HASH_IMPL   := asm
 
 # Pro Mini 3.3 V: ATmega328P 8 MHz, ATmegaBOOT at 57600; brown-out at 2.7 V.
 # Its I2C lines can join a 3.3 V bus (Raspberry Pi) without a level shifter.
@@ -93,7 +93,7 @@ promini8.ADDR        := 0x08
 promini8.FLASH       := 30720
 promini8.RAM         := 2048
 promini8.ID          := 5
-promini8.HASH_IMPL   := c
+promini8.HASH_IMPL   := asm
 
 # Arduino Mega 2560: 16 MHz, stk500v2 (wiring) bootloader (8 KB) at 115200.
 mega2560.MCU         := atmega2560
@@ -107,7 +107,7 @@ mega2560.ADDR        := 0x08
 mega2560.FLASH       := 253952
 mega2560.RAM         := 8192
 mega2560.ID          := 6
-mega2560.HASH_IMPL   := c
+mega2560.HASH_IMPL   := asm
 
 # LGT8F328P at 32 MHz (internal RC, prescaler 1). avr-gcc has no such MCU:
 # it is built as an ATmega328P with F_CPU 32 MHz plus LGT8F328P_CLOCK, which
@@ -129,7 +129,7 @@ lgt8f328p.ADDR        := 0x08
 lgt8f328p.FLASH       := 29696
 lgt8f328p.RAM         := 2048
 lgt8f328p.ID          := 7
-lgt8f328p.HASH_IMPL   := c
+lgt8f328p.HASH_IMPL   := asm
 lgt8f328p.CPPFLAGS    := -DLGT8F328P_CLOCK=1
 
 ifeq ($(filter $(BOARD),$(BOARDS)),)

@@ -32,7 +32,7 @@ static struct hashcore hc;
 static struct duco_s1_ctx ref;
 static uint32_t rng_state;
 static volatile uint16_t isr_max_latency;
-static volatile uint16_t isr_count;
+static volatile uint32_t isr_count;
 static uint8_t tap_n;
 
 ISR(TIMER1_COMPA_vect)

@@ -8,7 +8,7 @@
  * exact cycle counter. The image ends itself with cli+sleep; a crash, a
  * cycle-limit overrun or missing markers are reported as failed checks.
  *
- * Usage: asm_sim [--seed N] [--bench-json] image.elf
+ * Usage: asm_sim [--seed N] [--mcu NAME] [--bench-json] image.elf
  *   --bench-json  print only one JSON line of cycle figures (for make bench)
  */
 #include <errno.h>
@@ -105,20 +105,22 @@ int main(int argc, char **argv)
 {
 	struct asm_sim *s = &g_sim;
 	elf_firmware_t fw;
-	const char *elf = NULL;
+	const char *elf = NULL, *mcu = "atmega328p";
 	avr_t *avr;
 	int seed = 1, json = 0, i, state = cpu_Running, n, saved_stdout = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--mcu") && i + 1 < argc)
+			mcu = argv[++i];
 		else if (!strcmp(argv[i], "--bench-json"))
 			json = 1;
 		else
 			elf = argv[i];
 	}
 	if (!elf) {
-		fprintf(stderr, "usage: %s [--seed N] [--bench-json] image.elf\n", argv[0]);
+		fprintf(stderr, "usage: %s [--seed N] [--mcu NAME] [--bench-json] image.elf\n", argv[0]);
 		return 2;
 	}
 	s->quiet = json;
@@ -140,9 +142,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "asm_sim: cannot read %s\n", elf);
 		return 2;
 	}
-	avr = avr_make_mcu_by_name("atmega328p");
+	avr = avr_make_mcu_by_name(mcu);
 	if (!avr) {
-		fprintf(stderr, "asm_sim: no atmega328p in simavr\n");
+		fprintf(stderr, "asm_sim: no %s in simavr\n", mcu);
 		return 2;
 	}
 	avr_init(avr);

@@ -6,6 +6,8 @@
 #  - build/host/test/asm_sim: the simavr runner for that image.
 #  - test/asm/test_asm.sh (TAP): differential + carry + latency run.
 #  - test/asm/regen.sh (TAP): the generator reproduces the committed .S.
+#  - test/asm/test_asm_i2c.sh (TAP): whole jobs through ducosim one-shot on
+#    the asm boards' firmware images (test_asm_i2c.py does one image).
 #  - make bench: asm-bench prints one JSON line of cycles per nonce.
 
 ASM_TEST_DIR   := $(BUILD)/asm-test
@@ -16,10 +18,21 @@ ASM_TEST_FLAGS := -mmcu=atmega328p -DF_CPU=16000000UL -DHASH_IMPL_ASM=1 -Os \
                   -std=gnu99 -Wall -Wextra -Icommon -Ifirmware-avr \
                   -ffunction-sections -fdata-sections -Wl,--gc-sections
 
-$(ASM_TEST_ELF): $(ASM_TEST_SRCS) firmware-avr/hashcore.h common/duco_s1.h \
-		common/duco_sha1.h $(MAKEFILE_DEPS)
+ASM_TEST_DEPS  := $(ASM_TEST_SRCS) firmware-avr/hashcore.h common/duco_s1.h \
+                  common/duco_sha1.h $(MAKEFILE_DEPS)
+
+$(ASM_TEST_ELF): $(ASM_TEST_DEPS)
 	@mkdir -p $(@D)
 	avr-gcc $(ASM_TEST_FLAGS) -o $@ $(ASM_TEST_SRCS)
+	@avr-size $@
+
+# The same checks, fewer random pairs, on the ATmega2560 (3-byte return
+# addresses, the mega2560 board's core).
+ASM_TEST_ELF_2560 := $(ASM_TEST_DIR)/asm_diff_2560.elf
+$(ASM_TEST_ELF_2560): $(ASM_TEST_DEPS)
+	@mkdir -p $(@D)
+	avr-gcc $(subst atmega328p,atmega2560,$(ASM_TEST_FLAGS)) -DASM_TEST_PAIRS=1000 \
+		-o $@ $(ASM_TEST_SRCS)
 	@avr-size $@
 
 ASM_SIM_CFLAGS := $(shell pkg-config --cflags simavr 2>/dev/null)
@@ -32,8 +45,12 @@ $(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(ASM_SIM_LIBS)
 
-TEST_DEPS    += $(ASM_TEST_ELF) $(HOSTDIR)/test/asm_sim
-TEST_SCRIPTS += test/asm/test_asm.sh test/asm/regen.sh
+# Whole jobs over the simulated I2C bus with the boards' asm firmware images
+# (one per clock: 16, 8, 32 MHz, plus the ATmega2560).
+ASM_I2C_BOARDS := nano promini8 lgt8f328p mega2560
+TEST_DEPS    += $(ASM_TEST_ELF) $(ASM_TEST_ELF_2560) $(HOSTDIR)/test/asm_sim \
+                $(ASM_I2C_BOARDS:%=$(BUILD)/avr-%/firmware.elf) $(HOSTDIR)/ducosim
+TEST_SCRIPTS += test/asm/test_asm.sh test/asm/regen.sh test/asm/test_asm_i2c.sh
 
 .PHONY: asm-bench
 asm-bench: $(ASM_TEST_ELF) $(HOSTDIR)/test/asm_sim

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test_asm_i2c.sh - test_asm_i2c.py on every board image whose boards.mk
+# record says HASH_IMPL=asm (TAP on stdout; a board on the C core is
+# reported as a skip). Images are build/avr-<board>/firmware.elf, built by
+# `make test` through TEST_DEPS.
+set -u
+cd "$(dirname "$0")/../.."
+b=${BUILD:-build}
+rc=0
+while read -r board mcu fcpu _ _ impl _; do
+	if [ "$impl" != asm ]; then
+		echo "ok - $board uses the C core # SKIP not an asm board"
+		continue
+	fi
+	test/asm/test_asm_i2c.py --ducosim "$b/host/ducosim" --mcu "$mcu" --freq "$fcpu" \
+		--firmware "$b/avr-$board/firmware.elf" |
+		sed "s/^\(\(not \)\?ok\) [0-9]* - /\1 - $board: /" || rc=1
+done < <(make -s --no-print-directory fw-board-info BUILD="$b" | grep -E '^(nano|promini8|lgt8f328p|mega2560) ')
+exit $rc
