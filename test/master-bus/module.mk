@@ -8,7 +8,8 @@ MBUS_BUS_OBJS  := $(addprefix $(HOSTDIR)/obj/master/,bus.o bus_sim.o bus_i2cdev.
 
 TEST_PROGS   += $(MBUS_FUZZ)
 TEST_SCRIPTS += test/master-bus/slave-io.sh test/master-bus/install.sh
-TEST_DEPS    += $(MBUS_TEST) $(HOSTDIR)/ducoctl $(HOSTDIR)/libducoi2cshim.so
+TEST_DEPS    += $(MBUS_TEST) $(HOSTDIR)/ducoctl $(HOSTDIR)/libducoi2cshim.so \
+                $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf
 
 $(HOSTDIR)/obj/test/master-bus/%.o: EXTRA_CFLAGS += -Imaster
 

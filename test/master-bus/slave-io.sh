@@ -141,6 +141,25 @@ out=$("$H/ducoctl" --bus "sim:$tmp/nothing.sock" scan 2>&1); rc=$?
 [ $rc -eq 3 ] && echo "$out" | grep -q 'is ducosim running'
 ok $? "ducoctl on a socket nobody serves: clear error, exit 3"
 
+# monitor: a slave that goes silent and comes back is reported both times.
+"$H/ducoctl" --bus "sim:$sock" monitor --interval 30 --duration 1.6 >"$tmp/mon" 2>&1 &
+mon_pid=$!
+sleep 0.5
+"$H/ducoctl" --bus "sim:$sock" fault 0x09 silent >/dev/null; rc1=$?
+sleep 0.5
+"$H/ducoctl" --bus "sim:$sock" fault 0x09 clear >/dev/null; rc2=$?
+wait "$mon_pid"; rc=$?
+sed 's/^/#   /' "$tmp/mon"
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]; ok $? "ducoctl fault silent / clear on the sim bus"
+[ $rc -eq 0 ] && grep -q ' 0x09 GONE: no answer' "$tmp/mon" && grep -q ' 0x09 back$' "$tmp/mon" &&
+	grep -q '0x09 answered .* dropped out 1 time$' "$tmp/mon" &&
+	grep -Eq '0x08 answered ([0-9]+) of \1 probes .* dropped out 0 times$' "$tmp/mon"
+ok $? "ducoctl monitor reports 0x09 gone and back, 0x08 steady"
+
+out=$(LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" "$H/ducoctl" --bus "$DEV" fault 0x09 nack 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'needs a simulated bus'
+ok $? "ducoctl fault on an i2cdev bus: refused, exit 2"
+
 kill -0 "$sim_pid" 2>/dev/null; ok $? "ducosim still running at the end (no crash)"
 echo "1..$n"
 [ "$failed" -eq 0 ]

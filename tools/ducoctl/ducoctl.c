@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "bus.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
+#include "simbus_proto.h"
 #include "slave_io.h"
 
 #define DUCOCTL_VERSION     "0.1"
@@ -59,6 +61,12 @@ static void ducoctl_usage(FILE *f)
 "                     send one DUCO-S1 job, poll, print the result, the\n"
 "                     slave's own elapsed time and hashrate, and check the\n"
 "                     nonce on the host\n"
+"  monitor [--interval MS] [--duration S]\n"
+"                     watch which slaves answer (status reads only, safe\n"
+"                     beside ducomaster); prints every drop-out and return,\n"
+"                     and the share of probes each address answered\n"
+"  fault <addr> <flip|nack|silent|reset|clear> [param]\n"
+"                     simulator only: inject a bus fault (see ducosim)\n"
 "\n"
 "Options:\n"
 "  --bus SPEC         bus to use; default $DUCORIG_BUS\n"
@@ -259,6 +267,7 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 	};
 	uint8_t first = DUCO_ADDR_MIN, last = DUCO_ADDR_MAX, found[DUCO_ADDR_MAX + 1];
 	int probe_only = 0, n, c, identified = 0, hints = 0, failed = 0;
+	uint32_t errors0, bus_errors;
 	struct duco_identity ids[DUCO_ADDR_MAX + 1];
 	int ok[DUCO_ADDR_MAX + 1];
 
@@ -282,7 +291,9 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 		goto usage;
 
 	printf("bus %s: scanning 0x%02x..0x%02x\n", bus->spec, first, last);
+	errors0 = bus->errors;
 	n = slave_io_scan(bus, first, last, found, (int)sizeof(found));
+	bus_errors = bus->errors - errors0;
 	if (n < 0) {
 		fprintf(stderr, "ducoctl: scan of %s failed: %s\n", bus->spec, ducoctl_strerror(n));
 		return DUCOCTL_EXIT_FAIL;
@@ -292,6 +303,10 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 		       "  check: power and common ground, SDA/SCL not swapped, pull-ups present,\n"
 		       "  the slaves run ducorig firmware, the address range (--first/--last).\n",
 		       bus->spec);
+		if (bus_errors > 0)
+			printf("  %u probes failed with bus errors, not plain NACKs: a device may hold\n"
+			       "  SDA or SCL low (a hung slave, or clock stretching the adapter gives\n"
+			       "  up on); power-cycle the slaves one by one to find it.\n", bus_errors);
 		return DUCOCTL_EXIT_FAIL;
 	}
 	printf("%-5s %-10s %-9s %-5s %-22s %-4s %-16s %5s %5s %5s %6s\n", "addr", "board", "f_cpu",
@@ -342,6 +357,10 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		if (ok[i])
 			ducoctl_hints(&hints, found[i], &ids[i]);
+	if (bus_errors > 0)
+		ducoctl_hint(&hints, "%u probes ended in bus errors rather than NACKs: a slave that "
+			     "stretches the clock too long or holds SDA low can hide the others "
+			     "(the Pi's controller handles long stretches badly)", bus_errors);
 	if (failed)
 		ducoctl_hint(&hints, "a slave that answers but cannot be identified runs other "
 			     "firmware, or its frames are corrupted: try `ducoctl identify <addr>`, "
@@ -437,6 +456,147 @@ static int ducoctl_clear_errors(struct bus *bus, uint8_t addr)
 		return DUCOCTL_EXIT_FAIL;
 	}
 	printf("0x%02x: error counters cleared\n", addr);
+	return DUCOCTL_EXIT_OK;
+}
+
+static void ducoctl_clock(char *buf, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, n, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ts.tv_nsec / 1000000);
+}
+
+/*
+ * Watch which slaves answer, for "slaves drop out one by one": a 1-byte
+ * status read per known address every interval (no frame is sent, so this
+ * may run beside ducomaster), a full probe of the range every 10th round
+ * for newcomers, and a line for every change. Ends with the share of probes
+ * each address answered and how often it dropped out.
+ */
+static int ducoctl_monitor(struct bus *bus, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t probes[DUCO_ADDR_MAX + 1] = { 0 }, answers[DUCO_ADDR_MAX + 1] = { 0 };
+	uint32_t drops[DUCO_ADDR_MAX + 1] = { 0 };
+	uint8_t known[DUCO_ADDR_MAX + 1] = { 0 }, up[DUCO_ADDR_MAX + 1] = { 0 };
+	int interval_ms = 200, c, round = 0, nknown = 0;
+	double duration_s = 0;
+	int64_t t_end;
+	char now[32];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'i')
+			interval_ms = atoi(optarg);
+		else if (c == 'd')
+			duration_s = atof(optarg);
+		else
+			goto usage;
+	}
+	if (optind != argc || interval_ms < 1 || duration_s < 0)
+		goto usage;
+	t_end = duration_s > 0 ? ducoctl_now_ms() + (int64_t)(duration_s * 1000) : INT64_MAX;
+	printf("monitoring %s every %d ms%s\n", bus->spec, interval_ms,
+	       duration_s > 0 ? "" : " (Ctrl-C to stop)");
+	fflush(stdout);
+	do {
+		for (unsigned a = DUCO_ADDR_MIN; a <= DUCO_ADDR_MAX; a++) {
+			uint8_t r;
+			int rc;
+
+			if (!known[a] && round % 10 != 0)
+				continue;
+			rc = bus_xfer(bus, (uint8_t)a, NULL, 0, &r, 1);
+			if (rc < 0 && !known[a])
+				continue;
+			probes[a]++;
+			ducoctl_clock(now, sizeof(now));
+			if (rc == 0) {
+				answers[a]++;
+				if (!known[a]) {
+					known[a] = 1;
+					nknown++;
+					printf("%s 0x%02x answers%s\n", now, a, round ? " (new)" : "");
+				} else if (!up[a]) {
+					printf("%s 0x%02x back\n", now, a);
+				}
+				up[a] = 1;
+			} else if (up[a]) {
+				up[a] = 0;
+				drops[a]++;
+				printf("%s 0x%02x GONE: %s\n", now, a, ducoctl_strerror(rc));
+			}
+		}
+		fflush(stdout);
+		round++;
+		if (ducoctl_now_ms() + interval_ms > t_end)
+			break;
+		ducoctl_sleep_ms(interval_ms);
+	} while (ducoctl_now_ms() < t_end);
+
+	printf("summary after %d rounds:%s\n", round, nknown ? "" : " no slave answered");
+	for (unsigned a = DUCO_ADDR_MIN; a <= DUCO_ADDR_MAX; a++)
+		if (known[a])
+			printf("  0x%02x answered %u of %u probes (%.1f%%), dropped out %u time%s%s\n",
+			       a, answers[a], probes[a], 100.0 * answers[a] / probes[a], drops[a],
+			       drops[a] == 1 ? "" : "s", up[a] ? "" : ", gone at the end");
+	return nknown ? DUCOCTL_EXIT_OK : DUCOCTL_EXIT_FAIL;
+
+usage:
+	ducoctl_usage(stderr);
+	return DUCOCTL_EXIT_USAGE;
+}
+
+/* Simulator only: inject a bus fault (common/simbus_proto.h) at an address. */
+static int ducoctl_fault(struct bus *bus, int argc, char **argv)
+{
+	static const struct { const char *name; uint8_t kind; } kinds[] = {
+		{ "flip", SIMBUS_FAULT_FLIP_BIT }, { "nack", SIMBUS_FAULT_NACK },
+		{ "reset", SIMBUS_FAULT_RESET }, { "silent", SIMBUS_FAULT_SILENT },
+		{ "clear", SIMBUS_FAULT_CLEAR },
+	};
+	uint32_t param = 0;
+	uint8_t addr;
+	int kind = -1, rc;
+
+	if (argc < 3 || argc > 4 || ducoctl_parse_addr(argv[1], &addr) < 0) {
+		ducoctl_usage(stderr);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(argv[2], kinds[i].name) == 0)
+			kind = kinds[i].kind;
+	if (argc == 4) {
+		char *end;
+
+		errno = 0;
+		param = (uint32_t)strtoul(argv[3], &end, 0);
+		if (errno || end == argv[3] || *end != '\0')
+			kind = -1;
+	}
+	if (kind < 0) {
+		ducoctl_usage(stderr);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	rc = bus_sim_fault(bus, addr, (uint8_t)kind, param);
+	if (rc == -EOPNOTSUPP) {
+		fprintf(stderr, "ducoctl: fault needs a simulated bus (--bus sim:<socket>)\n");
+		return DUCOCTL_EXIT_USAGE;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: fault %s at 0x%02x: %s\n", argv[2], addr, strerror(-rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	printf("0x%02x: fault %s%s%s injected\n", addr, argv[2], argc == 4 ? " " : "",
+	       argc == 4 ? argv[3] : "");
 	return DUCOCTL_EXIT_OK;
 }
 
@@ -595,7 +755,8 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "identify") != 0 &&
 	    strcmp(cmd, "set-addr") != 0 && strcmp(cmd, "reset") != 0 &&
-	    strcmp(cmd, "clear-errors") != 0 && strcmp(cmd, "job") != 0) {
+	    strcmp(cmd, "clear-errors") != 0 && strcmp(cmd, "job") != 0 &&
+	    strcmp(cmd, "monitor") != 0 && strcmp(cmd, "fault") != 0) {
 		fprintf(stderr, "ducoctl: unknown command '%s'\n", cmd);
 		ducoctl_usage(stderr);
 		return DUCOCTL_EXIT_USAGE;
@@ -608,6 +769,10 @@ int main(int argc, char **argv)
 		rc = ducoctl_scan(&bus, argc, argv);
 	} else if (strcmp(cmd, "job") == 0) {
 		rc = ducoctl_job(&bus, argc, argv);
+	} else if (strcmp(cmd, "monitor") == 0) {
+		rc = ducoctl_monitor(&bus, argc, argv);
+	} else if (strcmp(cmd, "fault") == 0) {
+		rc = ducoctl_fault(&bus, argc, argv);
 	} else if (strcmp(cmd, "set-addr") == 0) {
 		if (argc != 3 || ducoctl_parse_addr(argv[1], &a1) < 0 ||
 		    ducoctl_parse_addr(argv[2], &a2) < 0)
