@@ -24,6 +24,7 @@ struct joblog_rec {
 	double transfer_ms;     /* J -> K */
 	double slave_elapsed_ms;
 	uint32_t busy_polls;
+	double detect_ms;       /* slave done (by its clock) -> host saw it */
 	double hold_ms;         /* W */
 	double get_res_wait_ms; /* E -> verdict */
 	double overall_ms;      /* request -> verdict */

@@ -517,18 +517,26 @@ static void slave_record(struct slave *s, struct slave_env *env)
 		.transfer_ms = (s->t_k - s->t_job) / 1000.0,
 		.slave_elapsed_ms = s->res.elapsed_us / 1000.0,
 		.busy_polls = s->polls,
+		.detect_ms = (s->t_done - s->t_k) / 1000.0 - s->res.elapsed_us / 1000.0,
 		.hold_ms = (s->t_sent - s->t_done) / 1000.0,
 		.get_res_wait_ms = (s->t_verdict - s->t_sent) / 1000.0,
 		.overall_ms = (s->t_verdict - s->t_req) / 1000.0,
 	};
+	/*
+	 * The slave's clock and the host's differ (and a simulated AVR may run
+	 * slower or faster than real time): detection cannot be negative.
+	 */
+	if (r->detect_ms < 0)
+		r->detect_ms = 0;
 	r->processing_ms = r->overall_ms - r->get_job_wait_ms - r->transfer_ms -
-			   r->slave_elapsed_ms - r->hold_ms - r->get_res_wait_ms;
+			   r->slave_elapsed_ms - r->detect_ms - r->hold_ms - r->get_res_wait_ms;
 	s->st.jobs++;
 	s->st.req_wait_ms += r->get_job_wait_ms;
 	s->st.res_wait_ms += r->get_res_wait_ms;
 	s->st.transfer_ms += r->transfer_ms;
 	s->st.elapsed_ms += r->slave_elapsed_ms;
 	s->st.hold_ms += r->hold_ms;
+	s->st.detect_ms += r->detect_ms;
 	s->st.overall_ms += r->overall_ms;
 	s->st.processing_ms += r->processing_ms;
 	s->st.hashrate_sum += r->hashrate;

@@ -54,6 +54,7 @@ struct slave_stats {
 	double transfer_ms;
 	double elapsed_ms;
 	double hold_ms;
+	double detect_ms;       /* result ready -> seen by a poll */
 	double overall_ms;
 	double processing_ms;
 	double hashrate_sum;    /* reported rates */
