@@ -77,6 +77,22 @@ rc=$?
 relay < "$tmp/t2"
 ok $rc "test_slave_io (i2cdev backend via $SHIM) exit status"
 
+echo "# --- slave_io over the sim backend, ducosim in real time"
+rsock=$tmp/rt.sock
+"$H/ducosim" --firmware "$FW" --count 2 --first-addr 0x08 --socket "$rsock" \
+	>"$tmp/rt.out" 2>"$tmp/rt.err" &
+rt_pid=$!
+for _ in $(seq 1 200); do
+	grep -q '^ready ' "$tmp/rt.out" 2>/dev/null && break
+	kill -0 "$rt_pid" 2>/dev/null || break
+	sleep 0.05
+done
+"$H/test/test_slave_io" --bus "sim:$rsock" --ctl "sim:$rsock" --backend sim > "$tmp/t3" 2>&1
+rc=$?
+kill "$rt_pid" 2>/dev/null; wait "$rt_pid" 2>/dev/null
+relay < "$tmp/t3"
+ok $rc "test_slave_io (sim backend, real time) exit status"
+
 echo "# --- the stand-in seen by i2c-tools"
 if command -v i2ctransfer >/dev/null; then
 	# IDENTIFY frame (03 00 crc) then a 32-byte read: the identity of 0x08.

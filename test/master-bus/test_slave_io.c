@@ -207,6 +207,24 @@ static void test_abort(uint8_t a)
 	st = slave_io_poll(&s, 1);
 	tap_ok(rc == 0 && st >= 0 && DUCO_STATUS_STATE(st) == DUCO_ST_IDLE,
 	       "abort -> idle (rc %d, status 0x%02x)", rc, st);
+
+	/*
+	 * Frames back to back while the slave hashes: the second may come before
+	 * the main loop took the first (one nonce time) and be refused as an
+	 * overrun; slave_io must resend it until it is accepted.
+	 */
+	test_make_job(&job, 0x4343, 100, 4000000000u);
+	rc = slave_io_send_job(&s, &job);
+	s.st.crc_retries = 0;
+	for (int i = 0; i < 5 && rc == 0; i++) {
+		rc = slave_io_abort(&s);
+		if (rc == 0)
+			rc = slave_io_send_job(&s, &job);
+	}
+	if (rc == 0)
+		rc = slave_io_abort(&s);
+	tap_ok(rc == 0, "11 frames back to back while hashing all accepted (%u refused and resent)",
+	       s.st.crc_retries);
 }
 
 static void test_crc_retry(uint8_t a)
