@@ -50,6 +50,7 @@ struct sim_avr {
 	avr_t            *avr;
 	avr_twi_t        *twi;
 	avr_io_t          resetwatch;   /* our io module: notified on mcu reset */
+	avr_watchdog_t   *wd;
 	elf_firmware_t    fw;
 
 	struct sim_xfer  *x;            /* transfer in flight, or NULL */
@@ -361,7 +362,13 @@ static void sim_avr_advance(struct sim_slave *s, uint64_t t_ns)
 
 static void sim_avr_reset(struct sim_slave *s)
 {
-	avr_reset(sim_avr_of(s)->avr);
+	struct sim_avr *a = sim_avr_of(s);
+
+	avr_reset(a->avr);
+	/* the reset pin sets EXTRF in MCUSR (the register that holds WDRF);
+	 * simavr's reset leaves it clear, but firmware reports it */
+	if (a->wd)
+		a->avr->data[a->wd->wdrf.reg] |= 1u << 1;
 }
 
 static void sim_avr_abort(struct sim_slave *s)
@@ -467,12 +474,9 @@ int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 		goto fail;
 	}
 	avr_register_io_write(a->avr, a->twi->r_twcr, sim_avr_twcr_write, a);
-	{
-		avr_watchdog_t *wd = (avr_watchdog_t *)sim_avr_find_io(a->avr, "watchdog");
-
-		if (wd)
-			avr_register_io_write(a->avr, wd->wdce.reg, sim_avr_wdt_write, wd);
-	}
+	a->wd = (avr_watchdog_t *)sim_avr_find_io(a->avr, "watchdog");
+	if (a->wd)
+		avr_register_io_write(a->avr, a->wd->wdce.reg, sim_avr_wdt_write, a->wd);
 	a->resetwatch = (avr_io_t){ .kind = "ducosim-bus", .reset = sim_avr_on_reset };
 	avr_register_io(a->avr, &a->resetwatch);
 
