@@ -177,5 +177,31 @@ out=$(LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" "$H/ducoctl" --bus "$DEV" f
 ok $? "ducoctl fault on an i2cdev bus: refused, exit 2"
 
 kill -0 "$sim_pid" 2>/dev/null; ok $? "ducosim still running at the end (no crash)"
+
+# The sim backend reconnects: ducosim restarted under a running monitor.
+csock=$tmp/restart.sock
+start_one() {
+	"$H/ducosim" --firmware "$FW" --count 1 --first-addr 0x08 --socket "$csock" --fast \
+		>"$tmp/c$1.out" 2>&1 &
+	c_pid=$!
+	for _ in $(seq 1 200); do
+		grep -q '^ready ' "$tmp/c$1.out" 2>/dev/null && return 0
+		kill -0 "$c_pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+start_one 1
+"$H/ducoctl" --bus "sim:$csock" monitor --interval 30 --duration 2.5 >"$tmp/mon2" 2>&1 &
+mon_pid=$!
+sleep 0.5
+kill "$c_pid"; wait "$c_pid" 2>/dev/null
+sleep 0.4
+start_one 2; started=$?
+wait "$mon_pid"; rc=$?
+kill "$c_pid" 2>/dev/null; wait "$c_pid" 2>/dev/null
+sed 's/^/#   /' "$tmp/mon2"
+[ $started -eq 0 ] && [ $rc -eq 0 ] && grep -q ' 0x08 GONE' "$tmp/mon2" && grep -q ' 0x08 back$' "$tmp/mon2"
+ok $? "sim backend reconnects after ducosim restarts (monitor sees 0x08 gone and back)"
 echo "1..$n"
 [ "$failed" -eq 0 ]
