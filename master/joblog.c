@@ -73,12 +73,13 @@ int joblog_format(const struct joblog_rec *r, char *buf, unsigned len)
 		     "\"nonce\":%lu,\"hashrate\":%.2f,\"r_slave\":%.2f,\"verdict\":\"%s\","
 		     "\"reason\":\"%s\",\"get_job_wait_ms\":%.3f,\"transfer_ms\":%.3f,"
 		     "\"slave_elapsed_ms\":%.3f,\"busy_polls\":%lu,\"detect_ms\":%.3f,\"hold_ms\":%.3f,"
-		     "\"get_res_wait_ms\":%.3f,\"overall_ms\":%.3f,\"processing_ms\":%.3f}\n",
+		     "\"get_res_wait_ms\":%.3f,\"overall_ms\":%.3f,\"processing_ms\":%.3f,"
+		     "\"master_ms\":%.3f}\n",
 		     ts, r->slave, (unsigned long)r->job, (unsigned long)r->diff,
 		     (unsigned long)r->nonce, r->hashrate, r->r_slave, r->verdict, reason,
 		     r->get_job_wait_ms, r->transfer_ms, r->slave_elapsed_ms,
 		     (unsigned long)r->busy_polls, r->detect_ms, r->hold_ms, r->get_res_wait_ms,
-		     r->overall_ms, r->processing_ms);
+		     r->overall_ms, r->processing_ms, r->master_ms);
 	return n < 0 || (unsigned)n >= len ? -ERANGE : n;
 }
 

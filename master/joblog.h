@@ -29,6 +29,8 @@ struct joblog_rec {
 	double get_res_wait_ms; /* E -> verdict */
 	double overall_ms;      /* request -> verdict */
 	double processing_ms;   /* overall minus the parts above */
+	double master_ms;       /* measured: time the master spent on the job,
+				   bus transactions included */
 };
 
 struct joblog {

@@ -42,6 +42,7 @@ static void report_add(struct slave_stats *t, const struct slave_stats *s)
 	t->detect_ms += s->detect_ms;
 	t->overall_ms += s->overall_ms;
 	t->processing_ms += s->processing_ms;
+	t->master_ms += s->master_ms;
 	t->hashrate_sum += s->hashrate_sum;
 }
 
@@ -72,10 +73,10 @@ static void report_line(FILE *f, const char *name, const struct slave_stats *s, 
 	fprintf(f, "  ReqWait %.0f per %.0f   SndWait %.0f per %.0f   (ms total, per job)\n",
 		s->req_wait_ms, report_div(s->req_wait_ms, j), s->res_wait_ms,
 		report_div(s->res_wait_ms, j));
-	fprintf(f, "  Ela %.0f per %.0f   Hold %.0f per %.0f   Xfer per %.1f   Proc per %.1f   Avg %.1f H/s\n",
+	fprintf(f, "  Ela %.0f per %.0f   Hold %.0f per %.0f   Xfer per %.1f   Proc per %.1f (master %.1f)   Avg %.1f H/s\n",
 		s->elapsed_ms, report_div(s->elapsed_ms, j), s->hold_ms, report_div(s->hold_ms, j),
 		report_div(s->transfer_ms, j), report_div(s->processing_ms, j),
-		report_div(s->hashrate_sum, j));
+		report_div(s->master_ms, j), report_div(s->hashrate_sum, j));
 	fprintf(f, "  Busy polls %llu per %.1f   detect per %.1f ms   duty cycle %.1f%%   shares/h %.0f\n",
 		(unsigned long long)s->polls, report_div((double)s->polls, j),
 		report_div(s->detect_ms, j),
@@ -119,7 +120,7 @@ int report_json(FILE *f, struct slave *const *slaves, int n, double wall_s)
 		"\"slave_faults\":%lu,\"wrong_nonces\":%lu,\"connects\":%lu,\"disconnects\":%lu,"
 		"\"polls\":%llu,\"shares_per_hour\":%.1f,\"duty_cycle\":%.4f,"
 		"\"req_wait_ms\":%.2f,\"res_wait_ms\":%.2f,\"elapsed_ms\":%.2f,\"hold_ms\":%.2f,"
-		"\"transfer_ms\":%.3f,\"detect_ms\":%.3f,\"processing_ms\":%.3f,\"polls_per_job\":%.2f,"
+		"\"transfer_ms\":%.3f,\"detect_ms\":%.3f,\"processing_ms\":%.3f,\"master_ms\":%.3f,\"polls_per_job\":%.2f,"
 		"\"hashrate\":%.2f,\"cpu_s\":%.3f,\"cpu_s_per_1000_jobs\":%.4f,\"rss_kb\":%ld,"
 		"\"bad_by_reason\":{",
 		wall_s, n, (unsigned long)s->requests, (unsigned long)s->jobs,
@@ -131,7 +132,8 @@ int report_json(FILE *f, struct slave *const *slaves, int n, double wall_s)
 		report_div(s->elapsed_ms, s->overall_ms), report_div(s->req_wait_ms, j),
 		report_div(s->res_wait_ms, j), report_div(s->elapsed_ms, j),
 		report_div(s->hold_ms, j), report_div(s->transfer_ms, j),
-		report_div(s->detect_ms, j), report_div(s->processing_ms, j), report_div((double)s->polls, j),
+		report_div(s->detect_ms, j), report_div(s->processing_ms, j),
+		report_div(s->master_ms, j), report_div((double)s->polls, j),
 		report_div(s->hashrate_sum, j), t.cpu_s, report_div(1000.0 * t.cpu_s, j), t.rss_kb);
 	for (i = 0; i < POOL_BAD_NREASONS; i++)
 		fprintf(f, "%s\"%s\":%lu", i ? "," : "", pool_bad_name((enum pool_bad_reason)i),

@@ -271,6 +271,7 @@ static int slave_step_c(struct slave *s, struct slave_env *env)
 	}
 	s->st.requests++;
 	s->t_req = slave_now(env);
+	s->job_master_us = 0;
 	s->retransfers = 0;
 	slave_enter(s, env, SLAVE_R);
 	return 1;
@@ -521,6 +522,7 @@ static void slave_record(struct slave *s, struct slave_env *env)
 		.hold_ms = (s->t_sent - s->t_done) / 1000.0,
 		.get_res_wait_ms = (s->t_verdict - s->t_sent) / 1000.0,
 		.overall_ms = (s->t_verdict - s->t_req) / 1000.0,
+		.master_ms = s->job_master_us / 1000.0,
 	};
 	/*
 	 * The slave's clock and the host's differ (and a simulated AVR may run
@@ -539,6 +541,7 @@ static void slave_record(struct slave *s, struct slave_env *env)
 	s->st.detect_ms += r->detect_ms;
 	s->st.overall_ms += r->overall_ms;
 	s->st.processing_ms += r->processing_ms;
+	s->st.master_ms += r->master_ms;
 	s->st.hashrate_sum += r->hashrate;
 	if (env->joblog)
 		joblog_write(env->joblog, r);
@@ -586,6 +589,9 @@ static int slave_step_g(struct slave *s, struct slave_env *env)
 
 int slave_step(struct slave *s, struct slave_env *env)
 {
+	int64_t t0;
+	int rc = 0;
+
 	s->wake_at_us = 0;
 	/* A pool that hung up ends the connection whatever we were doing. */
 	if (s->fd >= 0 && !s->connecting && s->rx.closed && !s->rx.len &&
@@ -594,19 +600,22 @@ int slave_step(struct slave *s, struct slave_env *env)
 				 SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
+	t0 = slave_now(env);
 	switch (s->state) {
-	case SLAVE_D: return slave_step_d(s, env);
-	case SLAVE_C: return slave_step_c(s, env);
-	case SLAVE_R: return slave_step_r(s, env);
-	case SLAVE_J: return slave_step_j(s, env);
-	case SLAVE_K: return slave_step_k(s, env);
-	case SLAVE_W: return slave_step_w(s, env);
-	case SLAVE_E: return slave_step_e(s, env);
-	case SLAVE_F: return slave_step_f(s, env);
-	case SLAVE_G: return slave_step_g(s, env);
+	case SLAVE_D: rc = slave_step_d(s, env); break;
+	case SLAVE_C: rc = slave_step_c(s, env); break;
+	case SLAVE_R: rc = slave_step_r(s, env); break;
+	case SLAVE_J: rc = slave_step_j(s, env); break;
+	case SLAVE_K: rc = slave_step_k(s, env); break;
+	case SLAVE_W: rc = slave_step_w(s, env); break;
+	case SLAVE_E: rc = slave_step_e(s, env); break;
+	case SLAVE_F: rc = slave_step_f(s, env); break;
+	case SLAVE_G: rc = slave_step_g(s, env); break;
 	case SLAVE_NSTATES: break;
 	}
-	return 0;
+	/* Time the master itself spends on this job: bus transactions included. */
+	s->job_master_us += slave_now(env) - t0;
+	return rc;
 }
 
 int slave_run(struct slave *s, struct slave_env *env)

@@ -57,6 +57,7 @@ struct slave_stats {
 	double detect_ms;       /* result ready -> seen by a poll */
 	double overall_ms;
 	double processing_ms;
+	double master_ms;       /* measured time in the state machine */
 	double hashrate_sum;    /* reported rates */
 };
 
@@ -110,6 +111,7 @@ struct slave {
 	char reason[96];
 	struct joblog_rec last;         /* last finished job, for the table */
 
+	int64_t job_master_us;          /* time spent in slave_step for this job */
 	int64_t wake_at_us;             /* 0: only pool socket events */
 	struct slave_stats st;
 };

@@ -19,3 +19,9 @@ TEST_PROGS += $(MASTER_TESTS)
 TEST_SCRIPTS += test/master/e2e.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
+
+# make bench: 8 firmware slaves under the seed latency profile, 50 model slaves.
+.PHONY: bench-master
+bench-master: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf
+	@test/master/bench.sh
+BENCH_TARGETS += bench-master
