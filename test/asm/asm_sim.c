@@ -68,7 +68,8 @@ static void asm_sim_text(struct avr_t *avr, avr_io_addr_t addr, uint8_t v,
 		if (v == '\n')
 			return;
 	}
-	s->line[s->len++] = (char)v;
+	/* Keep the log text: a runaway image must not fill it with binary. */
+	s->line[s->len++] = (char)(v >= 0x20 && v < 0x7f ? v : '?');
 }
 
 static void asm_sim_marker(struct avr_t *avr, avr_io_addr_t addr, uint8_t v,
