@@ -154,10 +154,18 @@ static int slave_io_command(struct slave_io *s, const uint8_t *w, uint8_t wlen,
 			return status;
 		}
 		if (seq != base) {
-			/* Someone else talks to this slave, or it rebooted. */
+			/*
+			 * Our idea of the counter is stale: the slave rebooted, or
+			 * another program (ducoctl) sent it frames. REJECT clear right
+			 * after our own frame means the slave accepted it; otherwise
+			 * resynchronise and send again.
+			 */
 			s->seq = seq;
 			s->seq_valid = 1;
-			return -EPROTO;
+			if (sent && !(status & DUCO_STATUS_REJECT))
+				return status;
+			base = seq;
+			want = (uint8_t)((base + 1) & 0x0f);
 		}
 		/* Not accepted: damaged on the way (REJECT) or never arrived. */
 		if (status & DUCO_STATUS_REJECT) {
