@@ -2,6 +2,8 @@
 #  - test_sim_fw: protocol-level tests of build/avr-nano/firmware.elf in
 #    simavr (random jobs, long nonces, bad frames, replace/abort, polls,
 #    address change across resets), linked against libducosim.a.
+#  - test_sim_bus: the bus model itself against a tiny TWI probe slave
+#    (status sequences, NACK paths, byte timing, stretch, routing).
 #  - test_ducosim.py: ducosim's command line: one-shot --json, rig mode on a
 #    socket with firmware and model slaves, FAULT requests, clean SIGTERM.
 # (tools/sim/module.mk is read after this file: name its outputs literally.)
@@ -27,3 +29,20 @@ bench-fw: $(HOSTDIR)/ducosim $(SIM_TEST_ELF)
 	@test/sim/bench_fw.py --ducosim $(HOSTDIR)/ducosim --firmware $(SIM_TEST_ELF) $(BENCH_FW_ARGS)
 
 BENCH_TARGETS += bench-fw
+
+# The bus model's own test: a tiny TWI probe slave (not ducorig firmware),
+# built for the ATmega328P at two addresses, driven by test_sim_bus.
+SIM_PROBE_DIR  := $(BUILD)/sim-test
+SIM_PROBE_ELFS := $(SIM_PROBE_DIR)/twi_probe_30.elf $(SIM_PROBE_DIR)/twi_probe_31.elf
+
+$(SIM_PROBE_DIR)/twi_probe_%.elf: test/sim/twi_probe.c $(MAKEFILE_DEPS)
+	@mkdir -p $(@D)
+	avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL -DPROBE_ADDR=0x$* -Os -std=gnu99 \
+		-Wall -Wextra -o $@ $<
+
+$(HOSTDIR)/test/test_sim_bus: $(HOSTDIR)/obj/test/sim/test_sim_bus.o $(HOSTDIR)/libducosim.a $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
+
+TEST_PROGS += $(HOSTDIR)/test/test_sim_bus
+TEST_DEPS  += $(SIM_PROBE_ELFS)
