@@ -56,3 +56,19 @@ TEST_SCRIPTS += test/asm/test_asm.sh test/asm/regen.sh test/asm/test_asm_i2c.sh
 asm-bench: $(ASM_TEST_ELF) $(HOSTDIR)/test/asm_sim
 	@$(HOSTDIR)/test/asm_sim --bench-json $(ASM_TEST_ELF)
 BENCH_TARGETS += asm-bench
+
+# Per-board figures of the real firmware images through ducosim (16, 8 and
+# 32 MHz boards as recorded in boards.mk), plus the nano image rebuilt on the
+# C core (out of tree, in build/asm-test/cbuild) for comparison.
+ASM_BENCH_BOARDS := nano promini8 lgt8f328p
+ASM_BENCH_C_ELF  := $(ASM_TEST_DIR)/cbuild/avr-nano/firmware.elf
+.PHONY: asm-bench-boards $(ASM_BENCH_C_ELF)
+$(ASM_BENCH_C_ELF):
+	@$(MAKE) -s --no-print-directory BUILD=$(ASM_TEST_DIR)/cbuild firmware-nano \
+		nano.HASH_IMPL=c >/dev/null
+asm-bench-boards: $(HOSTDIR)/ducosim $(ASM_BENCH_BOARDS:%=$(BUILD)/avr-%/firmware.elf) \
+		$(ASM_BENCH_C_ELF)
+	@test/asm/bench_asm_boards.py --ducosim $(HOSTDIR)/ducosim \
+		$(foreach b,$(ASM_BENCH_BOARDS),$(b):$($(b).HASH_IMPL):$($(b).MCU):$($(b).F_CPU):$(BUILD)/avr-$(b)/firmware.elf) \
+		nano:c:$(nano.MCU):$(nano.F_CPU):$(ASM_BENCH_C_ELF)
+BENCH_TARGETS += asm-bench-boards
