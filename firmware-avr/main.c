@@ -174,10 +174,7 @@ static void main_bus_watch(void)
 	}
 	if (now - main_watch.since_us < MAIN_STALL_US)
 		return;
-	cli();
-	slave_ev_bus_error(&main_slave);
 	twi_reset();
-	sei();
 	main_watch.armed = 0;
 }
 

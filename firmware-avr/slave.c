@@ -11,6 +11,20 @@
  */
 #include "slave.h"
 
+/*
+ * On the AVR, twi.c includes this file with SLAVE_EV_INLINE defined: the
+ * event functions and their helpers then inline into the TWI handler, which
+ * thereby calls no function and saves only the registers it uses (a call
+ * would make avr-gcc save every call-clobbered register on every event).
+ */
+#if defined(SLAVE_EV_INLINE)
+#define SLAVE_EV     static inline __attribute__((always_inline))
+#define SLAVE_HELPER static inline __attribute__((always_inline))
+#else
+#define SLAVE_EV
+#define SLAVE_HELPER static
+#endif
+
 #if defined(__AVR__)
 #include <util/atomic.h>
 #define SLAVE_CRITICAL ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
@@ -28,7 +42,7 @@ static const uint8_t slave_crc_nibble[16] = {
 	0x38, 0x3f, 0x36, 0x31, 0x24, 0x23, 0x2a, 0x2d,
 };
 
-static inline __attribute__((always_inline)) uint8_t slave_crc_step(uint8_t crc, uint8_t b)
+SLAVE_HELPER uint8_t slave_crc_step(uint8_t crc, uint8_t b)
 {
 	crc ^= b;
 	crc = (uint8_t)(crc << 4) ^ slave_crc_nibble[crc >> 4];
@@ -37,7 +51,7 @@ static inline __attribute__((always_inline)) uint8_t slave_crc_step(uint8_t crc,
 }
 
 /* Little-endian in-place increment of an identity counter (saturates). */
-static void slave_count(struct slave *s, uint8_t offset)
+SLAVE_HELPER void slave_count(struct slave *s, uint8_t offset)
 {
 	uint8_t *p = &s->identity[offset];
 
@@ -49,14 +63,14 @@ static void slave_count(struct slave *s, uint8_t offset)
 	}
 }
 
-static void slave_reject(struct slave *s, uint8_t counter)
+SLAVE_HELPER void slave_reject(struct slave *s, uint8_t counter)
 {
 	slave_count(s, counter);
 	s->reject = 1;
 }
 
 /* Payload length a command needs, or -1 for an unknown command. */
-static int8_t slave_payload_len(uint8_t cmd)
+SLAVE_HELPER int8_t slave_payload_len(uint8_t cmd)
 {
 	switch (cmd) {
 	case DUCO_CMD_JOB:       return DUCO_JOB_PAYLOAD;
@@ -70,7 +84,7 @@ static int8_t slave_payload_len(uint8_t cmd)
 }
 
 /* Argument checks; same rules as duco_frame_check, without its CRC pass. */
-static uint8_t slave_args_ok(const uint8_t *f)
+SLAVE_HELPER uint8_t slave_args_ok(const uint8_t *f)
 {
 	const uint8_t *p = f + 2;
 
@@ -109,7 +123,7 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 /* --- receiver ------------------------------------------------------------ */
 
 /* End of a write transaction: check the frame and act on it. */
-static void slave_rx_finish(struct slave *s)
+SLAVE_HELPER void slave_rx_finish(struct slave *s)
 {
 	uint8_t *f = s->rx_ptr;
 	uint8_t n = s->rx_len;
@@ -174,7 +188,7 @@ static void slave_rx_finish(struct slave *s)
 	s->pending = 1;
 }
 
-void slave_ev_addr_write(struct slave *s)
+SLAVE_EV void slave_ev_addr_write(struct slave *s)
 {
 	s->events++;
 	/* A repeated START straight into another write ends the previous one. */
@@ -186,7 +200,7 @@ void slave_ev_addr_write(struct slave *s)
 	s->rx_crc = 0;
 }
 
-uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
+SLAVE_EV uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 {
 	s->events++;
 	if (s->rx_state != SLAVE_RX_FRAME)
@@ -202,7 +216,7 @@ uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 
 /* --- transmitter --------------------------------------------------------- */
 
-uint8_t slave_ev_addr_read(struct slave *s)
+SLAVE_EV uint8_t slave_ev_addr_read(struct slave *s)
 {
 	s->events++;
 	/* write, repeated START, read: the write frame ends here */
@@ -226,7 +240,7 @@ uint8_t slave_ev_addr_read(struct slave *s)
 	return s->tx_status;
 }
 
-uint8_t slave_ev_tx_byte(struct slave *s)
+SLAVE_EV uint8_t slave_ev_tx_byte(struct slave *s)
 {
 	uint8_t b;
 
@@ -259,7 +273,7 @@ uint8_t slave_ev_tx_byte(struct slave *s)
 
 /* --- end of transaction, errors ------------------------------------------ */
 
-void slave_ev_stop(struct slave *s)
+SLAVE_EV void slave_ev_stop(struct slave *s)
 {
 	s->events++;
 	if (s->rx_state != SLAVE_RX_IDLE)
@@ -267,7 +281,7 @@ void slave_ev_stop(struct slave *s)
 	s->tx_state = SLAVE_TX_IDLE;
 }
 
-void slave_ev_bus_error(struct slave *s)
+SLAVE_EV void slave_ev_bus_error(struct slave *s)
 {
 	s->events++;
 	/* Whatever was being received cannot be trusted. */

@@ -166,12 +166,15 @@ struct slave {
 void slave_init(struct slave *s, const struct duco_identity *id);
 
 /* --- events (interrupt context on the AVR) ------------------------------ */
+/* (Declared here except where the including file inlines slave.c itself.) */
+#if !defined(SLAVE_EV_INLINE)
 void    slave_ev_addr_write(struct slave *s);
 uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b);
 uint8_t slave_ev_addr_read(struct slave *s);
 uint8_t slave_ev_tx_byte(struct slave *s);
 void    slave_ev_stop(struct slave *s);
 void    slave_ev_bus_error(struct slave *s);
+#endif
 
 /* --- main loop ---------------------------------------------------------- */
 static inline uint8_t slave_frame_pending(const struct slave *s)
@@ -189,8 +192,8 @@ void slave_set_addr(struct slave *s, uint8_t addr);
 /*
  * 1 while a transaction is open (addressed, no STOP yet). With
  * slave->events the main loop can see a transaction that stopped moving
- * (master gone mid-transfer, slave holding SDA) and reset its TWI: call
- * slave_ev_bus_error() then, which discards the half frame.
+ * (master gone mid-transfer, slave holding SDA) and reset its TWI, giving
+ * the state machine a bus-error event, which discards the half frame.
  */
 static inline uint8_t slave_in_transfer(const struct slave *s)
 {

@@ -11,6 +11,13 @@
  * the 328P/2560 TWI status codes (the prescaler bits of TWSR are masked).
  */
 #include "fwconfig.h"
+
+/* The state machine is compiled into this file so that its event functions
+ * inline into the handler (see slave.c); module.mk does not build slave.c
+ * separately for the AVR. */
+#define SLAVE_EV_INLINE 1
+#include "slave.c"
+
 #include "twi.h"
 
 #include <avr/interrupt.h>
@@ -35,8 +42,13 @@ void twi_set_addr(uint8_t addr)
 
 void twi_reset(void)
 {
+	uint8_t sreg = SREG;
+
+	cli();
+	slave_ev_bus_error(twi_slave);
 	TWCR = 0;
 	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
+	SREG = sreg;
 }
 
 ISR(TWI_vect)

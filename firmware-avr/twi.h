@@ -18,9 +18,11 @@ void twi_init(struct slave *s, uint8_t addr);
 void twi_set_addr(uint8_t addr);
 
 /*
- * Drop out of a stalled transaction: disabling the TWI releases SDA and SCL
- * (a slave left holding SDA low blocks every other slave on the bus), then
- * it listens again at the same address. Main loop only.
+ * Drop out of a stalled transaction: the state machine gets a bus-error
+ * event (the half frame is discarded and counted), and disabling the TWI
+ * releases SDA and SCL (a slave left holding SDA low blocks every other
+ * slave on the bus); then it listens again at the same address. Main loop
+ * only; safe with interrupts on.
  */
 void twi_reset(void);
 
