@@ -466,13 +466,28 @@ static int ducosim_rig(struct ducosim_opts *o)
 				wall = r->now_ns + 100000000ull;
 			}
 			target = wall < r->now_ns + 5000000 ? wall : r->now_ns + 5000000;
+			/* idle: advance in steps of at least 1 ms, not in a busy loop;
+			 * with a transfer in flight follow the wall clock closely */
+			if (!r->cur && target < r->now_ns + 1000000)
+				target = r->now_ns;
 		}
 		if (target > r->now_ns) {
 			if (sim_rig_run(r, target))
 				sim_server_done(sv, r);
-			err = sim_server_poll(sv, r, 0);
+			err = sim_server_poll(sv, 0);
 		} else {
-			err = sim_server_poll(sv, r, 1);
+			/* caught up with the wall clock: a request wakes us at once */
+			err = sim_server_poll(sv, r->cur ? 50 : 1000);
+		}
+		if (!err && sim_server_pending(sv)) {
+			/* the bus was idle: bring simulated time up to now, so the
+			 * transfer takes its bus time from the moment it arrived */
+			if (!o->fast) {
+				wall = sim0 + (ducosim_mono_ns() - wall0);
+				if (wall > r->now_ns)
+					sim_rig_run(r, wall);
+			}
+			sim_server_dispatch(sv, r);
 		}
 		if (err) {
 			fprintf(stderr, "ducosim: poll: %s\n", strerror(-err));

@@ -33,7 +33,8 @@ struct sim_rig {
 	int       count;
 	uint32_t  bus_hz;
 	uint64_t  now_ns;
-	uint64_t  slice_ns;             /* round-robin slice */
+	uint64_t  slice_ns;             /* round-robin slice while a transfer runs */
+	uint64_t  idle_slice_ns;        /* slice while the bus is idle */
 	uint64_t  timeout_ns;           /* longest transfer before a bus error */
 
 	struct sim_xfer  *cur;          /* transfer in flight, or NULL */

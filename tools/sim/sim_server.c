@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -104,7 +105,7 @@ static void sim_server_answer(struct sim_server *sv, int i, uint8_t result, uint
 }
 
 /* Bytes the request in client i needs in total, or 0 if still unknown. */
-static uint32_t sim_server_need(struct sim_server_client *c, int *bad)
+static uint32_t sim_server_need(const struct sim_server_client *c, int *bad)
 {
 	struct simbus_req req;
 
@@ -118,7 +119,7 @@ static uint32_t sim_server_need(struct sim_server_client *c, int *bad)
 	return SIMBUS_HDR_SIZE + (uint32_t)req.wlen;
 }
 
-static int sim_server_complete(struct sim_server_client *c)
+static int sim_server_complete(const struct sim_server_client *c)
 {
 	int bad;
 	uint32_t need = sim_server_need(c, &bad);
@@ -180,8 +181,17 @@ static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
 	}
 }
 
-/* Start requests in arrival order until one occupies the bus. */
-static void sim_server_dispatch(struct sim_server *sv, struct sim_rig *r)
+int sim_server_pending(const struct sim_server *sv)
+{
+	if (sv->cur >= 0)
+		return 0;
+	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
+		if (sim_server_complete(&sv->cl[i]))
+			return 1;
+	return 0;
+}
+
+void sim_server_dispatch(struct sim_server *sv, struct sim_rig *r)
 {
 	while (sv->cur < 0) {
 		int best = -1;
@@ -220,7 +230,7 @@ static void sim_server_read(struct sim_server *sv, int i)
 		c->arrival = ++sv->arrivals;
 }
 
-int sim_server_poll(struct sim_server *sv, struct sim_rig *r, int timeout_ms)
+int sim_server_poll(struct sim_server *sv, uint32_t timeout_us)
 {
 	struct pollfd pf[SIM_SERVER_MAX_CLIENTS + 1];
 	int map[SIM_SERVER_MAX_CLIENTS + 1];
@@ -234,7 +244,10 @@ int sim_server_poll(struct sim_server *sv, struct sim_rig *r, int timeout_ms)
 		pf[n] = (struct pollfd){ .fd = sv->cl[i].fd, .events = POLLIN };
 		map[n++] = i;
 	}
-	k = poll(pf, (nfds_t)n, timeout_ms);
+	struct timespec ts = { .tv_sec = timeout_us / 1000000,
+			       .tv_nsec = (long)(timeout_us % 1000000) * 1000 };
+
+	k = ppoll(pf, (nfds_t)n, &ts, NULL);
 	if (k < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (int j = 1; j < n; j++)
@@ -256,7 +269,6 @@ int sim_server_poll(struct sim_server *sv, struct sim_rig *r, int timeout_ms)
 			}
 		}
 	}
-	sim_server_dispatch(sv, r);
 	return 0;
 }
 

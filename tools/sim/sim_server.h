@@ -37,11 +37,16 @@ struct sim_server {
 
 int  sim_server_open(struct sim_server *sv, const char *path);
 void sim_server_close(struct sim_server *sv);
+/* Wait up to timeout_us (0: just look) for socket activity; accept, read. */
+int  sim_server_poll(struct sim_server *sv, uint32_t timeout_us);
+/* 1 when a complete request waits and the bus is free for it. */
+int  sim_server_pending(const struct sim_server *sv);
 /*
- * Wait up to timeout_ms (0: just look) for socket activity, accept, read,
- * and start the next request on the rig if the bus is free.
+ * Serve waiting requests in arrival order until one occupies the bus. The
+ * caller brings the rig's time up to date first: a transfer starts at the
+ * rig's current time.
  */
-int  sim_server_poll(struct sim_server *sv, struct sim_rig *r, int timeout_ms);
+void sim_server_dispatch(struct sim_server *sv, struct sim_rig *r);
 /* The rig finished sv's transfer: answer it and start the next request. */
 void sim_server_done(struct sim_server *sv, struct sim_rig *r);
 
