@@ -18,9 +18,9 @@ for t in "$@"; do
 	start=$(date +%s)
 	timeout --kill-after=10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1
 	rc=$?
-	p=$(grep -E '^ok( |$)' "$log" | grep -vic '# *skip' || true)
-	s=$(grep -E '^ok( |$)' "$log" | grep -ic '# *skip' || true)
-	f=$(grep -cE '^not ok( |$)' "$log" || true)
+	p=$(grep -aE '^ok( |$)' "$log" | grep -avic '# *skip' || true)
+	s=$(grep -aE '^ok( |$)' "$log" | grep -aic '# *skip' || true)
+	f=$(grep -acE '^not ok( |$)' "$log" || true)
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $t exited with status $rc" >>"$log"
@@ -33,7 +33,7 @@ for t in "$@"; do
 	secs=$(( $(date +%s) - start ))
 	if [ "$f" -gt 0 ]; then
 		printf 'FAIL  %-44s %4d passed %3d failed (%ds)\n' "$t" "$p" "$f" "$secs"
-		grep -E '^not ok' "$log" | head -20 | sed 's/^/      /'
+		grep -aE '^not ok' "$log" | head -20 | sed 's/^/      /'
 		echo "      log: $log"
 		failed_names+=("$t")
 	else
