@@ -154,12 +154,17 @@ void report_table(FILE *f, struct slave *const *slaves, int n, double wall_s, co
 		wall_s, pool[0] ? pool : "(discovering)", (unsigned long)(t.sum.good + t.sum.block),
 		(unsigned long)t.sum.bad, report_div(3600.0 * (t.sum.good + t.sum.block), wall_s),
 		100.0 * report_div(t.sum.elapsed_ms, t.sum.overall_ms));
-	fprintf(f, "St  Slave                        Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
+	fprintf(f, "St Addr Bus                  Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
 	for (i = 0; i < n; i++) {
 		const struct slave *s = slaves[i];
 
-		fprintf(f, "%c   %-28.28s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu\n",
-			slave_state_letter(s->state), s->name, (unsigned long)s->last.diff,
+		const char *bus = s->io.bus ? s->io.bus->spec : "?";
+		size_t blen = strlen(bus);
+
+		/* Long socket paths: the tail tells buses apart, not the head. */
+		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu\n",
+			slave_state_letter(s->state), s->io.addr, blen > 20 ? bus + blen - 20 : bus,
+			(unsigned long)s->last.diff,
 			(unsigned long)(s->st.good + s->st.block), (unsigned long)s->st.bad,
 			s->last.hashrate, s->last.r_slave, s->last.overall_ms,
 			s->last.slave_elapsed_ms, s->last.hold_ms, (unsigned long)s->last.busy_polls);

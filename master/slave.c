@@ -28,6 +28,9 @@
  * the AVR could not finish well before that. */
 #define SLAVE_JOB_GIVE_UP_US      (60 * 1000000LL)
 #define SLAVE_MAX_RETRANSFERS     2
+#define SLAVE_CALIB_NONCE         1000
+#define SLAVE_CALIB_POLL_US       (50 * 1000LL)
+#define SLAVE_CALIB_TIMEOUT_US    (30 * 1000000LL)
 
 static const char slave_letters[SLAVE_NSTATES] = "DCRJKWEFG";
 static const char *const slave_names[SLAVE_NSTATES] = {
@@ -162,6 +165,79 @@ static int slave_ensure_io(struct slave *s, struct slave_env *env)
 	return 1;
 }
 
+static void slave_calib_fail(struct slave *s, struct slave_env *env, const char *what, int rc)
+{
+	int64_t now = slave_now(env);
+
+	s->calib_sent = 0;
+	s->st.slave_faults++;
+	mlog_warn("%s: speed test failed: %s (%s)", s->name, what, rc ? strerror(-rc) : "-");
+	slave_io_reset(&s->io);
+	s->io_ready = 0;
+	s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++, SLAVE_AVR_BACKOFF_US,
+							  SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
+	slave_wake(s, s->slave_retry_at_us);
+}
+
+/*
+ * Start-up speed test for tier auto, like the official miner's: a local job
+ * whose answer is SLAVE_CALIB_NONCE, so it also proves that the AVR hashes
+ * correctly before it talks to the pool. 1 when done (rate_est set).
+ */
+static int slave_calibrate(struct slave *s, struct slave_env *env)
+{
+	static const char last[40] = "05b7406b3909071b2d85b2d2958ad07a0d52bd12";
+	int64_t now = slave_now(env);
+	struct duco_job job = { .start_nonce = 0, .end_nonce = 2 * SLAVE_CALIB_NONCE };
+	int st, rc;
+
+	if (!s->calib_sent) {
+		job.job_id = ++s->job_id;
+		memcpy(job.last_hash, last, sizeof(job.last_hash));
+		duco_s1_hash(last, SLAVE_CALIB_NONCE, job.expected);
+		rc = slave_io_send_job(&s->io, &job);
+		if (rc < 0) {
+			slave_calib_fail(s, env, "job transfer", rc);
+			return 0;
+		}
+		s->calib_sent = 1;
+		s->t_k = now;
+		s->next_poll_us = now + SLAVE_CALIB_POLL_US;
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	}
+	if (now < s->next_poll_us) {
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	}
+	st = slave_io_poll(&s->io, 1);
+	if (st < 0) {
+		slave_calib_fail(s, env, "status poll", st);
+		return 0;
+	}
+	if (DUCO_STATUS_STATE(st) == DUCO_ST_BUSY) {
+		if (now - s->t_k > SLAVE_CALIB_TIMEOUT_US) {
+			slave_calib_fail(s, env, "too slow", -ETIMEDOUT);
+			return 0;
+		}
+		s->next_poll_us = now + SLAVE_CALIB_POLL_US;
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	}
+	rc = DUCO_STATUS_STATE(st) == DUCO_ST_DONE ? slave_io_read_result(&s->io, s->job_id, &s->res)
+						    : -EPROTO;
+	if (rc < 0 || !s->res.found || s->res.nonce != SLAVE_CALIB_NONCE || !s->res.elapsed_us) {
+		slave_calib_fail(s, env, "wrong or missing result", rc);
+		return 0;
+	}
+	s->calib_sent = 0;
+	s->rate_est = SLAVE_CALIB_NONCE / (s->res.elapsed_us / 1e6);
+	mlog_info("%s: speed test: %d nonces in %.1f ms = %.1f H/s, tier %s", s->name,
+		  SLAVE_CALIB_NONCE, s->res.elapsed_us / 1000.0, s->rate_est,
+		  ratelimit_auto_tier(s->rate_est));
+	return 1;
+}
+
 static int slave_step_d(struct slave *s, struct slave_env *env)
 {
 	int64_t now = slave_now(env), when;
@@ -175,6 +251,10 @@ static int slave_step_d(struct slave *s, struct slave_env *env)
 		}
 		/* No pool connection for an AVR that does not answer. */
 		if (!slave_ensure_io(s, env))
+			return 0;
+		/* Tier auto: measure the speed before the first request. */
+		if (env->cfg->tier == CONFIG_TIER_AUTO && s->rate_est <= 0 &&
+		    !slave_calibrate(s, env))
 			return 0;
 		/* No pool address yet: the rig runs us again after discovery. */
 		if (!env->pool_addr[0])

@@ -105,6 +105,7 @@ struct slave {
 	struct duco_result res;
 	struct ratelimit_decision dec;
 	double rate_est;                /* H/s, 0 = unknown */
+	int calib_sent;                 /* tier auto: speed-test job running */
 
 	enum pool_verdict verdict;
 	enum pool_bad_reason why;

@@ -22,7 +22,7 @@ ok() {  # ok <cond-exit-status> <description>
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -153,6 +153,49 @@ ok $rc "i2cdev run: exit 0"
 grep -q "scan found 2 slave" "$T/m3.log"; ok $? "scan over /dev/i2c-7 finds the 2 firmware slaves"
 json_check "$T/job3.log" "len(rows) >= 4 and all(x['verdict']=='GOOD' and x['slave'].startswith('/dev/i2c-7:0x1') for x in rows)"
 ok $? "shares through /dev/i2c-7 (I2C_RDWR via the stand-in): $(wc -l <"$T/job3.log") GOOD"
+stop $SIM_PID; stop $POOL_PID
+
+# --- tier auto, and a slave that stops answering for a while ------------------
+start_pool pool4
+start_sim sim4 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 450 \
+	--fault 0x09,silent,2500,4000
+"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e --tier auto \
+	--joblog "$T/job4.log" --log "$T/m4.log" --no-table --duration 14 >"$T/m4.out" 2>&1; rc=$?
+ok $rc "tier auto run (2 model slaves at 450 H/s): exit 0"
+grep -q "speed test: 1000 nonces.*tier MEGA" "$T/m4.log"; ok $? "speed test picks MEGA for 450 H/s"
+json_check "$T/job4.log" "len(rows) >= 6 and all(x['verdict']=='GOOD' and x['diff']==24 for x in rows)"
+ok $? "auto: all GOOD at MEGA difficulty, no tier move ($(wc -l <"$T/job4.log") jobs)"
+json_check "$T/job4.log" "all(abs(x['hashrate'] - x['r_slave']) < 0.01 and x['hold_ms'] < 5 for x in rows)"
+ok $? "auto: reports nonce / slave elapsed, no hold"
+grep -q "0x09: slave fault" "$T/m4.log"; ok $? "silent slave 0x09: fault detected"
+[ "$(grep -c '0x09: slave fw' "$T/m4.log")" -ge 2 ]; ok $? "silent slave 0x09: identity read again after it returned"
+! grep -q "pool connection closed" "$T/m4.log"; ok $? "no pool connection dropped (0x08 undisturbed, 0x09 kept its connection)"
+python3 - "$T/job4.log" "$T/m4.log" <<'PY'
+import json, sys, datetime
+rows = [json.loads(l) for l in open(sys.argv[1])]
+fault = [l for l in open(sys.argv[2]) if '0x09: slave fault' in l][0]
+t_fault = float(fault.split()[0])
+after = [r for r in rows if r['slave'].endswith('0x09') and
+         datetime.datetime.strptime(r['ts'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
+             tzinfo=datetime.timezone.utc).timestamp() > t_fault]
+b = [r for r in rows if r['slave'].endswith('0x08')]
+sys.exit(0 if after and len(b) >= 3 else 1)
+PY
+ok $? "0x09 earns GOOD shares again after the fault; 0x08 kept mining"
+stop $SIM_PID; stop $POOL_PID
+
+# --- live table on a terminal; discovery falls back to the configured pool ---
+start_pool pool5
+start_sim sim5 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
+script -qfec "$B/ducomaster --pool-url http://127.0.0.1:1 --pool $POOL_ADDR --bus sim:$SIM_SOCK \
+	--slaves 0x08,0x09 --user e2e --joblog $T/job5.log --log $T/m5.log --duration 5" "$T/tty5.out" \
+	>/dev/null 2>&1 </dev/null; rc=$?
+ok $rc "run under a pseudo-terminal: exit 0"
+grep -q $'\033\[H' "$T/tty5.out" && grep -aq "St Addr Bus" "$T/tty5.out"; ok $? "live status table drawn on a terminal"
+grep -aqE "^[CRJKWEG]  0x08 " "$T/tty5.out" && grep -aqE "^[CRJKWEG]  0x09 " "$T/tty5.out"; ok $? "table has a row per slave with its state letter"
+! grep -q $'\033' "$T/m1.out"; ok $? "no table codes when stdout is not a terminal"
+json_check "$T/job5.log" "len(rows) >= 2"; ok $? "job log intact next to the table"
+grep -q "using the configured pool $POOL_ADDR" "$T/m5.log"; ok $? "getPool unreachable: falls back to the configured pool"
 stop $SIM_PID; stop $POOL_PID
 
 echo "1..$n"

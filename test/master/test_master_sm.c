@@ -355,6 +355,31 @@ static void test_timeout(void)
 	slave_shutdown(&sl);
 }
 
+static void test_auto_tier(void)
+{
+	char job[128], want[128];
+	const char *res;
+
+	setup(450);
+	cfg.tier = CONFIG_TIER_AUTO;
+	run_until(clk.fake_us + 5000000);
+	tap_ok(avr.jobs == 1 && sl.rate_est > 440 && sl.rate_est < 460,
+	       "tier auto: speed test on the slave before connecting (%.1f H/s)", sl.rate_est);
+	tap_ok(sl.fd >= 0 && sl.connecting, "connects after the speed test");
+	slave_on_writable(&sl, &env);
+	pool_say("4.3\n");
+	run_until(clk.fake_us + 1000);
+	res = pool_heard();
+	tap_ok(!strcmp(res, "JOB,tester,MEGA,None"), "first request already in the measured tier: %s", res);
+	make_job(job, sizeof(job), 900, 24);
+	pool_say(job);
+	run_until(clk.fake_us + 2100000);
+	res = pool_heard();
+	snprintf(want, sizeof(want), "900,450.00,ducorig AVR I2C Miner 0.1,None,%s", sl.ducoid);
+	tap_ok(!strcmp(res, want), "auto: no hold, reports nonce / slave elapsed: %s", res);
+	slave_shutdown(&sl);
+}
+
 int main(void)
 {
 	test_fast_slave_held();
@@ -363,5 +388,6 @@ int main(void)
 	test_silent_slave();
 	test_refusal_and_close();
 	test_timeout();
+	test_auto_tier();
 	return tap_done();
 }
