@@ -60,7 +60,6 @@ struct main_watch {
 	uint32_t since_us;      /* when they last changed */
 };
 
-static struct slave main_slave;
 static struct main_watch main_watch;
 static struct hashcore main_core;
 static struct main_run main_run;
@@ -96,7 +95,7 @@ static void main_finish(uint8_t found)
 
 	/* Refused (stale) when a newer JOB/ABORT was accepted meanwhile; the
 	 * loop takes that frame next, so nothing else to do. */
-	(void)slave_publish_result(&main_slave, main_run.gen, &r);
+	(void)slave_publish_result(&twi_slave, main_run.gen, &r);
 	main_run.state = MAIN_IDLE;
 }
 
@@ -122,7 +121,7 @@ static void main_handle(const uint8_t *f, uint8_t gen)
 	switch (f[0]) {
 	case DUCO_CMD_JOB:
 		if (main_run.state == MAIN_FAULT) {
-			slave_set_error(&main_slave);
+			slave_set_error(&twi_slave);
 			break;
 		}
 		main_start_job(f, gen);         /* replaces a running job */
@@ -135,14 +134,14 @@ static void main_handle(const uint8_t *f, uint8_t gen)
 		if (duco_decode_set_addr(f, &addr) == DUCO_OK) {
 			platform_addr_store(addr);
 			twi_set_addr(addr);
-			slave_set_addr(&main_slave, addr);
+			slave_set_addr(&twi_slave, addr);
 		}
 		break;
 	case DUCO_CMD_RESET:
 		platform_reset();
 	case DUCO_CMD_CLEAR_ERR:
 		if (main_run.state == MAIN_FAULT)
-			slave_set_error(&main_slave);   /* the fault is not a counter */
+			slave_set_error(&twi_slave);   /* the fault is not a counter */
 		break;
 	default:                /* IDENTIFY: served by slave.c */
 		break;
@@ -160,11 +159,11 @@ static void main_bus_watch(void)
 	uint32_t now;
 
 	/* the common case costs a few cycles per nonce: no transaction open */
-	if (!slave_in_transfer(&main_slave)) {
+	if (!slave_in_transfer(&twi_slave)) {
 		main_watch.armed = 0;
 		return;
 	}
-	ev = main_slave.events;
+	ev = twi_slave.events;
 	now = timer_us();
 	if (!main_watch.armed || ev != main_watch.events) {
 		main_watch.armed = 1;
@@ -193,7 +192,7 @@ static void main_hash_burst(void)
 
 	do {
 		platform_wdt_kick();
-		if (slave_in_transfer(&main_slave))
+		if (slave_in_transfer(&twi_slave))
 			main_bus_watch();
 		if (hashcore_check(&main_core, d, n)) {
 			outcome = MAIN_FOUND;
@@ -205,7 +204,7 @@ static void main_hash_burst(void)
 		}
 		nonce++;
 		duco_dec_increment(d, &n);
-	} while (!slave_frame_pending(&main_slave));
+	} while (!slave_frame_pending(&twi_slave));
 	main_run.nonce = nonce;
 	main_run.ndigits = n;
 	if (outcome != MAIN_RUNNING)
@@ -229,26 +228,26 @@ int main(void)
 	platform_wdt_start();
 	platform_ducoid(id.ducoid);
 	id.i2c_addr = platform_addr_load();
-	slave_init(&main_slave, &id);
+	slave_init(&twi_slave, &id);
 	timer_init();
 	main_run.state = main_selftest() ? MAIN_IDLE : MAIN_FAULT;
 	if (main_run.state == MAIN_FAULT)
-		slave_set_error(&main_slave);
-	twi_init(&main_slave, id.i2c_addr);
+		slave_set_error(&twi_slave);
+	twi_init(id.i2c_addr);
 	sei();
 
 	for (;;) {
 		platform_wdt_kick();
 		main_bus_watch();
-		f = slave_frame_pending(&main_slave) ?
-		    slave_frame_take(&main_slave, &gen) : 0;
+		f = slave_frame_pending(&twi_slave) ?
+		    slave_frame_take(&twi_slave, &gen) : 0;
 		if (f) {
 			main_handle(f, gen);
-			slave_frame_release(&main_slave);
+			slave_frame_release(&twi_slave);
 		} else if (main_run.state == MAIN_HASHING) {
 			main_hash_burst();
 		} else {
-			platform_idle(&main_slave.pending);
+			platform_idle(&twi_slave.pending);
 		}
 	}
 }

@@ -23,13 +23,14 @@
 #include <avr/interrupt.h>
 #include <avr/io.h>
 
-static struct slave *twi_slave;
+/* A fixed object rather than a pointer: the handler reaches its fields by
+ * absolute address and needs no pointer register (fewer saved registers). */
+struct slave twi_slave;
 
 #define TWI_ARM (_BV(TWINT) | _BV(TWEA) | _BV(TWEN) | _BV(TWIE))
 
-void twi_init(struct slave *s, uint8_t addr)
+void twi_init(uint8_t addr)
 {
-	twi_slave = s;
 	TWCR = 0;
 	TWAR = (uint8_t)(addr << 1);    /* no general call */
 	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
@@ -45,7 +46,7 @@ void twi_reset(void)
 	uint8_t sreg = SREG;
 
 	cli();
-	slave_ev_bus_error(twi_slave);
+	slave_ev_bus_error(&twi_slave);
 	TWCR = 0;
 	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
 	SREG = sreg;
@@ -53,7 +54,7 @@ void twi_reset(void)
 
 ISR(TWI_vect)
 {
-	struct slave *s = twi_slave;
+	struct slave *s = &twi_slave;
 	uint8_t ctl = TWI_ARM;
 
 	switch (TWSR & 0xf8) {

@@ -12,8 +12,12 @@
 #include <stdint.h>
 #include "slave.h"
 
-/* Attach the state machine and answer at addr (TWAR is set before TWEN). */
-void twi_init(struct slave *s, uint8_t addr);
+/* The state machine the handler drives; the main loop uses it through the
+ * slave.h main-loop functions. Initialise it (slave_init) before twi_init. */
+extern struct slave twi_slave;
+
+/* Answer at addr (TWAR is set before TWEN). */
+void twi_init(uint8_t addr);
 /* Answer at a new address from now on (called from the main loop). */
 void twi_set_addr(uint8_t addr);
 
