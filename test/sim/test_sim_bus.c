@@ -200,15 +200,18 @@ static void test_mixed_bus(void)
 	struct sim_slave *m;
 	struct sim_xfer *x;
 	uint8_t f[DUCO_MAX_WRITE_FRAME], st = 0;
+	int err;
 
 	tap_ok(sim_model_create(&m, 0x40, 1000, rig->bus_hz, 0, "m0") == 0 &&
 	       sim_rig_add(rig, m) == 0, "a model slave joins the bus at 0x40");
-	tap_ok(sim_duco_status(rig, 0x40, &st) == 0 && DUCO_STATUS_STATE(st) == DUCO_ST_IDLE,
+	err = sim_duco_status(rig, 0x40, &st);
+	tap_ok(!err && DUCO_STATUS_STATE(st) == DUCO_ST_IDLE,
 	       "model slave answers a checked status read (status %02x)", st);
 	f[0] = 0x7e;
 	x = xfer(0x40, (const char *)f, 1, 0, NULL);
-	tap_ok(x->result == SIMBUS_OK && sim_duco_status(rig, 0x40, &st) == 0 &&
-	       (st & DUCO_STATUS_REJECT), "model slave rejects a 1-byte frame (status %02x)", st);
+	err = x->result != SIMBUS_OK ? x->result : sim_duco_status(rig, 0x40, &st);
+	tap_ok(!err && (st & DUCO_STATUS_REJECT),
+	       "model slave rejects a 1-byte frame (status %02x)", st);
 	x = xfer(0x30, "Eok", 3, 2, NULL);
 	tap_ok(x->result == SIMBUS_OK && x->r[0] == 'o', "the probe still answers next to it");
 }

@@ -241,7 +241,7 @@ static void test_bad_frames(void)
 	uint8_t f[DUCO_MAX_WRITE_FRAME + 8], n;
 	struct duco_job j = { 0 };
 	struct duco_result res;
-	uint8_t st;
+	int good;
 
 	random_last(j.last_hash, 0);
 	j.end_nonce = 1000;
@@ -280,10 +280,10 @@ static void test_bad_frames(void)
 	expect_reject(f, n, 0, "JOB corrupted on the wire (FLIP_BIT fault)", 1);
 
 	/* and the intact frame still works after all that */
-	tap_ok(sim_duco_job(rig, addr, &j) == 0 && wait_result(&res, 5000, 1000, NULL) == 0 &&
-	       res.job_id == 0x4242 && res.found && res.nonce == 990,
+	memset(&res, 0, sizeof(res));
+	good = sim_duco_job(rig, addr, &j) == 0 && wait_result(&res, 5000, 1000, NULL) == 0;
+	tap_ok(good && res.job_id == 0x4242 && res.found && res.nonce == 990,
 	       "a good JOB after the bad ones is solved (nonce %lu)", (unsigned long)res.nonce);
-	(void)st;
 }
 
 static void test_replace_and_abort(void)
@@ -330,6 +330,39 @@ static void test_replace_and_abort(void)
 	sim_rig_run(rig, rig->now_ns + 200 * MS);
 	err = sim_duco_status(rig, addr, &st);
 	tap_ok(!err && DUCO_STATUS_STATE(st) == DUCO_ST_IDLE, "and stays idle (status %02x)", st);
+}
+
+static void test_reset_mid_job(void)
+{
+	struct duco_job j = { 0 };
+	struct duco_result res;
+	struct duco_identity id;
+	uint8_t st = 0xff;
+	int err;
+
+	random_last(j.last_hash, 0);
+	j.start_nonce = 2000;
+	j.end_nonce = 90000;
+	plant(&j, 2600);
+	j.job_id = 0x0d0d;
+	err = sim_duco_job(rig, addr, &j);
+	sim_rig_run(rig, rig->now_ns + 30 * MS);
+	err = err ? err : sim_duco_status(rig, addr, &st);
+	tap_ok(!err && DUCO_STATUS_STATE(st) == DUCO_ST_BUSY, "a job is running (status %02x)", st);
+	sim_rig_fault(rig, addr, SIMBUS_FAULT_RESET, 0);
+	sim_rig_run(rig, rig->now_ns + 100 * MS);
+	err = sim_duco_status(rig, addr, &st);
+	tap_ok(!err && DUCO_STATUS_STATE(st) == DUCO_ST_IDLE && DUCO_STATUS_SEQ(st) == 0,
+	       "reset mid-job: the slave is back idle with sequence 0 (status %02x)", st);
+	err = sim_duco_identify(rig, addr, &id);
+	tap_ok(!err && (id.reset_cause & DUCO_RESET_EXTERNAL),
+	       "and reports an external reset (cause %02x)", err ? 0 : id.reset_cause);
+	j.start_nonce = 2590;
+	memset(&res, 0, sizeof(res));
+	err = sim_duco_job(rig, addr, &j);
+	err = err ? err : wait_result(&res, 2000, 1000, NULL);
+	tap_ok(!err && res.job_id == 0x0d0d && res.found && res.nonce == 2600,
+	       "the job sent again is solved (nonce %lu)", (unsigned long)res.nonce);
 }
 
 static void test_polls_while_hashing(void)
@@ -465,6 +498,7 @@ int main(void)
 	test_bad_frames();
 	test_replace_and_abort();
 	test_polls_while_hashing();
+	test_reset_mid_job();
 	test_bus_faults();
 	test_address_change();
 	test_stretch();
