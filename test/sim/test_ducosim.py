@@ -216,6 +216,11 @@ def test_oneshot(rng):
     rc, out, err = oneshot("--job", "%s,%s,5" % (last, bogus), "--bus-khz", "7")
     ok(rc == 2, "an out-of-range option is refused with status 2")
 
+    p = subprocess.run([DUCOSIM, "--firmware", "/nonexistent/firmware.elf", "--job",
+                        "%s,%s,5" % (last, bogus)], capture_output=True, text=True, timeout=30)
+    ok(p.returncode == 1 and p.stdout == "" and "ducosim:" in p.stderr,
+       "a missing firmware image: status 1, a message on stderr, nothing on stdout")
+
     # polls while hashing cost the slave cycles; the count is reported
     last = rand_last(rng)
     args = ("--job", "%s,%s,100" % (last, expected_for(last, 340)), "--start-nonce", "300")

@@ -60,9 +60,8 @@ int sim_duco_status(struct sim_rig *r, uint8_t addr, uint8_t *status)
 
 	if (err)
 		return err;
-	err = duco_read_check(b, 2);
-	if (err)
-		return err;
+	if (duco_read_check(b, 2))
+		return -EBADMSG;
 	*status = b[0];
 	return 0;
 }
@@ -76,7 +75,7 @@ int sim_duco_result(struct sim_rig *r, uint8_t addr, uint8_t *status,
 	if (err)
 		return err;
 	*status = b[0];
-	return duco_decode_result(b, sizeof(b), res);
+	return duco_decode_result(b, sizeof(b), res) ? -EBADMSG : 0;
 }
 
 int sim_duco_identify(struct sim_rig *r, uint8_t addr, struct duco_identity *id)
@@ -90,7 +89,7 @@ int sim_duco_identify(struct sim_rig *r, uint8_t addr, struct duco_identity *id)
 	err = sim_duco_read(r, addr, b, sizeof(b));
 	if (err)
 		return err;
-	return duco_decode_identity(b, sizeof(b), id);
+	return duco_decode_identity(b, sizeof(b), id) ? -EBADMSG : 0;
 }
 
 int sim_duco_job(struct sim_rig *r, uint8_t addr, const struct duco_job *job)

@@ -5,7 +5,8 @@
  * Each helper is one or two real bus transfers on the simulated bus, framed
  * with common/duco_proto.h exactly as the master frames them. Return values:
  * 0, a positive enum simbus_result when the bus said no (address or data
- * NACK, bus error), or a negative enum duco_proto_err / -errno.
+ * NACK, bus error), -EBADMSG for a frame that fails its CRC or length check,
+ * -EPROTO when the slave did not accept a frame, or another -errno.
  */
 #ifndef SIM_DUCO_H
 #define SIM_DUCO_H
