@@ -74,12 +74,14 @@ static int log_is(uint8_t addr, const uint8_t *want, int n, const char *what)
 
 static int setup(uint32_t bus_hz)
 {
-	const char *dir = getenv("DUCOSIM_PROBE_DIR");
-	char path[256];
+	const char *dir = getenv("DUCOSIM_PROBE_DIR"), *build = getenv("BUILD");
+	char path[256], dflt[200];
 	int err;
 
-	if (!dir)
-		dir = "build/sim-test";
+	if (!dir) {
+		snprintf(dflt, sizeof(dflt), "%s/sim-test", build ? build : "build");
+		dir = dflt;
+	}
 	if (rig) {
 		sim_rig_destroy(rig);
 		free(rig);

@@ -62,11 +62,14 @@ static void plant(struct duco_job *j, uint32_t nonce)
 
 static int boot(uint32_t bus_hz)
 {
-	const char *elf = getenv("DUCOSIM_TEST_ELF");
+	const char *elf = getenv("DUCOSIM_TEST_ELF"), *build = getenv("BUILD");
+	char path[256];
 	int err;
 
-	if (!elf)
-		elf = "build/avr-nano/firmware.elf";
+	if (!elf) {
+		snprintf(path, sizeof(path), "%s/avr-nano/firmware.elf", build ? build : "build");
+		elf = path;
+	}
 	if (rig) {
 		sim_rig_destroy(rig);
 		free(rig);
