@@ -53,8 +53,14 @@ def main():
     a = ap.parse_args()
 
     out = {"board": a.board, "mcu": a.mcu, "f_cpu": a.freq}
-    max_stretch = 0
+    max_stretch, max_status = 0, None
     rows = []
+
+    def note_stretch(r):
+        nonlocal max_stretch, max_status
+        if r["max_stretch_cycles"] > max_stretch:
+            max_stretch, max_status = r["max_stretch_cycles"], r.get("max_stretch_status")
+
     for digits in (3, 5, 7):
         start = 10 ** (digits - 1)
         r1 = run(a, start, start + SPAN[0])
@@ -64,7 +70,8 @@ def main():
         setup = r1["cycles"] - per * (SPAN[0] + 1)
         out["cycles_per_nonce_%d" % digits] = round(per, 2)
         out["job_setup_cycles_%d" % digits] = round(setup)
-        max_stretch = max(max_stretch, r1["max_stretch_cycles"], r2["max_stretch_cycles"])
+        note_stretch(r1)
+        note_stretch(r2)
         rows.append((digits, r1["cycles"], r2["cycles"], per, setup))
     out["hs_16mhz"] = round(16e6 / out["cycles_per_nonce_3"], 1)
     out["hs_at_f_cpu"] = round(a.freq / out["cycles_per_nonce_3"], 1)
@@ -79,9 +86,10 @@ def main():
         out[key] = round(cost)
         out[key + "_mean"] = round(cost, 2)
         out[key.replace("cycles", "count")] = polled["polls"]
-        max_stretch = max(max_stretch, polled["max_stretch_cycles"])
+        note_stretch(polled)
     out["max_stretch_cycles"] = max_stretch
     out["max_stretch_us"] = round(max_stretch * 1e6 / a.freq, 2)
+    out["max_stretch_status"] = max_status
 
     print("firmware %s (%s, %s at %.1f MHz), simulated in ducosim" %
           (a.firmware, a.board, a.mcu, a.freq / 1e6))
@@ -92,7 +100,8 @@ def main():
     print("H/s at 16 MHz (3 digits): %.1f" % out["hs_16mhz"])
     print("status poll cost: %d cycles (1-byte), %d cycles (2-byte)" %
           (out["poll_cycles"], out["poll2_cycles"]))
-    print("max SCL stretch: %d cycles = %.2f us" % (max_stretch, out["max_stretch_us"]))
+    print("max SCL stretch: %d cycles = %.2f us (after TWSR status %s)" %
+          (max_stretch, out["max_stretch_us"], max_status))
     print(json.dumps(out))
 
 

@@ -42,7 +42,7 @@ struct ducosim_fault {
 struct ducosim_opts {
 	const char *firmware, *socket, *mcu, *job;
 	uint32_t freq, bus_khz;
-	int      count, models, fast, json, verbose;
+	int      count, models, fast, json, verbose, trace;
 	uint8_t  first_addr;
 	double   model_hashrate;
 	int      have_start, have_end;
@@ -66,7 +66,7 @@ static void ducosim_usage(FILE *f)
 "usage:\n"
 "  ducosim --firmware <elf> --count <n> --first-addr <0xNN> --socket <path>\n"
 "          [--bus-khz 100|400] [--fast] [--model-slaves <n> --model-hashrate <h>]\n"
-"          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>]\n"
+"          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>] [--trace]\n"
 "  ducosim --firmware <elf> --job <last>,<expected>,<diff> [--start-nonce <n>]\n"
 "          [--end-nonce <n>] [--job-id <n>] [--poll-us <us> [--poll-bytes 1|2]] [--json]\n"
 "common: [--mcu atmega328p] [--freq 16000000] [--bus-khz 100] [-v]\n"
@@ -129,7 +129,7 @@ enum {
 	OPT_FIRMWARE = 256, OPT_COUNT, OPT_FIRST_ADDR, OPT_SOCKET, OPT_BUS_KHZ, OPT_FAST,
 	OPT_MODELS, OPT_MODEL_HR, OPT_JOB, OPT_JSON, OPT_START, OPT_END, OPT_JOB_ID,
 	OPT_MCU, OPT_FREQ, OPT_POLL_US, OPT_POLL_BYTES, OPT_FAULT, OPT_DURATION,
-	OPT_MAX_SECONDS, OPT_HELP,
+	OPT_MAX_SECONDS, OPT_TRACE, OPT_HELP,
 };
 
 static int ducosim_parse(int argc, char **argv, struct ducosim_opts *o)
@@ -155,6 +155,7 @@ static int ducosim_parse(int argc, char **argv, struct ducosim_opts *o)
 		{ "fault", required_argument, NULL, OPT_FAULT },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS },
+		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,6 +177,7 @@ static int ducosim_parse(int argc, char **argv, struct ducosim_opts *o)
 		case OPT_JOB: o->job = optarg; break;
 		case OPT_FAST: o->fast = 1; break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_TRACE: o->trace = 1; break;
 		case 'v': o->verbose++; break;
 		case OPT_HELP: ducosim_usage(stdout); exit(0);
 		case OPT_COUNT:
@@ -287,12 +289,14 @@ static int ducosim_oneshot(const struct ducosim_opts *o)
 	}
 	if (o->json) {
 		printf("{\"found\": %s, \"nonce\": %lu, \"elapsed_us\": %lu, \"cycles\": %llu, "
-		       "\"max_stretch_cycles\": %lu, \"polls\": %llu, \"addr\": %u, "
+		       "\"max_stretch_cycles\": %lu, \"max_stretch_status\": \"0x%02x\", "
+		       "\"polls\": %llu, \"addr\": %u, "
 		       "\"start_nonce\": %lu, \"end_nonce\": %lu, \"mcu\": \"%s\", \"f_cpu\": %lu, "
 		       "\"bus_hz\": %lu, \"boot_cycles\": %llu}\n",
 		       os.res.found ? "true" : "false", (unsigned long)os.res.nonce,
 		       (unsigned long)os.res.elapsed_us, (unsigned long long)os.cycles,
-		       (unsigned long)os.max_stretch, (unsigned long long)os.polls, os.addr,
+		       (unsigned long)os.max_stretch, os.max_stretch_status,
+		       (unsigned long long)os.polls, os.addr,
 		       (unsigned long)os.job.start_nonce, (unsigned long)os.job.end_nonce,
 		       o->mcu, (unsigned long)o->freq, (unsigned long)o->bus_khz * 1000,
 		       (unsigned long long)os.boot_cycles);
@@ -341,6 +345,29 @@ static int ducosim_assign(struct sim_rig *r, int count, uint8_t first)
 			return -EPROTO;
 	}
 	return 0;
+}
+
+/* --trace: one line per served transfer on stderr, in simulated time. */
+static void ducosim_trace(void *ctx, const struct sim_xfer *x, uint64_t start_ns)
+{
+	static const char *results[] = { "ok", "addr-nack", "data-nack", "bus-error" };
+	char w[3 * 16 + 8] = "", r[3 * 16 + 8] = "";
+	int n;
+
+	n = 0;
+	for (int i = 0; i < x->wlen && i < 16; i++)
+		n += snprintf(w + n, sizeof(w) - (size_t)n, " %02x", x->w[i]);
+	if (x->wlen > 16)
+		snprintf(w + n, sizeof(w) - (size_t)n, " ..");
+	n = 0;
+	for (int i = 0; x->result == SIMBUS_OK && i < x->rlen && i < 16; i++)
+		n += snprintf(r + n, sizeof(r) - (size_t)n, " %02x", x->r[i]);
+	if (x->result == SIMBUS_OK && x->rlen > 16)
+		snprintf(r + n, sizeof(r) - (size_t)n, " ..");
+	fprintf(stderr, "%.6f 0x%02x w%u[%s ] r%u[%s ] %s wacked %u, %.0f us\n",
+		(double)start_ns / 1e9, x->addr, x->wlen, w, x->rlen, r,
+		x->result < 4 ? results[x->result] : "?", x->wacked,
+		(double)(x->done_ns - start_ns) / 1e3);
 }
 
 static void ducosim_summary(struct sim_rig *r, int avrs, uint64_t wall_ns)
@@ -428,6 +455,8 @@ static int ducosim_rig(struct ducosim_opts *o)
 	}
 	opened = 1;
 	sv->flags = o->fast ? 1 : 0;
+	if (o->trace)
+		sv->on_done = ducosim_trace;
 	signal(SIGTERM, ducosim_on_signal);
 	signal(SIGINT, ducosim_on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -60,6 +60,7 @@ struct sim_avr {
 	uint8_t           wait_release; /* START deferred until the slave lets go */
 	uint16_t          widx, ridx;
 	uint64_t          event_cycle;  /* when the pending event was delivered */
+	uint8_t           event_status; /* its TWSR status */
 	uint64_t          done_cycle;
 	uint64_t          end_cycle;    /* of the last finished transfer */
 	uint32_t          scl;          /* cycles per SCL period */
@@ -134,6 +135,7 @@ static void sim_avr_deliver(struct sim_avr *a, uint8_t twdr, uint8_t status)
 	avr_regbit_setto_raw(avr, a->twi->twsr, status);
 	a->stretching = 1;
 	a->event_cycle = avr->cycle;
+	a->event_status = status;
 	a->st.events++;
 	avr_raise_interrupt(avr, &a->twi->twi);
 }
@@ -230,8 +232,12 @@ static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *
 	a->stretching = 0;
 	uint64_t held = avr->cycle - a->event_cycle;
 	a->st.stretch_total += held;
-	if (held > a->st.max_stretch)
+	if (held > a->st.max_stretch) {
 		a->st.max_stretch = (uint32_t)held;
+		a->st.max_stretch_status = a->event_status;
+	}
+	if (held > a->st.max_by_status[a->event_status >> 3])
+		a->st.max_by_status[a->event_status >> 3] = (uint32_t)held;
 	a->slave_ack = (uint8_t)(v >> a->twi->twea.bit) & 1;
 	if (a->wait_release) {
 		/* a transfer was waiting for the bus: its START goes out now */

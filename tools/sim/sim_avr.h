@@ -21,6 +21,8 @@ struct sim_avr_stats {
 	uint64_t events;                /* bus events delivered */
 	uint64_t stretch_total;         /* cycles SCL was held, summed */
 	uint32_t max_stretch;           /* longest single stretch, cycles */
+	uint8_t  max_stretch_status;    /* TWSR status of that event */
+	uint32_t max_by_status[32];     /* longest stretch per status (index TWSR >> 3) */
 	uint32_t resets;                /* resets seen (watchdog, external) */
 };
 

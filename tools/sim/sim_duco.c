@@ -263,6 +263,7 @@ int sim_oneshot_run(struct sim_oneshot *o)
 	}
 	sim_avr_stats(s, &st);
 	o->max_stretch = st.max_stretch;
+	o->max_stretch_status = st.max_stretch_status;
 out:
 	sim_rig_destroy(r);
 	free(r);

@@ -44,6 +44,7 @@ struct sim_oneshot {
 	uint64_t cycles;                /* JOB frame's STOP -> firmware idle again */
 	uint64_t polls;                 /* status polls while hashing */
 	uint32_t max_stretch;           /* longest SCL stretch, cycles */
+	uint8_t  max_stretch_status;    /* TWSR status of the event it followed */
 	uint64_t boot_cycles;           /* reset -> TWI slave enabled */
 };
 int sim_oneshot_run(struct sim_oneshot *o);

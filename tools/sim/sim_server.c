@@ -157,6 +157,7 @@ static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
 		}
 		sv->cur = i;
 		sv->cur_gone = 0;
+		sv->cur_start_ns = r->now_ns;
 		return;
 	case SIMBUS_OP_INFO:
 		duco_put_u32(info, (uint32_t)r->now_ns);
@@ -278,6 +279,8 @@ void sim_server_done(struct sim_server *sv, struct sim_rig *r)
 	struct sim_xfer *x = &sv->x;
 
 	sv->cur = -1;
+	if (i >= 0 && sv->on_done)
+		sv->on_done(sv->ctx, x, sv->cur_start_ns);
 	if (i >= 0 && !sv->cur_gone && sv->cl[i].fd >= 0)
 		sim_server_answer(sv, i, x->result, x->wacked, x->r,
 				  x->result == SIMBUS_OK ? x->rlen : 0);

@@ -32,6 +32,10 @@ struct sim_server {
 	int      cur_gone;              /* that client hung up meanwhile */
 	struct sim_xfer x;
 	uint16_t flags;                 /* reported by INFO (bit 0: fast mode) */
+	uint64_t cur_start_ns;          /* when the transfer on the bus began */
+	/* optional: called for every finished TRANSFER (ducosim --trace) */
+	void   (*on_done)(void *ctx, const struct sim_xfer *x, uint64_t start_ns);
+	void    *ctx;
 	uint64_t served;
 };
 
