@@ -26,7 +26,7 @@
 #if defined(HASH_IMPL_ASM)
 #define HASHCORE_IMPL_ID 1      /* DUCO_HASH_ASM */
 /* Layout private to hashcore_asm.S; size fixed there and checked at build. */
-#define HASHCORE_CTX_SIZE 234
+#define HASHCORE_CTX_SIZE 261
 #ifndef __ASSEMBLER__
 struct hashcore { uint8_t raw[HASHCORE_CTX_SIZE]; };
 #endif

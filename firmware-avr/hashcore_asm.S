@@ -11,7 +11,7 @@
  */
 #include "hashcore.h"
 
-#if !defined(HASHCORE_CTX_SIZE) || HASHCORE_CTX_SIZE < 234
+#if !defined(HASHCORE_CTX_SIZE) || HASHCORE_CTX_SIZE < 261
 #error "hashcore.h: HASHCORE_CTX_SIZE too small for hashcore_asm.S"
 #endif
 
@@ -42,8 +42,8 @@ hashcore_prepare:
 	push r28
 	push r29
 	movw r28, r24
-	subi r28, lo8(-128)
-	sbci r29, hi8(-128)
+	subi r28, lo8(-156)
+	sbci r29, hi8(-156)
 	movw r26, r22
 	movw r30, r28
 	ldi r18, 10
@@ -752,6 +752,104 @@ hashcore_prepare:
 	ror r12
 	ror r11
 	ror r10
+	; fold the per-job parts of rounds 10-12
+	ldi r22, 0x99
+	ldi r23, 0x79
+	ldi r24, 0x82
+	ldi r25, 0x5a
+	add r18, r22
+	adc r19, r23
+	adc r20, r24
+	adc r21, r25
+	movw r22, r10
+	movw r24, r12
+	eor r22, r14
+	and r22, r6
+	eor r22, r14
+	eor r23, r15
+	and r23, r7
+	eor r23, r15
+	eor r24, r16
+	and r24, r8
+	eor r24, r16
+	eor r25, r17
+	and r25, r9
+	eor r25, r17
+	add r18, r22
+	adc r19, r23
+	adc r20, r24
+	adc r21, r25
+	mul r2, r26
+	movw r22, r0
+	mul r3, r26
+	or r23, r0
+	mov r24, r1
+	mul r4, r26
+	or r24, r0
+	mov r25, r1
+	mul r5, r26
+	or r25, r0
+	or r22, r1
+	add r18, r22
+	adc r19, r23
+	adc r20, r24
+	adc r21, r25
+	mov r0, r6
+	lsr r0
+	ror r9
+	ror r8
+	ror r7
+	ror r6
+	lsr r0
+	ror r9
+	ror r8
+	ror r7
+	ror r6
+	ldi r22, 0x99
+	ldi r23, 0x79
+	ldi r24, 0x82
+	ldi r25, 0x5a
+	add r14, r22
+	adc r15, r23
+	adc r16, r24
+	adc r17, r25
+	movw r22, r6
+	movw r24, r8
+	eor r22, r10
+	and r22, r2
+	eor r22, r10
+	eor r23, r11
+	and r23, r3
+	eor r23, r11
+	eor r24, r12
+	and r24, r4
+	eor r24, r12
+	eor r25, r13
+	and r25, r5
+	eor r25, r13
+	add r14, r22
+	adc r15, r23
+	adc r16, r24
+	adc r17, r25
+	ldi r22, 0x99
+	ldi r23, 0x79
+	ldi r24, 0x82
+	ldi r25, 0x5a
+	add r10, r22
+	adc r11, r23
+	adc r12, r24
+	adc r13, r25
+	mov r0, r2
+	lsr r0
+	ror r5
+	ror r4
+	ror r3
+	ror r2
+	lsr r0
+	ror r5
+	ror r4
+	ror r3
+	ror r2
 	movw r30, r28
 	subi r30, lo8(-64)
 	sbci r31, hi8(-64)
@@ -807,8 +905,8 @@ hashcore_asm_per_n:
 	subi r28, lo8(-64)
 	sbci r29, hi8(-64)
 	movw r30, r26
-	subi r30, lo8(-128)
-	sbci r31, hi8(-128)
+	subi r30, lo8(-156)
+	sbci r31, hi8(-156)
 	clr r27
 	mov r22, r20
 	subi r22, lo8(-40)
@@ -901,10 +999,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Z+63
 	eor r25, r0
-	std Y+8, r22
-	std Y+9, r23
-	std Y+10, r24
-	std Y+11, r25
+	std Y+20, r22
+	std Y+21, r23
+	std Y+22, r24
+	std Y+23, r25
 	ldd r22, Z+12
 	ldd r23, Z+13
 	ldd r24, Z+14
@@ -925,10 +1023,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Y+3
 	eor r25, r0
-	std Y+12, r22
-	std Y+13, r23
-	std Y+14, r24
-	std Y+15, r25
+	std Y+24, r22
+	std Y+25, r23
+	std Y+26, r24
+	std Y+27, r25
 	ldd r22, Z+16
 	ldd r23, Z+17
 	ldd r24, Z+18
@@ -949,10 +1047,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Y+7
 	eor r25, r0
-	std Y+16, r22
-	std Y+17, r23
-	std Y+18, r24
-	std Y+19, r25
+	std Y+28, r22
+	std Y+29, r23
+	std Y+30, r24
+	std Y+31, r25
 	ldd r22, Z+20
 	ldd r23, Z+21
 	ldd r24, Z+22
@@ -965,10 +1063,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Z+31
 	eor r25, r0
-	std Y+20, r22
-	std Y+21, r23
-	std Y+22, r24
-	std Y+23, r25
+	std Y+32, r22
+	std Y+33, r23
+	std Y+34, r24
+	std Y+35, r25
 	ldd r22, Z+24
 	ldd r23, Z+25
 	ldd r24, Z+26
@@ -981,10 +1079,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Z+35
 	eor r25, r0
-	std Y+24, r22
-	std Y+25, r23
-	std Y+26, r24
-	std Y+27, r25
+	std Y+36, r22
+	std Y+37, r23
+	std Y+38, r24
+	std Y+39, r25
 	ldd r22, Z+28
 	ldd r23, Z+29
 	ldd r24, Z+30
@@ -1005,10 +1103,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Z+63
 	eor r25, r0
-	std Y+28, r22
-	std Y+29, r23
-	std Y+30, r24
-	std Y+31, r25
+	std Y+40, r22
+	std Y+41, r23
+	std Y+42, r24
+	std Y+43, r25
 	ldd r22, Z+32
 	ldd r23, Z+33
 	ldd r24, Z+34
@@ -1021,10 +1119,10 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Y+3
 	eor r25, r0
-	std Y+32, r22
-	std Y+33, r23
-	std Y+34, r24
-	std Y+35, r25
+	std Y+44, r22
+	std Y+45, r23
+	std Y+46, r24
+	std Y+47, r25
 	ldd r22, Z+36
 	ldd r23, Z+37
 	ldd r24, Z+38
@@ -1037,18 +1135,18 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Y+7
 	eor r25, r0
-	std Y+36, r22
-	std Y+37, r23
-	std Y+38, r24
-	std Y+39, r25
+	std Y+48, r22
+	std Y+49, r23
+	std Y+50, r24
+	std Y+51, r25
 	ldd r22, Z+60
 	ldd r23, Z+61
 	ldd r24, Z+62
 	ldd r25, Z+63
-	std Y+40, r22
-	std Y+41, r23
-	std Y+42, r24
-	std Y+43, r25
+	std Y+52, r22
+	std Y+53, r23
+	std Y+54, r24
+	std Y+55, r25
 	ldd r22, Z+60
 	ldd r23, Z+61
 	ldd r24, Z+62
@@ -1061,10 +1159,132 @@ hashcore_asm_per_n:
 	eor r24, r0
 	ldd r0, Y+7
 	eor r25, r0
+	std Y+56, r22
+	std Y+57, r23
+	std Y+58, r24
+	std Y+59, r25
+	ldd r22, Z+0
+	ldd r23, Z+1
+	ldd r24, Z+2
+	ldd r25, Z+3
+	ldd r0, Z+16
+	eor r22, r0
+	ldd r0, Z+17
+	eor r23, r0
+	ldd r0, Z+18
+	eor r24, r0
+	ldd r0, Z+19
+	eor r25, r0
+	ldd r0, Y+0
+	eor r22, r0
+	ldd r0, Y+1
+	eor r23, r0
+	ldd r0, Y+2
+	eor r24, r0
+	ldd r0, Y+3
+	eor r25, r0
+	std Y+60, r22
+	std Y+61, r23
+	std Y+62, r24
+	std Y+63, r25
+	ldd r22, Z+4
+	ldd r23, Z+5
+	ldd r24, Z+6
+	ldd r25, Z+7
+	ldd r0, Z+20
+	eor r22, r0
+	ldd r0, Z+21
+	eor r23, r0
+	ldd r0, Z+22
+	eor r24, r0
+	ldd r0, Z+23
+	eor r25, r0
+	ldd r0, Y+4
+	eor r22, r0
+	ldd r0, Y+5
+	eor r23, r0
+	ldd r0, Y+6
+	eor r24, r0
+	ldd r0, Y+7
+	eor r25, r0
+	subi r28, lo8(-28)
+	sbci r29, hi8(-28)
+	std Y+36, r22
+	std Y+37, r23
+	std Y+38, r24
+	std Y+39, r25
+	ldd r22, Z+8
+	ldd r23, Z+9
+	ldd r24, Z+10
+	ldd r25, Z+11
+	ldd r0, Z+24
+	eor r22, r0
+	ldd r0, Z+25
+	eor r23, r0
+	ldd r0, Z+26
+	eor r24, r0
+	ldd r0, Z+27
+	eor r25, r0
+	std Y+40, r22
+	std Y+41, r23
+	std Y+42, r24
+	std Y+43, r25
+	ldd r22, Z+12
+	ldd r23, Z+13
+	ldd r24, Z+14
+	ldd r25, Z+15
+	ldd r0, Z+28
+	eor r22, r0
+	ldd r0, Z+29
+	eor r23, r0
+	ldd r0, Z+30
+	eor r24, r0
+	ldd r0, Z+31
+	eor r25, r0
 	std Y+44, r22
 	std Y+45, r23
 	std Y+46, r24
 	std Y+47, r25
+	ldd r22, Z+16
+	ldd r23, Z+17
+	ldd r24, Z+18
+	ldd r25, Z+19
+	ldd r0, Z+32
+	eor r22, r0
+	ldd r0, Z+33
+	eor r23, r0
+	ldd r0, Z+34
+	eor r24, r0
+	ldd r0, Z+35
+	eor r25, r0
+	std Y+48, r22
+	std Y+49, r23
+	std Y+50, r24
+	std Y+51, r25
+	ldd r22, Z+20
+	ldd r23, Z+21
+	ldd r24, Z+22
+	ldd r25, Z+23
+	ldd r0, Z+36
+	eor r22, r0
+	ldd r0, Z+37
+	eor r23, r0
+	ldd r0, Z+38
+	eor r24, r0
+	ldd r0, Z+39
+	eor r25, r0
+	std Y+52, r22
+	std Y+53, r23
+	std Y+54, r24
+	std Y+55, r25
+	ldd r22, Z+36
+	ldd r23, Z+37
+	ldd r24, Z+38
+	ldd r25, Z+39
+	std Y+56, r22
+	std Y+57, r23
+	std Y+58, r24
+	std Y+59, r25
 	ldd r22, Z+60
 	ldd r23, Z+61
 	ldd r24, Z+62
@@ -1073,10 +1293,14 @@ hashcore_asm_per_n:
 	sbci r23, 0x86
 	sbci r24, 0x7d
 	sbci r25, 0xa5
-	std Y+48, r22
-	std Y+49, r23
-	std Y+50, r24
-	std Y+51, r25
+	subi r28, lo8(20)
+	sbci r29, hi8(20)
+	std Y+0, r22
+	std Y+1, r23
+	std Y+2, r24
+	std Y+3, r25
+	subi r28, lo8(8)
+	sbci r29, hi8(8)
 	ldd r22, Y+0
 	ldd r23, Y+1
 	ldd r24, Y+2
@@ -1085,10 +1309,10 @@ hashcore_asm_per_n:
 	sbci r23, 0x86
 	sbci r24, 0x7d
 	sbci r25, 0xa5
-	std Y+52, r22
-	std Y+53, r23
-	std Y+54, r24
-	std Y+55, r25
+	std Y+12, r22
+	std Y+13, r23
+	std Y+14, r24
+	std Y+15, r25
 	ldd r22, Y+4
 	ldd r23, Y+5
 	ldd r24, Y+6
@@ -1097,10 +1321,10 @@ hashcore_asm_per_n:
 	sbci r23, 0x86
 	sbci r24, 0x7d
 	sbci r25, 0xa5
-	std Y+56, r22
-	std Y+57, r23
-	std Y+58, r24
-	std Y+59, r25
+	std Y+16, r22
+	std Y+17, r23
+	std Y+18, r24
+	std Y+19, r25
 	ret
 
 ; uint8_t hashcore_check(struct hashcore *hc, const char *digits, uint8_t n)
@@ -1130,8 +1354,8 @@ hashcore_check:
 	movw r14, r22
 	mov r13, r20
 	movw r26, r24
-	subi r26, lo8(-232)
-	sbci r27, hi8(-232)
+	subi r26, lo8(-260)
+	sbci r27, hi8(-260)
 	ld r0, X
 	cp r0, r20
 	breq .Lcheck_have_n
@@ -1164,8 +1388,8 @@ hashcore_check:
 	ldi r22, 0x80
 	st -Z, r22
 	movw r30, r28
-	subi r30, lo8(-192)
-	sbci r31, hi8(-192)
+	subi r30, lo8(-220)
+	sbci r31, hi8(-220)
 	ldd r2, Z+0
 	ldd r3, Z+1
 	ldd r4, Z+2
@@ -1191,90 +1415,20 @@ hashcore_check:
 	sbci r31, hi8(-64)
 	ldi r26, 32
 	clr r27
-	; round 10
+	; round 10: e = (folded) + W10
 	ldd r22, Y+8
 	ldd r23, Y+9
 	ldd r24, Y+10
 	ldd r25, Y+11
-	subi r22, 0x67
-	sbci r23, 0x86
-	sbci r24, 0x7d
-	sbci r25, 0xa5
 	add r18, r22
 	adc r19, r23
 	adc r20, r24
 	adc r21, r25
-	movw r22, r10
-	movw r24, r12
-	eor r22, r14
-	and r22, r6
-	eor r22, r14
-	eor r23, r15
-	and r23, r7
-	eor r23, r15
-	eor r24, r16
-	and r24, r8
-	eor r24, r16
-	eor r25, r17
-	and r25, r9
-	eor r25, r17
-	add r18, r22
-	adc r19, r23
-	adc r20, r24
-	adc r21, r25
-	mul r2, r26
-	movw r22, r0
-	mul r3, r26
-	or r23, r0
-	mov r24, r1
-	mul r4, r26
-	or r24, r0
-	mov r25, r1
-	mul r5, r26
-	or r25, r0
-	or r22, r1
-	add r18, r22
-	adc r19, r23
-	adc r20, r24
-	adc r21, r25
-	mov r0, r6
-	lsr r0
-	ror r9
-	ror r8
-	ror r7
-	ror r6
-	lsr r0
-	ror r9
-	ror r8
-	ror r7
-	ror r6
-	; round 11
+	; round 11: e = (folded) + W11 + rotl5(a)
 	ldd r22, Y+4
 	ldd r23, Y+5
 	ldd r24, Y+6
 	ldd r25, Y+7
-	subi r22, 0x67
-	sbci r23, 0x86
-	sbci r24, 0x7d
-	sbci r25, 0xa5
-	add r14, r22
-	adc r15, r23
-	adc r16, r24
-	adc r17, r25
-	movw r22, r6
-	movw r24, r8
-	eor r22, r10
-	and r22, r2
-	eor r22, r10
-	eor r23, r11
-	and r23, r3
-	eor r23, r11
-	eor r24, r12
-	and r24, r4
-	eor r24, r12
-	eor r25, r13
-	and r25, r5
-	eor r25, r13
 	add r14, r22
 	adc r15, r23
 	adc r16, r24
@@ -1294,26 +1448,11 @@ hashcore_check:
 	adc r15, r23
 	adc r16, r24
 	adc r17, r25
-	mov r0, r2
-	lsr r0
-	ror r5
-	ror r4
-	ror r3
-	ror r2
-	lsr r0
-	ror r5
-	ror r4
-	ror r3
-	ror r2
-	; round 12
+	; round 12: e = (c10 + K, folded) + W12 + f + rotl5(a)
 	ldd r22, Y+0
 	ldd r23, Y+1
 	ldd r24, Y+2
 	ldd r25, Y+3
-	subi r22, 0x67
-	sbci r23, 0x86
-	sbci r24, 0x7d
-	sbci r25, 0xa5
 	add r10, r22
 	adc r11, r23
 	adc r12, r24
@@ -1469,10 +1608,10 @@ hashcore_check:
 	ror r11
 	ror r10
 	; round 15
-	ldd r22, Z+48
-	ldd r23, Z+49
-	ldd r24, Z+50
-	ldd r25, Z+51
+	ldd r22, Z+8
+	ldd r23, Z+9
+	ldd r24, Z+10
+	ldd r25, Z+11
 	add r18, r22
 	adc r19, r23
 	adc r20, r24
@@ -1522,10 +1661,10 @@ hashcore_check:
 	ror r7
 	ror r6
 	; round 16
-	ldd r22, Z+52
-	ldd r23, Z+53
-	ldd r24, Z+54
-	ldd r25, Z+55
+	ldd r22, Z+12
+	ldd r23, Z+13
+	ldd r24, Z+14
+	ldd r25, Z+15
 	add r14, r22
 	adc r15, r23
 	adc r16, r24
@@ -1575,10 +1714,10 @@ hashcore_check:
 	ror r3
 	ror r2
 	; round 17
-	ldd r22, Z+56
-	ldd r23, Z+57
-	ldd r24, Z+58
-	ldd r25, Z+59
+	ldd r22, Z+16
+	ldd r23, Z+17
+	ldd r24, Z+18
+	ldd r25, Z+19
 	add r10, r22
 	adc r11, r23
 	adc r12, r24
@@ -1628,10 +1767,10 @@ hashcore_check:
 	ror r19
 	ror r18
 	; round 18
-	ldd r22, Z+8
-	ldd r23, Z+9
-	ldd r24, Z+10
-	ldd r25, Z+11
+	ldd r22, Z+20
+	ldd r23, Z+21
+	ldd r24, Z+22
+	ldd r25, Z+23
 	ldd r0, Y+8
 	eor r22, r0
 	ldd r0, Y+9
@@ -1702,10 +1841,10 @@ hashcore_check:
 	ror r15
 	ror r14
 	; round 19
-	ldd r22, Z+12
-	ldd r23, Z+13
-	ldd r24, Z+14
-	ldd r25, Z+15
+	ldd r22, Z+24
+	ldd r23, Z+25
+	ldd r24, Z+26
+	ldd r25, Z+27
 	ldd r0, Y+4
 	eor r22, r0
 	ldd r0, Y+5
@@ -1776,10 +1915,10 @@ hashcore_check:
 	ror r11
 	ror r10
 	; round 20
-	ldd r22, Z+16
-	ldd r23, Z+17
-	ldd r24, Z+18
-	ldd r25, Z+19
+	ldd r22, Z+28
+	ldd r23, Z+29
+	ldd r24, Z+30
+	ldd r25, Z+31
 	ldd r0, Y+0
 	eor r22, r0
 	ldd r0, Y+1
@@ -1846,10 +1985,10 @@ hashcore_check:
 	ror r7
 	ror r6
 	; round 21
-	ldd r22, Z+20
-	ldd r23, Z+21
-	ldd r24, Z+22
-	ldd r25, Z+23
+	ldd r22, Z+32
+	ldd r23, Z+33
+	ldd r24, Z+34
+	ldd r25, Z+35
 	ldd r0, Y+12
 	eor r22, r0
 	ldd r0, Y+13
@@ -1916,10 +2055,10 @@ hashcore_check:
 	ror r3
 	ror r2
 	; round 22
-	ldd r22, Z+24
-	ldd r23, Z+25
-	ldd r24, Z+26
-	ldd r25, Z+27
+	ldd r22, Z+36
+	ldd r23, Z+37
+	ldd r24, Z+38
+	ldd r25, Z+39
 	ldd r0, Y+16
 	eor r22, r0
 	ldd r0, Y+17
@@ -1986,10 +2125,10 @@ hashcore_check:
 	ror r19
 	ror r18
 	; round 23
-	ldd r22, Z+28
-	ldd r23, Z+29
-	ldd r24, Z+30
-	ldd r25, Z+31
+	ldd r22, Z+40
+	ldd r23, Z+41
+	ldd r24, Z+42
+	ldd r25, Z+43
 	ldd r0, Y+20
 	eor r22, r0
 	ldd r0, Y+21
@@ -2056,10 +2195,10 @@ hashcore_check:
 	ror r15
 	ror r14
 	; round 24
-	ldd r22, Z+32
-	ldd r23, Z+33
-	ldd r24, Z+34
-	ldd r25, Z+35
+	ldd r22, Z+44
+	ldd r23, Z+45
+	ldd r24, Z+46
+	ldd r25, Z+47
 	ldd r0, Y+24
 	eor r22, r0
 	ldd r0, Y+25
@@ -2134,10 +2273,10 @@ hashcore_check:
 	ror r11
 	ror r10
 	; round 25
-	ldd r22, Z+36
-	ldd r23, Z+37
-	ldd r24, Z+38
-	ldd r25, Z+39
+	ldd r22, Z+48
+	ldd r23, Z+49
+	ldd r24, Z+50
+	ldd r25, Z+51
 	ldd r0, Y+28
 	eor r22, r0
 	ldd r0, Y+29
@@ -2454,10 +2593,10 @@ hashcore_check:
 	ror r15
 	ror r14
 	; round 29
-	ldd r22, Z+40
-	ldd r23, Z+41
-	ldd r24, Z+42
-	ldd r25, Z+43
+	ldd r22, Z+52
+	ldd r23, Z+53
+	ldd r24, Z+54
+	ldd r25, Z+55
 	ldd r0, Y+8
 	eor r22, r0
 	ldd r0, Y+9
@@ -2610,10 +2749,10 @@ hashcore_check:
 	ror r7
 	ror r6
 	; round 31
-	ldd r22, Z+44
-	ldd r23, Z+45
-	ldd r24, Z+46
-	ldd r25, Z+47
+	ldd r22, Z+56
+	ldd r23, Z+57
+	ldd r24, Z+58
+	ldd r25, Z+59
 	ldd r0, Y+0
 	eor r22, r0
 	ldd r0, Y+1
@@ -2688,34 +2827,23 @@ hashcore_check:
 	ror r3
 	ror r2
 	; round 32
-	ldd r22, Z+0
-	ldd r23, Z+1
-	ldd r24, Z+2
-	ldd r25, Z+3
-	ldd r0, Y+44
+	ldd r22, Z+60
+	ldd r23, Z+61
+	ldd r24, Z+62
+	ldd r25, Z+63
+	ldd r0, Y+8
 	eor r22, r0
-	ldd r0, Y+45
+	ldd r0, Y+9
 	eor r23, r0
-	ldd r0, Y+46
+	ldd r0, Y+10
 	eor r24, r0
-	ldd r0, Y+47
+	ldd r0, Y+11
 	eor r25, r0
-	ldd r0, Y+36
-	eor r22, r0
-	ldd r0, Y+37
-	eor r23, r0
-	ldd r0, Y+38
-	eor r24, r0
-	ldd r0, Y+39
-	eor r25, r0
-	ldd r0, Y+12
-	eor r22, r0
-	ldd r0, Y+13
-	eor r23, r0
-	ldd r0, Y+14
-	eor r24, r0
-	ldd r0, Y+15
-	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -2774,34 +2902,25 @@ hashcore_check:
 	ror r19
 	ror r18
 	; round 33
-	ldd r22, Z+4
-	ldd r23, Z+5
-	ldd r24, Z+6
-	ldd r25, Z+7
-	ldd r0, Y+48
+	subi r30, lo8(-28)
+	sbci r31, hi8(-28)
+	ldd r22, Z+36
+	ldd r23, Z+37
+	ldd r24, Z+38
+	ldd r25, Z+39
+	ldd r0, Y+4
 	eor r22, r0
-	ldd r0, Y+49
+	ldd r0, Y+5
 	eor r23, r0
-	ldd r0, Y+50
+	ldd r0, Y+6
 	eor r24, r0
-	ldd r0, Y+51
+	ldd r0, Y+7
 	eor r25, r0
-	ldd r0, Y+40
-	eor r22, r0
-	ldd r0, Y+41
-	eor r23, r0
-	ldd r0, Y+42
-	eor r24, r0
-	ldd r0, Y+43
-	eor r25, r0
-	ldd r0, Y+16
-	eor r22, r0
-	ldd r0, Y+17
-	eor r23, r0
-	ldd r0, Y+18
-	eor r24, r0
-	ldd r0, Y+19
-	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -2860,25 +2979,17 @@ hashcore_check:
 	ror r15
 	ror r14
 	; round 34
-	ldd r22, Y+52
-	ldd r23, Y+53
-	ldd r24, Y+54
-	ldd r25, Y+55
-	ldd r0, Y+8
+	ldd r22, Z+40
+	ldd r23, Z+41
+	ldd r24, Z+42
+	ldd r25, Z+43
+	ldd r0, Y+0
 	eor r22, r0
-	ldd r0, Y+9
+	ldd r0, Y+1
 	eor r23, r0
-	ldd r0, Y+10
+	ldd r0, Y+2
 	eor r24, r0
-	ldd r0, Y+11
-	eor r25, r0
-	ldd r0, Y+20
-	eor r22, r0
-	ldd r0, Y+21
-	eor r23, r0
-	ldd r0, Y+22
-	eor r24, r0
-	ldd r0, Y+23
+	ldd r0, Y+3
 	eor r25, r0
 	ldd r0, Y+12
 	eor r22, r0
@@ -2888,6 +2999,11 @@ hashcore_check:
 	eor r24, r0
 	ldd r0, Y+15
 	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -2946,25 +3062,17 @@ hashcore_check:
 	ror r11
 	ror r10
 	; round 35
-	ldd r22, Y+56
-	ldd r23, Y+57
-	ldd r24, Y+58
-	ldd r25, Y+59
-	ldd r0, Y+4
+	ldd r22, Z+44
+	ldd r23, Z+45
+	ldd r24, Z+46
+	ldd r25, Z+47
+	ldd r0, Y+44
 	eor r22, r0
-	ldd r0, Y+5
+	ldd r0, Y+45
 	eor r23, r0
-	ldd r0, Y+6
+	ldd r0, Y+46
 	eor r24, r0
-	ldd r0, Y+7
-	eor r25, r0
-	ldd r0, Y+24
-	eor r22, r0
-	ldd r0, Y+25
-	eor r23, r0
-	ldd r0, Y+26
-	eor r24, r0
-	ldd r0, Y+27
+	ldd r0, Y+47
 	eor r25, r0
 	ldd r0, Y+16
 	eor r22, r0
@@ -2974,6 +3082,11 @@ hashcore_check:
 	eor r24, r0
 	ldd r0, Y+19
 	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -3032,25 +3145,17 @@ hashcore_check:
 	ror r7
 	ror r6
 	; round 36
-	ldd r22, Y+60
-	ldd r23, Y+61
-	ldd r24, Y+62
-	ldd r25, Y+63
-	ldd r0, Y+0
+	ldd r22, Z+48
+	ldd r23, Z+49
+	ldd r24, Z+50
+	ldd r25, Z+51
+	ldd r0, Y+48
 	eor r22, r0
-	ldd r0, Y+1
+	ldd r0, Y+49
 	eor r23, r0
-	ldd r0, Y+2
+	ldd r0, Y+50
 	eor r24, r0
-	ldd r0, Y+3
-	eor r25, r0
-	ldd r0, Y+28
-	eor r22, r0
-	ldd r0, Y+29
-	eor r23, r0
-	ldd r0, Y+30
-	eor r24, r0
-	ldd r0, Y+31
+	ldd r0, Y+51
 	eor r25, r0
 	ldd r0, Y+20
 	eor r22, r0
@@ -3060,6 +3165,11 @@ hashcore_check:
 	eor r24, r0
 	ldd r0, Y+23
 	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -3118,25 +3228,17 @@ hashcore_check:
 	ror r3
 	ror r2
 	; round 37
-	ldd r22, Y+12
-	ldd r23, Y+13
-	ldd r24, Y+14
-	ldd r25, Y+15
-	ldd r0, Y+44
+	ldd r22, Z+52
+	ldd r23, Z+53
+	ldd r24, Z+54
+	ldd r25, Z+55
+	ldd r0, Y+52
 	eor r22, r0
-	ldd r0, Y+45
+	ldd r0, Y+53
 	eor r23, r0
-	ldd r0, Y+46
+	ldd r0, Y+54
 	eor r24, r0
-	ldd r0, Y+47
-	eor r25, r0
-	ldd r0, Y+32
-	eor r22, r0
-	ldd r0, Y+33
-	eor r23, r0
-	ldd r0, Y+34
-	eor r24, r0
-	ldd r0, Y+35
+	ldd r0, Y+55
 	eor r25, r0
 	ldd r0, Y+24
 	eor r22, r0
@@ -3146,6 +3248,11 @@ hashcore_check:
 	eor r24, r0
 	ldd r0, Y+27
 	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -3472,25 +3579,17 @@ hashcore_check:
 	ror r7
 	ror r6
 	; round 41
-	ldd r22, Y+28
-	ldd r23, Y+29
-	ldd r24, Y+30
-	ldd r25, Y+31
-	ldd r0, Y+60
+	ldd r22, Z+56
+	ldd r23, Z+57
+	ldd r24, Z+58
+	ldd r25, Z+59
+	ldd r0, Y+16
 	eor r22, r0
-	ldd r0, Y+61
+	ldd r0, Y+17
 	eor r23, r0
-	ldd r0, Y+62
+	ldd r0, Y+18
 	eor r24, r0
-	ldd r0, Y+63
-	eor r25, r0
-	ldd r0, Y+4
-	eor r22, r0
-	ldd r0, Y+5
-	eor r23, r0
-	ldd r0, Y+6
-	eor r24, r0
-	ldd r0, Y+7
+	ldd r0, Y+19
 	eor r25, r0
 	ldd r0, Y+40
 	eor r22, r0
@@ -3500,6 +3599,11 @@ hashcore_check:
 	eor r24, r0
 	ldd r0, Y+43
 	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -3856,25 +3960,19 @@ hashcore_check:
 	ror r11
 	ror r10
 	; round 45
-	ldd r22, Y+8
-	ldd r23, Y+9
-	ldd r24, Y+10
-	ldd r25, Y+11
-	ldd r0, Y+24
+	subi r30, lo8(24)
+	sbci r31, hi8(24)
+	ldd r22, Z+0
+	ldd r23, Z+1
+	ldd r24, Z+2
+	ldd r25, Z+3
+	ldd r0, Y+32
 	eor r22, r0
-	ldd r0, Y+25
+	ldd r0, Y+33
 	eor r23, r0
-	ldd r0, Y+26
+	ldd r0, Y+34
 	eor r24, r0
-	ldd r0, Y+27
-	eor r25, r0
-	ldd r0, Y+52
-	eor r22, r0
-	ldd r0, Y+53
-	eor r23, r0
-	ldd r0, Y+54
-	eor r24, r0
-	ldd r0, Y+55
+	ldd r0, Y+35
 	eor r25, r0
 	ldd r0, Y+44
 	eor r22, r0
@@ -3884,6 +3982,11 @@ hashcore_check:
 	eor r24, r0
 	ldd r0, Y+47
 	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
 	lsl r22
 	rol r23
 	rol r24
@@ -6447,10 +6550,6 @@ hashcore_check:
 	rol r24
 	rol r25
 	adc r22, r27
-	std Y+40, r22
-	std Y+41, r23
-	std Y+42, r24
-	std Y+43, r25
 	subi r22, 0x2a
 	sbci r23, 0x3e
 	sbci r24, 0x9d
@@ -6533,10 +6632,6 @@ hashcore_check:
 	rol r24
 	rol r25
 	adc r22, r27
-	std Y+8, r22
-	std Y+9, r23
-	std Y+10, r24
-	std Y+11, r25
 	subi r22, 0x2a
 	sbci r23, 0x3e
 	sbci r24, 0x9d
@@ -6619,10 +6714,6 @@ hashcore_check:
 	rol r24
 	rol r25
 	adc r22, r27
-	std Y+4, r22
-	std Y+5, r23
-	std Y+6, r24
-	std Y+7, r25
 	subi r22, 0x2a
 	sbci r23, 0x3e
 	sbci r24, 0x9d
@@ -6672,6 +6763,8 @@ hashcore_check:
 	ror r7
 	ror r6
 	; early exit: the new a is the final E word, rotated
+	subi r30, lo8(-24)
+	sbci r31, hi8(-24)
 	ldd r22, Z+60
 	ldd r23, Z+61
 	ldd r24, Z+62
@@ -6704,6 +6797,120 @@ hashcore_check:
 	pop r2
 	ret
 .Lcheck_finish:
+	; W73 again, for rounds 76-79
+	ldd r22, Y+28
+	ldd r23, Y+29
+	ldd r24, Y+30
+	ldd r25, Y+31
+	ldd r0, Y+60
+	eor r22, r0
+	ldd r0, Y+61
+	eor r23, r0
+	ldd r0, Y+62
+	eor r24, r0
+	ldd r0, Y+63
+	eor r25, r0
+	ldd r0, Y+4
+	eor r22, r0
+	ldd r0, Y+5
+	eor r23, r0
+	ldd r0, Y+6
+	eor r24, r0
+	ldd r0, Y+7
+	eor r25, r0
+	ldd r0, Y+40
+	eor r22, r0
+	ldd r0, Y+41
+	eor r23, r0
+	ldd r0, Y+42
+	eor r24, r0
+	ldd r0, Y+43
+	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
+	std Y+40, r22
+	std Y+41, r23
+	std Y+42, r24
+	std Y+43, r25
+	; W74 again, for rounds 76-79
+	ldd r22, Y+32
+	ldd r23, Y+33
+	ldd r24, Y+34
+	ldd r25, Y+35
+	ldd r0, Y+12
+	eor r22, r0
+	ldd r0, Y+13
+	eor r23, r0
+	ldd r0, Y+14
+	eor r24, r0
+	ldd r0, Y+15
+	eor r25, r0
+	ldd r0, Y+0
+	eor r22, r0
+	ldd r0, Y+1
+	eor r23, r0
+	ldd r0, Y+2
+	eor r24, r0
+	ldd r0, Y+3
+	eor r25, r0
+	ldd r0, Y+8
+	eor r22, r0
+	ldd r0, Y+9
+	eor r23, r0
+	ldd r0, Y+10
+	eor r24, r0
+	ldd r0, Y+11
+	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
+	std Y+8, r22
+	std Y+9, r23
+	std Y+10, r24
+	std Y+11, r25
+	; W75 again, for rounds 76-79
+	ldd r22, Y+36
+	ldd r23, Y+37
+	ldd r24, Y+38
+	ldd r25, Y+39
+	ldd r0, Y+16
+	eor r22, r0
+	ldd r0, Y+17
+	eor r23, r0
+	ldd r0, Y+18
+	eor r24, r0
+	ldd r0, Y+19
+	eor r25, r0
+	ldd r0, Y+44
+	eor r22, r0
+	ldd r0, Y+45
+	eor r23, r0
+	ldd r0, Y+46
+	eor r24, r0
+	ldd r0, Y+47
+	eor r25, r0
+	ldd r0, Y+4
+	eor r22, r0
+	ldd r0, Y+5
+	eor r23, r0
+	ldd r0, Y+6
+	eor r24, r0
+	ldd r0, Y+7
+	eor r25, r0
+	lsl r22
+	rol r23
+	rol r24
+	rol r25
+	adc r22, r27
+	std Y+4, r22
+	std Y+5, r23
+	std Y+6, r24
+	std Y+7, r25
 	; round 76
 	ldd r22, Y+40
 	ldd r23, Y+41
@@ -7037,8 +7244,8 @@ hashcore_check:
 	ror r11
 	ror r10
 	movw r30, r28
-	subi r30, lo8(-212)
-	sbci r31, hi8(-212)
+	subi r30, lo8(-240)
+	sbci r31, hi8(-240)
 	ldd r22, Z+0
 	ldd r23, Z+1
 	ldd r24, Z+2

@@ -20,17 +20,6 @@ import sys
 K = [0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6]
 H = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0]
 
-# --- context layout (bytes from the start of struct hashcore) ---------------
-# A: per-nonce message words, addressed Y+0..63 during the hash.
-# B: per-job (and per digit count) constants, addressed Z+0..63.
-OFF_A = 0
-OFF_B = 64
-OFF_BASE = 128          # W0..W15 as little-endian words (W10-12 unused)
-OFF_STATE = 192         # a..e after round 9
-OFF_TARGET = 212        # expected[i] - H[i], little-endian words
-OFF_N = 232             # digit count the B constants were made for (0 = none)
-CTX_SIZE = 234
-
 # --- registers ---------------------------------------------------------------
 QUADS = [[2, 3, 4, 5], [6, 7, 8, 9], [10, 11, 12, 13], [14, 15, 16, 17],
          [18, 19, 20, 21]]
@@ -42,6 +31,7 @@ FIRST_VAR, LAST_VAR = 10, 12    # words holding nonce digits (any 1..10 digits)
 ZERO_WORDS = {13, 14}           # always zero (padding), W15 = bit length
 LAST_ROUND = 79
 EARLY_ROUND = 75        # after this round the final E word is known
+RECOMPUTE = (73, 74, 75)  # needed only after a candidate match: not stored
 
 
 def kconst(t):
@@ -63,10 +53,6 @@ class Out:
         self.lines.append(s)
 
 
-def terms(t):
-    return [t - 3, t - 8, t - 14, t - 16]
-
-
 def is_const_word():
     """Which W[t] (t < 80) are the same for every nonce of a job + digit count."""
     const = {}
@@ -74,53 +60,158 @@ def is_const_word():
         if t < 16:
             const[t] = not (FIRST_VAR <= t <= LAST_VAR)
         else:
-            const[t] = all(const[i] for i in terms(t))
+            const[t] = all(const[i] for i in (t - 3, t - 8, t - 14, t - 16))
     return const
 
 
 CONST = is_const_word()
 
 
-def const_part(t):
-    """Non-zero constant words among the terms of a variable W[t]."""
-    return frozenset(i for i in terms(t) if CONST[i] and i not in ZERO_WORDS)
+def split_terms(terms):
+    """(constant non-zero words, variable words) among schedule terms."""
+    cp = frozenset(i for i in terms if CONST[i] and i not in ZERO_WORDS)
+    return cp, [i for i in terms if not CONST[i]]
 
 
-def var_part(t):
-    return [i for i in terms(t) if not CONST[i]]
+def term_cost(terms, rot):
+    cp, var = split_terms(terms)
+    loads = len(var) + (1 if cp else 0)
+    return 8 + 12 * (loads - 1) + 5 * rot
 
 
-# --- plan: constant slots (region B) -----------------------------------------
-def plan_constants():
-    slots = []              # list of (name, kind, payload)
-    # W16/W17 themselves when they appear as terms, K+W for constant rounds.
-    for t in range(10, 80):
-        if t >= 16 and CONST[t]:
-            pass
-    combos = []
-    for t in range(16, LAST_ROUND + 1):
+def formula1(t):
+    return [t - 3, t - 8, t - 14, t - 16], 1
+
+
+def formula2(t):
+    """From t = 32 on the schedule also holds as W[t] = rotl2(W[t-6] ^
+    W[t-16] ^ W[t-28] ^ W[t-32]); where that form has more per-job constant
+    terms it needs fewer loads per nonce (but keeps old words live longer)."""
+    return [t - 6, t - 16, t - 28, t - 32], 2
+
+
+F2_SET = set()          # words computed with formula2, chosen below
+
+
+def formula(t):
+    return formula2(t) if t in F2_SET else formula1(t)
+
+
+# --- plan: schedule events in program order ----------------------------------
+# Each event computes one message word; values are named 'W<t>' (fast path)
+# or 'R<t>' (RECOMPUTE words, rebuilt after a candidate match).
+def var_name(i):
+    return 'W%d' % i
+
+
+def plan_events():
+    events = []
+    for t in range(16, EARLY_ROUND + 1):
         if CONST[t]:
             continue
-        cp = const_part(t)
-        if cp and cp not in combos:
-            combos.append(cp)
+        terms, rot = formula(t)
+        cp, var = split_terms(terms)
+        events.append(dict(name='W%d' % t, t=t, cp=cp, var=[var_name(i) for i in var],
+                           rot=rot, round=True))
+    for t in RECOMPUTE:
+        terms, rot = formula(t)
+        cp, var = split_terms(terms)
+        events.append(dict(name='R%d' % t, t=t, cp=cp, var=[var_name(i) for i in var],
+                           rot=rot, round=False))
+    for t in range(EARLY_ROUND + 1, LAST_ROUND + 1):
+        terms, rot = formula(t)
+        cp, var = split_terms(terms)
+        events.append(dict(name='W%d' % t, t=t, cp=cp,
+                           var=[('R%d' if i in RECOMPUTE else 'W%d') % i for i in var],
+                           rot=rot, round=True))
+    return events
+
+
+def choose_formulas():
+    """Greedy: take formula2 where it saves most, as long as the words still
+    fit the 16 slots of region A."""
+    global EVENTS
+    gains = []
+    for t in range(32, LAST_ROUND + 1):
+        if t in RECOMPUTE:
+            continue
+        g = term_cost(*formula1(t)) - term_cost(*formula2(t))
+        if g > 0:
+            gains.append((-g, t))
+    for _, t in sorted(gains):
+        F2_SET.add(t)
+        EVENTS = plan_events()
+        try:
+            plan_words()
+        except OutOfSlots:
+            F2_SET.discard(t)
+    EVENTS = plan_events()
+
+
+
+
+class OutOfSlots(Exception):
+    pass
+
+
+def plan_words():
+    """Slot (byte offset in region A) of every stored word, by liveness."""
+    last_use = {}
+    for pos, ev in enumerate(EVENTS):
+        for v in ev['var']:
+            last_use[v] = pos
+    # Digits are written as one descending byte string: W12, W11, W10 at 0,4,8.
+    where = {'W12': 0, 'W11': 4, 'W10': 8}
+    free = [o for o in range(12, 64, 4)]
+    live = {'W10', 'W11', 'W12'}
+    for pos, ev in enumerate(EVENTS):
+        # Inputs are read before the new word is stored: their slots are free.
+        for v in sorted(live):
+            if last_use.get(v, -1) <= pos:
+                live.discard(v)
+                free.append(where[v])
+        if ev['name'] in last_use:
+            if not free:
+                raise OutOfSlots(ev['name'])
+            free.sort()
+            where[ev['name']] = free.pop(0)
+            live.add(ev['name'])
+    return where, last_use
+
+
+EVENTS = []
+choose_formulas()
+WHERE, LAST_USE = plan_words()
+
+
+# --- plan: constant slots (region B), in order of first use -----------------
+def plan_constants():
+    slots = []              # (name, kind, payload)
     const_words = [t for t in range(16, 80) if CONST[t]]
     for t in const_words:
         slots.append(('w%d' % t, 'word', t))
-    for cp in combos:
-        if len(cp) == 1 and next(iter(cp)) in const_words:
-            continue
-        slots.append(('x' + '_'.join(str(i) for i in sorted(cp)), 'xor', cp))
     for t in range(13, 20):
         if CONST[t] and t not in ZERO_WORDS:
             slots.append(('kw%d' % t, 'kw', t))
+    seen = set()
+    for ev in EVENTS:
+        cp = ev['cp']
+        if not cp or cp in seen:
+            continue
+        seen.add(cp)
+        if len(cp) == 1 and next(iter(cp)) in const_words:
+            continue
+        slots.append((combo_name(cp), 'xor', cp))
     slots.append(('etarget', 'etarget', None))
-    if len(slots) > 16:
-        raise SystemExit('gen-hashcore-asm: %d constant slots > 16' % len(slots))
     return {name: (4 * i, kind, payload) for i, (name, kind, payload) in enumerate(slots)}
 
 
+def combo_name(cp):
+    return 'x' + '_'.join(str(i) for i in sorted(cp))
+
+
 BSLOTS = plan_constants()
+B_SIZE = 4 * len(BSLOTS)
 
 
 def combo_slot(cp):
@@ -128,40 +219,37 @@ def combo_slot(cp):
         (i,) = cp
         if 'w%d' % i in BSLOTS:
             return BSLOTS['w%d' % i][0]
-    return BSLOTS['x' + '_'.join(str(i) for i in sorted(cp))][0]
+    return BSLOTS[combo_name(cp)][0]
 
 
-# --- plan: per-nonce word slots (region A) ----------------------------------
-def plan_words():
-    """Slot (byte offset in A) of every variable word, by liveness."""
-    last_use = {}
-    for t in range(16, LAST_ROUND + 1):
-        if CONST[t]:
-            continue
-        for i in var_part(t):
-            last_use[i] = max(last_use.get(i, 0), t)
-    # Digits are written as one descending byte string: W12, W11, W10 at 0,4,8.
-    where = {12: 0, 11: 4, 10: 8}
-    free = [o for o in range(12, 64, 4)]
-    live = {10, 11, 12}
-    for t in range(16, LAST_ROUND + 1):
-        if CONST[t]:
-            continue
-        # Inputs are read before W[t] is stored, so their slots are free now.
-        for i in sorted(live):
-            if last_use.get(i, -1) <= t:
-                live.discard(i)
-                free.append(where[i])
-        if t in last_use:
-            if not free:
-                raise SystemExit('gen-hashcore-asm: out of word slots at %d' % t)
-            free.sort()
-            where[t] = free.pop(0)
-            live.add(t)
-    return where, last_use
+# --- context layout (bytes from the start of struct hashcore) ---------------
+# A: per-nonce message words, addressed Y+0..63 during the hash.
+# B: per-job (and per digit count) constants, through a moving Z window.
+OFF_A = 0
+OFF_B = 64
+OFF_BASE = OFF_B + B_SIZE   # W0..W15 as little-endian words (W10-12 unused)
+OFF_STATE = OFF_BASE + 64   # a..e after round 9
+OFF_TARGET = OFF_STATE + 20  # expected[i] - H[i], little-endian words
+OFF_N = OFF_TARGET + 20     # digit count the B constants were made for (0 = none)
+CTX_SIZE = OFF_N + 1
 
 
-WHERE, LAST_USE = plan_words()
+class Window:
+    """A pointer register pair that reaches a region larger than the 0..63
+    displacement of LDD/STD: moved (2 cycles) only when an access needs it."""
+
+    def __init__(self, o, ptr, lo, hi, size):
+        self.o, self.ptr, self.lo, self.hi, self.size = o, ptr, lo, hi, size
+        self.base = 0
+
+    def at(self, off):
+        if not (self.base <= off and off + 3 <= self.base + 63):
+            new = min(off, max(0, self.size - 64))
+            d = new - self.base
+            self.o('subi r%d, lo8(%d)' % (self.lo, -d))
+            self.o('sbci r%d, hi8(%d)' % (self.hi, -d))
+            self.base = new
+        return self.ptr, off - self.base
 
 
 # --- code emitters -------------------------------------------------------------
@@ -260,43 +348,52 @@ def emit_rotr2(o, b):
         o('ror r%d' % b[0])
 
 
-def emit_w_plus_k(o, t, e, base_ptr=None):
+def rotl_T(o, rot):
+    for _ in range(rot):
+        rotl1_T(o)
+
+
+def emit_schedule(o, ev, zwin):
+    """W of one event into T, stored to region A when a later event reads it."""
+    first = True
+    if ev['cp']:
+        ld_T(o, *zwin.at(combo_slot(ev['cp'])))
+        first = False
+    for v in ev['var']:
+        if first:
+            ld_T(o, 'Y', WHERE[v])
+            first = False
+        else:
+            xor_T(o, 'Y', WHERE[v])
+    rotl_T(o, ev['rot'])
+    if ev['name'] in LAST_USE:
+        st_T(o, 'Y', WHERE[ev['name']])
+
+
+def emit_w_plus_k(o, t, e, ev=None, zwin=None, base_ptr=None):
     """Add K[t] + W[t] into e. base_ptr: prepare's rounds 0-9 read W there."""
     k = kconst(t)
     if base_ptr is not None:
         ld_T(o, base_ptr, 4 * t)
         addk_T(o, k)
-    elif FIRST_VAR <= t <= LAST_VAR or (t >= 16 and not CONST[t]):
-        if t < 16:
-            ld_T(o, 'Y', WHERE[t])
-        else:
-            cp = const_part(t)
-            first = True
-            if cp:
-                ld_T(o, 'Z', combo_slot(cp))
-                first = False
-            for i in var_part(t):
-                if first:
-                    ld_T(o, 'Y', WHERE[i])
-                    first = False
-                else:
-                    xor_T(o, 'Y', WHERE[i])
-            rotl1_T(o)
-            if t in LAST_USE:
-                st_T(o, 'Y', WHERE[t])
+    elif ev is not None:
+        emit_schedule(o, ev, zwin)
+        addk_T(o, k)
+    elif FIRST_VAR <= t <= LAST_VAR:
+        ld_T(o, 'Y', WHERE['W%d' % t])
         addk_T(o, k)
     elif t in ZERO_WORDS:
         for i, v in enumerate(b4(k)):
             o('ldi r%d, 0x%02x' % (T[i], v))
     else:
-        ld_T(o, 'Z', BSLOTS['kw%d' % t][0])
+        ld_T(o, *zwin.at(BSLOTS['kw%d' % t][0]))
     add32(o, e, T)
 
 
-def emit_round(o, t, st, base_ptr=None):
+def emit_round(o, t, st, ev=None, zwin=None, base_ptr=None):
     a, b, c, d, e = st
     o.raw('\t; round %d' % t)
-    emit_w_plus_k(o, t, e, base_ptr)
+    emit_w_plus_k(o, t, e, ev, zwin, base_ptr)
     emit_f(o, t, b, c, d, e)
     emit_rotl5_add(o, a, e)
     emit_rotr2(o, b)
@@ -322,6 +419,33 @@ def emit_epilogue(o):
     for r in reversed(SAVED):
         o('pop r%d' % r)
     o('ret')
+
+
+def k_into(o, q, k):
+    for i, v in enumerate(b4(k)):
+        o('ldi r%d, 0x%02x' % (T[i], v))
+    add32(o, q, T)
+
+
+def emit_fold_rounds_10_11(o, st):
+    """Turn the state after round 9 into what hashcore_check loads. In rounds
+    10 and 11 every input but W10/W11 and rotl5(a11) is per-job constant, and
+    c10 is next used only as round 12's e, so (with a..e the state after
+    round 9):
+      e <- rotl5(a) + Ch(b, c, d) + e + K      (round 10 minus W10)
+      d <- Ch(a, rotl30(b), c) + d + K         (round 11 minus W11, rotl5)
+      c <- c + K                               (round 12's e + K)
+      b <- rotl30(b), a <- rotl30(a)           (their rotations, done now)"""
+    a, b, c, d, e = st
+    o.raw('\t; fold the per-job parts of rounds 10-12')
+    k_into(o, e, kconst(10))
+    emit_f(o, 10, b, c, d, e)
+    emit_rotl5_add(o, a, e)
+    emit_rotr2(o, b)
+    k_into(o, d, kconst(11))
+    emit_f(o, 11, a, b, c, d)
+    k_into(o, c, kconst(12))
+    emit_rotr2(o, a)
 
 
 def emit_prepare(o):
@@ -381,6 +505,7 @@ def emit_prepare(o):
     o('ldi r%d, 32' % K32)
     for t in range(10):
         st = emit_round(o, t, st, base_ptr='Y')
+    emit_fold_rounds_10_11(o, st)
     o('movw r30, r28')
     o('subi r30, lo8(%d)' % (OFF_BASE - OFF_STATE))
     o('sbci r31, hi8(%d)' % (OFF_BASE - OFF_STATE))
@@ -418,11 +543,12 @@ def emit_per_n(o):
     o('std Z+61, r%d' % T[1])
     o('std Z+62, r%d' % ZERO)
     o('std Z+63, r%d' % ZERO)
+    ywin = Window(o, 'Y', 28, 29, B_SIZE)
 
     def loc(i):
         if i < 16:
             return ('Z', 4 * i)
-        return ('Y', BSLOTS['w%d' % i][0])
+        return ywin.at(BSLOTS['w%d' % i][0])
 
     items = sorted(BSLOTS.items(), key=lambda kv: kv[1][0])
     # Constant words first (later items read them), then XORs, then K+W.
@@ -431,7 +557,8 @@ def emit_per_n(o):
             if k != kind:
                 continue
             if kind == 'word':
-                ts = [i for i in terms(payload) if i not in ZERO_WORDS]
+                ts = [i for i in (payload - 3, payload - 8, payload - 14, payload - 16)
+                      if i not in ZERO_WORDS]
             elif kind == 'xor':
                 ts = sorted(payload)
             else:
@@ -443,7 +570,7 @@ def emit_per_n(o):
                 rotl1_T(o)
             if kind == 'kw':
                 addk_T(o, kconst(payload))
-            st_T(o, 'Y', off)
+            st_T(o, *ywin.at(off))
     o('ret')
 
 
@@ -499,18 +626,42 @@ def emit_check(o):
     o('sbci r31, hi8(-%d)' % OFF_B)
     o('ldi r%d, 32' % K32)
     o('clr r%d' % ZERO)
-    for t in range(10, EARLY_ROUND + 1):
-        st = emit_round(o, t, st)
+    zwin = Window(o, 'Z', 30, 31, B_SIZE)
+    evs = {ev['name']: ev for ev in EVENTS}
+    # Rounds 10-12 with the per-job parts folded in by prepare (see
+    # emit_fold_rounds_10_11): only the nonce words and rotl5 of a11, a12.
+    a, b, c, d, e = st
+    o.raw('\t; round 10: e = (folded) + W10')
+    ld_T(o, 'Y', WHERE['W10'])
+    add32(o, e, T)
+    a, b, c, d, e = e, a, b, c, d
+    o.raw('\t; round 11: e = (folded) + W11 + rotl5(a)')
+    ld_T(o, 'Y', WHERE['W11'])
+    add32(o, e, T)
+    emit_rotl5_add(o, a, e)
+    a, b, c, d, e = e, a, b, c, d
+    o.raw('\t; round 12: e = (c10 + K, folded) + W12 + f + rotl5(a)')
+    ld_T(o, 'Y', WHERE['W12'])
+    add32(o, e, T)
+    emit_f(o, 12, b, c, d, e)
+    emit_rotl5_add(o, a, e)
+    emit_rotr2(o, b)
+    st = [e, a, b, c, d]
+    for t in range(13, EARLY_ROUND + 1):
+        st = emit_round(o, t, st, evs.get('W%d' % t), zwin)
     o.raw('\t; early exit: the new a is the final E word, rotated')
-    ld_T(o, 'Z', BSLOTS['etarget'][0])
+    ld_T(o, *zwin.at(BSLOTS['etarget'][0]))
     cmp_T(o, st[0])
     o('breq .Lcheck_finish')
     o.raw('.Lcheck_no:')
     o('ldi r24, 0')
     emit_epilogue(o)
     o.raw('.Lcheck_finish:')
+    for t in RECOMPUTE:
+        o.raw('\t; W%d again, for rounds %d-%d' % (t, EARLY_ROUND + 1, LAST_ROUND))
+        emit_schedule(o, evs['R%d' % t], zwin)
     for t in range(EARLY_ROUND + 1, LAST_ROUND + 1):
-        st = emit_round(o, t, st)
+        st = emit_round(o, t, st, evs['W%d' % t], zwin)
     o('movw r30, r28')
     o('subi r30, lo8(-%d)' % OFF_TARGET)
     o('sbci r31, hi8(-%d)' % OFF_TARGET)
