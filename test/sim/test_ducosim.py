@@ -301,6 +301,29 @@ def test_rig(tmp, rng):
            "after the reset the firmware is back, idle, sequence 0 (status %s)" % st)
         ok(bus.fault(0x50, 3) == 4, "FAULT RESET at an empty address is a bad request")
 
+        # a confused client is answered BAD_REQUEST and dropped; others go on
+        bad = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        bad.settimeout(10)
+        bad.connect(rig.path)
+        bad.sendall(b"XYZW\x00\x00\x00\x00")
+        rsp = bad.recv(8)
+        rest = bad.recv(8)
+        bad.close()
+        ok(len(rsp) == 8 and rsp[0] == ord("s") and rsp[1] == 4 and rest == b"",
+           "a request with a bad magic gets BAD_REQUEST and the connection is closed")
+        half = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        half.connect(rig.path)
+        half.sendall(struct.pack("<BBBBHH", ord("S"), 1, 0x10, 0, 70, 0) + b"\x01" * 10)
+        half.close()        # hangs up in the middle of its request
+        big = Bus(rig.path)
+        try:
+            res = big.request(1, 0x10, b"", 600)[0]      # rlen over SIMBUS_MAX_DATA
+        except (EOFError, OSError):
+            res = None
+        big.close()
+        ok(res == 4, "a read longer than 512 bytes is a bad request (%s)" % res)
+        ok(bus.status(0x10) is not None, "after all that the first client is still served")
+
         # real time: simulated time does not run ahead of the wall clock
         t1, _, _, _ = bus.info()
         w1 = time.monotonic()
