@@ -56,9 +56,10 @@ include $(filter-out common/module.mk,$(sort $(wildcard */module.mk */*/module.m
 all: host firmware
 host: $(HOST_PROGS)
 
-# make test: build everything the tests need, then run them in layers.
+# make test: build everything the tests need, then run them in layers. Tests
+# that call make themselves get a clean environment, not this make's jobserver.
 test: host $(TEST_PROGS) $(TEST_DEPS)
-	@tools/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) tools/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
 
 bench: $(BENCH_TARGETS)
 
