@@ -1332,6 +1332,14 @@ hashcore_asm_per_n:
 	.global hashcore_check
 	.type hashcore_check, @function
 hashcore_check:
+	cpi r20, 1
+	brlo .Lcheck_bad_n
+	cpi r20, 11
+	brlo .Lcheck_n_ok
+.Lcheck_bad_n:
+	ldi r24, 0
+	ret
+.Lcheck_n_ok:
 	push r2
 	push r3
 	push r4

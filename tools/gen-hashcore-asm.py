@@ -581,6 +581,15 @@ def emit_check(o):
     o.raw('\t.global hashcore_check')
     o.raw('\t.type hashcore_check, @function')
     o.raw('hashcore_check:')
+    # Outside 1..10 the digit copy below would run past region A: answer 0.
+    o('cpi r20, 1')
+    o('brlo .Lcheck_bad_n')
+    o('cpi r20, %d' % 11)
+    o('brlo .Lcheck_n_ok')
+    o.raw('.Lcheck_bad_n:')
+    o('ldi r24, 0')
+    o('ret')
+    o.raw('.Lcheck_n_ok:')
     emit_prologue(o)
     # Keep the arguments in state registers that are loaded last; the per-n
     # subroutine clobbers r22-r25.

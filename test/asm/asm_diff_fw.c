@@ -261,6 +261,11 @@ static void test_ten_digits(void)
 		duco_dec_increment(d, &n);
 	}
 	tap(hits == 1 && at == 5, "10-digit nonce 4294967295 found at step ", at);
+	/* Out-of-contract digit counts are refused, and leave the job intact. */
+	tap(hashcore_check(&hc, "4294967295", 0) == 0 &&
+	    hashcore_check(&hc, "42949672950", 11) == 0 &&
+	    hashcore_check(&hc, "4294967295", 10) == 1,
+	    "digit counts 0 and 11 answer 0 without harm, then 10 digits match: ", 1);
 }
 
 static void test_random(uint8_t seed)
