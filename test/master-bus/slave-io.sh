@@ -77,6 +77,13 @@ rc=$?
 relay < "$tmp/t2"
 ok $rc "test_slave_io (i2cdev backend via $SHIM) exit status"
 
+echo "# --- partial I2C_RDWR transfers through the stand-in"
+LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" DUCORIG_I2C_SHIM_PARTIAL=2 \
+	"$H/test/test_slave_io" --bus "$DEV" --ctl "sim:$sock" --backend i2cdev --only partial > "$tmp/t4" 2>&1
+rc=$?
+relay < "$tmp/t4"
+ok $rc "test_slave_io --only partial exit status"
+
 echo "# --- slave_io over the sim backend, ducosim in real time"
 rsock=$tmp/rt.sock
 "$H/ducosim" --firmware "$FW" --count 2 --first-addr 0x08 --socket "$rsock" \

@@ -405,6 +405,31 @@ static void test_stale_seq(uint8_t a)
 	       "stale counter (slave reset behind our back): job accepted and solved (rc %d)", rc);
 }
 
+/*
+ * Run with DUCORIG_I2C_SHIM_PARTIAL=2 under the stand-in: the first two
+ * I2C_RDWR calls deliver the write half only and report 1 message done.
+ * The backend must turn that into an error, and slave_io must find that
+ * the frame did arrive (it looks before resending) and not send it twice.
+ */
+static void test_partial(uint8_t a)
+{
+	struct duco_identity id;
+	struct slave_io s;
+	int rc, st;
+
+	slave_io_init(&s, &test_bus, a);
+	st = slave_io_poll(&s, 1);              /* 2-byte read: learns the counter */
+	rc = slave_io_clear_errors(&s);         /* RDWR #1: write only, partial */
+	tap_ok(st >= 0 && rc == 0 && s.st.nack_retries >= 1,
+	       "partial I2C_RDWR (1 of 2 messages) is an error the retry absorbs (rc %d, %u retries)",
+	       rc, s.st.nack_retries);
+	tap_ok(st >= 0 && DUCO_STATUS_SEQ(s.last_status) == ((DUCO_STATUS_SEQ(st) + 1) & 0x0f),
+	       "the frame was executed exactly once (counter 0x%x -> 0x%x)",
+	       DUCO_STATUS_SEQ(st), DUCO_STATUS_SEQ(s.last_status));
+	rc = slave_io_identify(&s, &id);        /* RDWR #2 partial, then whole */
+	tap_ok(rc == 0 && id.i2c_addr == a, "identify through a partial transfer (rc %d)", rc);
+}
+
 static void test_not_i2c(void)
 {
 	struct bus b;
@@ -430,7 +455,7 @@ int main(int argc, char **argv)
 {
 	const char *spec = NULL, *ctl = NULL, *want_backend = NULL;
 	uint8_t a1 = 0x08, a2 = 0x09;
-	int rc;
+	int rc, partial = 0;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--bus") == 0)
@@ -443,6 +468,8 @@ int main(int argc, char **argv)
 			a1 = (uint8_t)strtoul(argv[i + 1], NULL, 0);
 		else if (strcmp(argv[i], "--addr2") == 0)
 			a2 = (uint8_t)strtoul(argv[i + 1], NULL, 0);
+		else if (strcmp(argv[i], "--only") == 0 && strcmp(argv[i + 1], "partial") == 0)
+			partial = 1;
 	}
 	if (spec == NULL || ctl == NULL) {
 		tap_ok(0, "usage: test_slave_io --bus SPEC --ctl sim:SOCKET [--backend NAME]");
@@ -457,6 +484,12 @@ int main(int argc, char **argv)
 	if (want_backend)
 		tap_ok(strcmp(test_bus.ops->name, want_backend) == 0, "backend is %s (%s)",
 		       want_backend, test_bus.ops->name);
+	if (partial) {
+		test_partial(a1);
+		bus_close(&test_bus);
+		bus_close(&test_ctl);
+		return tap_done();
+	}
 
 	test_scan(a1, a2);
 	test_identity(a1, a2);
