@@ -76,8 +76,12 @@ int evloop_add_file(struct evloop *el, int fd, int mask, evloop_file_fn *fn, voi
 		ev.events |= EPOLLIN | EPOLLRDHUP;
 	if (mask & EVLOOP_WRITABLE)
 		ev.events |= EPOLLOUT;
-	if (epoll_ctl(el->epfd, op, fd, &ev) < 0)
-		return -errno;
+	if (epoll_ctl(el->epfd, op, fd, &ev) < 0) {
+		/* A closed fd leaves epoll by itself; its number may be back. */
+		if (op != EPOLL_CTL_MOD || errno != ENOENT ||
+		    epoll_ctl(el->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -errno;
+	}
 	el->files[fd] = (struct evloop_file){ .mask = mask, .fn = fn, .arg = arg };
 	return 0;
 }
