@@ -12,10 +12,14 @@
  * Prints TAP; the exit status is non-zero when a check failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/i2c-dev.h>
 
 #include "bus.h"
 #include "duco_proto.h"
@@ -430,6 +434,34 @@ static void test_partial(uint8_t a)
 	tap_ok(rc == 0 && id.i2c_addr == a, "identify through a partial transfer (rc %d)", rc);
 }
 
+/*
+ * Plain read()/write() on the adapter, the other i2c-dev interface (what
+ * simple tools use): an IDENTIFY frame written, then the identity read in
+ * a separate transaction (the slave keeps serving it until the next frame).
+ */
+static void test_plain_rw(const char *dev, uint8_t a)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)];
+	struct duco_identity id;
+	ssize_t nw = -1, nr = -1;
+	uint8_t n = duco_encode_simple(w, DUCO_CMD_IDENTIFY);
+	int fd = open(dev, O_RDWR);
+
+	if (fd >= 0 && ioctl(fd, I2C_SLAVE, (unsigned long)a) == 0) {
+		nw = write(fd, w, n);
+		nr = read(fd, r, sizeof(r));
+	}
+	tap_ok(nw == n && nr == (ssize_t)sizeof(r) &&
+	       duco_decode_identity(r, sizeof(r), &id) == DUCO_OK && id.i2c_addr == a,
+	       "plain write() + read() on %s: identity of 0x%02x (wrote %zd, read %zd)", dev, a,
+	       nw, nr);
+	if (fd >= 0 && ioctl(fd, I2C_SLAVE, (unsigned long)0x33) == 0)
+		nr = read(fd, r, 1);
+	tap_ok(fd >= 0 && nr < 0 && errno == ENXIO, "read() at an empty address: ENXIO");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void test_not_i2c(void)
 {
 	struct bus b;
@@ -502,6 +534,8 @@ int main(int argc, char **argv)
 	test_stale_seq(a2);
 	if (strncmp(spec, "sim:", 4) == 0)
 		test_not_i2c();
+	else
+		test_plain_rw(spec, a1);
 	tap_diag("bus %s: %u transfers, %u NACKs, %u errors", spec, test_bus.xfers,
 		 test_bus.nacks, test_bus.errors);
 	bus_close(&test_bus);
