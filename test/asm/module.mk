@@ -57,10 +57,11 @@ asm-bench: $(ASM_TEST_ELF) $(HOSTDIR)/test/asm_sim
 	@$(HOSTDIR)/test/asm_sim --bench-json $(ASM_TEST_ELF)
 BENCH_TARGETS += asm-bench
 
-# Per-board figures of the real firmware images through ducosim (16, 8 and
-# 32 MHz boards as recorded in boards.mk), plus the nano image rebuilt on the
-# C core (out of tree, in build/asm-test/cbuild) for comparison.
-ASM_BENCH_BOARDS := nano promini8 lgt8f328p
+# Per-board figures of the real firmware images (test/sim/bench_fw.py on the
+# 8 and 32 MHz boards as recorded in boards.mk; bench-fw covers the nano),
+# plus the nano image rebuilt on the C core (out of tree, in
+# build/asm-test/cbuild) for comparison. One JSON line per image.
+ASM_BENCH_BOARDS := promini8 lgt8f328p
 ASM_BENCH_C_ELF  := $(ASM_TEST_DIR)/cbuild/avr-nano/firmware.elf
 .PHONY: asm-bench-boards $(ASM_BENCH_C_ELF)
 $(ASM_BENCH_C_ELF):
