@@ -121,6 +121,16 @@ echo "$out" | sed 's/^/#   /'
 	echo "$out" | grep -q '^2 addresses answer, 2 identified, 0 failed: 0x08 0x09'
 ok $? "ducoctl scan lists 0x08 and 0x09 with identity"
 
+out=$("$H/ducoctl" --bus "sim:$sock" scan --json 2>&1); rc=$?
+echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = d["slaves"]
+sys.exit(0 if [x["addr"] for x in s] == [8, 9] and all(x["identified"] and x["reports_addr"] == x["addr"]
+         and x["f_cpu"] == 16000000 for x in s) and d["bus_errors"] == 0 else 1)'
+prc=$?
+[ $rc -eq 0 ] && [ $prc -eq 0 ]; ok $? "ducoctl scan --json: valid JSON, both slaves identified"
+
 out=$(LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" "$H/ducoctl" --bus "$DEV" scan 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q '^2 addresses answer, 2 identified'
 ok $? "ducoctl scan over $DEV (i2cdev backend, stand-in)"

@@ -46,11 +46,12 @@ static void ducoctl_usage(FILE *f)
 "usage: ducoctl [--bus <sim:socket|/dev/i2c-N>] <command> [args]\n"
 "\n"
 "Commands:\n"
-"  scan [--probe-only] [--first A] [--last B]\n"
+"  scan [--probe-only] [--json] [--first A] [--last B]\n"
 "                     list the addresses that answer (default 0x08..0x77)\n"
 "                     with board, F_CPU, firmware, DUCOID, reset cause and\n"
 "                     error counters; --probe-only reads one status byte and\n"
-"                     sends no frame (safe while ducomaster runs)\n"
+"                     sends no frame (safe while ducomaster runs); --json\n"
+"                     prints one JSON object instead of the table\n"
 "  identify <addr>    full identity of one slave\n"
 "  set-addr <old> <new>\n"
 "                     store a new address in the slave's EEPROM and confirm\n"
@@ -257,24 +258,68 @@ static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
 	printf("jobs done:      %u\n", id->jobs_done);
 }
 
+/* Machine-readable scan: one JSON object, for scripts and dashboards. */
+static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found,
+			      const int *rcs, const struct duco_identity *ids,
+			      const struct slave_io_stats *st, int probe_only, uint32_t bus_errors)
+{
+	printf("{\"bus\":\"");
+	for (const unsigned char *p = (const unsigned char *)bus->spec; *p; p++) {
+		if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+	}
+	printf("\",\"bus_errors\":%u,\"slaves\":[", bus_errors);
+	for (int i = 0; i < n; i++) {
+		const struct duco_identity *id = &ids[i];
+		char ducoid[23], reset[64];
+
+		printf("%s{\"addr\":%u", i ? "," : "", found[i]);
+		if (probe_only) {
+			printf(",\"identified\":false}");
+			continue;
+		}
+		if (rcs[i] < 0) {
+			printf(",\"identified\":false,\"error\":\"%s\"}", ducoctl_strerror(rcs[i]));
+			continue;
+		}
+		ducoctl_ducoid(id->ducoid, ducoid);
+		ducoctl_reset_text(id->reset_cause, reset, sizeof(reset));
+		printf(",\"identified\":true,\"board\":\"%s\",\"f_cpu\":%lu,\"fw\":\"%u.%u\","
+		       "\"ducoid\":\"%s\",\"hash\":\"%s\",\"reset_cause\":\"%s\",\"reports_addr\":%u,"
+		       "\"crc_errors\":%u,\"frame_errors\":%u,\"overruns\":%u,\"jobs_done\":%u,"
+		       "\"crc_retries\":%u,\"nack_retries\":%u}",
+		       ducoctl_board_name(id->board_id), (unsigned long)id->f_cpu,
+		       id->fw_version >> 8, id->fw_version & 0xff, ducoid,
+		       ducoctl_hash_name(id->hash_impl), reset, id->i2c_addr, id->crc_errors,
+		       id->frame_errors, id->overruns, id->jobs_done, st[i].crc_retries,
+		       st[i].nack_retries);
+	}
+	printf("]}\n");
+}
+
 static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "probe-only", no_argument, NULL, 'p' },
 		{ "first", required_argument, NULL, 'f' },
 		{ "last", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint8_t first = DUCO_ADDR_MIN, last = DUCO_ADDR_MAX, found[DUCO_ADDR_MAX + 1];
-	int probe_only = 0, n, c, identified = 0, hints = 0, failed = 0;
+	int probe_only = 0, json = 0, n, c, identified = 0, hints = 0, failed = 0;
 	uint32_t errors0, bus_errors;
 	struct duco_identity ids[DUCO_ADDR_MAX + 1];
-	int ok[DUCO_ADDR_MAX + 1];
+	struct slave_io_stats st[DUCO_ADDR_MAX + 1];
+	int rcs[DUCO_ADDR_MAX + 1];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': probe_only = 1; break;
+		case 'j': json = 1; break;
 		case 'f':
 			if (ducoctl_parse_addr(optarg, &first) < 0)
 				goto usage;
@@ -290,7 +335,6 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 	if (optind != argc || first > last)
 		goto usage;
 
-	printf("bus %s: scanning 0x%02x..0x%02x\n", bus->spec, first, last);
 	errors0 = bus->errors;
 	n = slave_io_scan(bus, first, last, found, (int)sizeof(found));
 	bus_errors = bus->errors - errors0;
@@ -298,6 +342,27 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 		fprintf(stderr, "ducoctl: scan of %s failed: %s\n", bus->spec, ducoctl_strerror(n));
 		return DUCOCTL_EXIT_FAIL;
 	}
+	for (int i = 0; i < n; i++) {
+		struct slave_io sio;
+
+		rcs[i] = 0;
+		st[i] = (struct slave_io_stats){ .xfers = 0 };
+		if (probe_only)
+			continue;
+		slave_io_init(&sio, bus, found[i]);
+		rcs[i] = slave_io_identify(&sio, &ids[i]);
+		st[i] = sio.st;
+		if (rcs[i] < 0)
+			failed++;
+		else
+			identified++;
+	}
+	if (json) {
+		ducoctl_scan_json(bus, n, found, rcs, ids, st, probe_only, bus_errors);
+		return n == 0 || failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
+	}
+
+	printf("bus %s: scanning 0x%02x..0x%02x\n", bus->spec, first, last);
 	if (n == 0) {
 		printf("no slave answered on %s.\n"
 		       "  check: power and common ground, SDA/SCL not swapped, pull-ups present,\n"
@@ -312,24 +377,17 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 	printf("%-5s %-10s %-9s %-5s %-22s %-4s %-16s %5s %5s %5s %6s\n", "addr", "board", "f_cpu",
 	       "fw", "ducoid", "hash", "reset", "crc", "frame", "ovr", "jobs");
 	for (int i = 0; i < n; i++) {
-		struct slave_io sio;
 		char ducoid[23], reset[64], mhz[16];
-		int rc;
 
-		ok[i] = 0;
 		if (probe_only) {
 			printf("0x%02x  answers (probe only, not identified)\n", found[i]);
 			continue;
 		}
-		slave_io_init(&sio, bus, found[i]);
-		rc = slave_io_identify(&sio, &ids[i]);
-		if (rc < 0) {
-			printf("0x%02x  answers, but identify failed: %s\n", found[i], ducoctl_strerror(rc));
-			failed++;
+		if (rcs[i] < 0) {
+			printf("0x%02x  answers, but identify failed: %s\n", found[i],
+			       ducoctl_strerror(rcs[i]));
 			continue;
 		}
-		ok[i] = 1;
-		identified++;
 		ducoctl_ducoid(ids[i].ducoid, ducoid);
 		ducoctl_reset_text(ids[i].reset_cause, reset, sizeof(reset));
 		snprintf(mhz, sizeof(mhz), "%.1fMHz", ids[i].f_cpu / 1e6);
@@ -337,9 +395,9 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 		       ducoctl_board_name(ids[i].board_id), mhz, ids[i].fw_version >> 8,
 		       ids[i].fw_version & 0xff, ducoid, ducoctl_hash_name(ids[i].hash_impl), reset,
 		       ids[i].crc_errors, ids[i].frame_errors, ids[i].overruns, ids[i].jobs_done);
-		if (sio.st.crc_retries || sio.st.nack_retries)
+		if (st[i].crc_retries || st[i].nack_retries)
 			printf("      (needed %u CRC and %u NACK retries)\n",
-			       sio.st.crc_retries, sio.st.nack_retries);
+			       st[i].crc_retries, st[i].nack_retries);
 	}
 	printf("%d address%s answer", n, n == 1 ? "" : "es");
 	if (!probe_only)
@@ -351,11 +409,12 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 	/* Same DUCOID twice means one board answers at two addresses, or a clone. */
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
-			if (ok[i] && ok[j] && memcmp(ids[i].ducoid, ids[j].ducoid, 8) == 0)
+			if (!probe_only && rcs[i] == 0 && rcs[j] == 0 &&
+			    memcmp(ids[i].ducoid, ids[j].ducoid, 8) == 0)
 				ducoctl_hint(&hints, "0x%02x and 0x%02x report the same DUCOID: "
 					     "the pool would see one chip twice", found[i], found[j]);
 	for (int i = 0; i < n; i++)
-		if (ok[i])
+		if (!probe_only && rcs[i] == 0)
 			ducoctl_hints(&hints, found[i], &ids[i]);
 	if (bus_errors > 0)
 		ducoctl_hint(&hints, "%u probes ended in bus errors rather than NACKs: a slave that "
