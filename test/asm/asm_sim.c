@@ -31,6 +31,9 @@
 #define ASM_SIM_GPIOR2     0x4b
 #define ASM_SIM_MAX_N      10
 #define ASM_SIM_BENCH_DONE 0xff   /* GPIOR1 value: all cycle markers written */
+#define ASM_SIM_TAG_PREPARE 20    /* hashcore_prepare */
+#define ASM_SIM_TAG_FIRST   21    /* first check after a digit-count change */
+#define ASM_SIM_TAGS        32
 
 struct asm_sim_stat {
 	uint64_t count, min, max, sum;
@@ -43,7 +46,7 @@ struct asm_sim {
 	uint8_t   mark_n;               /* digit count of the open marker, 0 none */
 	uint8_t   bench_done;           /* image wrote ASM_SIM_BENCH_DONE */
 	uint64_t  mark_cycle;
-	struct asm_sim_stat st[ASM_SIM_MAX_N + 1];
+	struct asm_sim_stat st[ASM_SIM_TAGS];
 	int       tap_seen;
 };
 
@@ -86,7 +89,7 @@ static void asm_sim_marker(struct avr_t *avr, avr_io_addr_t addr, uint8_t v,
 		s->mark_cycle = avr->cycle;
 		return;
 	}
-	if (s->mark_n && s->mark_n <= ASM_SIM_MAX_N) {
+	if (s->mark_n && s->mark_n < ASM_SIM_TAGS) {
 		struct asm_sim_stat *t = &s->st[s->mark_n];
 		/* The closing OUT has not been counted yet: subtract the opening
 		 * OUT's cycle so the figure is the bracketed code alone. */
@@ -174,6 +177,12 @@ int main(int argc, char **argv)
 			       "\"asm_hs_32mhz_3\":%.1f",
 			       16e6 / s->st[3].max, 8e6 / s->st[3].max,
 			       32e6 / s->st[3].max);
+		if (s->st[ASM_SIM_TAG_PREPARE].count)
+			printf(",\"asm_prepare_cycles\":%llu",
+			       (unsigned long long)s->st[ASM_SIM_TAG_PREPARE].max);
+		if (s->st[ASM_SIM_TAG_FIRST].count)
+			printf(",\"asm_first_check_cycles_max\":%llu",
+			       (unsigned long long)s->st[ASM_SIM_TAG_FIRST].max);
 		printf("}\n");
 		return s->bench_done ? 0 : 1;
 	}
