@@ -198,5 +198,27 @@ json_check "$T/job5.log" "len(rows) >= 2"; ok $? "job log intact next to the tab
 grep -q "using the configured pool $POOL_ADDR" "$T/m5.log"; ok $? "getPool unreachable: falls back to the configured pool"
 stop $SIM_PID; stop $POOL_PID
 
+# --- pool gone: reconnect backoff, then rediscovery through getPool ----------
+start_pool pool6
+start_sim sim6 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
+"$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
+	--log "$T/m6.log" --no-table --duration 12 >"$T/m6.out" 2>&1 &
+M=$!; pids+=("$M")
+for _ in $(seq 100); do grep -q "connected to" "$T/m6.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1; stop $POOL_PID
+wait $M; rc=$?
+ok $rc "pool killed mid-run: daemon keeps running to --duration, exit 0"
+grep -q "connect failures in a row: rediscovering" "$T/m6.log"; ok $? "repeated connect failures trigger rediscovery"
+grep -q "pool discovery failed .* retrying in" "$T/m6.log"; ok $? "failed rediscovery retried with backoff"
+python3 - "$T/m6.log" <<'PY'
+import re, sys
+# Reconnect attempts of one slave must spread out (exponential backoff).
+t = [float(l.split()[0]) for l in open(sys.argv[1]) if '0x08: connect to' in l]
+gaps = [b - a for a, b in zip(t, t[1:])]
+sys.exit(0 if len(gaps) >= 2 and gaps[-1] > gaps[0] else 1)
+PY
+ok $? "reconnects back off exponentially"
+stop $SIM_PID
+
 echo "1..$n"
 [ $fails -eq 0 ]
