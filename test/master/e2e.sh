@@ -144,12 +144,12 @@ ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[
 stop $SIM_PID; stop $POOL_PID
 
 # --- i2cdev backend through its real ioctls ----------------------------------
-start_pool pool3
+start_pool pool3 --banner-no-newline
 start_sim sim3 --firmware "$FW" --count 2 --first-addr 0x10 --fast
 DUCORIG_I2C_SHIM="/dev/i2c-7=$SIM_SOCK" LD_PRELOAD="$PWD/$B/libducoi2cshim.so" \
 	"$B/ducomaster" --pool "$POOL_ADDR" --bus /dev/i2c-7 --slaves scan --user e2e \
 	--joblog "$T/job3.log" --log "$T/m3.log" --no-table --duration 8 >"$T/m3.out" 2>&1; rc=$?
-ok $rc "i2cdev run: exit 0"
+ok $rc "i2cdev run (pool banner without newline): exit 0"
 grep -q "scan found 2 slave" "$T/m3.log"; ok $? "scan over /dev/i2c-7 finds the 2 firmware slaves"
 json_check "$T/job3.log" "len(rows) >= 4 and all(x['verdict']=='GOOD' and x['slave'].startswith('/dev/i2c-7:0x1') for x in rows)"
 ok $? "shares through /dev/i2c-7 (I2C_RDWR via the stand-in): $(wc -l <"$T/job3.log") GOOD"
@@ -186,17 +186,20 @@ stop $SIM_PID; stop $POOL_PID
 
 # --- live table on a terminal; discovery falls back to the configured pool ---
 start_pool pool5
+start_sim sim5b --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
+SOCK_B=$SIM_SOCK; SIM_B=$SIM_PID
 start_sim sim5 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
 script -qfec "$B/ducomaster --pool-url http://127.0.0.1:1 --pool $POOL_ADDR --bus sim:$SIM_SOCK \
-	--slaves 0x08,0x09 --user e2e --joblog $T/job5.log --log $T/m5.log --duration 5" "$T/tty5.out" \
-	>/dev/null 2>&1 </dev/null; rc=$?
+	--bus sim:$SOCK_B --slaves 0x08,0x09 --user e2e --joblog $T/job5.log --log $T/m5.log \
+	--duration 5" "$T/tty5.out" >/dev/null 2>&1 </dev/null; rc=$?
 ok $rc "run under a pseudo-terminal: exit 0"
 grep -q $'\033\[H' "$T/tty5.out" && grep -aq "St Addr Bus" "$T/tty5.out"; ok $? "live status table drawn on a terminal"
 grep -aqE "^[CRJKWEG]  0x08 " "$T/tty5.out" && grep -aqE "^[CRJKWEG]  0x09 " "$T/tty5.out"; ok $? "table has a row per slave with its state letter"
 ! grep -q $'\033' "$T/m1.out"; ok $? "no table codes when stdout is not a terminal"
 json_check "$T/job5.log" "len(rows) >= 2"; ok $? "job log intact next to the table"
 grep -q "using the configured pool $POOL_ADDR" "$T/m5.log"; ok $? "getPool unreachable: falls back to the configured pool"
-stop $SIM_PID; stop $POOL_PID
+json_check "$T/job5.log" "len(set(x['slave'] for x in rows)) == 4"; ok $? "two buses, 2 slaves each: all 4 mined"
+stop $SIM_PID; stop $SIM_B; stop $POOL_PID
 
 # --- pool gone: reconnect backoff, then rediscovery through getPool ----------
 start_pool pool6
