@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "config.h"
-#include "mlog.h"
 
 enum config_type {
 	CONFIG_T_STR,

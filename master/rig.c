@@ -6,7 +6,6 @@
  * brought in line with what it waits for.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
