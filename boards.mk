@@ -13,6 +13,12 @@
 #              default address (see firmware-avr/README.md "Addresses")
 #   FUSES      avrdude -U options for ISP programming (`make fuses`), where
 #              they matter; the bootloader boards ship with these set
+#   WDT_RESET  yes if the bootloader survives a watchdog reset (Optiboot
+#              starts the application at once). no for ATmegaBOOT and the
+#              stk500v2 Mega bootloader: after a watchdog reset the watchdog
+#              keeps running at 16 ms, they wait longer than that for an
+#              upload, and the board resets for ever. There the firmware
+#              restarts itself by a jump instead (firmware-avr/platform.c).
 #   ADDR       default I2C slave address (0x08..0x77)
 #   FLASH      bytes of flash available to the application (minus bootloader)
 #   RAM        bytes of SRAM
@@ -30,6 +36,7 @@ uno.F_CPU       := 16000000
 uno.PROG        := arduino
 uno.BAUD        := 115200
 uno.EEPROM      := no
+uno.WDT_RESET   := yes
 uno.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDE:m -U efuse:w:0xFD:m
 uno.ADDR        := 0x08
 uno.FLASH       := 32256
@@ -44,6 +51,7 @@ nano.F_CPU       := 16000000
 nano.PROG        := arduino
 nano.BAUD        := 115200
 nano.EEPROM      := no
+nano.WDT_RESET   := yes
 nano.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDE:m -U efuse:w:0xFD:m
 nano.ADDR        := 0x08
 nano.FLASH       := 32256
@@ -59,6 +67,7 @@ nano-oldbootloader.F_CPU       := 16000000
 nano-oldbootloader.PROG        := arduino
 nano-oldbootloader.BAUD        := 57600
 nano-oldbootloader.EEPROM      := yes
+nano-oldbootloader.WDT_RESET   := no
 nano-oldbootloader.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
 nano-oldbootloader.ADDR        := 0x08
 nano-oldbootloader.FLASH       := 30720
@@ -73,6 +82,7 @@ promini16.F_CPU       := 16000000
 promini16.PROG        := arduino
 promini16.BAUD        := 57600
 promini16.EEPROM      := yes
+promini16.WDT_RESET   := no
 promini16.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
 promini16.ADDR        := 0x08
 promini16.FLASH       := 30720
@@ -88,6 +98,7 @@ promini8.F_CPU       := 8000000
 promini8.PROG        := arduino
 promini8.BAUD        := 57600
 promini8.EEPROM      := yes
+promini8.WDT_RESET   := no
 promini8.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
 promini8.ADDR        := 0x08
 promini8.FLASH       := 30720
@@ -102,6 +113,7 @@ mega2560.F_CPU       := 16000000
 mega2560.PROG        := wiring
 mega2560.BAUD        := 115200
 mega2560.EEPROM      := yes
+mega2560.WDT_RESET   := no
 mega2560.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xD8:m -U efuse:w:0xFD:m
 mega2560.ADDR        := 0x08
 mega2560.FLASH       := 253952
@@ -124,6 +136,7 @@ lgt8f328p.F_CPU       := 32000000
 lgt8f328p.PROG        := arduino
 lgt8f328p.BAUD        := 57600
 lgt8f328p.EEPROM      := no
+lgt8f328p.WDT_RESET   := yes
 lgt8f328p.FUSES       :=
 lgt8f328p.ADDR        := 0x08
 lgt8f328p.FLASH       := 29696

@@ -121,6 +121,10 @@ enum duco_reset_cause {         /* same bits as the AVR's MCUSR */
 	DUCO_RESET_EXTERNAL = 0x02,
 	DUCO_RESET_BROWNOUT = 0x04,
 	DUCO_RESET_WATCHDOG = 0x08,
+	/* Not an MCUSR bit: the firmware restarted itself by a jump to its
+	 * reset vector instead of a watchdog reset (boards whose bootloader
+	 * loops after a watchdog reset); set together with WATCHDOG. */
+	DUCO_RESET_SOFT     = 0x80,
 };
 
 enum duco_board {               /* numbers never reused */

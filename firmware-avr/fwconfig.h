@@ -46,6 +46,10 @@
 #endif
 #define FW_VERSION ((FW_VERSION_MAJOR << 8) | FW_VERSION_MINOR)
 
+#if !defined(FW_WDT_HARD_RESET)
+#error "FW_WDT_HARD_RESET is not set (boards.mk WDT_RESET)"
+#endif
+
 /* Read and write frames must fit the slave's buffers and a uint8_t length. */
 #if DUCO_MAX_WRITE_FRAME > 250 || DUCO_MAX_READ_FRAME > 250
 #error "I2C frames larger than a uint8_t count"

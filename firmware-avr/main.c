@@ -138,8 +138,15 @@ static void main_handle(const uint8_t *f, uint8_t gen)
 		}
 		break;
 	case DUCO_CMD_RESET:
+		twi_stop();
 		platform_reset();
 	case DUCO_CMD_CLEAR_ERR:
+#if defined(FW_TEST_HANG)
+		/* test builds only: a main loop that hangs with interrupts on,
+		 * for the watchdog recovery test (test/fw/wdt.sh) */
+		for (;;)
+			;
+#endif
 		if (main_run.state == MAIN_FAULT)
 			slave_set_error(&twi_slave);   /* the fault is not a counter */
 		break;
@@ -224,6 +231,7 @@ int main(void)
 	const uint8_t *f;
 	uint8_t gen;
 
+	twi_stop();             /* may follow a restart by jump mid-transfer */
 	platform_clock_init();
 	platform_wdt_start();
 	platform_ducoid(id.ducoid);

@@ -57,6 +57,7 @@ endif
 FW_ADDR_$(1) := $$(if $$(and $$(ADDR),$$(filter $(1),$$(BOARD))),$$(ADDR),$$($(1).ADDR))
 FW_FLAGS_$(1) := -mmcu=$$($(1).MCU) -DF_CPU=$$($(1).F_CPU)UL \
 	-DDUCO_BOARD_ID=$$($(1).ID) -DDUCO_DEFAULT_ADDR=$$(FW_ADDR_$(1)) \
+	-DFW_WDT_HARD_RESET=$$(if $$(filter yes,$$($(1).WDT_RESET)),1,0) \
 	-DFW_VERSION_MAJOR=$(FW_VERSION_MAJOR) -DFW_VERSION_MINOR=$(FW_VERSION_MINOR) \
 	$$(FW_HDEF_$(1)) $$($(1).CPPFLAGS) $$(AVR_CFLAGS)
 FW_OBJS_$(1) := $$(patsubst %,$$(FW_DIR_$(1))/obj/%.o,$$(basename \

@@ -21,13 +21,45 @@
 
 static uint8_t platform_mcusr __attribute__((section(".noinit")));
 
+/* Cause of a restart by jump, with its complement so that the random
+ * contents after power-on are not mistaken for one. */
+struct platform_soft {
+	uint8_t cause;
+	uint8_t check;
+};
+static struct platform_soft platform_soft __attribute__((section(".noinit")));
+
 void platform_init3(void) __attribute__((naked, used, section(".init3")));
 void platform_init3(void)
 {
-	platform_mcusr = MCUSR;
+	uint8_t cause = MCUSR;
+
 	MCUSR = 0;
 	wdt_disable();
+	if ((uint8_t)(platform_soft.check ^ platform_soft.cause) == 0xff)
+		cause |= platform_soft.cause;
+	platform_soft.check = platform_soft.cause;     /* used up */
+	platform_mcusr = cause;
 }
+
+/* Start over from the reset vector, as a reset would, minus the bootloader. */
+static void platform_restart(uint8_t cause) __attribute__((noreturn));
+static void platform_restart(uint8_t cause)
+{
+	cli();
+	platform_soft.cause = cause;
+	platform_soft.check = (uint8_t)~cause;
+	/* peripherals the firmware uses are re-initialised by main() */
+	__asm__ __volatile__ ("jmp 0");
+	__builtin_unreachable();
+}
+
+#if !FW_WDT_HARD_RESET
+ISR(WDT_vect)
+{
+	platform_restart(DUCO_RESET_WATCHDOG | DUCO_RESET_SOFT);
+}
+#endif
 
 uint8_t platform_reset_cause(void)
 {
@@ -46,14 +78,21 @@ void platform_clock_init(void)
 void platform_wdt_start(void)
 {
 	wdt_enable(WDTO_1S);
+#if !FW_WDT_HARD_RESET
+	WDTCSR |= _BV(WDIE);    /* interrupt first, reset only on the next timeout */
+#endif
 }
 
 void platform_reset(void)
 {
+#if FW_WDT_HARD_RESET
 	cli();
 	wdt_enable(WDTO_15MS);
 	for (;;)
 		;
+#else
+	platform_restart(DUCO_RESET_WATCHDOG | DUCO_RESET_SOFT);
+#endif
 }
 
 void platform_ducoid(uint8_t id[8])

@@ -15,13 +15,23 @@
 uint8_t platform_reset_cause(void);
 /* Clock prescaler where the board needs one; before anything time-related. */
 void    platform_clock_init(void);
-/* Watchdog on (about 1 s), and the kick the main loop gives it. */
+/*
+ * Watchdog on (about 1 s), and the kick the main loop gives it. On boards
+ * whose bootloader survives a watchdog reset (FW_WDT_HARD_RESET) a timeout
+ * resets the chip. Elsewhere it first raises the watchdog interrupt, whose
+ * handler restarts the firmware by a jump (cause WATCHDOG | SOFT); only if
+ * that cannot run (interrupts off) does the second timeout reset the chip.
+ */
 void    platform_wdt_start(void);
 static inline void platform_wdt_kick(void)
 {
 	__asm__ __volatile__ ("wdr");
 }
-/* Reset through the watchdog; never returns. */
+/*
+ * The RESET command: a watchdog reset where the bootloader survives it,
+ * else the same restart by a jump as the watchdog handler. The caller stops
+ * the TWI first, so the slave is simply absent meanwhile. Never returns.
+ */
 void    platform_reset(void) __attribute__((noreturn));
 /* 8 serial bytes of the signature row (what the pool knows as DUCOID). */
 void    platform_ducoid(uint8_t id[8]);

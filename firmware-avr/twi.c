@@ -29,9 +29,14 @@ struct slave twi_slave;
 
 #define TWI_ARM (_BV(TWINT) | _BV(TWEA) | _BV(TWEN) | _BV(TWIE))
 
+void twi_stop(void)
+{
+	TWCR = _BV(TWINT);      /* TWEN off; writing TWINT clears a stale event */
+}
+
 void twi_init(uint8_t addr)
 {
-	TWCR = 0;
+	twi_stop();
 	TWAR = (uint8_t)(addr << 1);    /* no general call */
 	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
 }

@@ -18,6 +18,11 @@ extern struct slave twi_slave;
 
 /* Answer at addr (TWAR is set before TWEN). */
 void twi_init(uint8_t addr);
+/* Off: the slave NACKs its address and holds neither line (before a
+ * restart, and first thing at start-up, which may follow a restart by jump
+ * with the TWI still enabled). */
+void twi_stop(void);
+
 /* Answer at a new address from now on (called from the main loop). */
 void twi_set_addr(uint8_t addr);
 

@@ -3,6 +3,8 @@
 #    compiled for the host), driven with TWI-style events.
 #  - boards.sh: builds every board in boards.mk and checks that each image
 #    fits the board's flash and RAM (data + bss + a stack reserve).
+#  - watchdog.py: test images (FW_TEST_HANG) in ducosim: watchdog recovery
+#    of a hung main loop and the RESET command, hard and soft restart boards.
 
 $(HOSTDIR)/obj/test/fw/%.o: EXTRA_CFLAGS += -Ifirmware-avr
 $(HOSTDIR)/obj/firmware-avr/slave.o: EXTRA_CFLAGS += -Ifirmware-avr
@@ -14,3 +16,4 @@ $(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o \
 
 TEST_PROGS += $(HOSTDIR)/test/test_fw_slave
 TEST_SCRIPTS += test/fw/boards.sh
+TEST_SCRIPTS += test/fw/watchdog.py

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""watchdog.py - the firmware's watchdog and restart paths, in ducosim.
+
+Builds test images of two boards into a temporary build directory with
+FW_TEST_HANG (CLEAR_ERR then hangs the main loop with interrupts on), runs
+each in ducosim's rig mode (real firmware in simavr, over the socket bus) and
+checks: the status stays readable while the main loop hangs (the TWI handler
+still runs); the watchdog brings the slave back; the reset cause tells how
+(WATCHDOG, plus SOFT on boards whose bootloader cannot survive a watchdog
+reset, which restart by jump); the RESET command restarts the slave the same
+way and the address set before it persists. nano has WDT_RESET=yes,
+promini16 WDT_RESET=no (boards.mk). Prints TAP. Assumes it runs from the
+repository root after `make` (build/host/ducosim) and talks only to the
+Unix socket of the ducosim it starts (and stops, by pid).
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+DUCOSIM = "build/host/ducosim"
+RESET_WATCHDOG, RESET_SOFT = 0x08, 0x80
+n_tests = 0
+failed = 0
+
+
+def ok(cond, text):
+    global n_tests, failed
+    n_tests += 1
+    if not cond:
+        failed += 1
+    print("%sok %d - %s" % ("" if cond else "not ", n_tests, text), flush=True)
+
+
+def crc8(data):
+    c = 0
+    for x in data:
+        c ^= x
+        for _ in range(8):
+            c = ((c << 1) ^ 7) & 0xff if c & 0x80 else (c << 1) & 0xff
+    return c
+
+
+def frame(cmd, payload=b""):
+    f = bytes([cmd, len(payload)]) + payload
+    return f + bytes([crc8(f)])
+
+
+class Bus:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(30)
+        self.s.connect(path)
+
+    def _recv(self, n):
+        b = b""
+        while len(b) < n:
+            chunk = self.s.recv(n - len(b))
+            if not chunk:
+                raise IOError("ducosim closed the socket")
+            b += chunk
+        return b
+
+    def xfer(self, addr, w=b"", rlen=0):
+        self.s.sendall(struct.pack("<BBBBHH", ord("S"), 1, addr, 0, len(w), rlen) + w)
+        _, res, _, n, _ = struct.unpack("<BBHHH", self._recv(8))
+        return res, self._recv(n)
+
+    def identify(self, addr):
+        """Identity body (28 bytes) or None."""
+        res, r = self.xfer(addr, frame(3), 32)
+        if res or len(r) < 32 or crc8(r[:31]) != r[31] or r[2] != 28:
+            return None
+        return r[3:31]
+
+
+def wait_identity(bus, addr, pred, wall_s=20.0):
+    end = time.time() + wall_s
+    while time.time() < end:
+        body = bus.identify(addr)
+        if body is not None and pred(body):
+            return body
+        time.sleep(0.05)
+    return None
+
+
+def run_board(tmp, board, hard):
+    elf = os.path.join(tmp, "avr-%s" % board, "firmware.elf")
+    sock = os.path.join(tmp, "%s.sock" % board)
+    proc = subprocess.Popen([DUCOSIM, "--firmware", elf, "--count", "1", "--first-addr", "0x08",
+                             "--socket", sock, "--fast"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if os.path.exists(sock) or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        bus = Bus(sock)
+        want = RESET_WATCHDOG | (0 if hard else RESET_SOFT)
+        how = "watchdog reset" if hard else "restart by jump"
+
+        body = wait_identity(bus, 0x08, lambda b: True)
+        ok(body is not None and not (body[16] & RESET_WATCHDOG),
+           "%s: boots, identity read (reset cause %#x)" % (board, body[16] if body else -1))
+
+        res, d = bus.xfer(0x08, b"", 1)
+        seq = (d[0] >> 4) if res == 0 and d else -1
+        res, _ = bus.xfer(0x08, frame(6))       # CLEAR_ERR: the test build hangs
+        ok(res == 0, "%s: CLEAR_ERR accepted (test build hangs its main loop)" % board)
+        stats = [bus.xfer(0x08, b"", 2) for _ in range(3)]
+        ok(all(r == 0 and len(d) == 2 and crc8(d[:1]) == d[1] and (d[0] >> 4) == (seq + 1) & 15
+               for r, d in stats),
+           "%s: status still readable while the main loop hangs" % board)
+        body = wait_identity(bus, 0x08, lambda b: b[16] & RESET_WATCHDOG)
+        ok(body is not None and body[16] == want,
+           "%s: the watchdog brings it back by %s (cause %#x, want %#x)"
+           % (board, how, body[16] if body else -1, want))
+        res, d = bus.xfer(0x08, b"", 2)
+        ok(res == 0 and len(d) == 2 and crc8(d[:1]) == d[1] and d[0] & 7 == 0,
+           "%s: idle and answering after the recovery (status %02x)"
+           % (board, d[0] if d else -1))
+
+        # SET_ADDR, then RESET: the address survives, cause as above
+        res, _ = bus.xfer(0x08, frame(4, bytes([0x2b, 0xd4])))
+        body = wait_identity(bus, 0x2b, lambda b: b[26] == 0x2b)
+        ok(body is not None, "%s: SET_ADDR 0x2b applied" % board)
+        res, _ = bus.xfer(0x2b, frame(5, bytes([0x5a, 0xa5])))
+        ok(res == 0, "%s: RESET accepted" % board)
+        # the restart clears the sequence: wait for it, then identify
+        deadline = time.time() + 20
+        fresh = None
+        while time.time() < deadline:
+            res, d = bus.xfer(0x2b, b"", 1)
+            if res == 0 and d and (d[0] >> 4) == 0:
+                fresh = wait_identity(bus, 0x2b, lambda b: True)
+                break
+            time.sleep(0.05)
+        ok(fresh is not None and fresh[16] == want and fresh[26] == 0x2b,
+           "%s: after RESET it answers at 0x2b again (cause %#x, want %#x)"
+           % (board, fresh[16] if fresh else -1, want))
+    except (IOError, OSError) as e:
+        ok(False, "%s: bus error %s" % (board, e))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main():
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    if not os.access(DUCOSIM, os.X_OK):
+        ok(False, "%s is built" % DUCOSIM)
+        print("1..%d" % n_tests)
+        return 1
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(k, None)
+    env["DUCORIG_NO_DEPS"] = "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        b = subprocess.run(["make", "-s", "--no-print-directory", "-j2", "firmware-nano",
+                            "firmware-promini16", "BUILD=" + tmp, "AVR_OPT=-Os -DFW_TEST_HANG"],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ok(b.returncode == 0, "test images (FW_TEST_HANG) of nano and promini16 build")
+        if b.returncode != 0:
+            print("# " + b.stdout.replace("\n", "\n# "))
+        else:
+            run_board(tmp, "nano", True)
+            run_board(tmp, "promini16", False)
+    print("1..%d" % n_tests)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
