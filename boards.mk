@@ -128,6 +128,7 @@ mega2560.HASH_IMPL   := asm
 # clocked at 32 MHz (same instruction set and TWI/Timer1 registers).
 # NOT VERIFIED on real LGT8F328P silicon: its clock switch, its flash-emulated
 # EEPROM (so the address falls back to the compiled-in ADDR, EEPROM := no),
+# its watchdog and its bootloader's behaviour after a watchdog reset,
 # its signature row (DUCOID) and the TWI timing. Flashed with its
 # Optiboot-derived bootloader at 57600.
 lgt8f328p.MCU         := atmega328p
