@@ -29,6 +29,7 @@ static void report_add(struct slave_stats *t, const struct slave_stats *s)
 	t->holds += s->holds;
 	t->slave_faults += s->slave_faults;
 	t->wrong_nonces += s->wrong_nonces;
+	t->bus_errors += s->bus_errors;
 	t->connects += s->connects;
 	t->connect_failures += s->connect_failures;
 	t->disconnects += s->disconnects;
@@ -82,10 +83,10 @@ static void report_line(FILE *f, const char *name, const struct slave_stats *s, 
 		report_div(s->detect_ms, j),
 		100.0 * report_div(s->elapsed_ms, s->overall_ms),
 		report_div(3600.0 * (s->good + s->block), wall_s));
-	if (s->slave_faults || s->disconnects || s->timeouts)
-		fprintf(f, "  faults %lu (wrong nonces %lu)  connects %lu (failed %lu)  disconnects %lu  timeouts %lu\n",
+	if (s->slave_faults || s->disconnects || s->timeouts || s->bus_errors)
+		fprintf(f, "  faults %lu (wrong nonces %lu, bus errors retried %lu)  connects %lu (failed %lu)  disconnects %lu  timeouts %lu\n",
 			(unsigned long)s->slave_faults, (unsigned long)s->wrong_nonces,
-			(unsigned long)s->connects, (unsigned long)s->connect_failures,
+			(unsigned long)s->bus_errors, (unsigned long)s->connects, (unsigned long)s->connect_failures,
 			(unsigned long)s->disconnects, (unsigned long)s->timeouts);
 }
 

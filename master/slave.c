@@ -23,7 +23,13 @@
 #define SLAVE_POOL_BACKOFF_CAP_US (120 * 1000000LL)
 #define SLAVE_REFUSAL_BACKOFF_US  (30 * 1000000LL)
 #define SLAVE_AVR_BACKOFF_US      (500 * 1000LL)
-#define SLAVE_AVR_BACKOFF_CAP_US  (60 * 1000000LL)
+#define SLAVE_AVR_BACKOFF_CAP_US  (15 * 1000000LL)
+/*
+ * Bus errors in a row (after slave_io's own retries) that are taken as noise
+ * and retried at the next poll before the slave counts as faulty: a burst of
+ * corrupted transfers must not cost a reset and a backoff.
+ */
+#define SLAVE_IO_ERR_TOLERANCE    5
 /* The pool drops a connection after 90 s without a share: give up on a job
  * the AVR could not finish well before that. */
 #define SLAVE_JOB_GIVE_UP_US      (60 * 1000000LL)
@@ -129,6 +135,25 @@ static void slave_fault(struct slave *s, struct slave_env *env, const char *what
 		slave_enter(s, env, SLAVE_J);
 	else if (s->state != SLAVE_D)
 		slave_disconnect(s, env, "slave fault", SLAVE_POOL_BACKOFF_US);
+}
+
+/*
+ * A bus error in a busy state: 1 if it is still within the tolerance (the
+ * caller retries after one poll interval), 0 if the slave must be handled as
+ * faulty.
+ */
+static int slave_io_noise(struct slave *s, struct slave_env *env, int rc)
+{
+	if (rc == -EPROTO || ++s->io_err_streak > SLAVE_IO_ERR_TOLERANCE) {
+		s->io_err_streak = 0;
+		return 0;
+	}
+	s->st.bus_errors++;
+	mlog_debug("%s: bus error %s (%d in a row), retrying", s->name, strerror(-rc),
+		   s->io_err_streak);
+	s->next_poll_us = slave_now(env) + env->cfg->poll_interval_ms * 1000LL;
+	slave_wake(s, s->next_poll_us);
+	return 1;
 }
 
 /* Read the AVR's identity; 1 when ready, 0 when waiting out a backoff. */
@@ -389,6 +414,8 @@ static int slave_step_r(struct slave *s, struct slave_env *env)
 		return 1;
 	}
 	s->t_job = now;
+	s->next_poll_us = 0;
+	s->io_err_streak = 0;
 	s->job_seq++;
 	s->job_id++;
 	slave_enter(s, env, SLAVE_J);
@@ -423,11 +450,18 @@ static int slave_step_j(struct slave *s, struct slave_env *env)
 	job.end_nonce = s->job.diff * 100;
 	memcpy(job.expected, s->job.expected, sizeof(job.expected));
 	memcpy(job.last_hash, s->job.last_hash, sizeof(job.last_hash));
+	if (now < s->next_poll_us) {
+		slave_wake(s, s->next_poll_us);
+		return 0;
+	}
 	rc = slave_io_send_job(&s->io, &job);
 	if (rc < 0) {
+		if (slave_io_noise(s, env, rc))
+			return 0;
 		slave_fault(s, env, "job transfer failed", rc);
 		return 1;
 	}
+	s->io_err_streak = 0;
 	s->t_k = slave_now(env);
 	s->polls = 0;
 	slave_schedule_poll(s, env, s->t_k);
@@ -463,11 +497,14 @@ static int slave_step_k(struct slave *s, struct slave_env *env)
 		/* The 1-byte poll has no CRC: confirm anything but "busy". */
 		st = slave_io_poll(&s->io, 1);
 	if (st < 0) {
+		if (slave_io_noise(s, env, st))
+			return 0;
 		slave_fault(s, env, "status poll failed", st);
 		return 1;
 	}
 	switch (DUCO_STATUS_STATE(st)) {
 	case DUCO_ST_BUSY:
+		s->io_err_streak = 0;
 		slave_schedule_poll(s, env, slave_now(env));
 		slave_wake(s, s->next_poll_us);
 		return 0;
@@ -486,9 +523,12 @@ static int slave_step_k(struct slave *s, struct slave_env *env)
 		return 0;
 	}
 	if (rc < 0) {
+		if (slave_io_noise(s, env, rc))
+			return 0;
 		slave_fault(s, env, "result read failed", rc);
 		return 1;
 	}
+	s->io_err_streak = 0;
 	s->t_done = slave_now(env);
 	if (!slave_result_ok(s)) {
 		s->st.wrong_nonces++;

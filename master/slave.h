@@ -47,6 +47,7 @@ struct slave_stats {
 	uint32_t holds;         /* results held in W */
 	uint32_t slave_faults;  /* bus errors, wrong or missing results */
 	uint32_t wrong_nonces;  /* results that failed host verification */
+	uint32_t bus_errors;    /* bus errors retried as noise */
 	uint32_t connects, connect_failures, disconnects, timeouts;
 	uint64_t polls;         /* status polls while busy */
 	double req_wait_ms;     /* sums, for the means in the summary */
@@ -106,6 +107,7 @@ struct slave {
 	struct ratelimit_decision dec;
 	double rate_est;                /* H/s, 0 = unknown */
 	int calib_sent;                 /* tier auto: speed-test job running */
+	int io_err_streak;              /* bus errors in a row (see slave.c) */
 
 	enum pool_verdict verdict;
 	enum pool_bad_reason why;

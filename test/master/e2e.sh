@@ -158,7 +158,7 @@ stop $SIM_PID; stop $POOL_PID
 # --- tier auto, and a slave that stops answering for a while ------------------
 start_pool pool4
 start_sim sim4 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 450 \
-	--fault 0x09,silent,2500,4000
+	--fault 0x09,silent,2500,4000 --fault 0x08,flip,12,5000
 "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e --tier auto \
 	--joblog "$T/job4.log" --log "$T/m4.log" --no-table --duration 14 >"$T/m4.out" 2>&1; rc=$?
 ok $rc "tier auto run (2 model slaves at 450 H/s): exit 0"
@@ -182,6 +182,9 @@ b = [r for r in rows if r['slave'].endswith('0x08')]
 sys.exit(0 if after and len(b) >= 3 else 1)
 PY
 ok $? "0x09 earns GOOD shares again after the fault; 0x08 kept mining"
+grep -q "0x08: slave result .* fails verification" "$T/m4.log" && echo "# 0x08: a corrupted result was caught by host verification"
+json_check "$T/job4.log" "sum(1 for x in rows if x['slave'].endswith('0x08')) >= 4"
+ok $? "0x08 with a burst of 12 bit-flipped transfers: retries keep it mining, every share GOOD"
 stop $SIM_PID; stop $POOL_PID
 
 # --- live table on a terminal; discovery falls back to the configured pool ---
