@@ -75,8 +75,10 @@ def main():
     tap('hashcore_asm_per_n' in syms and 'hashcore_check' in syms,
         'image %s is built with the assembly core' % args.firmware)
 
-    rng = random.Random(int.from_bytes(os.urandom(4), 'little'))
-    print('# ducosim %s, firmware %s, %d Hz' % (args.ducosim, args.firmware, args.freq))
+    seed = int(os.environ.get('ASM_SEED') or int.from_bytes(os.urandom(4), 'little'))
+    rng = random.Random(seed)
+    print('# ducosim %s, firmware %s, %d Hz, seed %d (ASM_SEED replays)'
+          % (args.ducosim, args.firmware, args.freq, seed))
 
     last = 'ba29a15896fd2d792d5c4b60668bf2b9feebc51d'
     r = run(args, last, 'd0beba883d7e8cd119ea2b0e09b78f60f29e0968', 10, start=0)
