@@ -228,7 +228,7 @@ def combo_slot(cp):
 OFF_A = 0
 OFF_B = 64
 OFF_BASE = OFF_B + B_SIZE   # W0..W15 as little-endian words (W10-12 unused)
-OFF_STATE = OFF_BASE + 64   # a..e after round 9
+OFF_STATE = OFF_BASE + 64   # state after round 9, folded (emit_fold_rounds_10_11)
 OFF_TARGET = OFF_STATE + 20  # expected[i] - H[i], little-endian words
 OFF_N = OFF_TARGET + 20     # digit count the B constants were made for (0 = none)
 CTX_SIZE = OFF_N + 1
