@@ -3,10 +3,13 @@
 #    on the real frame format, pool on a socketpair).
 #  - test_master_units: config table, pool protocol parsers, rate limit
 #    arithmetic, job log format, getPool parsing.
+#  - test_master_fuzz: seeded mutations of pool lines and getPool answers
+#    against the parsers' invariants.
 #  - e2e.sh: ducopool + ducosim + ducomaster on loopback (shares, rate-limit
 #    hold, i2cdev path through the LD_PRELOAD shim, discovery over HTTP,
 #    signals and exit codes).
-MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units
+MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
+                $(HOSTDIR)/test/test_master_fuzz
 
 $(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest -I/usr/include/cjson
 

@@ -93,8 +93,10 @@ static int fake_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wle
 		blen = DUCO_RESULT_BODY;
 	}
 	n = duco_encode_read(frame, DUCO_STATUS_MAKE(avr.state, avr.reject, avr.seq), body, blen);
-	memset(r, 0xff, rlen);
-	memcpy(r, frame, rlen < n ? rlen : n);
+	if (rlen) {
+		memset(r, 0xff, rlen);
+		memcpy(r, frame, rlen < n ? rlen : n);
+	}
 	return 0;
 }
 
