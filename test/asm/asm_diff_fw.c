@@ -270,6 +270,23 @@ static void test_ten_digits(void)
 	    "digit counts 0 and 11 answer 0 without harm, then 10 digits match: ", 1);
 }
 
+/* One job, digit counts changing back and forth without a new prepare: the
+ * per-digit-count constants must follow every change. */
+static void test_alternating_counts(void)
+{
+	static const char last[] = "05b7406b3909071b2d85b2d2958ad07a0d52bd12";
+	static const char *const probe[] = { "1234", "70", "7000000000", "99999" };
+	uint8_t dg[20], i, ok = 1;
+
+	digest_of(last, "7", 1, dg);
+	hashcore_prepare(&hc, last, dg);
+	for (i = 0; i < 4; i++) {
+		ok &= hashcore_check(&hc, probe[i], (uint8_t)strlen(probe[i])) == 0;
+		ok &= hashcore_check(&hc, "7", 1) == 1;
+	}
+	tap(ok, "digit count changes within one job (1<->4,2,10,5): matches stay right, rounds ", 8);
+}
+
 static void test_random(uint8_t seed)
 {
 	static char prefix[40];
@@ -348,6 +365,7 @@ int main(void)
 	test_known_answer();
 	test_carries();
 	test_ten_digits();
+	test_alternating_counts();
 	test_random(seed);
 	cli();
 	/* Latency counted from the compare match to the first line of the body:
