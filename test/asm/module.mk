@@ -15,8 +15,12 @@ ASM_TEST_ELF   := $(ASM_TEST_DIR)/asm_diff.elf
 ASM_TEST_SRCS  := test/asm/asm_diff_fw.c firmware-avr/hashcore_asm.S \
                   common/duco_sha1.c common/duco_s1.c
 ASM_TEST_FLAGS := -mmcu=atmega328p -DF_CPU=16000000UL -DHASH_IMPL_ASM=1 -Os \
-                  -std=gnu99 -Wall -Wextra -Icommon -Ifirmware-avr \
+                  -std=gnu99 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+                  -Wshadow -Icommon -Ifirmware-avr \
                   -ffunction-sections -fdata-sections -Wl,--gc-sections
+ifneq ($(CI),)
+ASM_TEST_FLAGS += -Werror
+endif
 
 ASM_TEST_DEPS  := $(ASM_TEST_SRCS) firmware-avr/hashcore.h common/duco_s1.h \
                   common/duco_sha1.h $(MAKEFILE_DEPS)
