@@ -4,9 +4,12 @@
  * The hardware holds SCL low from the moment TWINT is set until this handler
  * writes TWCR, and the Raspberry Pi's controller mishandles long stretches,
  * so the handler only moves bytes and state: no loops, no hashing, no
- * EEPROM. The frequent events (status polls, frame bytes) take a short
- * assembly path that saves five registers; the rest goes to the slave.c
- * event functions, inlined into a C handler. It always re-arms with TWEA so the slave
+ * EEPROM, and SCL is released as early as the event allows: as soon as
+ * the byte to send is in TWDR, or at once when nothing goes on the bus,
+ * with the bookkeeping done after (the next event is nine SCL periods away
+ * and its interrupt waits for this one). The frequent events (status polls,
+ * frame bytes) take a short assembly path that saves five registers; the
+ * rest goes to the slave.c event functions, inlined into a C handler. It always re-arms with TWEA so the slave
  * stays addressable; a bus error (0x00) is released with TWSTO as the
  * datasheet requires. TWAR is written before TWEN because simavr 1.6 only
  * enters slave mode if TWAR is already non-zero when TWEN is set. Assumes
@@ -70,40 +73,53 @@ void __vector_twi_slow(void) __attribute__((signal, used, externally_visible));
 void __vector_twi_slow(void)
 {
 	struct slave *s = &twi_slave;
-	uint8_t ctl = TWI_ARM;
+	uint8_t b;
 
+	/*
+	 * Events that put nothing on the bus are released first and handled
+	 * after: the next event needs nine more SCL periods at least, and its
+	 * interrupt waits for this one anyway. That keeps even the STOP that
+	 * ends a JOB frame (the whole frame check) from stretching SCL.
+	 */
 	switch (TWSR & 0xf8) {
 	case 0x60: case 0x68: case 0x70: case 0x78:    /* SLA+W (or GC) ACKed */
+		TWCR = TWI_ARM;
 		slave_ev_addr_write(s);
 		break;
 	case 0x80: case 0x90:                           /* data, ACK returned */
-		if (!slave_ev_rx_byte(s, TWDR))
-			ctl &= (uint8_t)~_BV(TWEA);
+		TWCR = slave_ev_rx_byte(s, TWDR) ? TWI_ARM :
+		       (uint8_t)(TWI_ARM & ~_BV(TWEA));
 		break;
 	case 0x88: case 0x98:                           /* data, NACK returned */
-		slave_ev_rx_byte(s, TWDR);
+		b = TWDR;
+		TWCR = TWI_ARM;
+		slave_ev_rx_byte(s, b);
 		slave_ev_stop(s);       /* no longer addressed: no STOP will come */
 		break;
 	case 0xa0:                                      /* STOP or repeated START */
+		TWCR = TWI_ARM;
 		slave_ev_stop(s);
 		break;
 	case 0xa8: case 0xb0:                           /* SLA+R ACKed */
 		TWDR = slave_ev_addr_read(s);
+		TWCR = TWI_ARM;
 		break;
 	case 0xb8:                                      /* byte sent, ACK */
 		TWDR = slave_ev_tx_byte(s);
+		TWCR = TWI_ARM;
 		break;
 	case 0xc0: case 0xc8:                           /* read ended by the master */
+		TWCR = TWI_ARM;
 		slave_ev_stop(s);
 		break;
 	case 0x00:                                      /* illegal START/STOP */
+		TWCR = TWI_ARM | _BV(TWSTO);
 		slave_ev_bus_error(s);
-		ctl |= _BV(TWSTO);
 		break;
 	default:
+		TWCR = TWI_ARM;
 		break;
 	}
-	TWCR = ctl;
 }
 
 /*
@@ -229,13 +245,14 @@ ISR(TWI_vect, ISR_NAKED)
 	"ldi  r24, " TWI_TX_CRC "\n\t"
 "17:\n\t"
 	"sts  %[s]+%[tx_state], r24\n\t"
-"18:\n\t"                            /* send r25 and add it to the CRC */
+"18:\n\t"                            /* send r25, release, then the CRC */
 	"sts  %[twdr], r25\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
 	"lds  r24, %[s]+%[tx_crc]\n\t"
 	"eor  r24, r25\n\t"
 	TWI_CRC_STEP
 	"sts  %[s]+%[tx_crc], r24\n\t"
-	"rjmp 90f\n\t"
+	"rjmp 93f\n\t"
 
 	/* 0xA8: addressed for read: latch the status, pick the body */
 "20:\n\t"
@@ -259,6 +276,9 @@ ISR(TWI_vect, ISR_NAKED)
 	"or   r25, r24\n\t"
 	"sts  %[s]+%[tx_status], r25\n\t"
 	"sts  %[twdr], r25\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
+	"mov  r24, r25\n\t"
+	"andi r24, 0x07\n\t"
 	"lds  r30, %[s]+%[view]\n\t"
 	"cpi  r30, " TWI_VIEW_ID "\n\t"
 	"brne 22f\n\t"
@@ -293,23 +313,25 @@ ISR(TWI_vect, ISR_NAKED)
 	"mov  r24, r25\n\t"                 /* crc = step(0 ^ status) */
 	TWI_CRC_STEP
 	"sts  %[s]+%[tx_crc], r24\n\t"
-	"rjmp 90f\n\t"
+	"rjmp 93f\n\t"
 
 	/* 0x80: data byte received, ACK returned */
 "30:\n\t"
 	"push r25\n\t"  "push r30\n\t"  "push r31\n\t"
+	"lds  r25, %[twdr]\n\t"            /* the byte, then release (always ACK) */
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
 	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
 	"sts  %[s]+%[events], r24\n\t"
 	"lds  r24, %[s]+%[rx_state]\n\t"
 	"cpi  r24, " TWI_RX_FRAME "\n\t"
-	"breq 8f\n\t"  "rjmp 90f\n"
+	"breq 8f\n\t"  "rjmp 93f\n"
 "8:\n\t"                      /* overflowing or stray: swallow */
 	"lds  r24, %[s]+%[rx_len]\n\t"
 	"cpi  r24, " TWI_X(SLAVE_RX_MAX) "\n\t"
 	"brlo 31f\n\t"
 	"ldi  r24, " TWI_RX_OVERFLOW "\n\t"
 	"sts  %[s]+%[rx_state], r24\n\t"
-	"rjmp 90f\n\t"
+	"rjmp 93f\n\t"
 "31:\n\t"
 	"lds  r30, %[s]+%[rx_ptr]\n\t"
 	"lds  r31, %[s]+%[rx_ptr]+1\n\t"
@@ -319,13 +341,12 @@ ISR(TWI_vect, ISR_NAKED)
 "32:\n\t"
 	"subi r24, 0xff\n\t"
 	"sts  %[s]+%[rx_len], r24\n\t"
-	"lds  r25, %[twdr]\n\t"
 	"st   Z, r25\n\t"
 	"lds  r24, %[s]+%[rx_crc]\n\t"
 	"eor  r24, r25\n\t"
 	TWI_CRC_STEP
 	"sts  %[s]+%[rx_crc], r24\n\t"
-	"rjmp 90f\n\t"
+	"rjmp 93f\n\t"
 
 	/* 0xC0/0xC8: the master ended its read */
 "40:\n\t"
@@ -333,11 +354,12 @@ ISR(TWI_vect, ISR_NAKED)
 	"cpi  r24, " TWI_RX_IDLE "\n\t"
 	"breq 8f\n\t"  "rjmp 1b\n"
 "8:\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
 	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
 	"sts  %[s]+%[events], r24\n\t"
 	"ldi  r24, " TWI_TX_IDLE "\n\t"
 	"sts  %[s]+%[tx_state], r24\n\t"
-	"rjmp 91f\n\t"
+	"rjmp 92f\n\t"
 
 	/* release SCL, stay addressable; restore and return */
 "90:\n\t"
@@ -345,9 +367,8 @@ ISR(TWI_vect, ISR_NAKED)
 	"sts  %[twcr], r24\n\t"
 	"pop  r31\n\t"  "pop  r30\n\t"  "pop  r25\n\t"
 	"rjmp 92f\n\t"
-"91:\n\t"
-	"ldi  r24, %[arm]\n\t"
-	"sts  %[twcr], r24\n\t"
+"93:\n\t"                            /* already released */
+	"pop  r31\n\t"  "pop  r30\n\t"  "pop  r25\n\t"
 "92:\n\t"
 	"pop  r24\n\t"  "out  __SREG__, r24\n\t"  "pop  r24\n\t"
 	"reti\n\t"
