@@ -73,6 +73,8 @@ static const struct config_row config_rows[] = {
 	  .help = "tier maximum in H/s the reported rate must stay under" },
 	{ .key = "margin", DBL(margin, 0, 0.5), .def = "0.05",
 	  .help = "safety margin below max_hashrate (fraction)" },
+	{ .key = "slave_limits", STR(slave_limits), .def = "",
+	  .help = "per-slave max and margin: 0x08=300/0.1,0x09=250 (others: global)" },
 	{ .key = "poll_policy", ENUM(poll_policy, config_poll_names), .def = "adaptive",
 	  .help = "adaptive (geometric for held results) or interval" },
 	{ .key = "poll_interval_ms", INT(poll_interval_ms, 1, 5000), .def = "20",
@@ -105,6 +107,9 @@ static const struct config_row config_rows[] = {
 
 #define CONFIG_NROWS (sizeof(config_rows) / sizeof(config_rows[0]))
 
+static int config_walk_limits(const struct config *c, int want_addr, double *max,
+			      double *margin);
+
 const char *config_tier_name(int tier)
 {
 	if (tier < 0 || tier > CONFIG_TIER_AUTO)
@@ -125,15 +130,17 @@ static const struct config_row *config_find(const char *key)
 static int config_set_buses(struct config *c, const char *value, char *err, unsigned errlen)
 {
 	char tmp[CONFIG_MAX_BUSES * CONFIG_STR], *save = NULL, *tok;
+	char list[CONFIG_MAX_BUSES][CONFIG_STR];
+	int n = 0;
 
+	/* Parse into a copy first: a bad value leaves the old list in place. */
 	snprintf(tmp, sizeof(tmp), "%s", value);
-	c->nbuses = 0;
 	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
 		if (!*tok)
 			continue;
-		if (c->nbuses == CONFIG_MAX_BUSES) {
+		if (n == CONFIG_MAX_BUSES) {
 			snprintf(err, errlen, "buses: more than %d buses", CONFIG_MAX_BUSES);
 			return -ERANGE;
 		}
@@ -145,8 +152,10 @@ static int config_set_buses(struct config *c, const char *value, char *err, unsi
 			snprintf(err, errlen, "buses: '%s' too long", tok);
 			return -ERANGE;
 		}
-		snprintf(c->buses[c->nbuses++], CONFIG_STR, "%s", tok);
+		snprintf(list[n++], CONFIG_STR, "%s", tok);
 	}
+	memcpy(c->buses, list, sizeof(list[0]) * (size_t)n);
+	c->nbuses = n;
 	return 0;
 }
 
@@ -376,6 +385,11 @@ int config_validate(const struct config *c, char *err, unsigned errlen)
 			return -EINVAL;
 		}
 	}
+	if (config_walk_limits(c, -1, NULL, NULL) < 0) {
+		snprintf(err, errlen, "slave_limits: '%s' is not addr=max[/margin],... "
+			 "(max 1..1e7, margin 0..0.5)", c->slave_limits);
+		return -EINVAL;
+	}
 	if (strcmp(c->slaves, "scan")) {
 		char tmp[sizeof(c->slaves)], *save = NULL, *tok, *end;
 
@@ -390,6 +404,48 @@ int config_validate(const struct config *c, char *err, unsigned errlen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Walk slave_limits. With want_addr >= 0, fill max/margin for that address
+ * and return 1 if found; with -1, only check the syntax (0 ok, -EINVAL).
+ */
+static int config_walk_limits(const struct config *c, int want_addr, double *max,
+			      double *margin)
+{
+	char tmp[sizeof(c->slave_limits)], *save = NULL, *tok, *end;
+
+	snprintf(tmp, sizeof(tmp), "%s", c->slave_limits);
+	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		long addr = strtol(tok, &end, 0);
+		double m, g = c->margin;
+
+		if (*end != '=' || addr < 0x08 || addr > 0x77)
+			return -EINVAL;
+		m = strtod(end + 1, &end);
+		if (end == tok || m < 1 || m > 1e7)
+			return -EINVAL;
+		if (*end == '/') {
+			g = strtod(end + 1, &end);
+			if (g < 0 || g > 0.5)
+				return -EINVAL;
+		}
+		if (*end)
+			return -EINVAL;
+		if (addr == want_addr) {
+			*max = m;
+			*margin = g;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int config_slave_limit(const struct config *c, uint8_t addr, double *max, double *margin)
+{
+	*max = c->max_hashrate;
+	*margin = c->margin;
+	return config_walk_limits(c, addr, max, margin) == 1;
 }
 
 int config_file_exposed(const char *path)

@@ -41,6 +41,7 @@ struct config {
 	int  tier;                      /* enum config_tier_policy */
 	double max_hashrate;            /* tier max, H/s */
 	double margin;                  /* safety margin, fraction */
+	char slave_limits[512];         /* per slave: "0x08=300/0.1,0x09=250" */
 	int  poll_policy;               /* enum config_poll_policy */
 	int  poll_interval_ms;
 	int  poll_max_gap_ms;
@@ -76,5 +77,11 @@ void config_dump(const struct config *c, void *stdio_file);
 void config_print_keys(void *stdio_file);
 
 const char *config_tier_name(int tier);
+/*
+ * The max hashrate and margin for the slave at addr: the slave_limits entry
+ * for it, else the global values. A missing margin in an entry means the
+ * global margin. Returns 1 when an entry matched, 0 otherwise.
+ */
+int  config_slave_limit(const struct config *c, uint8_t addr, double *max, double *margin);
 
 #endif

@@ -185,6 +185,9 @@ static int slave_ensure_io(struct slave *s, struct slave_env *env)
 	mlog_info("%s: slave fw %u.%u board %u f_cpu %lu hash %u %s reset 0x%02x", s->name,
 		  s->ident.fw_version >> 8, s->ident.fw_version & 0xff, s->ident.board_id,
 		  (unsigned long)s->ident.f_cpu, s->ident.hash_impl, s->ducoid, s->ident.reset_cause);
+	if (config_slave_limit(env->cfg, s->io.addr, &s->max_hashrate, &s->margin))
+		mlog_info("%s: own limit %.1f H/s, margin %.0f%%", s->name, s->max_hashrate,
+			  s->margin * 100);
 	s->io_ready = 1;
 	s->slave_attempt = 0;
 	return 1;
@@ -425,7 +428,7 @@ static int slave_step_r(struct slave *s, struct slave_env *env)
 static void slave_schedule_poll(struct slave *s, struct slave_env *env, int64_t now)
 {
 	const struct config *cfg = env->cfg;
-	double limit = cfg->max_hashrate * (1.0 - cfg->margin);
+	double limit = s->max_hashrate * (1.0 - s->margin);
 	int adaptive = cfg->poll_policy == CONFIG_POLL_ADAPTIVE && cfg->tier != CONFIG_TIER_AUTO;
 
 	s->next_poll_us = now + ratelimit_poll_gap(now - s->t_k, s->rate_est, limit, adaptive,
@@ -543,7 +546,7 @@ static int slave_step_k(struct slave *s, struct slave_env *env)
 		return 1;
 	}
 	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_job, s->t_done,
-			 cfg->max_hashrate, cfg->margin, cfg->tier == CONFIG_TIER_AUTO);
+			 s->max_hashrate, s->margin, cfg->tier == CONFIG_TIER_AUTO);
 	s->rate_est = s->rate_est > 0 ? 0.7 * s->rate_est + 0.3 * s->dec.r_slave : s->dec.r_slave;
 	if (s->dec.held) {
 		s->st.holds++;

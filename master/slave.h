@@ -106,6 +106,7 @@ struct slave {
 	struct duco_result res;
 	struct ratelimit_decision dec;
 	double rate_est;                /* H/s, 0 = unknown */
+	double max_hashrate, margin;    /* this slave's cap (config_slave_limit) */
 	int calib_sent;                 /* tier auto: speed-test job running */
 	int io_err_streak;              /* bus errors in a row (see slave.c) */
 

@@ -129,15 +129,16 @@ stop $SIM_PID
 
 # --- rate limit: slaves faster than the cap are held ------------------------
 start_pool pool2
-start_sim sim2 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 2000
-"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
+start_sim sim2 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 3 --model-hashrate 2000
+"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
+	--set slave_limits=0x0a=200/0.1 \
 	--joblog "$T/job2.log" --log "$T/m2.log" --no-table --duration 9 >"$T/m2.out" 2>&1; rc=$?
-ok $rc "rate-limit run (2 model slaves at 2000 H/s, cap 380): exit 0 after --duration"
+ok $rc "rate-limit run (3 model slaves at 2000 H/s, cap 380, 0x0a capped at 200): exit 0 after --duration"
 json_check "$T/job2.log" "len(rows) >= 6 and all(x['verdict']=='GOOD' for x in rows)"; ok $? "all GOOD ($(wc -l <"$T/job2.log") jobs)"
-json_check "$T/job2.log" "all(x['r_slave'] > 1000 and abs(x['hashrate'] - 361.0) < 0.01 for x in rows)"
-ok $? "slave rate > 1000 H/s measured, 361.00 (the limit) reported"
+json_check "$T/job2.log" "all(x['r_slave'] > 1000 and abs(x['hashrate'] - (180.0 if x['slave'].endswith('0x0a') else 361.0)) < 0.01 for x in rows)"
+ok $? "slave rate > 1000 H/s measured, the limit reported (361.00; 180.00 for 0x0a's own cap)"
 json_check "$T/job2.log" "sum(1 for x in rows if x['hold_ms'] > 0) >= len(rows) - 1"; ok $? "results held in W"
-json_check "$T/job2.log" "all(x['nonce'] / ((x['overall_ms'] - x['get_job_wait_ms'] - x['get_res_wait_ms']) / 1000.0) <= 361.0 for x in rows)"
+json_check "$T/job2.log" "all(x['nonce'] / ((x['overall_ms'] - x['get_job_wait_ms'] - x['get_res_wait_ms']) / 1000.0) <= x['hashrate'] for x in rows)"
 ok $? "nonce / (job received -> result sent) <= limit for every job"
 json_check "$T/job2.log" "sum(x['busy_polls'] for x in rows) / len(rows) < 10"
 ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[json.loads(l) for l in open('$T/job2.log')]; print(round(sum(x['busy_polls'] for x in r)/len(r),1))"))"

@@ -91,6 +91,22 @@ static void test_config(void)
 	       "bad slave address refused: %s", err);
 	tap_ok(config_set(&c, "buses", "i2c-1", err, sizeof(err)) < 0 && strstr(err, "buses"),
 	       "bad bus spec refused: %s", err);
+	{
+		double m, g;
+
+		config_set(&c, "slaves", "scan", err, sizeof(err));
+		config_set(&c, "slave_limits", "0x08=300/0.1, 0x0a=250", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) == 0, "slave_limits accepted");
+		tap_ok(config_slave_limit(&c, 0x08, &m, &g) == 1 && m == 300 && g == 0.1,
+		       "per-slave max and margin");
+		tap_ok(config_slave_limit(&c, 0x0a, &m, &g) == 1 && m == 250 && g == c.margin,
+		       "per-slave max, global margin");
+		tap_ok(config_slave_limit(&c, 0x09, &m, &g) == 0 && m == c.max_hashrate,
+		       "other slaves use the global limit");
+		config_set(&c, "slave_limits", "0x08=300/0.9", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "slave_limits"),
+		       "bad slave_limits refused: %.60s", err);
+	}
 }
 
 static void test_pool_text(void)
