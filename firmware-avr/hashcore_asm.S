@@ -6688,6 +6688,62 @@ hashcore_check:
 	ror r12
 	ror r11
 	ror r10
+	; round 75, low byte only: early exit for 255 of 256 nonces
+	ldd r22, Y+36
+	ldd r0, Y+16
+	eor r22, r0
+	ldd r0, Y+44
+	eor r22, r0
+	ldd r0, Y+4
+	eor r22, r0
+	ldd r25, Y+39
+	ldd r0, Y+19
+	eor r25, r0
+	ldd r0, Y+47
+	eor r25, r0
+	ldd r0, Y+7
+	eor r25, r0
+	lsl r25
+	rol r22
+	subi r22, 0x2a
+	add r22, r18
+	mov r0, r6
+	eor r0, r10
+	eor r0, r14
+	add r22, r0
+	mul r2, r26
+	mov r23, r0
+	mul r5, r26
+	or r23, r1
+	add r22, r23
+	subi r30, lo8(-24)
+	sbci r31, hi8(-24)
+	ldd r23, Z+60
+	cp r22, r23
+	breq .Lcheck_e_low
+.Lcheck_no:
+	ldi r24, 0
+	clr r1
+	pop r29
+	pop r28
+	pop r17
+	pop r16
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop r7
+	pop r6
+	pop r5
+	pop r4
+	pop r3
+	pop r2
+	ret
+.Lcheck_e_low:
 	; round 75
 	ldd r22, Y+36
 	ldd r23, Y+37
@@ -6770,9 +6826,7 @@ hashcore_check:
 	ror r8
 	ror r7
 	ror r6
-	; early exit: the new a is the final E word, rotated
-	subi r30, lo8(-24)
-	sbci r31, hi8(-24)
+	; the new a is the final E word, rotated: all of it
 	ldd r22, Z+60
 	ldd r23, Z+61
 	ldd r24, Z+62
@@ -6782,28 +6836,7 @@ hashcore_check:
 	cpc r20, r24
 	cpc r21, r25
 	breq .Lcheck_finish
-.Lcheck_no:
-	ldi r24, 0
-	clr r1
-	pop r29
-	pop r28
-	pop r17
-	pop r16
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop r7
-	pop r6
-	pop r5
-	pop r4
-	pop r3
-	pop r2
-	ret
+	rjmp .Lcheck_no
 .Lcheck_finish:
 	; W73 again, for rounds 76-79
 	ldd r22, Y+28

@@ -574,6 +574,47 @@ def emit_per_n(o):
     o('ret')
 
 
+def emit_low_byte_exit(o, t, st, ev, zwin):
+    """The low byte of round t's new a, from the low bytes of its summands
+    (carries only move up), compared with the target's: 255 of 256 wrong
+    nonces leave here without the rest of the round. Needs W[t] with the
+    rotl1 form: its low byte is X0 << 1 | X3 >> 7 of the XOR X of its terms.
+    Leaves the state untouched, so the full round can follow on a match."""
+    a, b, c, d, e = st
+    assert ev['rot'] == 1 and ev['name'] not in LAST_USE
+    o.raw('\t; round %d, low byte only: early exit for 255 of 256 nonces' % t)
+    for j in (0, 3):
+        first = True
+        if ev['cp']:
+            ptr, off = zwin.at(combo_slot(ev['cp']))
+            o('ldd r%d, %s+%d' % (T[j], ptr, off + j))
+            first = False
+        for v in ev['var']:
+            if first:
+                o('ldd r%d, Y+%d' % (T[j], WHERE[v] + j))
+                first = False
+            else:
+                o('ldd r0, Y+%d' % (WHERE[v] + j))
+                o('eor r%d, r0' % T[j])
+    o('lsl r%d' % T[3])
+    o('rol r%d' % T[0])
+    o('subi r%d, 0x%02x' % (T[0], (-kconst(t)) & 0xFF))
+    o('add r%d, r%d' % (T[0], e[0]))
+    o('mov r0, r%d' % b[0])            # parity rounds 60-79
+    o('eor r0, r%d' % c[0])
+    o('eor r0, r%d' % d[0])
+    o('add r%d, r0' % T[0])
+    o('mul r%d, r%d' % (a[0], K32))    # rotl5 low byte: a0 << 5 | a3 >> 3
+    o('mov r%d, r0' % T[1])
+    o('mul r%d, r%d' % (a[3], K32))
+    o('or r%d, r1' % T[1])
+    o('add r%d, r%d' % (T[0], T[1]))
+    ptr, off = zwin.at(BSLOTS['etarget'][0])
+    o('ldd r%d, %s+%d' % (T[1], ptr, off))
+    o('cp r%d, r%d' % (T[0], T[1]))
+    o('breq .Lcheck_e_low')
+
+
 def emit_check(o):
     o.raw('')
     o.raw('; uint8_t hashcore_check(struct hashcore *hc, const char *digits, uint8_t n)')
@@ -656,15 +697,19 @@ def emit_check(o):
     emit_rotl5_add(o, a, e)
     emit_rotr2(o, b)
     st = [e, a, b, c, d]
-    for t in range(13, EARLY_ROUND + 1):
+    for t in range(13, EARLY_ROUND):
         st = emit_round(o, t, st, evs.get('W%d' % t), zwin)
-    o.raw('\t; early exit: the new a is the final E word, rotated')
-    ld_T(o, *zwin.at(BSLOTS['etarget'][0]))
-    cmp_T(o, st[0])
-    o('breq .Lcheck_finish')
+    emit_low_byte_exit(o, EARLY_ROUND, st, evs['W%d' % EARLY_ROUND], zwin)
     o.raw('.Lcheck_no:')
     o('ldi r24, 0')
     emit_epilogue(o)
+    o.raw('.Lcheck_e_low:')
+    st = emit_round(o, EARLY_ROUND, st, evs['W%d' % EARLY_ROUND], zwin)
+    o.raw('\t; the new a is the final E word, rotated: all of it')
+    ld_T(o, *zwin.at(BSLOTS['etarget'][0]))
+    cmp_T(o, st[0])
+    o('breq .Lcheck_finish')
+    o('rjmp .Lcheck_no')
     o.raw('.Lcheck_finish:')
     for t in RECOMPUTE:
         o.raw('\t; W%d again, for rounds %d-%d' % (t, EARLY_ROUND + 1, LAST_ROUND))

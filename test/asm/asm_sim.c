@@ -35,8 +35,11 @@
 #define ASM_SIM_TAG_FIRST   21    /* first check after a digit-count change */
 #define ASM_SIM_TAGS        32
 
+#define ASM_SIM_SAMPLES 64
+
 struct asm_sim_stat {
 	uint64_t count, min, max, sum;
+	uint64_t sample[ASM_SIM_SAMPLES];       /* the first ones, for the median */
 };
 
 struct asm_sim {
@@ -99,10 +102,29 @@ static void asm_sim_marker(struct avr_t *avr, avr_io_addr_t addr, uint8_t v,
 			t->min = c;
 		if (c > t->max)
 			t->max = c;
+		if (t->count < ASM_SIM_SAMPLES)
+			t->sample[t->count] = c;
 		t->sum += c;
 		t->count++;
 	}
 	s->mark_n = 0;
+}
+
+static int asm_sim_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The typical cost: a wrong nonce occasionally (1 in 256) passes the
+ * low-byte exit and runs a longer path, which the median ignores. */
+static uint64_t asm_sim_median(struct asm_sim_stat *t)
+{
+	size_t n = t->count < ASM_SIM_SAMPLES ? t->count : ASM_SIM_SAMPLES;
+
+	qsort(t->sample, n, sizeof(t->sample[0]), asm_sim_cmp);
+	return t->sample[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -171,12 +193,13 @@ int main(int argc, char **argv)
 		for (n = 1; n <= ASM_SIM_MAX_N; n++)
 			if (s->st[n].count)
 				printf(",\"asm_cycles_per_nonce_%d\":%llu", n,
-				       (unsigned long long)s->st[n].max);
-		if (s->st[3].count)
+				       (unsigned long long)asm_sim_median(&s->st[n]));
+		if (s->st[3].count) {
+			double c3 = (double)asm_sim_median(&s->st[3]);
+
 			printf(",\"asm_hs_16mhz_3\":%.1f,\"asm_hs_8mhz_3\":%.1f,"
-			       "\"asm_hs_32mhz_3\":%.1f",
-			       16e6 / s->st[3].max, 8e6 / s->st[3].max,
-			       32e6 / s->st[3].max);
+			       "\"asm_hs_32mhz_3\":%.1f", 16e6 / c3, 8e6 / c3, 32e6 / c3);
+		}
 		if (s->st[ASM_SIM_TAG_PREPARE].count)
 			printf(",\"asm_prepare_cycles\":%llu",
 			       (unsigned long long)s->st[ASM_SIM_TAG_PREPARE].max);
