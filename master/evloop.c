@@ -32,6 +32,7 @@ struct evloop {
 	uint64_t wakeups;
 	struct evloop_file files[EVLOOP_MAX_FDS];
 	struct evloop_timer timers[EVLOOP_MAX_TIMERS];
+	int timers_hw;          /* slots at and above this are all free */
 	evloop_hook_fn *before_sleep;
 	void *before_sleep_arg;
 };
@@ -101,6 +102,8 @@ long long evloop_add_timer(struct evloop *el, int64_t delay_us, evloop_timer_fn 
 	for (i = 0; i < EVLOOP_MAX_TIMERS; i++) {
 		if (el->timers[i].id)
 			continue;
+		if (i >= el->timers_hw)
+			el->timers_hw = i + 1;
 		el->timers[i] = (struct evloop_timer){
 			.id = el->next_id++,
 			.when_us = evloop_now_us() + delay_us,
@@ -116,7 +119,7 @@ static struct evloop_timer *evloop_find_timer(struct evloop *el, long long id)
 {
 	int i;
 
-	for (i = 0; i < EVLOOP_MAX_TIMERS; i++)
+	for (i = 0; i < el->timers_hw; i++)
 		if (el->timers[i].id == id)
 			return &el->timers[i];
 	return NULL;
@@ -163,7 +166,7 @@ static int evloop_timeout_ms(struct evloop *el)
 	int64_t now = evloop_now_us(), first = INT64_MAX, wait;
 	int i;
 
-	for (i = 0; i < EVLOOP_MAX_TIMERS; i++)
+	for (i = 0; i < el->timers_hw; i++)
 		if (el->timers[i].id && el->timers[i].when_us < first)
 			first = el->timers[i].when_us;
 	if (first == INT64_MAX)
@@ -181,7 +184,7 @@ static void evloop_run_timers(struct evloop *el)
 	int64_t now = evloop_now_us();
 	int i;
 
-	for (i = 0; i < EVLOOP_MAX_TIMERS && !el->stop; i++) {
+	for (i = 0; i < el->timers_hw && !el->stop; i++) {
 		struct evloop_timer *t = &el->timers[i];
 		long long id = t->id;
 		int64_t again;
