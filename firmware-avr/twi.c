@@ -81,8 +81,12 @@ void __vector_twi_slow(void)
 	 * interrupt waits for this one anyway. That keeps even the STOP that
 	 * ends a JOB frame (the whole frame check) from stretching SCL.
 	 */
-	switch (TWSR & 0xf8) {
-	case 0x60: case 0x68: case 0x70: case 0x78:    /* SLA+W (or GC) ACKed */
+	/* the vector left the status here; 0x60 and 0xA0 it already released */
+	switch (GPIOR0) {
+	case 0x60:                                      /* SLA+W ACKed */
+		slave_ev_addr_write(s);
+		break;
+	case 0x68: case 0x70: case 0x78:                /* (GC/arbitration: unused) */
 		TWCR = TWI_ARM;
 		slave_ev_addr_write(s);
 		break;
@@ -97,7 +101,6 @@ void __vector_twi_slow(void)
 		slave_ev_stop(s);       /* no longer addressed: no STOP will come */
 		break;
 	case 0xa0:                                      /* STOP or repeated START */
-		TWCR = TWI_ARM;
 		slave_ev_stop(s);
 		break;
 	case 0xa8: case 0xb0:                           /* SLA+R ACKed */
@@ -175,7 +178,9 @@ ISR(TWI_vect, ISR_NAKED)
 	"push r24\n\t"
 	"lds  r24, %[twsr]\n\t"
 	"andi r24, 0xf8\n\t"
-	"cpi  r24, 0xa0\n\t"   "breq 1f\n\t"     /* STOP: slow, and first */
+	"out  %[gpior0], r24\n\t"          /* the status, for the C handler */
+	"cpi  r24, 0xa0\n\t"   "breq 2f\n\t"     /* STOP, and SLA+W: release, */
+	"cpi  r24, 0x60\n\t"   "breq 2f\n\t"     /* then the C handler */
 	"cpi  r24, 0xb8\n\t"   "brne 8f\n\t"  "rjmp 10f\n"
 "8:\n\t"
 	"cpi  r24, 0x80\n\t"   "brne 8f\n\t"  "rjmp 30f\n"
@@ -189,44 +194,54 @@ ISR(TWI_vect, ISR_NAKED)
 	/* slow: back to the state the interrupt found, then the C handler */
 "1:\n\t"
 	"pop  r24\n\t"  "out  __SREG__, r24\n\t"  "pop  r24\n\t"
-	"jmp  __vector_twi_slow\n\t"
+	"jmp  __vector_twi_slow\n"
+"2:\n\t"
+	"ldi  r24, %[arm]\n\t"
+	"sts  %[twcr], r24\n\t"
+	"rjmp 1b\n\t"
 
-	/* 0xB8: byte sent, ACK: next byte of the read frame */
+	/* 0xB8: byte sent, ACK: next byte of the read frame. Each branch
+	 * puts its byte in TWDR and releases SCL before its bookkeeping. */
 "10:\n\t"
 	"push r25\n\t"  "push r30\n\t"  "push r31\n\t"
-	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
-	"sts  %[s]+%[events], r24\n\t"
 	"lds  r24, %[s]+%[tx_state]\n\t"
 	"cpi  r24, " TWI_TX_BODY "\n\t"   "breq 13f\n\t"
 	"cpi  r24, " TWI_TX_HEAD "\n\t"   "breq 11f\n\t"
 	"cpi  r24, " TWI_TX_CRC "\n\t"    "breq 15f\n\t"
 	"ldi  r24, " TWI_X(SLAVE_PAD_BYTE) "\n\t"       /* past the frame */
 	"sts  %[twdr], r24\n\t"
-	"rjmp 90f\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
+	"rjmp 19f\n\t"
 "15:\n\t"                            /* trailing CRC */
-	"ldi  r24, " TWI_TX_PAD "\n\t"
-	"sts  %[s]+%[tx_state], r24\n\t"
 	"lds  r24, %[s]+%[tx_crc]\n\t"
 	"sts  %[twdr], r24\n\t"
-	"rjmp 90f\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
+	"ldi  r24, " TWI_TX_PAD "\n\t"
+	"sts  %[s]+%[tx_state], r24\n\t"
+	"rjmp 19f\n\t"
 "11:\n\t"                            /* head: crc8(status), then len */
 	"lds  r24, %[s]+%[tx_pos]\n\t"
 	"cpi  r24, 1\n\t"
 	"brne 12f\n\t"
+	"lds  r25, %[s]+%[tx_crc]\n\t"
+	"sts  %[twdr], r25\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
 	"ldi  r24, 2\n\t"
 	"sts  %[s]+%[tx_pos], r24\n\t"
-	"lds  r25, %[s]+%[tx_crc]\n\t"
 	"rjmp 18f\n\t"
 "12:\n\t"
+	"lds  r25, %[s]+%[tx_len]\n\t"
+	"sts  %[twdr], r25\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
 	"ldi  r24, 0\n\t"
 	"sts  %[s]+%[tx_pos], r24\n\t"
-	"lds  r25, %[s]+%[tx_len]\n\t"
 	"ldi  r24, " TWI_TX_BODY "\n\t"
 	"tst  r25\n\t"                     /* empty body: the CRC is next */
 	"brne 16f\n\t"
 	"ldi  r24, " TWI_TX_CRC "\n\t"
 "16:\n\t"
-	"rjmp 17f\n\t"
+	"sts  %[s]+%[tx_state], r24\n\t"
+	"rjmp 18f\n\t"
 "13:\n\t"                            /* body byte */
 	"lds  r30, %[s]+%[tx_body]\n\t"
 	"lds  r31, %[s]+%[tx_body]+1\n\t"
@@ -236,22 +251,23 @@ ISR(TWI_vect, ISR_NAKED)
 	"subi r31, 0xff\n\t"
 "14:\n\t"
 	"ld   r25, Z\n\t"
+	"sts  %[twdr], r25\n\t"
+	"ldi  r30, %[arm]\n\t"  "sts  %[twcr], r30\n\t"
 	"subi r24, 0xff\n\t"
 	"sts  %[s]+%[tx_pos], r24\n\t"
 	"lds  r30, %[s]+%[tx_len]\n\t"
 	"cp   r24, r30\n\t"
-	"brsh 8f\n\t"  "rjmp 18f\n"
-"8:\n\t"
+	"brlo 18f\n\t"
 	"ldi  r24, " TWI_TX_CRC "\n\t"
-"17:\n\t"
 	"sts  %[s]+%[tx_state], r24\n\t"
-"18:\n\t"                            /* send r25, release, then the CRC */
-	"sts  %[twdr], r25\n\t"
-	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
+"18:\n\t"                            /* add the byte sent (r25) to the CRC */
 	"lds  r24, %[s]+%[tx_crc]\n\t"
 	"eor  r24, r25\n\t"
 	TWI_CRC_STEP
 	"sts  %[s]+%[tx_crc], r24\n\t"
+"19:\n\t"
+	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
+	"sts  %[s]+%[events], r24\n\t"
 	"rjmp 93f\n\t"
 
 	/* 0xA8: addressed for read: latch the status, pick the body */
@@ -261,8 +277,6 @@ ISR(TWI_vect, ISR_NAKED)
 	"breq 8f\n\t"  "rjmp 1b\n"         /* a write frame to finish: slow */
 "8:\n\t"
 	"push r25\n\t"  "push r30\n\t"  "push r31\n\t"
-	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
-	"sts  %[s]+%[events], r24\n\t"
 	"lds  r25, %[s]+%[seq]\n\t"
 	"swap r25\n\t"
 	"andi r25, 0xf0\n\t"
@@ -277,6 +291,8 @@ ISR(TWI_vect, ISR_NAKED)
 	"sts  %[s]+%[tx_status], r25\n\t"
 	"sts  %[twdr], r25\n\t"
 	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
+	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
+	"sts  %[s]+%[events], r24\n\t"
 	"mov  r24, r25\n\t"
 	"andi r24, 0x07\n\t"
 	"lds  r30, %[s]+%[view]\n\t"
@@ -374,6 +390,7 @@ ISR(TWI_vect, ISR_NAKED)
 	"reti\n\t"
 	:
 	: [twsr] "n" (_SFR_MEM_ADDR(TWSR)), [twdr] "n" (_SFR_MEM_ADDR(TWDR)),
+	  [gpior0] "I" (_SFR_IO_ADDR(GPIOR0)),
 	  [twcr] "n" (_SFR_MEM_ADDR(TWCR)), [arm] "n" (TWI_ARM),
 	  [s] "i" (&twi_slave), [tab] "i" (slave_crc_nibble),
 	  [events] TWI_OFF(events), [tx_state] TWI_OFF(tx_state),
