@@ -5,6 +5,9 @@
 #    fits the board's flash and RAM (data + bss + a stack reserve).
 #  - watchdog.py: test images (FW_TEST_HANG) in ducosim: watchdog recovery
 #    of a hung main loop and the RESET command, hard and soft restart boards.
+#  - twi_paths.py: the nano image in ducosim: every read length in every
+#    view, write+repeated START+read, truncated and overlong frames, byte
+#    for byte against the protocol (covers the handler's assembly fast path).
 
 $(HOSTDIR)/obj/test/fw/%.o: EXTRA_CFLAGS += -Ifirmware-avr
 $(HOSTDIR)/obj/firmware-avr/slave.o: EXTRA_CFLAGS += -Ifirmware-avr
@@ -17,3 +20,4 @@ $(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o \
 TEST_PROGS += $(HOSTDIR)/test/test_fw_slave
 TEST_SCRIPTS += test/fw/boards.sh
 TEST_SCRIPTS += test/fw/watchdog.py
+TEST_SCRIPTS += test/fw/twi_paths.py

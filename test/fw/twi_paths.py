@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""twi_paths.py - every read and write shape through the real TWI handler.
+
+The firmware serves status polls and frame bytes on an assembly fast path
+in its TWI vector and everything else in C (firmware-avr/twi.c); both must
+produce exactly the protocol of docs/i2c-protocol.md. This runs the nano
+image in ducosim's rig mode (real firmware in simavr, over the socket bus)
+and checks, byte for byte against an encoder written here from the protocol
+document: reads of every length from 1 to past the frame end in each view
+(idle, busy, done with either half of the result double buffer, identity),
+padding after the frame, write+repeated START+read transactions, frames of
+every truncated length, an overlong frame, and the error counters they
+leave. Prints TAP. Assumes `make` has built build/host/ducosim and
+build/avr-nano/firmware.elf; talks only to the Unix socket of the ducosim
+it starts (and stops, by pid).
+"""
+import hashlib
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+DUCOSIM = "build/host/ducosim"
+ELF = "build/avr-nano/firmware.elf"
+ADDR = 0x08
+n_tests = 0
+failed = 0
+
+
+def ok(cond, text):
+    global n_tests, failed
+    n_tests += 1
+    if not cond:
+        failed += 1
+    print("%sok %d - %s" % ("" if cond else "not ", n_tests, text), flush=True)
+
+
+def crc8(data):
+    c = 0
+    for x in data:
+        c ^= x
+        for _ in range(8):
+            c = ((c << 1) ^ 7) & 0xff if c & 0x80 else (c << 1) & 0xff
+    return c
+
+
+def frame(cmd, payload=b""):
+    f = bytes([cmd, len(payload)]) + payload
+    return f + bytes([crc8(f)])
+
+
+def job_frame(job_id, last, expected_hex, start, end):
+    return frame(1, struct.pack("<HII", job_id, start, end) + bytes.fromhex(expected_hex)
+                 + last.encode())
+
+
+def read_frame(status, body):
+    """The read frame as docs/i2c-protocol.md defines it."""
+    head = bytes([status, crc8(bytes([status])), len(body)]) + body
+    return head + bytes([crc8(head)])
+
+
+class Bus:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(30)
+        self.s.connect(path)
+
+    def _recv(self, n):
+        b = b""
+        while len(b) < n:
+            chunk = self.s.recv(n - len(b))
+            if not chunk:
+                raise IOError("ducosim closed the socket")
+            b += chunk
+        return b
+
+    def xfer(self, w=b"", rlen=0, addr=ADDR):
+        self.s.sendall(struct.pack("<BBBBHH", ord("S"), 1, addr, 0, len(w), rlen) + w)
+        _, res, wacked, n, _ = struct.unpack("<BBHHH", self._recv(8))
+        return res, wacked, self._recv(n)
+
+    def read(self, n):
+        res, _, d = self.xfer(b"", n)
+        return d if res == 0 else None
+
+
+def check_reads(bus, what, want_state, body_len):
+    """Reads of 1..frame+3 bytes all agree with one encoded frame."""
+    full = bus.read(3 + body_len + 1)
+    good = full is not None and (full[0] & 7) == want_state and full[2] == body_len
+    ok(good, "%s: full read is state %d with a %d-byte body" % (what, want_state, body_len))
+    if not good:
+        return None
+    want = read_frame(full[0], full[3:3 + body_len])
+    ok(full == want, "%s: the frame's CRCs are right" % what)
+    bad = []
+    for n in range(1, len(want) + 4):
+        d = bus.read(n)
+        exp = (want + b"\xff" * 8)[:n]
+        if d != exp:
+            bad.append(n)
+    ok(not bad, "%s: reads of 1..%d bytes all match it, then 0xFF padding%s"
+       % (what, len(want) + 3, (" (differ at lengths %s)" % bad[:5]) if bad else ""))
+    return full
+
+
+def identity(bus):
+    d = bus.read(32)
+    return d[3:31] if d and d[2] == 28 else None
+
+
+def main():
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    if not (os.access(DUCOSIM, os.X_OK) and os.path.exists(ELF)):
+        ok(False, "%s and %s are built" % (DUCOSIM, ELF))
+        print("1..%d" % n_tests)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = os.path.join(tmp, "bus")
+        proc = subprocess.Popen([DUCOSIM, "--firmware", ELF, "--count", "1", "--first-addr",
+                                 "0x%02x" % ADDR, "--socket", sock, "--fast"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                if os.path.exists(sock) or proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            run(Bus(sock))
+        except (IOError, OSError) as e:
+            ok(False, "bus: %s" % e)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    print("1..%d" % n_tests)
+    return 1 if failed else 0
+
+
+def wait_state(bus, state, wall_s=20.0):
+    end = time.time() + wall_s
+    while time.time() < end:
+        d = bus.read(1)
+        if d and (d[0] & 7) == state:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def run(bus):
+    for _ in range(100):
+        if bus.read(1) is not None:
+            break
+        time.sleep(0.05)
+    check_reads(bus, "idle", 0, 0)
+
+    last = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d"
+    res, wacked, _ = bus.xfer(job_frame(1, last, "00" * 20, 0, 4000000))
+    ok(res == 0 and wacked == 73, "JOB written byte by byte (73 bytes ACKed)")
+    check_reads(bus, "busy", 1, 0)
+
+    # two solved jobs: the result double buffer is used in both halves
+    for job_id, nonce in ((0x1234, 77), (0xbeef, 1234)):
+        exp = hashlib.sha1((last + str(nonce)).encode()).hexdigest()
+        bus.xfer(job_frame(job_id, last, exp, 0, 2000))
+        ok(wait_state(bus, 2), "job %#x done" % job_id)
+        full = check_reads(bus, "done (job %#x)" % job_id, 2, 11)
+        if full:
+            jid, found, got = struct.unpack("<HBI", full[3:10])
+            ok(jid == job_id and found == 1 and got == nonce,
+               "result body: job %#x found %d nonce %d" % (jid, found, got))
+
+    # identity, written and read in one transaction (STOP = repeated START)
+    res, _, d = bus.xfer(frame(3), 32)
+    ok(res == 0 and d[2] == 28 and d == read_frame(d[0], d[3:31]),
+       "IDENTIFY + repeated START + read: checked identity frame")
+    check_reads(bus, "identity", 2, 28)
+    body = identity(bus)
+    counters = struct.unpack("<HHH", body[18:24]) if body else None
+
+    # truncated frames of every length: each rejected and counted
+    jf = job_frame(7, last, "00" * 20, 0, 10)
+    before = bus.read(1)[0]
+    for n in range(1, len(jf)):
+        bus.xfer(jf[:n])
+    st = bus.read(1)[0]
+    body = identity(bus)
+    c2 = struct.unpack("<HHH", body[18:24]) if body else None
+    ok(st & 0x08 and (st >> 4) == (before >> 4) and (st & 7) == 2,
+       "%d truncated JOB frames: REJECT, sequence and state unchanged (status %02x)"
+       % (len(jf) - 1, st))
+    ok(c2 and counters and c2[1] - counters[1] == len(jf) - 1 and c2[0] == counters[0],
+       "each counted once in frame_errors (%s -> %s)" % (counters, c2))
+
+    # overlong frame: swallowed (every byte ACKed), counted as an overrun
+    res, wacked, _ = bus.xfer(jf + b"\x55" * 40)
+    body = identity(bus)
+    c3 = struct.unpack("<HHH", body[18:24]) if body else None
+    ok(res == 0 and wacked == len(jf) + 40 and c3 and c3[2] == c2[2] + 1,
+       "overlong frame: all %d bytes ACKed, overruns %s -> %s"
+       % (len(jf) + 40, c2[2] if c2 else None, c3[2] if c3 else None))
+
+    # and a good frame afterwards is taken: write + repeated START + 2-byte read
+    res, _, d = bus.xfer(frame(2), 2)
+    ok(res == 0 and (d[0] & 7) == 0 and not d[0] & 0x08 and crc8(d[:1]) == d[1],
+       "ABORT + repeated START + checked status: idle, REJECT cleared (status %02x)" % d[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
