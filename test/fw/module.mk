@@ -21,3 +21,4 @@ TEST_PROGS += $(HOSTDIR)/test/test_fw_slave
 TEST_SCRIPTS += test/fw/boards.sh
 TEST_SCRIPTS += test/fw/watchdog.py
 TEST_SCRIPTS += test/fw/twi_paths.py
+TEST_DEPS += $(BUILD)/avr-nano/firmware.elf
