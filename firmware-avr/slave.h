@@ -33,6 +33,11 @@
  *                                 addressed, and 0xC0/0xC8 (end of a read)
  *   slave_ev_bus_error(s)         0x00 illegal START/STOP
  * The driver always re-arms with TWEA=1 (the slave stays addressable).
+ * On the AVR, twi.c compiles this module in (slave.c, with SLAVE_EV_INLINE)
+ * and serves address+read, byte sent, end of read and byte received on an
+ * assembly fast path that mirrors slave_ev_addr_read/_tx_byte/_stop/
+ * _rx_byte: a change to those four, or to the fields they use, must be made
+ * in twi.c as well (test/fw/twi_paths.py and test/sim check the result).
  *
  * Bytes out on a read (common/duco_proto.h "read frame"):
  *   status, crc8(status), len, body[len], crc8(status .. body[len-1]),
