@@ -2,9 +2,9 @@
  * main.c - the ducorig slave firmware: set-up and the main loop.
  *
  * The TWI interrupt (twi.c -> slave.c) receives and checks frames and serves
- * status reads on its own; this loop takes accepted frames, hashes one nonce
- * at a time with the board's hashing core and publishes results. Between two
- * nonces it looks for a new frame, so a new JOB or an ABORT takes effect
+ * status reads on its own; this loop takes accepted frames, hashes with the
+ * board's hashing core in bursts and publishes results. Between two nonces
+ * a burst looks for a new frame, so a new JOB or an ABORT takes effect
  * within one nonce time; with nothing to do it sleeps in idle mode. The
  * nonce is kept both as a u32 (for the range end and the result) and as its
  * ASCII digits, incremented in place, so no number is converted per nonce.
@@ -27,7 +27,7 @@
 /* What the loop is doing. */
 enum main_state {
 	MAIN_IDLE = 0,          /* no job: sleep until a frame arrives */
-	MAIN_HASHING,           /* one nonce per loop iteration */
+	MAIN_HASHING,           /* hashing bursts until a frame or the end */
 	MAIN_FAULT,             /* the hashing core failed its self-test */
 };
 
