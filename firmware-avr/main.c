@@ -49,15 +49,17 @@ struct main_run {
 	char     digits[DUCO_S1_MAX_DIGITS + 1];
 };
 
-/* A transaction without a bus event for this long is dead: at 100 kHz a
- * byte takes 90 us, and Linux sends a whole I2C_RDWR message at once. */
-#define MAIN_STALL_US 100000UL
+/* A transaction without a bus event for 100 ms or more (counted in
+ * timer ticks of 16-66 ms) is dead: at 100 kHz a byte takes 90 us, and
+ * Linux sends a whole I2C_RDWR message at once. */
+#define MAIN_STALL_TICKS ((uint8_t)(100000UL / TIMER_TICK_US + 2))
 
 /* Watch on the TWI for a transaction that stopped moving. */
 struct main_watch {
-	uint8_t  armed;         /* a transaction was open at the last check */
-	uint8_t  events;        /* slave events seen then */
-	uint32_t since_us;      /* when they last changed */
+	uint8_t armed;          /* a transaction was open at the last check */
+	uint8_t tick;           /* timer_tick() of the last check */
+	uint8_t events;         /* slave events seen then */
+	uint8_t quiet_ticks;    /* ticks since they last changed */
 };
 
 static struct main_watch main_watch;
@@ -158,27 +160,29 @@ static void main_handle(const uint8_t *f, uint8_t gen)
 /*
  * If the master vanished mid-transfer (reset, cable pulled, a killed
  * process) the TWI may stay addressed and hold SDA low, blocking the whole
- * bus; after MAIN_STALL_US without an event, drop the transaction.
+ * bus; after MAIN_STALL_TICKS without an event, drop the transaction.
  */
 static void main_bus_watch(void)
 {
-	uint8_t ev;
-	uint32_t now;
+	uint8_t ev, tick;
 
-	/* the common case costs a few cycles per nonce: no transaction open */
+	/* per nonce this is a few cycles: no transaction open, or no new tick */
 	if (!slave_in_transfer(&twi_slave)) {
 		main_watch.armed = 0;
 		return;
 	}
+	tick = timer_tick();
+	if (main_watch.armed && tick == main_watch.tick)
+		return;
+	main_watch.tick = tick;
 	ev = twi_slave.events;
-	now = timer_us();
 	if (!main_watch.armed || ev != main_watch.events) {
 		main_watch.armed = 1;
 		main_watch.events = ev;
-		main_watch.since_us = now;
+		main_watch.quiet_ticks = 0;
 		return;
 	}
-	if (now - main_watch.since_us < MAIN_STALL_US)
+	if (++main_watch.quiet_ticks < MAIN_STALL_TICKS)
 		return;
 	twi_reset();
 	main_watch.armed = 0;

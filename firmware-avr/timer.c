@@ -12,7 +12,7 @@
 #include <avr/interrupt.h>
 #include <avr/io.h>
 
-static volatile uint32_t timer_overflows;
+volatile uint32_t timer_overflows;
 
 ISR(TIMER1_OVF_vect)
 {

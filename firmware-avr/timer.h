@@ -15,4 +15,13 @@
 void     timer_init(void);
 uint32_t timer_us(void);
 
+/* Timer1 overflows so far; its low byte is a coarse clock that ticks every
+ * 65536 timer ticks (TIMER_TICK_US) and reads in one instruction. */
+extern volatile uint32_t timer_overflows;
+#define TIMER_TICK_US (65536UL >> FW_TICK_SHIFT)
+static inline uint8_t timer_tick(void)
+{
+	return *(volatile uint8_t *)&timer_overflows;   /* little-endian low byte */
+}
+
 #endif
