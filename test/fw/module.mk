@@ -1,6 +1,8 @@
 # test/fw/: firmware tests that run on the host.
 #  - test_slave: unit tests of the slave state machine (firmware-avr/slave.c
 #    compiled for the host), driven with TWI-style events.
+#  - test_fw_stall (stall_sim.c): the nano image in simavr, master driven at
+#    the register level: a transaction that goes silent is dropped.
 #  - boards.sh: builds every board in boards.mk and checks that each image
 #    fits the board's flash and RAM (data + bss + a stack reserve).
 #  - watchdog.py: test images (FW_TEST_HANG) in ducosim: watchdog recovery
@@ -18,6 +20,14 @@ $(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o \
 	$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 TEST_PROGS += $(HOSTDIR)/test/test_fw_slave
+
+# stall_sim: the real nano image in simavr, driven at the TWI register level.
+$(HOSTDIR)/obj/test/fw/stall_sim.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
+$(HOSTDIR)/test/test_fw_stall: $(HOSTDIR)/obj/test/fw/stall_sim.o
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
+
+TEST_PROGS += $(HOSTDIR)/test/test_fw_stall
 TEST_SCRIPTS += test/fw/boards.sh
 TEST_SCRIPTS += test/fw/watchdog.py
 TEST_SCRIPTS += test/fw/twi_paths.py
