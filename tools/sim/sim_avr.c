@@ -30,6 +30,7 @@
 #include <sim_cycle_timers.h>
 #include <avr_twi.h>
 #include <avr_watchdog.h>
+#include <avr_flash.h>
 
 #include "sim_avr.h"
 
@@ -69,6 +70,13 @@ struct sim_avr {
 	uint64_t          sleep_cycle;
 
 	struct sim_avr_stats st;
+
+	/* signature row: simavr 1.6 answers an LPM after SIGRD from flash, so
+	 * every simulated chip would report the vector table as its serial */
+	avr_flash_t      *flash;
+	uint8_t           serial[SIM_AVR_SERIAL_LEN];   /* row bytes 0x0E..0x17 */
+	uint8_t           saved[SIM_AVR_SERIAL_LEN];    /* flash under the window */
+	uint8_t           sig_window;                   /* 1: serial patched in */
 };
 
 static struct sim_avr *sim_avr_of(struct sim_slave *s)
@@ -445,6 +453,63 @@ static void sim_avr_wdt_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *p
 	}
 }
 
+/*
+ * Signature-row reads. The datasheet lets the LPM that follows a write of
+ * SIGRD|SPMEN to SPMCSR (within three cycles) read the signature row instead
+ * of flash. simavr 1.6 ignores SIGRD, so for that window the chip's serial
+ * bytes are put over flash 0x0E..0x17 and the flash is restored afterwards.
+ * Those bytes are interrupt vectors the firmware never enables, so nothing
+ * else can fetch them inside the window.
+ */
+#define SIM_AVR_SIGRD  0x20
+#define SIM_AVR_SPMEN  0x01
+#define SIM_AVR_SERIAL_ADDR 0x0E
+
+static avr_cycle_count_t sim_avr_sig_restore(avr_t *avr, avr_cycle_count_t when, void *param)
+{
+	struct sim_avr *a = param;
+
+	if (a->sig_window) {
+		memcpy(avr->flash + SIM_AVR_SERIAL_ADDR, a->saved, SIM_AVR_SERIAL_LEN);
+		a->sig_window = 0;
+	}
+	return 0;
+}
+
+static void sim_avr_spmcsr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	struct sim_avr *a = param;
+
+	if ((v & (SIM_AVR_SIGRD | SIM_AVR_SPMEN)) != (SIM_AVR_SIGRD | SIM_AVR_SPMEN))
+		return;
+	if (!a->sig_window) {
+		memcpy(a->saved, avr->flash + SIM_AVR_SERIAL_ADDR, SIM_AVR_SERIAL_LEN);
+		memcpy(avr->flash + SIM_AVR_SERIAL_ADDR, a->serial, SIM_AVR_SERIAL_LEN);
+		a->sig_window = 1;
+	}
+	avr_cycle_timer_cancel(avr, sim_avr_sig_restore, a);
+	avr_cycle_timer_register(avr, 4, sim_avr_sig_restore, a);
+}
+
+/* A serial number per simulated chip, stable for a given slave name. */
+static void sim_avr_make_serial(uint8_t serial[SIM_AVR_SERIAL_LEN], const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull;     /* FNV-1a 64 */
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	serial[0] = 0x5d;                       /* arbitrary, fixed lot byte */
+	for (int i = 1; i < SIM_AVR_SERIAL_LEN; i++) {
+		serial[i] = (uint8_t)(h >> 56);
+		h = (h ^ (uint64_t)i) * 0x100000001b3ull;
+	}
+}
+
+void sim_avr_set_serial(struct sim_slave *s, const uint8_t serial[SIM_AVR_SERIAL_LEN])
+{
+	memcpy(sim_avr_of(s)->serial, serial, SIM_AVR_SERIAL_LEN);
+}
+
 int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 		   uint32_t freq, uint32_t bus_hz, const char *name)
 {
@@ -483,6 +548,10 @@ int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 	a->wd = (avr_watchdog_t *)sim_avr_find_io(a->avr, "watchdog");
 	if (a->wd)
 		avr_register_io_write(a->avr, a->wd->wdce.reg, sim_avr_wdt_write, a->wd);
+	a->flash = (avr_flash_t *)sim_avr_find_io(a->avr, "flash");
+	if (a->flash)
+		avr_register_io_write(a->avr, a->flash->r_spm, sim_avr_spmcsr_write, a);
+	sim_avr_make_serial(a->serial, name);
 	a->resetwatch = (avr_io_t){ .kind = "ducosim-bus", .reset = sim_avr_on_reset };
 	avr_register_io(a->avr, &a->resetwatch);
 

@@ -27,8 +27,13 @@ struct sim_avr_stats {
 };
 
 /* Load elf into a new simulated mcu at freq Hz; 0 or -errno. */
+/* Signature-row serial bytes 0x0E..0x17 a simulated chip reports (its DUCOID). */
+#define SIM_AVR_SERIAL_LEN 10
+
 int  sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 		    uint32_t freq, uint32_t bus_hz, const char *name);
+/* Replace the serial derived from the slave's name (tests, fixed rigs). */
+void sim_avr_set_serial(struct sim_slave *s, const uint8_t serial[SIM_AVR_SERIAL_LEN]);
 
 uint64_t sim_avr_cycle(struct sim_slave *s);
 void     sim_avr_stats(struct sim_slave *s, struct sim_avr_stats *st);
