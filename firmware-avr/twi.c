@@ -9,9 +9,9 @@
  * with the bookkeeping done after (the next event is nine SCL periods away
  * and its interrupt waits for this one). The frequent events (status polls,
  * frame bytes) take a short assembly path that saves five registers; the
- * rest goes to the slave.c event functions, inlined into a C handler. It always re-arms with TWEA so the slave
- * stays addressable; a bus error (0x00) is released with TWSTO as the
- * datasheet requires. TWAR is written before TWEN because simavr 1.6 only
+ * rest goes to the slave.c event functions, inlined into a C handler. It
+ * always re-arms with TWEA so the slave stays addressable; a bus error
+ * (0x00) is released with TWSTO as the datasheet requires. TWAR is written before TWEN because simavr 1.6 only
  * enters slave mode if TWAR is already non-zero when TWEN is set. Assumes
  * the 328P/2560 TWI status codes (the prescaler bits of TWSR are masked).
  */
@@ -26,9 +26,9 @@
 #include "twi.h"
 
 #include <avr/interrupt.h>
-#include <stddef.h>
 #include <avr/io.h>
 #include <avr/pgmspace.h>
+#include <stddef.h>
 
 /* A fixed object rather than a pointer: the handler reaches its fields by
  * absolute address and needs no pointer register (fewer saved registers). */
