@@ -160,11 +160,17 @@ void report_table(FILE *f, struct slave *const *slaves, int n, double wall_s, co
 		const struct slave *s = slaves[i];
 
 		const char *bus = s->io.bus ? s->io.bus->spec : "?";
-		size_t blen = strlen(bus);
+		const char *slash = strrchr(bus, '/');
+		char shown[sizeof(s->io.bus->spec) + 8];
 
-		/* Long socket paths: the tail tells buses apart, not the head. */
+		/* A simulated bus is a socket path in a temp dir: its file name
+		 * tells buses apart; a device path (/dev/i2c-1) is short as it is. */
+		if (!strncmp(bus, "sim:", 4) && slash)
+			snprintf(shown, sizeof(shown), "sim:%s", slash + 1);
+		else
+			snprintf(shown, sizeof(shown), "%s", bus);
 		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu\n",
-			slave_state_letter(s->state), s->io.addr, blen > 20 ? bus + blen - 20 : bus,
+			slave_state_letter(s->state), s->io.addr, shown,
 			(unsigned long)s->last.diff,
 			(unsigned long)(s->st.good + s->st.block), (unsigned long)s->st.bad,
 			s->last.hashrate, s->last.r_slave, s->last.overall_ms,
