@@ -18,7 +18,7 @@ $(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/li
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
 
 TEST_PROGS   += $(HOSTDIR)/test/test_sim_fw
-TEST_SCRIPTS += test/sim/test_ducosim.py test/sim/test_ducoid.sh
+TEST_SCRIPTS += test/sim/test_ducosim.py test/sim/test_ducoid.sh test/sim/test_sim_fw_c.sh
 TEST_DEPS    += $(SIM_TEST_ELF) $(HOSTDIR)/ducosim $(HOSTDIR)/ducoctl
 
 # make bench: cycles per nonce at 3/5/7 digits, H/s at 16 MHz, poll cost.

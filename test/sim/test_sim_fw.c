@@ -408,6 +408,13 @@ static void test_identity(void)
 	       "identity: proto %u, fw %04x, board %u, f_cpu %lu, addr 0x%02x, hash impl %u",
 	       id.proto_version, id.fw_version, id.board_id, (unsigned long)id.f_cpu,
 	       id.i2c_addr, id.hash_impl);
+	/* DUCOSIM_EXPECT_HASH=c|asm: the image under test must run that core. */
+	if (getenv("DUCOSIM_EXPECT_HASH")) {
+		unsigned want = strcmp(getenv("DUCOSIM_EXPECT_HASH"), "asm") ? DUCO_HASH_C : DUCO_HASH_ASM;
+
+		tap_ok(!err && id.hash_impl == want, "identity reports the %s hashing core",
+		       getenv("DUCOSIM_EXPECT_HASH"));
+	}
 }
 
 static void test_address_change(void)
