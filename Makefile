@@ -9,6 +9,8 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
+# Keep intermediate objects (test objects made by chained rules) between runs.
+.SECONDARY:
 MAKEFLAGS += --no-builtin-rules
 
 BUILD    ?= build

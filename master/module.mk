@@ -18,8 +18,10 @@ $(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(COMMON_LIB)
 
 HOST_PROGS += $(HOSTDIR)/ducomaster
 
-# The main job: a simulated rig (or the real one, given a config file).
+# The main job: a simulated rig, or the real one with CONFIG=<config file>.
 DURATION ?= 0
 .PHONY: run
+CONFIG ?=
+RUN_ARGS ?=
 run: $(HOSTDIR)/ducomaster
-	tools/ducorig-run --duration $(DURATION)
+	tools/ducorig-run --duration $(DURATION) $(if $(CONFIG),--config $(CONFIG)) $(RUN_ARGS)
