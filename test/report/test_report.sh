@@ -13,8 +13,8 @@ ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok 
 cat >"$tmp/job.log" <<'LOG'
 {"ts":"2026-11-21T10:00:00.000Z","slave":"sim:0x08","job":1,"diff":10,"nonce":500,"hashrate":300.0,"verdict":"GOOD","get_job_wait_ms":500,"transfer_ms":10,"slave_elapsed_ms":1600,"busy_polls":10,"hold_ms":0,"get_res_wait_ms":250,"overall_ms":2400,"processing_ms":40}
 this line is not json
-{"ts":"2026-11-21T10:00:03.000Z","slave":"sim:0x08","job":2,"diff":10,"nonce":700,"hashrate":310.0,"verdict":"BAD,Incorrect result","get_job_wait_ms":300,"transfer_ms":10,"slave_elapsed_ms":2000,"busy_polls":20,"hold_ms":100,"get_res_wait_ms":250,"overall_ms":2700,"processing_ms":40}
-{"ts":"2026-11-21T10:00:01.000Z","slave":"sim:0x09","job":1,"diff":10,"nonce":100,"hashrate":350.0,"verdict":"BLOCK","get_job_wait_ms":100,"transfer_ms":5,"slave_elapsed_ms":300,"busy_polls":3,"hold_ms":0,"get_res_wait_ms":100,"overall_ms":600,"processing_ms":95}
+{"ts":"2026-11-21T10:00:03.000Z","slave":"sim:0x08","job":2,"diff":10,"nonce":700,"hashrate":310.0,"verdict":"BAD,Incorrect result","get_job_wait_ms":300,"transfer_ms":10,"slave_elapsed_ms":2000,"busy_polls":20,"detect_ms":10,"hold_ms":100,"get_res_wait_ms":250,"overall_ms":2700,"processing_ms":40}
+{"ts":"2026-11-21T10:00:01.000Z","slave":"sim:/tmp/run.1/sim.sock:0x09","job":1,"diff":10,"nonce":100,"hashrate":350.0,"verdict":"BLOCK","get_job_wait_ms":100,"transfer_ms":5,"slave_elapsed_ms":300,"busy_polls":3,"hold_ms":0,"get_res_wait_ms":100,"overall_ms":600,"processing_ms":95}
 {"ts":"2026-11-21T10:00:05.000Z","slave":"sim:0x09","job":2,"di
 LOG
 out=$("$bin" --json --svg "$tmp/chart.svg" "$tmp/job.log"); rc=$?
@@ -30,14 +30,16 @@ py 'sys.exit(0 if abs(d["req_wait_ms"]-300)<0.01 and abs(d["hash_ms"]-1300)<0.01
 ok $? "means and duty cycle match the hand computation"
 py 'sys.exit(0 if abs(d["polls_per_job"]-11)<0.01 else 1)'
 ok $? "busy polls per job (33/3 = 11)"
-echo "$out" | grep -qE '^sim:0x08 +2 +400 +1800 +250 +50 +2550 '
-ok $? "per-slave row for sim:0x08: 2 jobs, ReqWait 400, hashing 1800, SndWait 250, hold 50, overall 2550"
+echo "$out" | grep -qE '^sim:0x08 +2 +400 +1800 +5 +250 +50 +2550 '
+ok $? "per-slave row for sim:0x08: 2 jobs, ReqWait 400, hashing 1800, detect 5, SndWait 250, hold 50, overall 2550"
+echo "$out" | grep -qE '^sim:sim.sock:0x09 +1 '
+ok $? "a simulated bus's temp-dir socket path is shown by its file name"
 python3 - "$tmp/chart.svg" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 rects = [r for r in root.iter('{http://www.w3.org/2000/svg}rect') if r.find('{http://www.w3.org/2000/svg}title') is not None]
-# slave 0x08: 6 phases non-zero; 0x09: 5 (no hold); rig: 6
-sys.exit(0 if len(rects) == 17 else 1)
+# slave 0x08: 7 phases non-zero; 0x09: 5 (no hold, no detect); rig: 7
+sys.exit(0 if len(rects) == 19 else 1)
 PY
 ok $? "SVG is well-formed XML with one segment per non-zero phase and row"
 "$bin" "$tmp/missing.log" 2>/dev/null; rc=$?

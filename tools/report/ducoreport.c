@@ -24,6 +24,7 @@ enum part {             /* the phases of one job, in the order they happen */
 	P_GETJOB,       /* R -> J: waiting for the pool's job */
 	P_TRANSFER,     /* J -> K: job frame to the slave */
 	P_HASH,         /* slave hashing (its own timer) */
+	P_DETECT,       /* result ready -> seen by a status poll */
 	P_HOLD,         /* W: result held by the rate limit */
 	P_VERDICT,      /* E -> verdict: waiting for GOOD/BAD */
 	P_PROCESS,      /* the rest: polling, bus, master work */
@@ -31,13 +32,15 @@ enum part {             /* the phases of one job, in the order they happen */
 };
 
 static const char *part_name[P_COUNT] = {
-	"wait for job", "transfer", "hashing", "rate-limit hold", "wait for verdict", "processing",
+	"wait for job", "transfer", "hashing", "detection", "rate-limit hold", "wait for verdict",
+	"processing",
 };
 static const char *part_key[P_COUNT] = {
-	"get_job_wait_ms", "transfer_ms", "slave_elapsed_ms", "hold_ms", "get_res_wait_ms", "processing_ms",
+	"get_job_wait_ms", "transfer_ms", "slave_elapsed_ms", "detect_ms", "hold_ms",
+	"get_res_wait_ms", "processing_ms",
 };
 static const char *part_colour[P_COUNT] = {
-	"#d9534f", "#f0ad4e", "#5cb85c", "#5bc0de", "#9b59b6", "#999999",
+	"#d9534f", "#f0ad4e", "#5cb85c", "#c8e6c9", "#5bc0de", "#9b59b6", "#999999",
 };
 
 struct slave_stats {
@@ -61,9 +64,27 @@ static double num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
 }
 
-static struct slave_stats *slave_for(struct report *r, const char *name)
+/*
+ * A simulated bus is named by its socket path, usually in a temp dir that
+ * changes every run: keep the file name so names stay short and comparable
+ * across runs ("sim:/tmp/ducorig-run.X/sim.sock:0x08" -> "sim:sim.sock:0x08").
+ */
+static void display_name(char *out, size_t cap, const char *name)
 {
+	const char *slash = strrchr(name, '/');
+
+	if (!strncmp(name, "sim:", 4) && slash)
+		snprintf(out, cap, "sim:%s", slash + 1);
+	else
+		snprintf(out, cap, "%s", name);
+}
+
+static struct slave_stats *slave_for(struct report *r, const char *raw)
+{
+	char name[sizeof r->slave[0].name];
 	int i;
+
+	display_name(name, sizeof name, raw);
 
 	for (i = 0; i < r->nslaves; i++)
 		if (!strcmp(r->slave[i].name, name))
@@ -158,13 +179,14 @@ static double mean(double total, unsigned long n)
 	return n ? total / (double)n : 0.0;
 }
 
-static void print_row(FILE *out, const struct slave_stats *s)
+static void print_row(FILE *out, const struct slave_stats *s, int w)
 {
 	double duty = s->overall_ms > 0 ? 100.0 * s->part_ms[P_HASH] / s->overall_ms : 0.0;
 
-	fprintf(out, "%-14s %6lu %8.0f %8.0f %8.0f %6.0f %8.0f %7.1f %6.1f %5.1f%% %6lu %4lu %5lu\n",
-		s->name, s->jobs, mean(s->part_ms[P_GETJOB], s->jobs),
-		mean(s->part_ms[P_HASH], s->jobs), mean(s->part_ms[P_VERDICT], s->jobs),
+	fprintf(out, "%-*s %6lu %8.0f %8.0f %6.0f %8.0f %6.0f %8.0f %7.1f %6.1f %5.1f%% %6lu %4lu %5lu\n",
+		w, s->name, s->jobs, mean(s->part_ms[P_GETJOB], s->jobs),
+		mean(s->part_ms[P_HASH], s->jobs), mean(s->part_ms[P_DETECT], s->jobs),
+		mean(s->part_ms[P_VERDICT], s->jobs),
 		mean(s->part_ms[P_HOLD], s->jobs), mean(s->overall_ms, s->jobs),
 		mean(s->hashrate_sum, s->jobs), mean((double)s->polls, s->jobs), duty,
 		s->good, s->bad, s->block);
@@ -172,20 +194,25 @@ static void print_row(FILE *out, const struct slave_stats *s)
 
 static void print_table(FILE *out, const struct report *r, const struct slave_stats *rig)
 {
-	int i;
+	int i, w = 5;
 
-	fprintf(out, "%-14s %6s %8s %8s %8s %6s %8s %7s %6s %6s %6s %4s %5s\n",
-		"slave", "jobs", "ReqWait", "hashing", "SndWait", "hold", "overall",
-		"H/s", "polls", "duty", "good", "bad", "block");
-	fprintf(out, "%-14s %6s %8s %8s %8s %6s %8s %7s %6s %6s\n", "", "", "mean ms",
-		"mean ms", "mean ms", "ms", "mean ms", "mean", "/job", "");
 	for (i = 0; i < r->nslaves; i++)
-		print_row(out, &r->slave[i]);
+		if ((int)strlen(r->slave[i].name) > w)
+			w = (int)strlen(r->slave[i].name);
+	fprintf(out, "%-*s %6s %8s %8s %6s %8s %6s %8s %7s %6s %6s %6s %4s %5s\n",
+		w, "slave", "jobs", "ReqWait", "hashing", "detect", "SndWait", "hold", "overall",
+		"H/s", "polls", "duty", "good", "bad", "block");
+	fprintf(out, "%-*s %6s %8s %8s %6s %8s %6s %8s %7s %6s %6s\n", w, "", "", "mean ms",
+		"mean ms", "ms", "mean ms", "ms", "mean ms", "mean", "/job", "");
+	for (i = 0; i < r->nslaves; i++)
+		print_row(out, &r->slave[i], w);
 	if (r->nslaves > 1)
-		print_row(out, rig);
+		print_row(out, rig, w);
 	if (rig->first_ts[0])
 		fprintf(out, "from %s to %s\n", rig->first_ts, rig->last_ts);
-	fprintf(out, "totals: ReqWait %.0f ms, SndWait %.0f ms, hashing %.0f ms, busy polls %lu\n",
+	fprintf(out, "totals: ReqWait %.0f ms, SndWait %.0f ms, hashing %.0f ms, busy polls %lu\n"
+		"duty = hashing / overall; detect = result ready -> seen by a poll (for a held\n"
+		"result it overlaps what would otherwise be hold)\n",
 		rig->part_ms[P_GETJOB], rig->part_ms[P_VERDICT], rig->part_ms[P_HASH], rig->polls);
 	if (r->skipped)
 		fprintf(out, "skipped %lu of %lu lines that were not job records\n", r->skipped, r->lines);
@@ -206,7 +233,7 @@ static void svg_escape(FILE *f, const char *s)
 /* One horizontal bar per slave: mean milliseconds per job, split by phase. */
 static int write_svg(const char *path, const struct report *r, const struct slave_stats *rig)
 {
-	const int left = 130, right = 110, bar_h = 22, gap = 10, top = 60, width = 900;
+	const int left = 150, right = 110, bar_h = 22, gap = 10, top = 60, width = 900;
 	int rows = r->nslaves + (r->nslaves > 1), height = top + rows * (bar_h + gap) + 70;
 	double max_ms = 0, scale, tick;
 	FILE *f = fopen(path, "w");
@@ -265,7 +292,7 @@ static int write_svg(const char *path, const struct report *r, const struct slav
 			x + 6, y + 15, duty);
 	}
 	for (p = 0; p < P_COUNT; p++) {
-		int x = left + p * 125, y = height - 30;
+		int x = 20 + p * 125, y = height - 30;
 
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			"<text x=\"%d\" y=\"%d\">%s</text>\n", x, y, part_colour[p], x + 16, y + 11,
@@ -273,6 +300,11 @@ static int write_svg(const char *path, const struct report *r, const struct slav
 	}
 	fprintf(f, "</svg>\n");
 	return fclose(f) ? -errno : 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct slave_stats *)a)->name, ((const struct slave_stats *)b)->name);
 }
 
 static void usage(FILE *out)
@@ -325,6 +357,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	qsort(r.slave, (size_t)r.nslaves, sizeof r.slave[0], by_name);
 	memset(&rig, 0, sizeof rig);
 	snprintf(rig.name, sizeof rig.name, "rig");
 	for (i = 0; i < r.nslaves; i++)
