@@ -75,24 +75,9 @@ uint8_t duco_encode_reset(uint8_t *buf)
 	return finish_frame(buf, DUCO_CMD_RESET, DUCO_RESET_PAYLOAD);
 }
 
-/* Payload length each command must carry; -1 for unknown commands. */
-static int16_t payload_len(uint8_t cmd)
-{
-	switch (cmd) {
-	case DUCO_CMD_JOB:       return DUCO_JOB_PAYLOAD;
-	case DUCO_CMD_ABORT:     return 0;
-	case DUCO_CMD_IDENTIFY:  return 0;
-	case DUCO_CMD_SET_ADDR:  return DUCO_SET_ADDR_PAYLOAD;
-	case DUCO_CMD_RESET:     return DUCO_RESET_PAYLOAD;
-	case DUCO_CMD_CLEAR_ERR: return 0;
-	default:                 return -1;
-	}
-}
-
 int duco_frame_check(const uint8_t *buf, uint8_t n)
 {
-	int16_t want;
-	const uint8_t *p;
+	int8_t want;
 
 	if (n < DUCO_FRAME_OVERHEAD || n < (uint16_t)buf[1] + DUCO_FRAME_OVERHEAD)
 		return -DUCO_E_SHORT;
@@ -100,26 +85,13 @@ int duco_frame_check(const uint8_t *buf, uint8_t n)
 		return -DUCO_E_LEN;
 	if (duco_crc8(buf, (uint16_t)(n - 1)) != buf[n - 1])
 		return -DUCO_E_CRC;
-	want = payload_len(buf[0]);
+	want = duco_payload_len(buf[0]);
 	if (want < 0)
 		return -DUCO_E_CMD;
 	if (want != buf[1])
 		return -DUCO_E_LEN;
-	p = buf + 2;
-	switch (buf[0]) {
-	case DUCO_CMD_JOB:
-		if (duco_get_u32(p + 2) > duco_get_u32(p + 6))
-			return -DUCO_E_ARG;
-		break;
-	case DUCO_CMD_SET_ADDR:
-		if ((uint8_t)(p[0] ^ p[1]) != 0xff || p[0] < DUCO_ADDR_MIN || p[0] > DUCO_ADDR_MAX)
-			return -DUCO_E_ARG;
-		break;
-	case DUCO_CMD_RESET:
-		if (p[0] != DUCO_RESET_MAGIC0 || p[1] != DUCO_RESET_MAGIC1)
-			return -DUCO_E_ARG;
-		break;
-	}
+	if (!duco_frame_args_ok(buf))
+		return -DUCO_E_ARG;
 	return DUCO_OK;
 }
 

@@ -187,6 +187,50 @@ enum duco_proto_err {
 	DUCO_E_ARG     = 5,     /* argument out of range */
 };
 
+/* --- frame rules --------------------------------------------------------- */
+/*
+ * The one definition of what a write frame may carry, shared by
+ * duco_frame_check (master, tests) and the slave's interrupt handler, which
+ * checks frames at STOP while SCL is stretched: hence inline and byte-wise
+ * (no 32-bit compares on an 8-bit core).
+ */
+/* Payload length cmd requires, or -1 for an unknown command. */
+static inline int8_t duco_payload_len(uint8_t cmd)
+{
+	switch (cmd) {
+	case DUCO_CMD_JOB:       return DUCO_JOB_PAYLOAD;
+	case DUCO_CMD_ABORT:     return 0;
+	case DUCO_CMD_IDENTIFY:  return 0;
+	case DUCO_CMD_SET_ADDR:  return DUCO_SET_ADDR_PAYLOAD;
+	case DUCO_CMD_RESET:     return DUCO_RESET_PAYLOAD;
+	case DUCO_CMD_CLEAR_ERR: return 0;
+	default:                 return -1;
+	}
+}
+
+/* 1 when the arguments of a frame (length already checked) are acceptable. */
+static inline uint8_t duco_frame_args_ok(const uint8_t *frame)
+{
+	const uint8_t *p = frame + 2;
+	int8_t i;
+
+	switch (frame[0]) {
+	case DUCO_CMD_JOB:
+		/* start_nonce <= end_nonce, from the most significant byte down */
+		for (i = 3; i >= 0; i--)
+			if (p[2 + i] != p[6 + i])
+				return p[2 + i] < p[6 + i];
+		return 1;
+	case DUCO_CMD_SET_ADDR:
+		return (uint8_t)(p[0] ^ p[1]) == 0xff &&
+		       p[0] >= DUCO_ADDR_MIN && p[0] <= DUCO_ADDR_MAX;
+	case DUCO_CMD_RESET:
+		return p[0] == DUCO_RESET_MAGIC0 && p[1] == DUCO_RESET_MAGIC1;
+	default:
+		return 1;
+	}
+}
+
 /* --- encode / decode (common/duco_proto.c) ------------------------------ */
 /* Little-endian byte helpers. */
 void     duco_put_u16(uint8_t *p, uint16_t v);

@@ -69,43 +69,6 @@ SLAVE_HELPER void slave_reject(struct slave *s, uint8_t counter)
 	s->reject = 1;
 }
 
-/* Payload length a command needs, or -1 for an unknown command. */
-SLAVE_HELPER int8_t slave_payload_len(uint8_t cmd)
-{
-	switch (cmd) {
-	case DUCO_CMD_JOB:       return DUCO_JOB_PAYLOAD;
-	case DUCO_CMD_ABORT:     return 0;
-	case DUCO_CMD_IDENTIFY:  return 0;
-	case DUCO_CMD_SET_ADDR:  return DUCO_SET_ADDR_PAYLOAD;
-	case DUCO_CMD_RESET:     return DUCO_RESET_PAYLOAD;
-	case DUCO_CMD_CLEAR_ERR: return 0;
-	default:                 return -1;
-	}
-}
-
-/* Argument checks; same rules as duco_frame_check, without its CRC pass. */
-SLAVE_HELPER uint8_t slave_args_ok(const uint8_t *f)
-{
-	const uint8_t *p = f + 2;
-
-	switch (f[0]) {
-	case DUCO_CMD_JOB:
-		/* start_nonce <= end_nonce, compared from the most significant byte */
-		for (int8_t i = 3; i >= 0; i--) {
-			if (p[2 + i] != p[6 + i])
-				return p[2 + i] < p[6 + i];
-		}
-		return 1;
-	case DUCO_CMD_SET_ADDR:
-		return (uint8_t)(p[0] ^ p[1]) == 0xff &&
-		       p[0] >= DUCO_ADDR_MIN && p[0] <= DUCO_ADDR_MAX;
-	case DUCO_CMD_RESET:
-		return p[0] == DUCO_RESET_MAGIC0 && p[1] == DUCO_RESET_MAGIC1;
-	default:
-		return 1;
-	}
-}
-
 void slave_init(struct slave *s, const struct duco_identity *id)
 {
 	uint8_t *p = (uint8_t *)s;
@@ -145,8 +108,8 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 		slave_reject(s, SLAVE_ID_CRC_ERRORS);
 		return;
 	}
-	want = slave_payload_len(f[0]);
-	if (want < 0 || (uint8_t)want != f[1] || !slave_args_ok(f)) {
+	want = duco_payload_len(f[0]);
+	if (want < 0 || (uint8_t)want != f[1] || !duco_frame_args_ok(f)) {
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);
 		return;
 	}
