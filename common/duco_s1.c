@@ -11,8 +11,6 @@
 #include "duco_s1.h"
 #include "duco_sha1.h"
 
-#define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-
 static const uint32_t sha1_iv[5] = {
 	0x67452301UL, 0xefcdab89UL, 0x98badcfeUL, 0x10325476UL, 0xc3d2e1f0UL,
 };
@@ -69,35 +67,22 @@ void duco_s1_hash(const char last_hash[40], uint32_t nonce, uint8_t digest[20])
 void duco_s1_prepare(struct duco_s1_ctx *ctx, const char last_hash[40],
 		     const uint8_t expected[20])
 {
-	uint32_t a = sha1_iv[0], b = sha1_iv[1], c = sha1_iv[2], d = sha1_iv[3],
-		 e = sha1_iv[4], t;
+	uint32_t w[16];
 	uint8_t i;
 
 	for (i = 0; i < 10; i++)
-		ctx->w[i] = be32((const uint8_t *)last_hash + 4 * i);
-	for (i = 0; i < 5; i++)
+		w[i] = ctx->w[i] = be32((const uint8_t *)last_hash + 4 * i);
+	for (i = 0; i < 5; i++) {
 		ctx->expected[i] = be32(expected + 4 * i);
-	for (i = 0; i < 10; i++) {
-		t = ROL(a, 5) + ((b & c) | (~b & d)) + e + 0x5a827999UL + ctx->w[i];
-		e = d;
-		d = c;
-		c = ROL(b, 30);
-		b = a;
-		a = t;
+		ctx->s[i] = sha1_iv[i];
 	}
-	ctx->s[0] = a;
-	ctx->s[1] = b;
-	ctx->s[2] = c;
-	ctx->s[3] = d;
-	ctx->s[4] = e;
+	duco_sha1_rounds(ctx->s, w, 0, 10);     /* reads only w[0..9] */
 }
 
 uint8_t duco_s1_check(const struct duco_s1_ctx *ctx, const char *digits, uint8_t n)
 {
 	uint8_t tail[24];       /* message bytes 40..63 */
-	uint32_t w[16];
-	uint32_t a = ctx->s[0], b = ctx->s[1], c = ctx->s[2], d = ctx->s[3],
-		 e = ctx->s[4], t;
+	uint32_t w[16], st[5];
 	uint8_t i;
 
 	for (i = 0; i < 24; i++)
@@ -111,40 +96,15 @@ uint8_t duco_s1_check(const struct duco_s1_ctx *ctx, const char *digits, uint8_t
 		w[i] = ctx->w[i];
 	for (i = 0; i < 6; i++)
 		w[10 + i] = be32(tail + 4 * i);
-
-	for (i = 10; i < 80; i++) {
-		uint32_t f, k;
-
-		if (i >= 16) {
-			t = w[(i + 13) & 15] ^ w[(i + 8) & 15] ^ w[(i + 2) & 15] ^ w[i & 15];
-			w[i & 15] = ROL(t, 1);
-		}
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5a827999UL;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ed9eba1UL;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8f1bbcdcUL;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6UL;
-		}
-		t = ROL(a, 5) + f + e + k + w[i & 15];
-		e = d;
-		d = c;
-		c = ROL(b, 30);
-		b = a;
-		a = t;
-	}
+	for (i = 0; i < 5; i++)
+		st[i] = ctx->s[i];
+	duco_sha1_rounds(st, w, 10, 80);
 	/* Compare E first: most candidates fail on the first word looked at. */
-	return e + sha1_iv[4] == ctx->expected[4] &&
-	       a + sha1_iv[0] == ctx->expected[0] &&
-	       b + sha1_iv[1] == ctx->expected[1] &&
-	       c + sha1_iv[2] == ctx->expected[2] &&
-	       d + sha1_iv[3] == ctx->expected[3];
+	return st[4] + sha1_iv[4] == ctx->expected[4] &&
+	       st[0] + sha1_iv[0] == ctx->expected[0] &&
+	       st[1] + sha1_iv[1] == ctx->expected[1] &&
+	       st[2] + sha1_iv[2] == ctx->expected[2] &&
+	       st[3] + sha1_iv[3] == ctx->expected[3];
 }
 
 uint8_t duco_s1_search(const char last_hash[40], const uint8_t expected[20],

@@ -10,15 +10,12 @@
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
-void duco_sha1_compress(uint32_t h[5], const uint32_t w_in[16])
+void duco_sha1_rounds(uint32_t s[5], uint32_t w[16], uint8_t first, uint8_t end)
 {
-	uint32_t w[16];
-	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k, t;
+	uint32_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f, k, t;
 	uint8_t i;
 
-	for (i = 0; i < 16; i++)
-		w[i] = w_in[i];
-	for (i = 0; i < 80; i++) {
+	for (i = first; i < end; i++) {
 		if (i >= 16) {
 			t = w[(i + 13) & 15] ^ w[(i + 8) & 15] ^ w[(i + 2) & 15] ^ w[i & 15];
 			w[i & 15] = ROL(t, 1);
@@ -43,11 +40,25 @@ void duco_sha1_compress(uint32_t h[5], const uint32_t w_in[16])
 		b = a;
 		a = t;
 	}
-	h[0] += a;
-	h[1] += b;
-	h[2] += c;
-	h[3] += d;
-	h[4] += e;
+	s[0] = a;
+	s[1] = b;
+	s[2] = c;
+	s[3] = d;
+	s[4] = e;
+}
+
+void duco_sha1_compress(uint32_t h[5], const uint32_t w_in[16])
+{
+	uint32_t w[16], s[5];
+	uint8_t i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = w_in[i];
+	for (i = 0; i < 5; i++)
+		s[i] = h[i];
+	duco_sha1_rounds(s, w, 0, 80);
+	for (i = 0; i < 5; i++)
+		h[i] += s[i];
 }
 
 static void sha1_block(struct duco_sha1 *c)

@@ -28,4 +28,13 @@ void duco_sha1(const void *data, uint32_t n, uint8_t digest[DUCO_SHA1_DIGEST]);
 /* One compression: h[5] updated in place with the 16 big-endian words w[]. */
 void duco_sha1_compress(uint32_t h[5], const uint32_t w[16]);
 
+/*
+ * Rounds first..end-1 of a compression on the working state s[5] (a..e),
+ * with w[] the 16 message words, used as the schedule's ring (overwritten
+ * from round 16 on). No final addition. DUCO-S1 splits a compression at
+ * round 10: its words 0-9 never change within a job, so rounds 0-9 run once
+ * per job and only rounds 10-79 per nonce.
+ */
+void duco_sha1_rounds(uint32_t s[5], uint32_t w[16], uint8_t first, uint8_t end);
+
 #endif
