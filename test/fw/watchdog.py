@@ -14,8 +14,6 @@ repository root after `make` (build/host/ducosim) and talks only to the
 Unix socket of the ducosim it starts (and stops, by pid).
 """
 import os
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -23,58 +21,20 @@ import time
 
 DUCOSIM = "build/host/ducosim"
 RESET_WATCHDOG, RESET_SOFT = 0x08, 0x80
-n_tests = 0
-failed = 0
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from ducotest import ok, done, crc8, frame, SimBus  # noqa: E402
 
 
-def ok(cond, text):
-    global n_tests, failed
-    n_tests += 1
-    if not cond:
-        failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n_tests, text), flush=True)
-
-
-def crc8(data):
-    c = 0
-    for x in data:
-        c ^= x
-        for _ in range(8):
-            c = ((c << 1) ^ 7) & 0xff if c & 0x80 else (c << 1) & 0xff
-    return c
-
-
-def frame(cmd, payload=b""):
-    f = bytes([cmd, len(payload)]) + payload
-    return f + bytes([crc8(f)])
-
-
-class Bus:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(30)
-        self.s.connect(path)
-
-    def _recv(self, n):
-        b = b""
-        while len(b) < n:
-            chunk = self.s.recv(n - len(b))
-            if not chunk:
-                raise IOError("ducosim closed the socket")
-            b += chunk
-        return b
-
+class Bus(SimBus):
     def xfer(self, addr, w=b"", rlen=0):
-        self.s.sendall(struct.pack("<BBBBHH", ord("S"), 1, addr, 0, len(w), rlen) + w)
-        _, res, _, n, _ = struct.unpack("<BBHHH", self._recv(8))
-        return res, self._recv(n)
+        """(result, data read): these checks never look at the ACK count."""
+        res, _, d = SimBus.xfer(self, addr, w, rlen)
+        return res, d
 
     def identify(self, addr):
-        """Identity body (28 bytes) or None."""
-        res, r = self.xfer(addr, frame(3), 32)
-        if res or len(r) < 32 or crc8(r[:31]) != r[31] or r[2] != 28:
-            return None
-        return r[3:31]
+        """Identity body (28 bytes) or None, IDENTIFY and read in one transaction."""
+        return self.identity_body(addr, combined=True)
 
 
 def wait_identity(bus, addr, pred, wall_s=20.0):
@@ -156,8 +116,7 @@ def main():
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     if not os.access(DUCOSIM, os.X_OK):
         ok(False, "%s is built" % DUCOSIM)
-        print("1..%d" % n_tests)
-        return 1
+        return done()
     env = dict(os.environ)
     for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(k, None)
@@ -172,8 +131,7 @@ def main():
         else:
             run_board(tmp, "nano", True)
             run_board(tmp, "promini16", False)
-    print("1..%d" % n_tests)
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

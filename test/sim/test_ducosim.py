@@ -27,30 +27,8 @@ BUILD = os.environ.get("BUILD", "build")
 DUCOSIM = os.path.join(BUILD, "host", "ducosim")
 ELF = os.environ.get("DUCOSIM_TEST_ELF", os.path.join(BUILD, "avr-nano", "firmware.elf"))
 
-n_test = 0
-n_failed = 0
-
-
-def ok(cond, what):
-    global n_test, n_failed
-    n_test += 1
-    if not cond:
-        n_failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n_test, what), flush=True)
-    return cond
-
-
-def diag(msg):
-    print("# " + msg, flush=True)
-
-
-def crc8(data):
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from ducotest import ok, diag, done, job_frame, SimBus as Bus  # noqa: E402
 
 
 def expected_for(last, nonce):
@@ -59,86 +37,6 @@ def expected_for(last, nonce):
 
 def rand_last(rng):
     return "".join(rng.choice("0123456789abcdef") for _ in range(40))
-
-
-# --- wire frames (docs/i2c-protocol.md) ------------------------------------
-def frame(cmd, payload=b""):
-    f = bytes([cmd, len(payload)]) + payload
-    return f + bytes([crc8(f)])
-
-
-def job_frame(job_id, start, end, expected_hex, last):
-    payload = struct.pack("<HII", job_id, start, end) + bytes.fromhex(expected_hex) + last.encode()
-    return frame(0x01, payload)
-
-
-# --- simbus socket (common/simbus_proto.h) ---------------------------------
-class Bus:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(30)
-        self.s.connect(path)
-
-    def recv_exact(self, n):
-        d = b""
-        while len(d) < n:
-            k = self.s.recv(n - len(d))
-            if not k:
-                raise EOFError("ducosim closed the connection")
-            d += k
-        return d
-
-    def request(self, op, addr, w=b"", rlen=0):
-        self.s.sendall(struct.pack("<BBBBHH", ord("S"), op, addr, 0, len(w), rlen) + w)
-        magic, result, wacked, n, _ = struct.unpack("<BBHHH", self.recv_exact(8))
-        assert magic == ord("s")
-        return result, wacked, self.recv_exact(n)
-
-    def xfer(self, addr, w=b"", rlen=0):
-        return self.request(1, addr, w, rlen)
-
-    def info(self):
-        _, _, d = self.request(2, 0, b"", 16)
-        t, hz, n, flags = struct.unpack("<QIHH", d)
-        return t, hz, n, flags
-
-    def fault(self, addr, kind, param=0):
-        return self.request(3, addr, struct.pack("<BI", kind, param))[0]
-
-    def status(self, addr):
-        res, _, d = self.xfer(addr, b"", 2)
-        if res != 0 or crc8(d[:1]) != d[1]:
-            return None
-        return d[0]
-
-    def result(self, addr):
-        res, _, d = self.xfer(addr, b"", 15)
-        if res != 0 or crc8(d[:1]) != d[1] or d[2] != 11 or crc8(d[:14]) != d[14]:
-            return None
-        job_id, found, nonce, elapsed = struct.unpack("<HBII", d[3:14])
-        return d[0], job_id, found, nonce, elapsed
-
-    def identify(self, addr):
-        if self.xfer(addr, frame(0x03))[0] != 0:
-            return None
-        res, _, d = self.xfer(addr, b"", 32)
-        if res != 0 or d[2] != 28 or crc8(d[:31]) != d[31]:
-            return None
-        body = d[3:31]
-        return {"proto": body[0], "board": body[3], "f_cpu": struct.unpack("<I", body[4:8])[0],
-                "addr": body[26], "reset_cause": body[16]}
-
-    def wait_done(self, addr, timeout_s):
-        end = time.monotonic() + timeout_s
-        while time.monotonic() < end:
-            st = self.status(addr)
-            if st is not None and st & 7 == 2:
-                return self.result(addr)
-            time.sleep(0.01)
-        return None
-
-    def close(self):
-        self.s.close()
 
 
 def oneshot(*args, timeout=120):
@@ -364,12 +262,12 @@ def main():
     diag("seed %d (set DUCOSIM_TEST_SEED to repeat)" % seed)
     rng = random.Random(seed)
     if not ok(os.access(DUCOSIM, os.X_OK) and os.path.exists(ELF), "ducosim and the firmware are built"):
-        return 1
+        return done()
     test_oneshot(rng)
     with tempfile.TemporaryDirectory(prefix="ducosim-test-") as tmp:
         test_rig(tmp, rng)
         test_fast(tmp, rng)
-    return 1 if n_failed else 0
+    return done()
 
 
 if __name__ == "__main__":

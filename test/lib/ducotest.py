@@ -1,0 +1,144 @@
+"""ducotest.py - shared pieces of ducorig's Python test scripts.
+
+TAP output, the I2C frame format (docs/i2c-protocol.md) encoded from the
+document, independently of common/, and a client for ducosim's bus socket
+(common/simbus_proto.h). Scripts add test/lib to sys.path and import this.
+"""
+import socket
+import struct
+import time
+
+# --- TAP ----------------------------------------------------------------------
+_counts = {"n": 0, "failed": 0}
+
+
+def ok(cond, text):
+    """One TAP line; returns cond so callers can chain on it."""
+    _counts["n"] += 1
+    if not cond:
+        _counts["failed"] += 1
+    print("%sok %d - %s" % ("" if cond else "not ", _counts["n"], text), flush=True)
+    return cond
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print("# " + line, flush=True)
+
+
+def done():
+    """Print the plan; the exit status for sys.exit()."""
+    print("1..%d" % _counts["n"], flush=True)
+    return 1 if _counts["failed"] else 0
+
+
+# --- wire frames (docs/i2c-protocol.md) ---------------------------------------
+def crc8(data):
+    c = 0
+    for x in data:
+        c ^= x
+        for _ in range(8):
+            c = ((c << 1) ^ 7) & 0xff if c & 0x80 else (c << 1) & 0xff
+    return c
+
+
+def frame(cmd, payload=b""):
+    f = bytes([cmd, len(payload)]) + payload
+    return f + bytes([crc8(f)])
+
+
+def job_frame(job_id, start, end, expected_hex, last):
+    payload = struct.pack("<HII", job_id, start, end) + bytes.fromhex(expected_hex) + last.encode()
+    return frame(0x01, payload)
+
+
+def read_frame(status, body):
+    """The read frame a slave sends: status, crc(status), len, body, crc."""
+    head = bytes([status, crc8(bytes([status])), len(body)]) + body
+    return head + bytes([crc8(head)])
+
+
+# --- ducosim's bus socket (common/simbus_proto.h) -----------------------------
+OP_TRANSFER, OP_INFO, OP_FAULT = 1, 2, 3
+
+
+class SimBus:
+    """Its own helpers go through request(), so a test may redefine xfer()."""
+
+    def __init__(self, path, timeout=30):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+
+    def recv_exact(self, n):
+        d = b""
+        while len(d) < n:
+            k = self.s.recv(n - len(d))
+            if not k:
+                raise EOFError("ducosim closed the connection")
+            d += k
+        return d
+
+    def request(self, op, addr, w=b"", rlen=0):
+        """(result, write bytes ACKed, data read)"""
+        self.s.sendall(struct.pack("<BBBBHH", ord("S"), op, addr, 0, len(w), rlen) + w)
+        magic, result, wacked, n, _ = struct.unpack("<BBHHH", self.recv_exact(8))
+        assert magic == ord("s")
+        return result, wacked, self.recv_exact(n)
+
+    def xfer(self, addr, w=b"", rlen=0):
+        return self.request(OP_TRANSFER, addr, w, rlen)
+
+    def info(self):
+        _, _, d = self.request(OP_INFO, 0, b"", 16)
+        return struct.unpack("<QIHH", d)        # sim ns, bus Hz, slaves, flags
+
+    def fault(self, addr, kind, param=0):
+        return self.request(OP_FAULT, addr, struct.pack("<BI", kind, param))[0]
+
+    def status(self, addr):
+        """Checked status byte, or None."""
+        res, _, d = self.request(OP_TRANSFER, addr, b"", 2)
+        if res != 0 or crc8(d[:1]) != d[1]:
+            return None
+        return d[0]
+
+    def result(self, addr):
+        """(status, job id, found, nonce, elapsed us) of a DONE slave, or None."""
+        res, _, d = self.request(OP_TRANSFER, addr, b"", 15)
+        if res != 0 or crc8(d[:1]) != d[1] or d[2] != 11 or crc8(d[:14]) != d[14]:
+            return None
+        job_id, found, nonce, elapsed = struct.unpack("<HBII", d[3:14])
+        return d[0], job_id, found, nonce, elapsed
+
+    def identity_body(self, addr, combined=False):
+        """The 28-byte identity body, or None. combined: IDENTIFY and the read in
+        one transaction (repeated START) instead of two."""
+        if combined:
+            res, _, d = self.request(OP_TRANSFER, addr, frame(0x03), 32)
+        else:
+            if self.request(OP_TRANSFER, addr, frame(0x03))[0] != 0:
+                return None
+            res, _, d = self.request(OP_TRANSFER, addr, b"", 32)
+        if res != 0 or len(d) < 32 or d[2] != 28 or crc8(d[:31]) != d[31]:
+            return None
+        return d[3:31]
+
+    def identify(self, addr):
+        body = self.identity_body(addr)
+        if body is None:
+            return None
+        return {"proto": body[0], "board": body[3], "f_cpu": struct.unpack("<I", body[4:8])[0],
+                "addr": body[26], "reset_cause": body[16]}
+
+    def wait_done(self, addr, timeout_s):
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            st = self.status(addr)
+            if st is not None and st & 7 == 2:
+                return self.result(addr)
+            time.sleep(0.01)
+        return None
+
+    def close(self):
+        self.s.close()
