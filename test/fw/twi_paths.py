@@ -27,7 +27,7 @@ ELF = "build/avr-nano/firmware.elf"
 ADDR = 0x08
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, crc8, frame, job_frame, read_frame, SimBus  # noqa: E402
+from ducotest import ok, done, crc8, frame, job_frame, read_frame, stop_process, SimBus  # noqa: E402
 
 
 class Bus(SimBus):
@@ -85,12 +85,7 @@ def main():
         except (IOError, OSError) as e:
             ok(False, "bus: %s" % e)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
     return done()
 
 

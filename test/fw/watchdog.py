@@ -23,7 +23,7 @@ DUCOSIM = "build/host/ducosim"
 RESET_WATCHDOG, RESET_SOFT = 0x08, 0x80
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, crc8, frame, SimBus  # noqa: E402
+from ducotest import ok, done, crc8, frame, stop_process, SimBus  # noqa: E402
 
 
 class Bus(SimBus):
@@ -104,12 +104,7 @@ def run_board(tmp, board, hard):
     except (IOError, OSError) as e:
         ok(False, "%s: bus error %s" % (board, e))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def main():

@@ -6,6 +6,7 @@ document, independently of common/, and a client for ducosim's bus socket
 """
 import socket
 import struct
+import subprocess
 import time
 
 # --- TAP ----------------------------------------------------------------------
@@ -30,6 +31,16 @@ def done():
     """Print the plan; the exit status for sys.exit()."""
     print("1..%d" % _counts["n"], flush=True)
     return 1 if _counts["failed"] else 0
+
+
+def stop_process(proc, wait_s=10):
+    """SIGTERM a child this test started, SIGKILL it if it does not exit."""
+    proc.terminate()
+    try:
+        proc.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 # --- wire frames (docs/i2c-protocol.md) ---------------------------------------
