@@ -71,6 +71,21 @@ static void sim_rig_nack(struct sim_rig *r, struct sim_xfer *x)
 	r->st.addr_nacks++;
 }
 
+/* Make x the transfer in flight, with a clean result; -EBUSY if one is. */
+static int sim_rig_claim(struct sim_rig *r, struct sim_xfer *x)
+{
+	if (r->cur)
+		return -EBUSY;
+	r->cur = x;
+	r->cur_start_ns = r->now_ns;
+	r->cur_flip_read = 0;
+	x->done = 0;
+	x->result = SIMBUS_OK;
+	x->wacked = 0;
+	r->st.xfers++;
+	return 0;
+}
+
 int sim_rig_begin(struct sim_rig *r, struct sim_xfer *x)
 {
 	struct sim_fault *f;
@@ -79,13 +94,7 @@ int sim_rig_begin(struct sim_rig *r, struct sim_xfer *x)
 		return -EBUSY;
 	if (x->addr > 0x7f || x->wlen > SIMBUS_MAX_DATA || x->rlen > SIMBUS_MAX_DATA)
 		return -EINVAL;
-	r->cur = x;
-	r->cur_start_ns = r->now_ns;
-	r->cur_flip_read = 0;
-	x->done = 0;
-	x->result = SIMBUS_OK;
-	x->wacked = 0;
-	r->st.xfers++;
+	sim_rig_claim(r, x);
 	f = &r->fault[x->addr];
 	sim_rig_expire_faults(r, f);
 	if (f->silent) {
@@ -185,16 +194,11 @@ int sim_rig_xfer(struct sim_rig *r, struct sim_xfer *x)
 
 int sim_rig_xfer_to(struct sim_rig *r, struct sim_slave *s, struct sim_xfer *x)
 {
-	if (r->cur)
-		return -EBUSY;
-	r->cur = x;
+	int err = sim_rig_claim(r, x);
+
+	if (err)
+		return err;
 	r->cur_slave = s;
-	r->cur_start_ns = r->now_ns;
-	r->cur_flip_read = 0;
-	x->done = 0;
-	x->result = SIMBUS_OK;
-	x->wacked = 0;
-	r->st.xfers++;
 	s->ops->begin(s, x, r->now_ns);
 	while (!sim_rig_run(r, r->now_ns + r->timeout_ns))
 		;
