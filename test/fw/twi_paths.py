@@ -17,7 +17,6 @@ it starts (and stops, by pid).
 import hashlib
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ ELF = "build/avr-nano/firmware.elf"
 ADDR = 0x08
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, crc8, frame, job_frame, read_frame, stop_process, SimBus  # noqa: E402
+from ducotest import ok, done, crc8, frame, job_frame, read_frame, start_ducosim, stop_process, SimBus  # noqa: E402
 
 
 class Bus(SimBus):
@@ -73,14 +72,8 @@ def main():
         return done()
     with tempfile.TemporaryDirectory() as tmp:
         sock = os.path.join(tmp, "bus")
-        proc = subprocess.Popen([DUCOSIM, "--firmware", ELF, "--count", "1", "--first-addr",
-                                 "0x%02x" % ADDR, "--socket", sock, "--fast"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = start_ducosim(DUCOSIM, ELF, sock, ADDR)
         try:
-            for _ in range(200):
-                if os.path.exists(sock) or proc.poll() is not None:
-                    break
-                time.sleep(0.05)
             run(Bus(sock))
         except (IOError, OSError) as e:
             ok(False, "bus: %s" % e)

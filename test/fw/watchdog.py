@@ -23,7 +23,7 @@ DUCOSIM = "build/host/ducosim"
 RESET_WATCHDOG, RESET_SOFT = 0x08, 0x80
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, crc8, frame, stop_process, SimBus  # noqa: E402
+from ducotest import ok, done, crc8, frame, start_ducosim, stop_process, SimBus  # noqa: E402
 
 
 class Bus(SimBus):
@@ -50,14 +50,8 @@ def wait_identity(bus, addr, pred, wall_s=20.0):
 def run_board(tmp, board, hard):
     elf = os.path.join(tmp, "avr-%s" % board, "firmware.elf")
     sock = os.path.join(tmp, "%s.sock" % board)
-    proc = subprocess.Popen([DUCOSIM, "--firmware", elf, "--count", "1", "--first-addr", "0x08",
-                             "--socket", sock, "--fast"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_ducosim(DUCOSIM, elf, sock, 0x08)
     try:
-        for _ in range(200):
-            if os.path.exists(sock) or proc.poll() is not None:
-                break
-            time.sleep(0.05)
         bus = Bus(sock)
         want = RESET_WATCHDOG | (0 if hard else RESET_SOFT)
         how = "watchdog reset" if hard else "restart by jump"

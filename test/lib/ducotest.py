@@ -4,6 +4,7 @@ TAP output, the I2C frame format (docs/i2c-protocol.md) encoded from the
 document, independently of common/, and a client for ducosim's bus socket
 (common/simbus_proto.h). Scripts add test/lib to sys.path and import this.
 """
+import os
 import socket
 import struct
 import subprocess
@@ -31,6 +32,18 @@ def done():
     """Print the plan; the exit status for sys.exit()."""
     print("1..%d" % _counts["n"], flush=True)
     return 1 if _counts["failed"] else 0
+
+
+def start_ducosim(ducosim, elf, sock, first_addr=0x08, count=1, wait_s=10):
+    """ducosim in fast rig mode; returns the process once its socket exists
+    (or it has exited: the first connect then fails). Stop it with stop_process."""
+    proc = subprocess.Popen([ducosim, "--firmware", elf, "--count", str(count), "--first-addr",
+                             "0x%02x" % first_addr, "--socket", sock, "--fast"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + wait_s
+    while time.monotonic() < end and not os.path.exists(sock) and proc.poll() is None:
+        time.sleep(0.05)
+    return proc
 
 
 def stop_process(proc, wait_s=10):
