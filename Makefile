@@ -4,7 +4,7 @@
 # appends to the variables below, so make sees the whole dependency graph at
 # once. All output goes out of tree: host programs in build/host/, firmware
 # in build/avr-<board>/. Assumes GNU make >= 4 and the Debian packages listed
-# in tools/deps.sh.
+# in scripts/deps.sh.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -22,7 +22,7 @@ DESTDIR  ?=
 # apt-get line before anything is parsed that needs them (pkg-config flags).
 # DUCORIG_NO_DEPS=1 skips the check.
 ifeq ($(DUCORIG_NO_DEPS)$(filter clean deps help,$(MAKECMDGOALS)),)
-DEPS_RC := $(shell tools/deps.sh >&2; echo $$?)
+DEPS_RC := $(shell scripts/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
 $(error Debian packages missing (see the apt-get line above))
 endif
@@ -36,7 +36,7 @@ ifneq ($(CI),)
 CWARN    += -Werror
 endif
 HOST_CFLAGS  ?= -O2 -g
-HOST_CFLAGS  += -std=gnu11 $(CWARN) -D_GNU_SOURCE -Icommon
+HOST_CFLAGS  += -std=gnu11 $(CWARN) -D_GNU_SOURCE -fPIC -Icommon
 HOST_LDFLAGS ?=
 DEPFLAGS  = -MMD -MP
 
@@ -61,12 +61,12 @@ host: $(HOST_PROGS)
 # make test: build everything the tests need, then run them in layers. Tests
 # that call make themselves get a clean environment, not this make's jobserver.
 test: host $(TEST_PROGS) $(TEST_DEPS)
-	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) tools/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) scripts/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
 
 bench: $(BENCH_TARGETS)
 
 deps:
-	@tools/deps.sh
+	@scripts/deps.sh
 
 clean:
 	rm -rf $(BUILD) $(CLEAN_EXTRA)
@@ -74,7 +74,7 @@ clean:
 # --- generic host rules -------------------------------------------------------
 # Objects mirror the source tree under build/host/obj/. A module adds flags for
 # its own objects with target-specific variables, e.g.
-#   $(HOSTDIR)/obj/tools/sim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
+#   $(HOSTDIR)/obj/sim/ducosim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
 $(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(EXTRA_CFLAGS) $(DEPFLAGS) -c -o $@ $<

@@ -1,10 +1,13 @@
-# common/: portable C shared by the firmware, the master and the tools.
-# Exports COMMON_SRCS (the firmware compiles them per board) and the host
-# library $(COMMON_LIB).
+# common/: portable C shared by the firmware and the host side.
+# COMMON_SRCS is what the firmware compiles per board (twi.c includes
+# common/slave.c itself, so its events inline into the interrupt handler);
+# the host library $(COMMON_LIB) adds the slave state machine, which the
+# simulator's model slaves and the tests run.
 COMMON_SRCS := common/duco_sha1.c common/duco_s1.c common/duco_crc8.c \
                common/duco_proto.c common/simbus_proto.c
+COMMON_HOST_SRCS := $(COMMON_SRCS) common/slave.c
 COMMON_LIB  := $(HOSTDIR)/libducocommon.a
-COMMON_OBJS := $(COMMON_SRCS:%.c=$(HOSTDIR)/obj/%.o)
+COMMON_OBJS := $(COMMON_HOST_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)

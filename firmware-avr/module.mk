@@ -23,7 +23,7 @@ FW_VERSION_MINOR := 0
 # callee and return addresses, about 290 bytes at the deepest.
 FW_STACK_RESERVE ?= 384
 
-# slave.c is not listed: twi.c includes it (its events inline into the ISR).
+# common/slave.c is not listed: twi.c includes it (its events inline into the ISR).
 FW_SRCS := firmware-avr/main.c firmware-avr/twi.c \
            firmware-avr/timer.c firmware-avr/platform.c
 

@@ -4,15 +4,15 @@
 MASTER_SRCS := $(filter-out master/main.c,$(wildcard master/*.c))
 MASTER_OBJS := $(MASTER_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 MASTER_LIB  := $(HOSTDIR)/libducomaster.a
-MASTER_LIBS := $(MASTER_LIB) $(COMMON_LIB) -lcurl -lcjson -li2c -lm
+MASTER_LIBS := $(MASTER_LIB) $(HOST_LIB_LIBS) -lcurl
 
-$(HOSTDIR)/obj/master/%.o: EXTRA_CFLAGS += -Imaster -I/usr/include/cjson
+$(HOSTDIR)/obj/master/%.o: EXTRA_CFLAGS += -Imaster $(HOST_LIB_CFLAGS)
 
 $(MASTER_LIB): $(MASTER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(COMMON_LIB)
+$(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
 
@@ -24,4 +24,4 @@ DURATION ?= 0
 CONFIG ?=
 RUN_ARGS ?=
 run: $(HOSTDIR)/ducomaster
-	tools/ducorig-run --duration $(DURATION) $(if $(CONFIG),--config $(CONFIG)) $(RUN_ARGS)
+	scripts/ducorig-run --duration $(DURATION) $(if $(CONFIG),--config $(CONFIG)) $(RUN_ARGS)

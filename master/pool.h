@@ -3,7 +3,7 @@
  * non-blocking connects, the line reader that tolerates a missing newline,
  * and the parsers and formatters for the banner, JOB request, job line,
  * result line and verdict (../shared/reference/duco-protocol.md). No state
- * machine here (that is slave.c) and no printing; parsers return -errno.
+ * machine here (that is miner.c) and no printing; parsers return -errno.
  */
 #ifndef POOL_H
 #define POOL_H

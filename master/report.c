@@ -13,7 +13,7 @@ static double report_div(double a, double b)
 	return b > 0 ? a / b : 0.0;
 }
 
-static void report_add(struct slave_stats *t, const struct slave_stats *s)
+static void report_add(struct miner_stats *t, const struct miner_stats *s)
 {
 	int i;
 
@@ -47,7 +47,7 @@ static void report_add(struct slave_stats *t, const struct slave_stats *s)
 	t->hashrate_sum += s->hashrate_sum;
 }
 
-void report_totals(struct report_totals *t, struct slave *const *slaves, int n, double wall_s)
+void report_totals(struct report_totals *t, struct miner *const *slaves, int n, double wall_s)
 {
 	struct rusage ru;
 	int i;
@@ -63,7 +63,7 @@ void report_totals(struct report_totals *t, struct slave *const *slaves, int n, 
 	}
 }
 
-static void report_line(FILE *f, const char *name, const struct slave_stats *s, double wall_s)
+static void report_line(FILE *f, const char *name, const struct miner_stats *s, double wall_s)
 {
 	double j = s->jobs;
 
@@ -90,7 +90,7 @@ static void report_line(FILE *f, const char *name, const struct slave_stats *s, 
 			(unsigned long)s->disconnects, (unsigned long)s->timeouts);
 }
 
-void report_text(FILE *f, struct slave *const *slaves, int n, double wall_s)
+void report_text(FILE *f, struct miner *const *slaves, int n, double wall_s)
 {
 	struct report_totals t;
 	char title[96];
@@ -107,10 +107,10 @@ void report_text(FILE *f, struct slave *const *slaves, int n, double wall_s)
 	fflush(f);
 }
 
-int report_json(FILE *f, struct slave *const *slaves, int n, double wall_s)
+int report_json(FILE *f, struct miner *const *slaves, int n, double wall_s)
 {
 	struct report_totals t;
-	const struct slave_stats *s = &t.sum;
+	const struct miner_stats *s = &t.sum;
 	double j;
 	int i;
 
@@ -143,7 +143,7 @@ int report_json(FILE *f, struct slave *const *slaves, int n, double wall_s)
 	return fflush(f) ? -1 : 0;
 }
 
-void report_table(FILE *f, struct slave *const *slaves, int n, double wall_s, const char *pool)
+void report_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool)
 {
 	struct report_totals t;
 	int i;
@@ -157,7 +157,7 @@ void report_table(FILE *f, struct slave *const *slaves, int n, double wall_s, co
 		100.0 * report_div(t.sum.elapsed_ms, t.sum.overall_ms));
 	fprintf(f, "St Addr Bus                  Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
 	for (i = 0; i < n; i++) {
-		const struct slave *s = slaves[i];
+		const struct miner *s = slaves[i];
 
 		const char *bus = s->io.bus ? s->io.bus->spec : "?";
 		const char *slash = strrchr(bus, '/');
@@ -170,7 +170,7 @@ void report_table(FILE *f, struct slave *const *slaves, int n, double wall_s, co
 		else
 			snprintf(shown, sizeof(shown), "%s", bus);
 		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu\n",
-			slave_state_letter(s->state), s->io.addr, shown,
+			miner_state_letter(s->state), s->io.addr, shown,
 			(unsigned long)s->last.diff,
 			(unsigned long)(s->st.good + s->st.block), (unsigned long)s->st.bad,
 			s->last.hashrate, s->last.r_slave, s->last.overall_ms,

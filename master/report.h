@@ -9,20 +9,20 @@
 #define REPORT_H
 
 #include <stdio.h>
-#include "slave.h"
+#include "miner.h"
 
 struct report_totals {
-	struct slave_stats sum;
+	struct miner_stats sum;
 	double wall_s;          /* seconds the rig has run */
 	double cpu_s;           /* user + system CPU of the process */
 	long rss_kb;            /* peak resident set */
 };
 
-void report_totals(struct report_totals *t, struct slave *const *slaves, int n, double wall_s);
-void report_text(FILE *f, struct slave *const *slaves, int n, double wall_s);
+void report_totals(struct report_totals *t, struct miner *const *slaves, int n, double wall_s);
+void report_text(FILE *f, struct miner *const *slaves, int n, double wall_s);
 /* One JSON object on one line (with '\n'). Returns 0 or -errno. */
-int  report_json(FILE *f, struct slave *const *slaves, int n, double wall_s);
+int  report_json(FILE *f, struct miner *const *slaves, int n, double wall_s);
 /* Redraw the status table at the top of a terminal. */
-void report_table(FILE *f, struct slave *const *slaves, int n, double wall_s, const char *pool);
+void report_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool);
 
 #endif

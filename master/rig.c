@@ -34,7 +34,7 @@ static void rig_on_file(struct evloop *el, int fd, int mask, void *arg);
 static void rig_sync(struct rig_slave *rs)
 {
 	struct rig *r = rs->rig;
-	struct slave *s = &rs->s;
+	struct miner *s = &rs->s;
 	int64_t now = mclock_now_us(&r->clock), when;
 	int mask = s->fd < 0 ? 0 : s->connecting ? EVLOOP_WRITABLE : EVLOOP_READABLE;
 
@@ -60,7 +60,7 @@ static void rig_sync(struct rig_slave *rs)
 
 static void rig_kick(struct rig_slave *rs)
 {
-	slave_run(&rs->s, &rs->rig->env);
+	miner_run(&rs->s, &rs->rig->env);
 	rig_sync(rs);
 }
 
@@ -69,9 +69,9 @@ static void rig_on_file(struct evloop *el, int fd, int mask, void *arg)
 	struct rig_slave *rs = arg;
 
 	if (mask & EVLOOP_WRITABLE)
-		slave_on_writable(&rs->s, &rs->rig->env);
+		miner_on_writable(&rs->s, &rs->rig->env);
 	if (mask & EVLOOP_READABLE)
-		slave_on_readable(&rs->s, &rs->rig->env);
+		miner_on_readable(&rs->s, &rs->rig->env);
 	rig_kick(rs);
 }
 
@@ -244,7 +244,7 @@ static int rig_add_slave(struct rig *r, struct bus *b, uint8_t addr)
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
-	slave_init(&rs->s, b, addr);
+	miner_init(&rs->s, b, addr);
 	rs->rig = r;
 	rs->reg_fd = -1;
 	rs->timer = evloop_add_timer(r->el, 0, rig_on_slave_timer, rs);
@@ -281,7 +281,7 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	}
 	ratelimit_conn_init(&r->conn, cfg->connects_per_window, cfg->connect_window_s * 1000000LL,
 			    cfg->connect_stagger_ms * 1000LL);
-	r->env = (struct slave_env){
+	r->env = (struct miner_env){
 		.clock = &r->clock,
 		.cfg = cfg,
 		.joblog = &r->joblog,
@@ -365,7 +365,7 @@ void rig_close(struct rig *r)
 	int i;
 
 	for (i = 0; i < r->nslaves; i++)
-		slave_shutdown(&r->rs[i]->s);
+		miner_shutdown(&r->rs[i]->s);
 	if (r->el && r->nslaves) {
 		if (r->table)
 			report_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);

@@ -14,7 +14,7 @@
 #include "evloop.h"
 #include "joblog.h"
 #include "ratelimit.h"
-#include "slave.h"
+#include "miner.h"
 
 /* Exit codes of ducomaster (also in --help and the README). */
 enum rig_exit {
@@ -25,7 +25,7 @@ enum rig_exit {
 };
 
 struct rig_slave {
-	struct slave s;         /* first: a struct slave * is a struct rig_slave * */
+	struct miner s;         /* first: a struct miner * is a struct rig_slave * */
 	struct rig *rig;
 	long long timer;
 	int reg_fd;             /* fd registered with the loop, -1 none */
@@ -40,9 +40,9 @@ struct rig {
 	struct bus buses[CONFIG_MAX_BUSES];
 	int nbuses;
 	struct rig_slave *rs[CONFIG_MAX_SLAVES];
-	struct slave *slaves[CONFIG_MAX_SLAVES];
+	struct miner *slaves[CONFIG_MAX_SLAVES];
 	int nslaves;
-	struct slave_env env;
+	struct miner_env env;
 	struct ratelimit_conn conn;
 	struct joblog joblog;
 	struct discover disc;

@@ -1,7 +1,7 @@
 /*
  * tap.h - minimal TAP output for ducorig's C test programs.
  *
- * Header-only so every test binary stays a single link. tools/run-tests.sh
+ * Header-only so every test binary stays a single link. scripts/run-tests.sh
  * counts the "ok" / "not ok" lines; tap_done() makes the exit status
  * non-zero when any check failed, so a crash or an early exit still shows.
  */

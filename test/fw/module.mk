@@ -1,6 +1,6 @@
 # test/fw/: firmware tests that run on the host.
-#  - test_slave: unit tests of the slave state machine (firmware-avr/slave.c
-#    compiled for the host), driven with TWI-style events.
+#  - test_slave: unit tests of the slave state machine (common/slave.c,
+#    the firmware's protocol, on the host), driven with TWI-style events.
 #  - test_fw_stall (stall_sim.c): the nano image in simavr, master driven at
 #    the register level: a transaction that goes silent is dropped.
 #  - boards.sh: builds every board in boards.mk and checks that each image
@@ -11,11 +11,8 @@
 #    view, write+repeated START+read, truncated and overlong frames, byte
 #    for byte against the protocol (covers the handler's assembly fast path).
 
-$(HOSTDIR)/obj/test/fw/%.o: EXTRA_CFLAGS += -Ifirmware-avr
-$(HOSTDIR)/obj/firmware-avr/slave.o: EXTRA_CFLAGS += -Ifirmware-avr
 
-$(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o \
-		$(HOSTDIR)/obj/firmware-avr/slave.o $(COMMON_LIB)
+$(HOSTDIR)/test/test_fw_slave: $(HOSTDIR)/obj/test/fw/test_slave.o $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^
 

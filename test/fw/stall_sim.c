@@ -7,7 +7,7 @@
  * a bus event for about 100 ms and then resets its TWI (TWEN off and on).
  * ducosim's transfers are atomic, so this test plays the bus master itself
  * at the register level on the real firmware image in simavr (the same
- * technique as tools/sim, see ../shared/reference/simavr.md): it addresses
+ * technique as sim/ducosim, see ../shared/reference/simavr.md): it addresses
  * the slave, sends a few bytes of a frame and goes silent, then checks that
  * the TWI is reset between 100 and 300 ms later, that a slow but live
  * transaction (a byte every 40 ms) is left alone, and that after the reset

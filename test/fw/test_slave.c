@@ -1,7 +1,7 @@
 /*
  * test_slave.c - host unit tests of the firmware's slave state machine.
  *
- * Drives firmware-avr/slave.c with the same event sequences the TWI driver
+ * Drives common/slave.c with the same event sequences the TWI driver
  * produces (address+W, bytes, STOP / repeated START, address+R, bytes) and
  * checks the status byte, the read frames (against common/duco_proto.c's
  * encoder and decoders), the counters and what the main loop gets to see.

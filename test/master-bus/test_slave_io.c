@@ -4,7 +4,7 @@
  *
  * Run by test/master-bus/slave-io.sh, once with --bus sim:<socket> (the sim
  * backend) and once with --bus /dev/i2c-N under the LD_PRELOAD stand-in
- * (tools/i2cshim), so the i2cdev backend's own ioctls carry every frame.
+ * (test/i2cshim), so the i2cdev backend's own ioctls carry every frame.
  * Faults are injected through a second, sim-backend connection (--ctl) with
  * simbus FAULT requests: bit flips for the CRC retries, address NACKs for
  * the NACK retries, a silent slave for the no-hang check. Assumes ducosim

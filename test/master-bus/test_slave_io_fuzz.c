@@ -2,7 +2,7 @@
  * test_slave_io_fuzz.c - slave_io's frame handling under corrupted transfers.
  *
  * A bus backend defined here drives the firmware's own slave state machine
- * (firmware-avr/slave.c, built for the host) byte by byte, exactly as the
+ * (common/slave.c, built for the host) byte by byte, exactly as the
  * TWI driver does, and corrupts a share of the transfers on the way: bit
  * flips and random bytes in either direction, NACKs, short reads. Thousands
  * of identify / job / result / abort calls then check the property that
@@ -17,7 +17,7 @@
 
 #include "bus.h"
 #include "duco_proto.h"
-#include "../../firmware-avr/slave.h"   /* not master/slave.h */
+#include "slave.h"
 #include "slave_io.h"
 #include "../tap.h"
 

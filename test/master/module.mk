@@ -11,9 +11,9 @@
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
                 $(HOSTDIR)/test/test_master_fuzz
 
-$(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest -I/usr/include/cjson
+$(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest $(HOST_LIB_CFLAGS)
 
-$(HOSTDIR)/test/test_master_%: $(HOSTDIR)/obj/test/master/test_master_%.o $(MASTER_LIB) $(COMMON_LIB)
+$(HOSTDIR)/test/test_master_%: $(HOSTDIR)/obj/test/master/test_master_%.o $(MASTER_LIB) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
 

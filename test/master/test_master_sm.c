@@ -4,7 +4,7 @@
  * format (common/duco_proto) and finds nonces with common/duco_s1, finishing
  * after nonce / rate seconds of fake time; the pool is the test itself on
  * the other end of a real socketpair. The master's slave_io.c, pool.c,
- * ratelimit.c and slave.c run unchanged. TAP on stdout.
+ * ratelimit.c and miner.c run unchanged. TAP on stdout.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "duco_proto.h"
 #include "duco_s1.h"
-#include "slave.h"
+#include "miner.h"
 #include "tap.h"
 
 /* ---- the in-test AVR ---------------------------------------------------- */
@@ -105,7 +105,7 @@ static const struct bus_ops fake_ops = { .name = "fake", .xfer = fake_xfer };
 /* ---- the test pool ------------------------------------------------------ */
 static int pool_end = -1;
 
-static int test_connect(struct slave_env *env, struct slave *s)
+static int test_connect(struct miner_env *env, struct miner *s)
 {
 	int sv[2];
 
@@ -150,20 +150,20 @@ static void make_job(char *line, size_t len, uint32_t nonce, unsigned diff)
 static struct mclock clk;
 static struct config cfg;
 static struct ratelimit_conn conn;
-static struct slave_env env;
+static struct miner_env env;
 static struct bus bus = { .ops = &fake_ops, .spec = "fake" };
-static struct slave sl;
+static struct miner sl;
 
 /* Run the slave, moving fake time to each wake-up, until t_end. */
 static void run_until(int64_t t_end)
 {
 	for (int guard = 0; guard < 100000; guard++) {
-		slave_on_readable(&sl, &env);
-		slave_run(&sl, &env);
+		miner_on_readable(&sl, &env);
+		miner_run(&sl, &env);
 		if (!sl.wake_at_us || sl.wake_at_us > t_end) {
 			clk.fake_us = t_end;
-			slave_on_readable(&sl, &env);
-			slave_run(&sl, &env);
+			miner_on_readable(&sl, &env);
+			miner_run(&sl, &env);
 			return;
 		}
 		if (sl.wake_at_us > clk.fake_us)
@@ -181,10 +181,10 @@ static void setup(double rate)
 	config_defaults(&cfg);
 	snprintf(cfg.user, sizeof(cfg.user), "tester");
 	ratelimit_conn_init(&conn, 50, 30000000, 0);
-	env = (struct slave_env){ .clock = &clk, .cfg = &cfg, .conn = &conn, .rng = 1,
+	env = (struct miner_env){ .clock = &clk, .cfg = &cfg, .conn = &conn, .rng = 1,
 				  .connect = test_connect };
 	snprintf(env.pool_addr, sizeof(env.pool_addr), "test:1");
-	slave_init(&sl, &bus, 0x08);
+	miner_init(&sl, &bus, 0x08);
 }
 
 /* D -> C -> R: connect, banner, request read by the test. */
@@ -195,11 +195,11 @@ static int connect_and_request(void)
 	run_until(clk.fake_us);
 	if (sl.fd < 0 || !sl.connecting)
 		return 0;
-	slave_on_writable(&sl, &env);
+	miner_on_writable(&sl, &env);
 	pool_say("4.3\n");
 	run_until(clk.fake_us + 1000);
 	req = pool_heard();
-	return sl.state == SLAVE_R && !strcmp(req, "JOB,tester,AVR,None");
+	return sl.state == MINER_R && !strcmp(req, "JOB,tester,AVR,None");
 }
 
 static void test_fast_slave_held(void)
@@ -216,25 +216,25 @@ static void test_fast_slave_held(void)
 	pool_say(job);
 	t_job = clk.fake_us;
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.state == SLAVE_K && avr.jobs == 1, "R->J->K: job transferred to the slave");
+	tap_ok(sl.state == MINER_K && avr.jobs == 1, "R->J->K: job transferred to the slave");
 	/* Done after 350 ms; the first result (no speed estimate) is sent once
 	 * nonce / limit after the job arrived. */
 	run_until(t_job + 400000);
 	limit = cfg.max_hashrate * (1 - cfg.margin);
 	send_at = t_job + (int64_t)(700 / limit * 1e6);
-	tap_ok(sl.state == SLAVE_W, "fast slave: result held in W (state %c)",
-	       slave_state_letter(sl.state));
+	tap_ok(sl.state == MINER_W, "fast slave: result held in W (state %c)",
+	       miner_state_letter(sl.state));
 	tap_ok(!strcmp(pool_heard(), ""), "nothing sent while held");
 	run_until(send_at - 1000);
-	tap_ok(sl.state == SLAVE_W && !strcmp(pool_heard(), ""), "still held 1 ms before nonce/limit");
+	tap_ok(sl.state == MINER_W && !strcmp(pool_heard(), ""), "still held 1 ms before nonce/limit");
 	run_until(send_at + 1000);
 	res = pool_heard();
-	tap_ok(sl.state == SLAVE_E, "W->E at nonce/limit after the job");
+	tap_ok(sl.state == MINER_E, "W->E at nonce/limit after the job");
 	tap_ok(!strcmp(res, "700,361.00,ducorig AVR I2C Miner 0.1,None,DUCOID01020304050607AB"),
 	       "result line reports the limit: %s", res);
 	pool_say("GOOD\n");
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.st.good == 1 && sl.st.holds == 1 && sl.state == SLAVE_R,
+	tap_ok(sl.st.good == 1 && sl.st.holds == 1 && sl.state == MINER_R,
 	       "GOOD counted, next job requested at once (G->C->R)");
 	tap_ok(sl.last.hold_ms > 900 && sl.last.hold_ms < 1700, "hold_ms %.1f recorded",
 	       sl.last.hold_ms);
@@ -244,16 +244,16 @@ static void test_fast_slave_held(void)
 	make_job(job, sizeof(job), 900, 10);
 	pool_say(job);
 	run_until(clk.fake_us + 3000000);
-	tap_ok(sl.st.good == 1 && sl.state == SLAVE_E, "second result sent");
+	tap_ok(sl.st.good == 1 && sl.state == MINER_E, "second result sent");
 	tap_ok((int)sl.polls < 450 / cfg.poll_interval_ms / 2,
 	       "geometric polling: %u polls for a 450 ms job (interval would need %d)",
 	       sl.polls, 450 / cfg.poll_interval_ms);
 	pool_say("BAD,Too low starting difficulty\n");
 	run_until(clk.fake_us + 1000);
 	tap_ok(sl.st.bad == 1 && sl.st.tier_moves == 1 &&
-	       sl.st.bad_by_reason[POOL_BAD_TOO_LOW_START] == 1 && sl.state == SLAVE_R,
+	       sl.st.bad_by_reason[POOL_BAD_TOO_LOW_START] == 1 && sl.state == MINER_R,
 	       "BAD tier move counted (F), connection kept, next request sent");
-	slave_shutdown(&sl);
+	miner_shutdown(&sl);
 }
 
 static void test_slow_slave(void)
@@ -271,11 +271,11 @@ static void test_slow_slave(void)
 	run_until(t_job + 1500000 + cfg.poll_interval_ms * 1000 + 2000);
 	res = pool_heard();
 	snprintf(want, sizeof(want), "300,200.00,ducorig AVR I2C Miner 0.1,None,%s", sl.ducoid);
-	tap_ok(sl.state == SLAVE_E && !strcmp(res, want), "slow slave: sent without hold, reports r_slave: %s", res);
+	tap_ok(sl.state == MINER_E && !strcmp(res, want), "slow slave: sent without hold, reports r_slave: %s", res);
 	tap_ok((int)sl.polls >= 1500 / cfg.poll_interval_ms - 2 && (int)sl.polls <= 1500 / cfg.poll_interval_ms + 3,
 	       "interval polling: %u polls in 1.5 s at %d ms", sl.polls, cfg.poll_interval_ms);
 	tap_ok(sl.st.holds == 0, "no hold for a slave under the limit");
-	slave_shutdown(&sl);
+	miner_shutdown(&sl);
 }
 
 static void test_wrong_nonce(void)
@@ -294,8 +294,8 @@ static void test_wrong_nonce(void)
 	tap_ok(avr.jobs >= 2, "job transferred again after a wrong result (%u transfers)", avr.jobs);
 	avr.wrong = 0;
 	run_until(clk.fake_us + 5000000);
-	tap_ok(sl.state == SLAVE_E && sl.fd >= 0, "slave recovers on the same pool connection");
-	slave_shutdown(&sl);
+	tap_ok(sl.state == MINER_E && sl.fd >= 0, "slave recovers on the same pool connection");
+	miner_shutdown(&sl);
 }
 
 static void test_silent_slave(void)
@@ -311,16 +311,16 @@ static void test_silent_slave(void)
 	run_until(clk.fake_us + 100000);
 	avr.silent = 1;
 	run_until(clk.fake_us + 500000);
-	tap_ok(sl.st.slave_faults >= 1 && sl.state == SLAVE_J && !sl.io_ready,
+	tap_ok(sl.st.slave_faults >= 1 && sl.state == MINER_J && !sl.io_ready,
 	       "silent slave: fault, back to J awaiting the slave (state %c)",
-	       slave_state_letter(sl.state));
+	       miner_state_letter(sl.state));
 	tap_ok(sl.fd == fd, "pool connection kept while the slave is retried");
 	avr.silent = 0;
 	run_until(clk.fake_us + 10000000);
-	tap_ok(sl.io_ready && (sl.state == SLAVE_E || sl.state == SLAVE_W),
+	tap_ok(sl.io_ready && (sl.state == MINER_E || sl.state == MINER_W),
 	       "slave answers again: identity re-read, job redone (state %c)",
-	       slave_state_letter(sl.state));
-	slave_shutdown(&sl);
+	       miner_state_letter(sl.state));
+	miner_shutdown(&sl);
 }
 
 static void test_refusal_and_close(void)
@@ -329,23 +329,23 @@ static void test_refusal_and_close(void)
 	connect_and_request();
 	pool_say("BAD,Too many workers\n");
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.state == SLAVE_D && sl.fd < 0 && sl.st.refusals == 1,
+	tap_ok(sl.state == MINER_D && sl.fd < 0 && sl.st.refusals == 1,
 	       "refusal instead of a job: counted, disconnected");
 	tap_ok(sl.retry_at_us - clk.fake_us > 10000000, "refusal backs off (%.1f s)",
 	       (sl.retry_at_us - clk.fake_us) / 1e6);
 	run_until(sl.retry_at_us + 1000);
 	tap_ok(sl.fd >= 0, "reconnects after the backoff");
-	slave_on_writable(&sl, &env);
+	miner_on_writable(&sl, &env);
 	pool_say("4.3");        /* old server: no newline */
 	run_until(clk.fake_us + 100000);
-	tap_ok(sl.state == SLAVE_R, "banner without newline accepted after the grace time");
+	tap_ok(sl.state == MINER_R, "banner without newline accepted after the grace time");
 	pool_heard();
 	close(pool_end);
 	pool_end = -1;
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.state == SLAVE_D && sl.fd < 0 && sl.st.disconnects == 2,
+	tap_ok(sl.state == MINER_D && sl.fd < 0 && sl.st.disconnects == 2,
 	       "pool closing the connection -> D");
-	slave_shutdown(&sl);
+	miner_shutdown(&sl);
 }
 
 static void test_timeout(void)
@@ -353,8 +353,8 @@ static void test_timeout(void)
 	setup(300);
 	connect_and_request();
 	run_until(clk.fake_us + cfg.job_timeout_s * 1000000LL + 1000);
-	tap_ok(sl.state == SLAVE_D && sl.st.timeouts == 1, "no job within job_timeout_s -> D");
-	slave_shutdown(&sl);
+	tap_ok(sl.state == MINER_D && sl.st.timeouts == 1, "no job within job_timeout_s -> D");
+	miner_shutdown(&sl);
 }
 
 static void test_auto_tier(void)
@@ -368,7 +368,7 @@ static void test_auto_tier(void)
 	tap_ok(avr.jobs == 1 && sl.rate_est > 440 && sl.rate_est < 460,
 	       "tier auto: speed test on the slave before connecting (%.1f H/s)", sl.rate_est);
 	tap_ok(sl.fd >= 0 && sl.connecting, "connects after the speed test");
-	slave_on_writable(&sl, &env);
+	miner_on_writable(&sl, &env);
 	pool_say("4.3\n");
 	run_until(clk.fake_us + 1000);
 	res = pool_heard();
@@ -379,7 +379,7 @@ static void test_auto_tier(void)
 	res = pool_heard();
 	snprintf(want, sizeof(want), "900,450.00,ducorig AVR I2C Miner 0.1,None,%s", sl.ducoid);
 	tap_ok(!strcmp(res, want), "auto: no hold, reports nonce / slave elapsed: %s", res);
-	slave_shutdown(&sl);
+	miner_shutdown(&sl);
 }
 
 int main(void)

@@ -6,14 +6,13 @@
 #    (status sequences, NACK paths, byte timing, stretch, routing).
 #  - test_ducosim.py: ducosim's command line: one-shot --json, rig mode on a
 #    socket with firmware and model slaves, FAULT requests, clean SIGTERM.
-# (tools/sim/module.mk is read after this file: name its outputs literally.)
 # The benchmark (make bench) is test/sim/bench_fw.py.
 
 SIM_TEST_ELF := $(BUILD)/avr-nano/firmware.elf
 
-$(HOSTDIR)/obj/test/sim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS) -Itools/sim
+$(HOSTDIR)/obj/test/sim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS) $(HOST_LIB_CFLAGS) -Isim/ducosim
 
-$(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/libducosim.a $(COMMON_LIB)
+$(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/libducosim.a $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
 
@@ -40,7 +39,7 @@ $(SIM_PROBE_DIR)/twi_probe_%.elf: test/sim/twi_probe.c $(MAKEFILE_DEPS)
 	avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL -DPROBE_ADDR=0x$* -Os -std=gnu99 \
 		-Wall -Wextra -o $@ $<
 
-$(HOSTDIR)/test/test_sim_bus: $(HOSTDIR)/obj/test/sim/test_sim_bus.o $(HOSTDIR)/libducosim.a $(COMMON_LIB)
+$(HOSTDIR)/test/test_sim_bus: $(HOSTDIR)/obj/test/sim/test_sim_bus.o $(HOSTDIR)/libducosim.a $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
 

@@ -1,8 +1,8 @@
 /*
  * ducoctl.c - rig tool: find, inspect and exercise ducorig slaves on one bus.
  *
- * Talks to the slaves through the master's own bus layer (master/bus.c,
- * master/slave_io.c), so what ducoctl sees is what ducomaster will see:
+ * Talks to the slaves through the master's own bus layer (lib/bus.c,
+ * lib/slave_io.c), so what ducoctl sees is what ducomaster will see:
  * the same backends ("sim:<socket>" for ducosim, /dev/i2c-N for a real
  * adapter), frames, CRC checks and retries. Scan output is written for the
  * most common complaint of I2C rigs, "slaves missing or dropping out": it

@@ -80,8 +80,8 @@
  *                                       or ABORT was accepted since (returns
  *                                       -ESTALE-like SLAVE_E_STALE then)
  */
-#ifndef SLAVE_H
-#define SLAVE_H
+#ifndef DUCO_SLAVE_H
+#define DUCO_SLAVE_H
 
 #include <stdint.h>
 #include "duco_proto.h"

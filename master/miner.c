@@ -1,8 +1,8 @@
 /*
- * slave.c - the per-slave D/C/R/J/K/W/E/F/G state machine.
+ * miner.c - one miner (a board and its pool connection): the D/C/R/J/K/W/E/F/G state machine.
  * Assumes a single thread, synchronous bus calls of a few ms (slave_io.h) and
  * a non-blocking pool socket whose readiness the rig reports through
- * slave_on_readable()/slave_on_writable(). Every result is checked with
+ * miner_on_readable()/miner_on_writable(). Every result is checked with
  * DUCO-S1 on the host before it is sent: a wrong nonce never reaches the pool.
  * Faults stay local: a failing AVR is reset and retried with backoff while
  * its pool connection is kept as long as the pool allows; a failing pool
@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "duco_s1.h"
 #include "mlog.h"
-#include "slave.h"
+#include "miner.h"
 
 #define SLAVE_CONNECT_TIMEOUT_US  (10 * 1000000LL)
 #define SLAVE_BANNER_TIMEOUT_US   (10 * 1000000LL)
@@ -38,57 +38,57 @@
 #define SLAVE_CALIB_POLL_US       (50 * 1000LL)
 #define SLAVE_CALIB_TIMEOUT_US    (30 * 1000000LL)
 
-static const char slave_letters[SLAVE_NSTATES] = "DCRJKWEFG";
-static const char *const slave_names[SLAVE_NSTATES] = {
-	[SLAVE_D] = "disconnected",
-	[SLAVE_C] = "connected",
-	[SLAVE_R] = "request sent",
-	[SLAVE_J] = "job received",
-	[SLAVE_K] = "transferred",
-	[SLAVE_W] = "waiting to send",
-	[SLAVE_E] = "result sent",
-	[SLAVE_F] = "error verdict",
-	[SLAVE_G] = "good verdict",
+static const char slave_letters[MINER_NSTATES] = "DCRJKWEFG";
+static const char *const slave_names[MINER_NSTATES] = {
+	[MINER_D] = "disconnected",
+	[MINER_C] = "connected",
+	[MINER_R] = "request sent",
+	[MINER_J] = "job received",
+	[MINER_K] = "transferred",
+	[MINER_W] = "waiting to send",
+	[MINER_E] = "result sent",
+	[MINER_F] = "error verdict",
+	[MINER_G] = "good verdict",
 };
 
-char slave_state_letter(enum slave_state st)
+char miner_state_letter(enum miner_state st)
 {
-	return st < SLAVE_NSTATES ? slave_letters[st] : '?';
+	return st < MINER_NSTATES ? slave_letters[st] : '?';
 }
 
-const char *slave_state_name(enum slave_state st)
+const char *miner_state_name(enum miner_state st)
 {
-	return st < SLAVE_NSTATES ? slave_names[st] : "?";
+	return st < MINER_NSTATES ? slave_names[st] : "?";
 }
 
-void slave_init(struct slave *s, struct bus *bus, uint8_t addr)
+void miner_init(struct miner *s, struct bus *bus, uint8_t addr)
 {
 	memset(s, 0, sizeof(*s));
-	s->state = SLAVE_D;
+	s->state = MINER_D;
 	s->fd = -1;
 	slave_io_init(&s->io, bus, addr);
 	snprintf(s->name, sizeof(s->name), "%.40s:0x%02x", bus ? bus->spec : "?", addr);
 }
 
-static int64_t slave_now(const struct slave_env *env)
+static int64_t miner_now(const struct miner_env *env)
 {
 	return mclock_now_us(env->clock);
 }
 
-static void slave_enter(struct slave *s, struct slave_env *env, enum slave_state st)
+static void miner_enter(struct miner *s, struct miner_env *env, enum miner_state st)
 {
-	mlog_debug("%s: %c -> %c", s->name, slave_state_letter(s->state), slave_state_letter(st));
+	mlog_debug("%s: %c -> %c", s->name, miner_state_letter(s->state), miner_state_letter(st));
 	s->state = st;
-	s->state_since_us = slave_now(env);
+	s->state_since_us = miner_now(env);
 }
 
-static void slave_wake(struct slave *s, int64_t when)
+static void miner_wake(struct miner *s, int64_t when)
 {
 	if (when > 0 && (!s->wake_at_us || when < s->wake_at_us))
 		s->wake_at_us = when;
 }
 
-static void slave_close_pool(struct slave *s)
+static void miner_close_pool(struct miner *s)
 {
 	if (s->fd >= 0)
 		close(s->fd);
@@ -98,21 +98,21 @@ static void slave_close_pool(struct slave *s)
 }
 
 /* Drop the pool connection and come back after a backoff (state D). */
-static void slave_disconnect(struct slave *s, struct slave_env *env, const char *why,
+static void miner_disconnect(struct miner *s, struct miner_env *env, const char *why,
 			     int64_t base_us)
 {
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 
 	mlog_warn("%s: pool connection closed in state %c: %s", s->name,
-		  slave_state_letter(s->state), why);
+		  miner_state_letter(s->state), why);
 	/* A job still on the AVR is for a connection that no longer exists. */
-	if (s->io_ready && (s->state == SLAVE_K || s->state == SLAVE_W))
+	if (s->io_ready && (s->state == MINER_K || s->state == MINER_W))
 		slave_io_abort(&s->io);
-	slave_close_pool(s);
+	miner_close_pool(s);
 	s->st.disconnects++;
 	s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++, base_us,
 						    SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
-	slave_enter(s, env, SLAVE_D);
+	miner_enter(s, env, MINER_D);
 }
 
 /*
@@ -120,21 +120,21 @@ static void slave_disconnect(struct slave *s, struct slave_env *env, const char 
  * same job after a backoff; the pool connection stays open, because a new
  * connection earns nothing for its first shares.
  */
-static void slave_fault(struct slave *s, struct slave_env *env, const char *what, int rc)
+static void miner_fault(struct miner *s, struct miner_env *env, const char *what, int rc)
 {
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 
 	s->st.slave_faults++;
-	mlog_warn("%s: slave fault in state %c: %s (%s)", s->name, slave_state_letter(s->state),
+	mlog_warn("%s: slave fault in state %c: %s (%s)", s->name, miner_state_letter(s->state),
 		  what, rc ? strerror(-rc) : "no error code");
 	slave_io_reset(&s->io);
 	s->io_ready = 0;
 	s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++, SLAVE_AVR_BACKOFF_US,
 							  SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
-	if (s->fd >= 0 && s->state >= SLAVE_J && s->state <= SLAVE_W)
-		slave_enter(s, env, SLAVE_J);
-	else if (s->state != SLAVE_D)
-		slave_disconnect(s, env, "slave fault", SLAVE_POOL_BACKOFF_US);
+	if (s->fd >= 0 && s->state >= MINER_J && s->state <= MINER_W)
+		miner_enter(s, env, MINER_J);
+	else if (s->state != MINER_D)
+		miner_disconnect(s, env, "slave fault", SLAVE_POOL_BACKOFF_US);
 }
 
 /*
@@ -142,7 +142,7 @@ static void slave_fault(struct slave *s, struct slave_env *env, const char *what
  * caller retries after one poll interval), 0 if the slave must be handled as
  * faulty.
  */
-static int slave_io_noise(struct slave *s, struct slave_env *env, int rc)
+static int slave_io_noise(struct miner *s, struct miner_env *env, int rc)
 {
 	if (rc == -EPROTO || ++s->io_err_streak > SLAVE_IO_ERR_TOLERANCE) {
 		s->io_err_streak = 0;
@@ -151,22 +151,22 @@ static int slave_io_noise(struct slave *s, struct slave_env *env, int rc)
 	s->st.bus_errors++;
 	mlog_debug("%s: bus error %s (%d in a row), retrying", s->name, strerror(-rc),
 		   s->io_err_streak);
-	s->next_poll_us = slave_now(env) + env->cfg->poll_interval_ms * 1000LL;
-	slave_wake(s, s->next_poll_us);
+	s->next_poll_us = miner_now(env) + env->cfg->poll_interval_ms * 1000LL;
+	miner_wake(s, s->next_poll_us);
 	return 1;
 }
 
 /* Read the AVR's identity; 1 when ready, 0 when waiting out a backoff. */
-static int slave_ensure_io(struct slave *s, struct slave_env *env)
+static int miner_ensure_io(struct miner *s, struct miner_env *env)
 {
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 	char hex[17];
 	int rc;
 
 	if (s->io_ready)
 		return 1;
 	if (now < s->slave_retry_at_us) {
-		slave_wake(s, s->slave_retry_at_us);
+		miner_wake(s, s->slave_retry_at_us);
 		return 0;
 	}
 	rc = slave_io_identify(&s->io, &s->ident);
@@ -176,7 +176,7 @@ static int slave_ensure_io(struct slave *s, struct slave_env *env)
 		if (s->slave_attempt <= 3 || mlog_enabled(MLOG_DEBUG))
 			mlog_warn("%s: no identity: %s (retry in %lld ms)", s->name, strerror(-rc),
 				  (long long)(s->slave_retry_at_us - now) / 1000);
-		slave_wake(s, s->slave_retry_at_us);
+		miner_wake(s, s->slave_retry_at_us);
 		return 0;
 	}
 	duco_bin_to_hex(s->ident.ducoid, 8, hex, 1);
@@ -193,9 +193,9 @@ static int slave_ensure_io(struct slave *s, struct slave_env *env)
 	return 1;
 }
 
-static void slave_calib_fail(struct slave *s, struct slave_env *env, const char *what, int rc)
+static void miner_calib_fail(struct miner *s, struct miner_env *env, const char *what, int rc)
 {
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 
 	s->calib_sent = 0;
 	s->st.slave_faults++;
@@ -204,7 +204,7 @@ static void slave_calib_fail(struct slave *s, struct slave_env *env, const char 
 	s->io_ready = 0;
 	s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++, SLAVE_AVR_BACKOFF_US,
 							  SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
-	slave_wake(s, s->slave_retry_at_us);
+	miner_wake(s, s->slave_retry_at_us);
 }
 
 /*
@@ -212,10 +212,10 @@ static void slave_calib_fail(struct slave *s, struct slave_env *env, const char 
  * whose answer is SLAVE_CALIB_NONCE, so it also proves that the AVR hashes
  * correctly before it talks to the pool. 1 when done (rate_est set).
  */
-static int slave_calibrate(struct slave *s, struct slave_env *env)
+static int miner_calibrate(struct miner *s, struct miner_env *env)
 {
 	static const char last[40] = "05b7406b3909071b2d85b2d2958ad07a0d52bd12";
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 	struct duco_job job = { .start_nonce = 0, .end_nonce = 2 * SLAVE_CALIB_NONCE };
 	int st, rc;
 
@@ -225,37 +225,37 @@ static int slave_calibrate(struct slave *s, struct slave_env *env)
 		duco_s1_hash(last, SLAVE_CALIB_NONCE, job.expected);
 		rc = slave_io_send_job(&s->io, &job);
 		if (rc < 0) {
-			slave_calib_fail(s, env, "job transfer", rc);
+			miner_calib_fail(s, env, "job transfer", rc);
 			return 0;
 		}
 		s->calib_sent = 1;
 		s->t_k = now;
 		s->next_poll_us = now + SLAVE_CALIB_POLL_US;
-		slave_wake(s, s->next_poll_us);
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
 	if (now < s->next_poll_us) {
-		slave_wake(s, s->next_poll_us);
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
 	st = slave_io_poll(&s->io, 1);
 	if (st < 0) {
-		slave_calib_fail(s, env, "status poll", st);
+		miner_calib_fail(s, env, "status poll", st);
 		return 0;
 	}
 	if (DUCO_STATUS_STATE(st) == DUCO_ST_BUSY) {
 		if (now - s->t_k > SLAVE_CALIB_TIMEOUT_US) {
-			slave_calib_fail(s, env, "too slow", -ETIMEDOUT);
+			miner_calib_fail(s, env, "too slow", -ETIMEDOUT);
 			return 0;
 		}
 		s->next_poll_us = now + SLAVE_CALIB_POLL_US;
-		slave_wake(s, s->next_poll_us);
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
 	rc = DUCO_STATUS_STATE(st) == DUCO_ST_DONE ? slave_io_read_result(&s->io, s->job_id, &s->res)
 						    : -EPROTO;
 	if (rc < 0 || !s->res.found || s->res.nonce != SLAVE_CALIB_NONCE || !s->res.elapsed_us) {
-		slave_calib_fail(s, env, "wrong or missing result", rc);
+		miner_calib_fail(s, env, "wrong or missing result", rc);
 		return 0;
 	}
 	s->calib_sent = 0;
@@ -266,30 +266,30 @@ static int slave_calibrate(struct slave *s, struct slave_env *env)
 	return 1;
 }
 
-static int slave_step_d(struct slave *s, struct slave_env *env)
+static int miner_step_d(struct miner *s, struct miner_env *env)
 {
-	int64_t now = slave_now(env), when;
+	int64_t now = miner_now(env), when;
 	char line[POOL_LINE_MAX], reason[96];
 	int fd;
 
 	if (s->fd < 0) {
 		if (now < s->retry_at_us) {
-			slave_wake(s, s->retry_at_us);
+			miner_wake(s, s->retry_at_us);
 			return 0;
 		}
 		/* No pool connection for an AVR that does not answer. */
-		if (!slave_ensure_io(s, env))
+		if (!miner_ensure_io(s, env))
 			return 0;
 		/* Tier auto: measure the speed before the first request. */
 		if (env->cfg->tier == CONFIG_TIER_AUTO && s->rate_est <= 0 &&
-		    !slave_calibrate(s, env))
+		    !miner_calibrate(s, env))
 			return 0;
 		/* No pool address yet: the rig runs us again after discovery. */
 		if (!env->pool_addr[0])
 			return 0;
 		when = ratelimit_conn_admit(env->conn, now);
 		if (when) {
-			slave_wake(s, when);
+			miner_wake(s, when);
 			return 0;
 		}
 		fd = env->connect ? env->connect(env, s) : pool_connect_start(env->pool_addr);
@@ -300,46 +300,46 @@ static int slave_step_d(struct slave *s, struct slave_env *env)
 			mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-fd));
 			s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++,
 					SLAVE_POOL_BACKOFF_US, SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
-			slave_wake(s, s->retry_at_us);
+			miner_wake(s, s->retry_at_us);
 			return 0;
 		}
 		s->fd = fd;
 		s->connecting = 1;
 		pool_rx_reset(&s->rx);
 		s->state_since_us = now;
-		slave_wake(s, now + SLAVE_CONNECT_TIMEOUT_US);
+		miner_wake(s, now + SLAVE_CONNECT_TIMEOUT_US);
 		return 0;
 	}
 	if (s->connecting) {
 		if (now - s->state_since_us >= SLAVE_CONNECT_TIMEOUT_US) {
 			s->st.connect_failures++;
 			env->connect_fail_streak++;
-			slave_disconnect(s, env, "connect timeout", SLAVE_POOL_BACKOFF_US);
+			miner_disconnect(s, env, "connect timeout", SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
-		slave_wake(s, s->state_since_us + SLAVE_CONNECT_TIMEOUT_US);
+		miner_wake(s, s->state_since_us + SLAVE_CONNECT_TIMEOUT_US);
 		return 0;
 	}
 	/* Connected: the pool speaks first, with its version. */
 	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
 		if (s->rx.closed) {
-			slave_disconnect(s, env, "closed before the banner", SLAVE_POOL_BACKOFF_US);
+			miner_disconnect(s, env, "closed before the banner", SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
 		if (now - s->state_since_us >= SLAVE_BANNER_TIMEOUT_US) {
 			s->st.timeouts++;
-			slave_disconnect(s, env, "no banner", SLAVE_POOL_BACKOFF_US);
+			miner_disconnect(s, env, "no banner", SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
-		slave_wake(s, s->state_since_us + SLAVE_BANNER_TIMEOUT_US);
-		slave_wake(s, pool_rx_deadline(&s->rx));
+		miner_wake(s, s->state_since_us + SLAVE_BANNER_TIMEOUT_US);
+		miner_wake(s, pool_rx_deadline(&s->rx));
 		return 0;
 	}
 	if (!strncmp(line, "BAD", 3)) {
 		snprintf(reason, sizeof(reason), "%s", line);
 		s->st.refusals++;
 		mlog_warn("%s: pool refused the connection: %s", s->name, reason);
-		slave_disconnect(s, env, "refused", SLAVE_REFUSAL_BACKOFF_US);
+		miner_disconnect(s, env, "refused", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;
 	}
 	if (pool_parse_banner(line, s->pool_version, sizeof(s->pool_version)) < 0) {
@@ -350,11 +350,11 @@ static int slave_step_d(struct slave *s, struct slave_env *env)
 	mlog_info("%s: connected to %s, pool version %s", s->name, env->pool_addr, s->pool_version);
 	env->connect_fail_streak = 0;
 	s->conn_attempt = 0;
-	slave_enter(s, env, SLAVE_C);
+	miner_enter(s, env, MINER_C);
 	return 1;
 }
 
-static int slave_step_c(struct slave *s, struct slave_env *env)
+static int miner_step_c(struct miner *s, struct miner_env *env)
 {
 	const struct config *cfg = env->cfg;
 	char msg[POOL_LINE_MAX];
@@ -369,51 +369,51 @@ static int slave_step_c(struct slave *s, struct slave_env *env)
 						      : config_tier_name(cfg->tier);
 	n = pool_format_request(msg, sizeof(msg), cfg->user, s->tier_sent, cfg->mining_key);
 	if (n < 0) {
-		slave_disconnect(s, env, "request too long", SLAVE_REFUSAL_BACKOFF_US);
+		miner_disconnect(s, env, "request too long", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;
 	}
 	rc = pool_send(s->fd, msg, (size_t)n);
 	if (rc < 0) {
-		slave_disconnect(s, env, strerror(-rc), SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, strerror(-rc), SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
 	s->st.requests++;
-	s->t_req = slave_now(env);
+	s->t_req = miner_now(env);
 	s->job_master_us = 0;
 	s->retransfers = 0;
-	slave_enter(s, env, SLAVE_R);
+	miner_enter(s, env, MINER_R);
 	return 1;
 }
 
-static int slave_step_r(struct slave *s, struct slave_env *env)
+static int miner_step_r(struct miner *s, struct miner_env *env)
 {
-	int64_t now = slave_now(env), limit = env->cfg->job_timeout_s * 1000000LL;
+	int64_t now = miner_now(env), limit = env->cfg->job_timeout_s * 1000000LL;
 	char line[POOL_LINE_MAX], reason[96];
 	int rc;
 
 	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
 		if (s->rx.closed) {
-			slave_disconnect(s, env, "closed while waiting for a job", SLAVE_POOL_BACKOFF_US);
+			miner_disconnect(s, env, "closed while waiting for a job", SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
 		if (now - s->t_req >= limit) {
 			s->st.timeouts++;
-			slave_disconnect(s, env, "no job", SLAVE_POOL_BACKOFF_US);
+			miner_disconnect(s, env, "no job", SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
-		slave_wake(s, s->t_req + limit);
-		slave_wake(s, pool_rx_deadline(&s->rx));
+		miner_wake(s, s->t_req + limit);
+		miner_wake(s, pool_rx_deadline(&s->rx));
 		return 0;
 	}
 	rc = pool_parse_job(line, &s->job, reason, sizeof(reason));
 	if (rc == -ECONNREFUSED) {
 		s->st.refusals++;
 		mlog_warn("%s: pool refused a job: BAD,%s", s->name, reason);
-		slave_disconnect(s, env, "job refused", SLAVE_REFUSAL_BACKOFF_US);
+		miner_disconnect(s, env, "job refused", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;
 	}
 	if (rc < 0) {
-		slave_disconnect(s, env, "malformed job line", SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, "malformed job line", SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
 	s->t_job = now;
@@ -421,11 +421,11 @@ static int slave_step_r(struct slave *s, struct slave_env *env)
 	s->io_err_streak = 0;
 	s->job_seq++;
 	s->job_id++;
-	slave_enter(s, env, SLAVE_J);
+	miner_enter(s, env, MINER_J);
 	return 1;
 }
 
-static void slave_schedule_poll(struct slave *s, struct slave_env *env, int64_t now)
+static void miner_schedule_poll(struct miner *s, struct miner_env *env, int64_t now)
 {
 	const struct config *cfg = env->cfg;
 	double limit = s->max_hashrate * (1.0 - s->margin);
@@ -436,44 +436,44 @@ static void slave_schedule_poll(struct slave *s, struct slave_env *env, int64_t 
 						   cfg->poll_max_gap_ms * 1000LL);
 }
 
-static int slave_step_j(struct slave *s, struct slave_env *env)
+static int miner_step_j(struct miner *s, struct miner_env *env)
 {
 	struct duco_job job = { .job_id = s->job_id, .start_nonce = 0 };
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 	int rc;
 
 	if (now - s->t_job >= SLAVE_JOB_GIVE_UP_US) {
-		slave_disconnect(s, env, "slave could not take the job in time", SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, "slave could not take the job in time", SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
-	if (!slave_ensure_io(s, env)) {
-		slave_wake(s, s->t_job + SLAVE_JOB_GIVE_UP_US);
+	if (!miner_ensure_io(s, env)) {
+		miner_wake(s, s->t_job + SLAVE_JOB_GIVE_UP_US);
 		return 0;
 	}
 	job.end_nonce = s->job.diff * 100;
 	memcpy(job.expected, s->job.expected, sizeof(job.expected));
 	memcpy(job.last_hash, s->job.last_hash, sizeof(job.last_hash));
 	if (now < s->next_poll_us) {
-		slave_wake(s, s->next_poll_us);
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
 	rc = slave_io_send_job(&s->io, &job);
 	if (rc < 0) {
 		if (slave_io_noise(s, env, rc))
 			return 0;
-		slave_fault(s, env, "job transfer failed", rc);
+		miner_fault(s, env, "job transfer failed", rc);
 		return 1;
 	}
 	s->io_err_streak = 0;
-	s->t_k = slave_now(env);
+	s->t_k = miner_now(env);
 	s->polls = 0;
-	slave_schedule_poll(s, env, s->t_k);
-	slave_enter(s, env, SLAVE_K);
+	miner_schedule_poll(s, env, s->t_k);
+	miner_enter(s, env, MINER_K);
 	return 1;
 }
 
 /* A result the AVR claims: 1 if it really solves the job. */
-static int slave_result_ok(const struct slave *s)
+static int miner_result_ok(const struct miner *s)
 {
 	uint8_t digest[20];
 
@@ -483,14 +483,14 @@ static int slave_result_ok(const struct slave *s)
 	return !memcmp(digest, s->job.expected, sizeof(digest));
 }
 
-static int slave_step_k(struct slave *s, struct slave_env *env)
+static int miner_step_k(struct miner *s, struct miner_env *env)
 {
 	const struct config *cfg = env->cfg;
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 	int st, rc;
 
 	if (now < s->next_poll_us) {
-		slave_wake(s, s->next_poll_us);
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
 	st = slave_io_poll(&s->io, 0);
@@ -502,47 +502,47 @@ static int slave_step_k(struct slave *s, struct slave_env *env)
 	if (st < 0) {
 		if (slave_io_noise(s, env, st))
 			return 0;
-		slave_fault(s, env, "status poll failed", st);
+		miner_fault(s, env, "status poll failed", st);
 		return 1;
 	}
 	switch (DUCO_STATUS_STATE(st)) {
 	case DUCO_ST_BUSY:
 		s->io_err_streak = 0;
-		slave_schedule_poll(s, env, slave_now(env));
-		slave_wake(s, s->next_poll_us);
+		miner_schedule_poll(s, env, miner_now(env));
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	case DUCO_ST_DONE:
 		break;
 	default:
-		slave_fault(s, env, DUCO_STATUS_STATE(st) == DUCO_ST_IDLE ? "slave lost its job"
+		miner_fault(s, env, DUCO_STATUS_STATE(st) == DUCO_ST_IDLE ? "slave lost its job"
 									: "slave reports an error", 0);
 		return 1;
 	}
 	rc = slave_io_read_result(&s->io, s->job_id, &s->res);
 	if (rc == -EAGAIN) {
 		/* Still busy after all (the unchecked status was damaged). */
-		slave_schedule_poll(s, env, slave_now(env));
-		slave_wake(s, s->next_poll_us);
+		miner_schedule_poll(s, env, miner_now(env));
+		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
 	if (rc < 0) {
 		if (slave_io_noise(s, env, rc))
 			return 0;
-		slave_fault(s, env, "result read failed", rc);
+		miner_fault(s, env, "result read failed", rc);
 		return 1;
 	}
 	s->io_err_streak = 0;
-	s->t_done = slave_now(env);
-	if (!slave_result_ok(s)) {
+	s->t_done = miner_now(env);
+	if (!miner_result_ok(s)) {
 		s->st.wrong_nonces++;
 		s->st.slave_faults++;
 		mlog_warn("%s: slave result %s nonce %lu fails verification; not sent", s->name,
 			  s->res.found ? "with" : "without", (unsigned long)s->res.nonce);
 		if (++s->retransfers > SLAVE_MAX_RETRANSFERS) {
-			slave_fault(s, env, "repeated wrong results", 0);
+			miner_fault(s, env, "repeated wrong results", 0);
 			return 1;
 		}
-		slave_enter(s, env, SLAVE_J);
+		miner_enter(s, env, MINER_J);
 		return 1;
 	}
 	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_job, s->t_done,
@@ -555,73 +555,73 @@ static int slave_step_k(struct slave *s, struct slave_env *env)
 			   s->dec.r_slave, (s->dec.send_at_us - s->t_done) / 1000.0, s->dec.reported);
 	}
 	s->slave_attempt = 0;
-	slave_enter(s, env, SLAVE_W);
+	miner_enter(s, env, MINER_W);
 	return 1;
 }
 
-static int slave_step_w(struct slave *s, struct slave_env *env)
+static int miner_step_w(struct miner *s, struct miner_env *env)
 {
 	const struct config *cfg = env->cfg;
-	int64_t now = slave_now(env);
+	int64_t now = miner_now(env);
 	char msg[POOL_LINE_MAX];
 	int n, rc;
 
 	if (now < s->dec.send_at_us) {
-		slave_wake(s, s->dec.send_at_us);
+		miner_wake(s, s->dec.send_at_us);
 		return 0;
 	}
 	n = pool_format_result(msg, sizeof(msg), s->res.nonce, s->dec.reported, cfg->software,
 			       cfg->rig_id, s->ducoid);
 	if (n < 0) {
-		slave_disconnect(s, env, "result too long", SLAVE_REFUSAL_BACKOFF_US);
+		miner_disconnect(s, env, "result too long", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;
 	}
 	rc = pool_send(s->fd, msg, (size_t)n);
 	if (rc < 0) {
-		slave_disconnect(s, env, strerror(-rc), SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, strerror(-rc), SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
-	s->t_sent = slave_now(env);
-	slave_enter(s, env, SLAVE_E);
+	s->t_sent = miner_now(env);
+	miner_enter(s, env, MINER_E);
 	return 1;
 }
 
-static int slave_step_e(struct slave *s, struct slave_env *env)
+static int miner_step_e(struct miner *s, struct miner_env *env)
 {
-	int64_t now = slave_now(env), limit = env->cfg->verdict_timeout_s * 1000000LL;
+	int64_t now = miner_now(env), limit = env->cfg->verdict_timeout_s * 1000000LL;
 	char line[POOL_LINE_MAX];
 	int v;
 
 	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
 		if (s->rx.closed) {
-			slave_disconnect(s, env, "closed while waiting for a verdict",
+			miner_disconnect(s, env, "closed while waiting for a verdict",
 					 SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
 		if (now - s->t_sent >= limit) {
 			s->st.timeouts++;
-			slave_disconnect(s, env, "no verdict", SLAVE_POOL_BACKOFF_US);
+			miner_disconnect(s, env, "no verdict", SLAVE_POOL_BACKOFF_US);
 			return 1;
 		}
-		slave_wake(s, s->t_sent + limit);
-		slave_wake(s, pool_rx_deadline(&s->rx));
+		miner_wake(s, s->t_sent + limit);
+		miner_wake(s, pool_rx_deadline(&s->rx));
 		return 0;
 	}
 	s->reason[0] = '\0';
 	s->why = POOL_BAD_OTHER;
 	v = pool_parse_verdict(line, &s->why, s->reason, sizeof(s->reason));
 	if (v < 0) {
-		slave_disconnect(s, env, "malformed verdict", SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, "malformed verdict", SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
 	s->verdict = (enum pool_verdict)v;
 	s->t_verdict = now;
-	slave_enter(s, env, v == POOL_BAD ? SLAVE_F : SLAVE_G);
+	miner_enter(s, env, v == POOL_BAD ? MINER_F : MINER_G);
 	return 1;
 }
 
 /* Timing record and sums for a job that got its verdict (F or G). */
-static void slave_record(struct slave *s, struct slave_env *env)
+static void miner_record(struct miner *s, struct miner_env *env)
 {
 	struct joblog_rec *r = &s->last;
 	static const char *const words[] = { [POOL_GOOD] = "GOOD", [POOL_BLOCK] = "BLOCK",
@@ -670,9 +670,9 @@ static void slave_record(struct slave *s, struct slave_env *env)
 		joblog_write(env->joblog, r);
 }
 
-static int slave_step_f(struct slave *s, struct slave_env *env)
+static int miner_step_f(struct miner *s, struct miner_env *env)
 {
-	slave_record(s, env);
+	miner_record(s, env);
 	s->st.bad++;
 	s->st.bad_by_reason[s->why]++;
 	if (s->why == POOL_BAD_TOO_LOW_START || s->why == POOL_BAD_TOO_HIGH_START) {
@@ -689,16 +689,16 @@ static int slave_step_f(struct slave *s, struct slave_env *env)
 	 * closed it already.
 	 */
 	if (s->rx.closed) {
-		slave_disconnect(s, env, "closed after a rejection", SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, "closed after a rejection", SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
-	slave_enter(s, env, SLAVE_C);
+	miner_enter(s, env, MINER_C);
 	return 1;
 }
 
-static int slave_step_g(struct slave *s, struct slave_env *env)
+static int miner_step_g(struct miner *s, struct miner_env *env)
 {
-	slave_record(s, env);
+	miner_record(s, env);
 	if (s->verdict == POOL_BLOCK) {
 		s->st.block++;
 		mlog_info("%s: BLOCK found (job %lu)", s->name, (unsigned long)s->job_seq);
@@ -706,11 +706,11 @@ static int slave_step_g(struct slave *s, struct slave_env *env)
 		s->st.good++;
 	}
 	/* Ask for the next job at once: the pool counts the gap as our ping. */
-	slave_enter(s, env, SLAVE_C);
+	miner_enter(s, env, MINER_C);
 	return 1;
 }
 
-int slave_step(struct slave *s, struct slave_env *env)
+int miner_step(struct miner *s, struct miner_env *env)
 {
 	int64_t t0;
 	int rc = 0;
@@ -718,47 +718,47 @@ int slave_step(struct slave *s, struct slave_env *env)
 	s->wake_at_us = 0;
 	/* A pool that hung up ends the connection whatever we were doing. */
 	if (s->fd >= 0 && !s->connecting && s->rx.closed && !s->rx.len &&
-	    s->state != SLAVE_F && s->state != SLAVE_G) {
-		slave_disconnect(s, env, s->rx.err ? strerror(-s->rx.err) : "closed",
+	    s->state != MINER_F && s->state != MINER_G) {
+		miner_disconnect(s, env, s->rx.err ? strerror(-s->rx.err) : "closed",
 				 SLAVE_POOL_BACKOFF_US);
 		return 1;
 	}
-	t0 = slave_now(env);
+	t0 = miner_now(env);
 	switch (s->state) {
-	case SLAVE_D: rc = slave_step_d(s, env); break;
-	case SLAVE_C: rc = slave_step_c(s, env); break;
-	case SLAVE_R: rc = slave_step_r(s, env); break;
-	case SLAVE_J: rc = slave_step_j(s, env); break;
-	case SLAVE_K: rc = slave_step_k(s, env); break;
-	case SLAVE_W: rc = slave_step_w(s, env); break;
-	case SLAVE_E: rc = slave_step_e(s, env); break;
-	case SLAVE_F: rc = slave_step_f(s, env); break;
-	case SLAVE_G: rc = slave_step_g(s, env); break;
-	case SLAVE_NSTATES: break;
+	case MINER_D: rc = miner_step_d(s, env); break;
+	case MINER_C: rc = miner_step_c(s, env); break;
+	case MINER_R: rc = miner_step_r(s, env); break;
+	case MINER_J: rc = miner_step_j(s, env); break;
+	case MINER_K: rc = miner_step_k(s, env); break;
+	case MINER_W: rc = miner_step_w(s, env); break;
+	case MINER_E: rc = miner_step_e(s, env); break;
+	case MINER_F: rc = miner_step_f(s, env); break;
+	case MINER_G: rc = miner_step_g(s, env); break;
+	case MINER_NSTATES: break;
 	}
 	/* Time the master itself spends on this job: bus transactions included. */
-	s->job_master_us += slave_now(env) - t0;
+	s->job_master_us += miner_now(env) - t0;
 	return rc;
 }
 
-int slave_run(struct slave *s, struct slave_env *env)
+int miner_run(struct miner *s, struct miner_env *env)
 {
 	int n = 0;
 
 	/* A full job cycle is under 10 transitions; the bound stops a livelock. */
-	while (n < 32 && slave_step(s, env))
+	while (n < 32 && miner_step(s, env))
 		n++;
 	return n;
 }
 
-void slave_on_readable(struct slave *s, struct slave_env *env)
+void miner_on_readable(struct miner *s, struct miner_env *env)
 {
 	if (s->fd < 0 || s->connecting)
 		return;
-	pool_read(s->fd, &s->rx, slave_now(env));
+	pool_read(s->fd, &s->rx, miner_now(env));
 }
 
-void slave_on_writable(struct slave *s, struct slave_env *env)
+void miner_on_writable(struct miner *s, struct miner_env *env)
 {
 	int rc;
 
@@ -771,16 +771,16 @@ void slave_on_writable(struct slave *s, struct slave_env *env)
 		s->st.connect_failures++;
 		env->connect_fail_streak++;
 		mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-rc));
-		slave_disconnect(s, env, "connect failed", SLAVE_POOL_BACKOFF_US);
+		miner_disconnect(s, env, "connect failed", SLAVE_POOL_BACKOFF_US);
 		return;
 	}
 	s->connecting = 0;
-	s->state_since_us = slave_now(env);
+	s->state_since_us = miner_now(env);
 }
 
-void slave_shutdown(struct slave *s)
+void miner_shutdown(struct miner *s)
 {
-	if (s->io_ready && (s->state == SLAVE_K || s->state == SLAVE_W))
+	if (s->io_ready && (s->state == MINER_K || s->state == MINER_W))
 		slave_io_abort(&s->io);
-	slave_close_pool(s);
+	miner_close_pool(s);
 }

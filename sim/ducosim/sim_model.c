@@ -1,5 +1,5 @@
 /*
- * sim_model.c - host model slave: firmware-avr/slave.c behind a simulated
+ * sim_model.c - host model slave: common/slave.c behind a simulated
  * TWI driver, hashing on the host at a paced rate.
  *
  * The driver part turns one bus transfer into the state machine's events in

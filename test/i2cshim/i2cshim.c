@@ -6,7 +6,7 @@
  * i2c-dev ioctls (I2C_SLAVE, I2C_SLAVE_FORCE, I2C_TENBIT, I2C_PEC,
  * I2C_RETRIES, I2C_TIMEOUT, I2C_FUNCS, I2C_RDWR, I2C_SMBUS) and plain
  * read/write are carried out as transfers on ducosim's socket, through the
- * master's own sim backend (master/bus_sim.c). So the master's real i2c-dev
+ * master's own sim backend (lib/bus_sim.c). So the master's real i2c-dev
  * code, its ioctl calls and its errno handling, runs unchanged against the
  * simulated rig. Assumptions and limits: one thread uses the shim fds; the
  * fd is a real descriptor (of /dev/null) so close/fcntl/poll on it behave,

@@ -1,6 +1,6 @@
 /*
  * sim_model.h - a host model slave on ducosim's bus: the firmware's portable
- * slave state machine (firmware-avr/slave.c) compiled for the host, with
+ * slave state machine (common/slave.c) compiled for the host, with
  * DUCO-S1 hashing done on the host and paced to a configured hashrate.
  *
  * It lets a rig of 50-112 slaves run in one process for scale tests of the

@@ -1,17 +1,17 @@
 /*
- * slave.h - one mining slave: its pool connection and its AVR on the bus,
+ * miner.h - one miner: its pool connection and its AVR on the bus,
  * driven by the seed's D/C/R/J/K/W/E/F/G state machine
  * (../shared/seeds/000_afa3b2fef7dcaff0.txt, "Performance of the Rigs").
  *
- * slave_step() makes at most one transition per call and never blocks for
+ * miner_step() makes at most one transition per call and never blocks for
  * longer than one bus transaction; it says when it next needs to run
  * (wake_at_us) and the rig calls it again on that timer or when the pool
  * socket has news. Time comes from struct mclock, so the same code runs under
  * a fake clock in the tests. The slave reaches its AVR only through
- * master/slave_io.h and the pool only through master/pool.h.
+ * lib/slave_io.h and the pool only through master/pool.h.
  */
-#ifndef SLAVE_H
-#define SLAVE_H
+#ifndef MINER_H
+#define MINER_H
 
 #include <stdint.h>
 #include "config.h"
@@ -21,23 +21,23 @@
 #include "ratelimit.h"
 #include "slave_io.h"
 
-enum slave_state {
-	SLAVE_D = 0,    /* disconnected: waiting out a backoff, identifying the
+enum miner_state {
+	MINER_D = 0,    /* disconnected: waiting out a backoff, identifying the
 			   AVR, connecting, or waiting for the pool's banner */
-	SLAVE_C,        /* connected: banner seen; next step sends the job request */
-	SLAVE_R,        /* request sent: waiting for the job line (or a refusal) */
-	SLAVE_J,        /* job received: to be transferred to the AVR (also the
+	MINER_C,        /* connected: banner seen; next step sends the job request */
+	MINER_R,        /* request sent: waiting for the job line (or a refusal) */
+	MINER_J,        /* job received: to be transferred to the AVR (also the
 			   retry point after a slave fault or a wrong nonce) */
-	SLAVE_K,        /* transferred: AVR busy, polled until its result is ready;
+	MINER_K,        /* transferred: AVR busy, polled until its result is ready;
 			   the result is read, verified and the hold decided */
-	SLAVE_W,        /* waiting to send: verified result held by the rate limit */
-	SLAVE_E,        /* result sent: waiting for the verdict */
-	SLAVE_F,        /* error verdict (BAD): counted, logged, next request */
-	SLAVE_G,        /* good verdict (GOOD or BLOCK): counted, next request */
-	SLAVE_NSTATES
+	MINER_W,        /* waiting to send: verified result held by the rate limit */
+	MINER_E,        /* result sent: waiting for the verdict */
+	MINER_F,        /* error verdict (BAD): counted, logged, next request */
+	MINER_G,        /* good verdict (GOOD or BLOCK): counted, next request */
+	MINER_NSTATES
 };
 
-struct slave_stats {
+struct miner_stats {
 	uint32_t requests;      /* job requests sent */
 	uint32_t jobs;          /* verdicts received */
 	uint32_t good, bad, block;
@@ -62,9 +62,9 @@ struct slave_stats {
 	double hashrate_sum;    /* reported rates */
 };
 
-struct slave;
+struct miner;
 
-struct slave_env {
+struct miner_env {
 	const struct mclock *clock;
 	const struct config *cfg;
 	struct joblog *joblog;
@@ -73,12 +73,12 @@ struct slave_env {
 	char pool_addr[128];            /* host:port, updated by rediscovery */
 	int connect_fail_streak;        /* rig-wide, for rediscovery */
 	/* Start a pool connection; NULL = pool_connect_start(pool_addr). */
-	int (*connect)(struct slave_env *env, struct slave *s);
+	int (*connect)(struct miner_env *env, struct miner *s);
 	void *ctx;                      /* for connect() */
 };
 
-struct slave {
-	enum slave_state state;
+struct miner {
+	enum miner_state state;
 	char name[48];                  /* "bus:0xAA" */
 	struct slave_io io;
 	int io_ready;                   /* identity read and accepted */
@@ -108,7 +108,7 @@ struct slave {
 	double rate_est;                /* H/s, 0 = unknown */
 	double max_hashrate, margin;    /* this slave's cap (config_slave_limit) */
 	int calib_sent;                 /* tier auto: speed-test job running */
-	int io_err_streak;              /* bus errors in a row (see slave.c) */
+	int io_err_streak;              /* bus errors in a row (see miner.c) */
 
 	enum pool_verdict verdict;
 	enum pool_bad_reason why;
@@ -117,21 +117,21 @@ struct slave {
 
 	int64_t job_master_us;          /* time spent in slave_step for this job */
 	int64_t wake_at_us;             /* 0: only pool socket events */
-	struct slave_stats st;
+	struct miner_stats st;
 };
 
-void slave_init(struct slave *s, struct bus *bus, uint8_t addr);
+void miner_init(struct miner *s, struct bus *bus, uint8_t addr);
 /* One transition at most. Returns 1 if the state changed (call again). */
-int  slave_step(struct slave *s, struct slave_env *env);
+int  miner_step(struct miner *s, struct miner_env *env);
 /* Step until the slave waits (bounded). Returns the transitions made. */
-int  slave_run(struct slave *s, struct slave_env *env);
+int  miner_run(struct miner *s, struct miner_env *env);
 /* Pool socket readable / writable (connect finished). */
-void slave_on_readable(struct slave *s, struct slave_env *env);
-void slave_on_writable(struct slave *s, struct slave_env *env);
+void miner_on_readable(struct miner *s, struct miner_env *env);
+void miner_on_writable(struct miner *s, struct miner_env *env);
 /* Close the pool connection and abort the AVR's job (clean stop). */
-void slave_shutdown(struct slave *s);
+void miner_shutdown(struct miner *s);
 
-char slave_state_letter(enum slave_state st);
-const char *slave_state_name(enum slave_state st);
+char miner_state_letter(enum miner_state st);
+const char *miner_state_name(enum miner_state st);
 
 #endif

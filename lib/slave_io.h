@@ -2,7 +2,7 @@
  * slave_io.h - the master's side of the ducorig I2C protocol (common/duco_proto.h).
  *
  * Each call is one or a few synchronous bus transactions through struct bus
- * (master/bus.h), with the frame encoding, CRC checks and bounded retries on
+ * (lib/bus.h), with the frame encoding, CRC checks and bounded retries on
  * CRC errors and NACKs done here, so the state machine above only sees
  * "worked" or a negative error. Nothing here prints or sleeps; retries are
  * immediate (a bus transaction is a few ms) and counted in struct slave_io_stats.
