@@ -16,14 +16,18 @@
  * simavr 1.6 and firmware that enables its TWI slave within 2 s of reset.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <cJSON.h>
+
 #include "duco_s1.h"
+#include "jsonout.h"
+#include "options.h"
 #include "sim_avr.h"
 #include "sim_duco.h"
 #include "sim_model.h"
@@ -31,6 +35,8 @@
 #include "sim_server.h"
 
 #define DUCOSIM_MAX_FAULTS 32
+#define DUCOSIM_NS_PER_MS  1000000ull
+#define DUCOSIM_MAX_SLAVES (DUCO_ADDR_MAX - DUCO_ADDR_MIN + 1)
 
 struct ducosim_fault {
 	uint8_t  addr, kind;
@@ -40,12 +46,12 @@ struct ducosim_fault {
 };
 
 struct ducosim_opts {
-	const char *firmware, *socket, *mcu, *job;
+	char     firmware[4096], socket[256], mcu[32], job[128];
 	uint32_t freq, bus_khz;
-	int      count, models, fast, json, verbose, trace;
-	uint8_t  first_addr;
-	double   model_hashrate;
+	int      count, models, fast, json, verbose, trace, help;
 	int      have_start, have_end;
+	uint32_t first_addr;
+	double   model_hashrate;
 	uint32_t start_nonce, end_nonce, job_id;
 	uint32_t poll_us, poll_bytes;
 	double   duration_s, max_seconds;
@@ -58,19 +64,6 @@ static volatile sig_atomic_t ducosim_stop;
 static void ducosim_on_signal(int sig)
 {
 	ducosim_stop = sig;
-}
-
-static void ducosim_usage(FILE *f)
-{
-	fprintf(f,
-"usage:\n"
-"  ducosim --firmware <elf> --count <n> --first-addr <0xNN> --socket <path>\n"
-"          [--bus-khz 100|400] [--fast] [--model-slaves <n> --model-hashrate <h>]\n"
-"          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>] [--trace]\n"
-"  ducosim --firmware <elf> --job <last>,<expected>,<diff> [--start-nonce <n>]\n"
-"          [--end-nonce <n>] [--job-id <n>] [--poll-us <us> [--poll-bytes 1|2]] [--json]\n"
-"common: [--mcu atmega328p] [--freq 16000000] [--bus-khz 100] [-v]\n"
-"fault kinds: flip, nack, reset, silent, clear (see docs/ducosim.md)\n");
 }
 
 static uint64_t ducosim_mono_ns(void)
@@ -90,168 +83,148 @@ static int ducosim_num(const char *s, unsigned long long max, unsigned long long
 	return (errno || end == s || *end || *v > max) ? -1 : 0;
 }
 
-static int ducosim_parse_fault(const char *s, struct ducosim_fault *f)
+/* --fault addr,kind[,param[,at_ms]]: one more fault (the table counts them). */
+static int ducosim_parse_fault(void *obj, const struct opt_row *row, const char *s,
+			       char *err, size_t errlen)
 {
 	static const struct { const char *name; uint8_t kind; } kinds[] = {
 		{ "flip", SIMBUS_FAULT_FLIP_BIT }, { "nack", SIMBUS_FAULT_NACK },
 		{ "reset", SIMBUS_FAULT_RESET }, { "silent", SIMBUS_FAULT_SILENT },
 		{ "clear", SIMBUS_FAULT_CLEAR },
 	};
+	struct ducosim_opts *o = obj;
+	struct ducosim_fault *f;
 	char buf[128], *tok[4] = { 0 }, *save = NULL;
 	unsigned long long v;
 	int n = 0;
 
+	if (o->nfaults == DUCOSIM_MAX_FAULTS) {
+		snprintf(err, errlen, "more than %d faults", DUCOSIM_MAX_FAULTS);
+		return -ERANGE;
+	}
+	f = &o->fault[o->nfaults];
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (char *t = strtok_r(buf, ",", &save); t && n < 4; t = strtok_r(NULL, ",", &save))
 		tok[n++] = t;
 	if (n < 2 || ducosim_num(tok[0], 0x7f, &v))
-		return -1;
+		goto bad;
 	*f = (struct ducosim_fault){ .addr = (uint8_t)v, .kind = 0 };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(tok[1], kinds[i].name) == 0)
 			f->kind = kinds[i].kind;
 	if (!f->kind)
-		return -1;
+		goto bad;
 	if (n > 2) {
 		if (ducosim_num(tok[2], 0xffffffffu, &v))
-			return -1;
+			goto bad;
 		f->param = (uint32_t)v;
 	}
 	if (n > 3) {
 		if (ducosim_num(tok[3], 1000000000ull, &v))
-			return -1;
-		f->at_ns = v * 1000000ull;
+			goto bad;
+		f->at_ns = v * DUCOSIM_NS_PER_MS;
 	}
+	o->nfaults++;
 	return 0;
+bad:
+	snprintf(err, errlen, "'%.60s' is not ADDR,KIND[,PARAM[,AT_MS]] "
+		 "(kinds flip nack reset silent clear)", s);
+	return -EINVAL;
 }
 
-enum {
-	OPT_FIRMWARE = 256, OPT_COUNT, OPT_FIRST_ADDR, OPT_SOCKET, OPT_BUS_KHZ, OPT_FAST,
-	OPT_MODELS, OPT_MODEL_HR, OPT_JOB, OPT_JSON, OPT_START, OPT_END, OPT_JOB_ID,
-	OPT_MCU, OPT_FREQ, OPT_POLL_US, OPT_POLL_BYTES, OPT_FAULT, OPT_DURATION,
-	OPT_MAX_SECONDS, OPT_TRACE, OPT_HELP,
+#define O(field) .off = offsetof(struct ducosim_opts, field)
+#define S(field) O(field), .size = sizeof(((struct ducosim_opts *)0)->field)
+#define SEEN(field) .seen_off = offsetof(struct ducosim_opts, field)
+
+static const struct opt_row ducosim_rows[] = {
+	{ .name = "firmware", .type = OPT_STR, S(firmware), .arg = "ELF",
+	  .help = "firmware image to run in simavr" },
+	{ .name = "count", .type = OPT_INT, O(count),
+	  .min = 0, .max = DUCOSIM_MAX_SLAVES, .arg = "N",
+	  .help = "rig: copies of the firmware (default 1 with --firmware)" },
+	{ .name = "first-addr", .type = OPT_UINT, O(first_addr), .min = DUCO_ADDR_MIN,
+	  .max = DUCO_ADDR_MAX, .def = "0x08", .arg = "0xNN",
+	  .help = "rig: address of the first slave, the others follow" },
+	{ .name = "socket", .type = OPT_STR, S(socket), .arg = "PATH",
+	  .help = "rig: serve the bus on this Unix socket" },
+	{ .name = "fast", .type = OPT_FLAG, O(fast),
+	  .help = "rig: as fast as the host allows instead of real time" },
+	{ .name = "model-slaves", .type = OPT_INT, O(models), .min = 0,
+	  .max = DUCOSIM_MAX_SLAVES, .def = "0", .arg = "N",
+	  .help = "rig: host model slaves after the firmware copies" },
+	{ .name = "model-hashrate", .type = OPT_DBL, O(model_hashrate), .min = 0, .max = 1e7,
+	  .flags = OPT_F_GT_MIN, .def = "350", .arg = "H",
+	  .help = "rig: H/s of each model slave" },
+	{ .name = "fault", .type = OPT_CUSTOM, .parse = ducosim_parse_fault,
+	  .count_off = offsetof(struct ducosim_opts, nfaults), .flags = OPT_F_REPEAT,
+	  .arg = "ADDR,KIND[,PARAM[,AT_MS]]",
+	  .help = "rig: inject a fault, AT_MS after ready (repeatable)" },
+	{ .name = "duration", .type = OPT_DBL, O(duration_s), .min = 0, .max = 1e9,
+	  .def = "0", .arg = "S", .help = "rig: stop after S simulated seconds (0: never)" },
+	{ .name = "trace", .type = OPT_FLAG, O(trace),
+	  .help = "rig: one line per transfer on stderr" },
+	{ .name = "job", .type = OPT_STR, S(job), .arg = "LAST,EXPECTED,DIFF",
+	  .help = "one-shot: send this job (40 hex, 40 hex, difficulty) and print the result" },
+	{ .name = "start-nonce", .type = OPT_UINT, O(start_nonce), SEEN(have_start),
+	  .min = 0, .max = DUCO_MAX_NONCE, .arg = "N",
+	  .help = "one-shot: first nonce (default 0)" },
+	{ .name = "end-nonce", .type = OPT_UINT, O(end_nonce), SEEN(have_end),
+	  .min = 0, .max = DUCO_MAX_NONCE, .arg = "N",
+	  .help = "one-shot: last nonce (default 100*diff)" },
+	{ .name = "job-id", .type = OPT_UINT, O(job_id), .min = 0, .max = 0xffff, .def = "1",
+	  .arg = "N", .help = "one-shot: job id in the frame" },
+	{ .name = "poll-us", .type = OPT_UINT, O(poll_us), .min = 0, .max = 10000000,
+	  .def = "0", .arg = "US", .help = "one-shot: status poll period while hashing (0: none)" },
+	{ .name = "poll-bytes", .type = OPT_UINT, O(poll_bytes), .min = 1, .max = 2, .def = "2",
+	  .arg = "1|2", .help = "one-shot: bytes per status poll" },
+	{ .name = "max-seconds", .type = OPT_DBL, O(max_seconds), .min = 0, .max = 1e9,
+	  .flags = OPT_F_GT_MIN, .def = "600", .arg = "S",
+	  .help = "one-shot: give up after S simulated seconds" },
+	{ .name = "json", .type = OPT_FLAG, O(json),
+	  .help = "one-shot: print the result as one JSON object" },
+	{ .name = "mcu", .type = OPT_STR, S(mcu), .def = "atmega328p", .arg = "PART",
+	  .help = "simavr part name" },
+	{ .name = "freq", .type = OPT_UINT, O(freq), .min = 1000000, .max = 64000000,
+	  .def = "16000000", .arg = "HZ", .help = "simulated F_CPU" },
+	{ .name = "bus-khz", .type = OPT_UINT, O(bus_khz), .min = 10, .max = 1000, .def = "100",
+	  .arg = "KHZ", .help = "SCL clock" },
+	{ .name = "verbose", .type = OPT_COUNT, O(verbose), .short_name = 'v', .min = 0,
+	  .max = 9, .help = "more messages on stderr" },
+	{ .name = "help", .type = OPT_FLAG, O(help), .flags = OPT_F_EARLY,
+	  .help = "print this help and exit" },
 };
 
+static const struct opt_table ducosim_table = {
+	.prog = "ducosim",
+	.rows = ducosim_rows,
+	.nrows = sizeof(ducosim_rows) / sizeof(ducosim_rows[0]),
+	.synopsis =
+"usage:\n"
+"  ducosim --firmware <elf> --count <n> --first-addr <0xNN> --socket <path>\n"
+"          [--bus-khz 100|400] [--fast] [--model-slaves <n> --model-hashrate <h>]\n"
+"          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>] [--trace]\n"
+"  ducosim --firmware <elf> --job <last>,<expected>,<diff> [--start-nonce <n>]\n"
+"          [--end-nonce <n>] [--job-id <n>] [--poll-us <us> [--poll-bytes 1|2]] [--json]\n"
+"common: [--mcu atmega328p] [--freq 16000000] [--bus-khz 100] [-v]\n\n",
+	.footer =
+"\nfault kinds: flip, nack, reset, silent, clear (see docs/ducosim.md)\n"
+"exit status: 0 done, 1 simulation failed, 2 bad arguments\n",
+};
+
+/* 0, 1 after --help, or -1 with the complaint printed. */
 static int ducosim_parse(int argc, char **argv, struct ducosim_opts *o)
 {
-	static const struct option lo[] = {
-		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "first-addr", required_argument, NULL, OPT_FIRST_ADDR },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "bus-khz", required_argument, NULL, OPT_BUS_KHZ },
-		{ "fast", no_argument, NULL, OPT_FAST },
-		{ "model-slaves", required_argument, NULL, OPT_MODELS },
-		{ "model-hashrate", required_argument, NULL, OPT_MODEL_HR },
-		{ "job", required_argument, NULL, OPT_JOB },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "start-nonce", required_argument, NULL, OPT_START },
-		{ "end-nonce", required_argument, NULL, OPT_END },
-		{ "job-id", required_argument, NULL, OPT_JOB_ID },
-		{ "mcu", required_argument, NULL, OPT_MCU },
-		{ "freq", required_argument, NULL, OPT_FREQ },
-		{ "poll-us", required_argument, NULL, OPT_POLL_US },
-		{ "poll-bytes", required_argument, NULL, OPT_POLL_BYTES },
-		{ "fault", required_argument, NULL, OPT_FAULT },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS },
-		{ "trace", no_argument, NULL, OPT_TRACE },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long long v;
-	int c;
+	char err[256];
 
-	*o = (struct ducosim_opts){
-		.mcu = "atmega328p", .freq = 16000000, .bus_khz = 100, .count = -1,
-		.first_addr = 0x08, .model_hashrate = 350, .job_id = 1, .poll_bytes = 2,
-		.max_seconds = 600,
-	};
-	while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
-		char *end = NULL;
-
-		switch (c) {
-		case OPT_FIRMWARE: o->firmware = optarg; break;
-		case OPT_SOCKET: o->socket = optarg; break;
-		case OPT_MCU: o->mcu = optarg; break;
-		case OPT_JOB: o->job = optarg; break;
-		case OPT_FAST: o->fast = 1; break;
-		case OPT_JSON: o->json = 1; break;
-		case OPT_TRACE: o->trace = 1; break;
-		case 'v': o->verbose++; break;
-		case OPT_HELP: ducosim_usage(stdout); exit(0);
-		case OPT_COUNT:
-			if (ducosim_num(optarg, 112, &v)) goto bad;
-			o->count = (int)v;
-			break;
-		case OPT_MODELS:
-			if (ducosim_num(optarg, 112, &v)) goto bad;
-			o->models = (int)v;
-			break;
-		case OPT_FIRST_ADDR:
-			if (ducosim_num(optarg, DUCO_ADDR_MAX, &v) || v < DUCO_ADDR_MIN) goto bad;
-			o->first_addr = (uint8_t)v;
-			break;
-		case OPT_BUS_KHZ:
-			if (ducosim_num(optarg, 1000, &v) || v < 10) goto bad;
-			o->bus_khz = (uint32_t)v;
-			break;
-		case OPT_FREQ:
-			if (ducosim_num(optarg, 64000000, &v) || v < 1000000) goto bad;
-			o->freq = (uint32_t)v;
-			break;
-		case OPT_START:
-			if (ducosim_num(optarg, DUCO_MAX_NONCE, &v)) goto bad;
-			o->start_nonce = (uint32_t)v;
-			o->have_start = 1;
-			break;
-		case OPT_END:
-			if (ducosim_num(optarg, DUCO_MAX_NONCE, &v)) goto bad;
-			o->end_nonce = (uint32_t)v;
-			o->have_end = 1;
-			break;
-		case OPT_JOB_ID:
-			if (ducosim_num(optarg, 0xffff, &v)) goto bad;
-			o->job_id = (uint32_t)v;
-			break;
-		case OPT_POLL_US:
-			if (ducosim_num(optarg, 10000000, &v)) goto bad;
-			o->poll_us = (uint32_t)v;
-			break;
-		case OPT_POLL_BYTES:
-			if (ducosim_num(optarg, 2, &v) || v < 1) goto bad;
-			o->poll_bytes = (uint32_t)v;
-			break;
-		case OPT_MODEL_HR:
-			o->model_hashrate = strtod(optarg, &end);
-			if (*end || !(o->model_hashrate > 0) || o->model_hashrate > 1e7) goto bad;
-			break;
-		case OPT_DURATION:
-			o->duration_s = strtod(optarg, &end);
-			if (*end || o->duration_s < 0) goto bad;
-			break;
-		case OPT_MAX_SECONDS:
-			o->max_seconds = strtod(optarg, &end);
-			if (*end || !(o->max_seconds > 0)) goto bad;
-			break;
-		case OPT_FAULT:
-			if (o->nfaults == DUCOSIM_MAX_FAULTS ||
-			    ducosim_parse_fault(optarg, &o->fault[o->nfaults]))
-				goto bad;
-			o->nfaults++;
-			break;
-		default:
-			ducosim_usage(stderr);
-			return -1;
-		}
-		continue;
-bad:
-		fprintf(stderr, "ducosim: bad value for --%s: %s\n", lo[c - 256].name, optarg);
+	*o = (struct ducosim_opts){ .count = -1 };      /* -1: 1 with --firmware */
+	if (opt_defaults(&ducosim_table, o, err, sizeof(err)) ||
+	    opt_parse(&ducosim_table, o, argc, argv, NULL, err, sizeof(err))) {
+		fprintf(stderr, "ducosim: %s\n", err);
 		return -1;
 	}
-	if (optind != argc) {
-		ducosim_usage(stderr);
-		return -1;
+	if (o->help) {
+		opt_help(&ducosim_table, stdout);
+		return 1;
 	}
 	return 0;
 }
@@ -268,7 +241,7 @@ static int ducosim_oneshot(const struct ducosim_opts *o)
 	};
 	int err;
 
-	if (!o->firmware) {
+	if (!o->firmware[0]) {
 		fprintf(stderr, "ducosim: --job needs --firmware\n");
 		return 2;
 	}
@@ -288,18 +261,30 @@ static int ducosim_oneshot(const struct ducosim_opts *o)
 		return 1;
 	}
 	if (o->json) {
-		printf("{\"found\": %s, \"nonce\": %lu, \"elapsed_us\": %lu, \"cycles\": %llu, "
-		       "\"max_stretch_cycles\": %lu, \"max_stretch_status\": \"0x%02x\", "
-		       "\"polls\": %llu, \"addr\": %u, "
-		       "\"start_nonce\": %lu, \"end_nonce\": %lu, \"mcu\": \"%s\", \"f_cpu\": %lu, "
-		       "\"bus_hz\": %lu, \"boot_cycles\": %llu}\n",
-		       os.res.found ? "true" : "false", (unsigned long)os.res.nonce,
-		       (unsigned long)os.res.elapsed_us, (unsigned long long)os.cycles,
-		       (unsigned long)os.max_stretch, os.max_stretch_status,
-		       (unsigned long long)os.polls, os.addr,
-		       (unsigned long)os.job.start_nonce, (unsigned long)os.job.end_nonce,
-		       o->mcu, (unsigned long)o->freq, (unsigned long)o->bus_khz * 1000,
-		       (unsigned long long)os.boot_cycles);
+		cJSON *j = cJSON_CreateObject();
+		char status[8];
+
+		snprintf(status, sizeof(status), "0x%02x", os.max_stretch_status);
+		cJSON_AddBoolToObject(j, "found", os.res.found);
+		jsonout_num(j, "nonce", os.res.nonce, JSONOUT_EXACT);
+		jsonout_num(j, "elapsed_us", os.res.elapsed_us, JSONOUT_EXACT);
+		jsonout_num(j, "cycles", (double)os.cycles, JSONOUT_EXACT);
+		jsonout_num(j, "max_stretch_cycles", os.max_stretch, JSONOUT_EXACT);
+		cJSON_AddStringToObject(j, "max_stretch_status", status);
+		jsonout_num(j, "polls", (double)os.polls, JSONOUT_EXACT);
+		jsonout_num(j, "addr", os.addr, JSONOUT_EXACT);
+		jsonout_num(j, "start_nonce", os.job.start_nonce, JSONOUT_EXACT);
+		jsonout_num(j, "end_nonce", os.job.end_nonce, JSONOUT_EXACT);
+		cJSON_AddStringToObject(j, "mcu", o->mcu);
+		jsonout_num(j, "f_cpu", o->freq, JSONOUT_EXACT);
+		jsonout_num(j, "bus_hz", (double)o->bus_khz * 1000, JSONOUT_EXACT);
+		jsonout_num(j, "boot_cycles", (double)os.boot_cycles, JSONOUT_EXACT);
+		err = jsonout_fprint(stdout, j);
+		cJSON_Delete(j);
+		if (err) {
+			fprintf(stderr, "ducosim: writing the result: %s\n", strerror(-err));
+			return 1;
+		}
 	} else {
 		printf("%s nonce %lu elapsed_us %lu cycles %llu max_stretch_cycles %lu\n",
 		       os.res.found ? "found" : "not-found", (unsigned long)os.res.nonce,
@@ -395,18 +380,18 @@ static int ducosim_rig(struct ducosim_opts *o)
 	struct sim_rig *r = calloc(1, sizeof(*r));
 	struct sim_server *sv = calloc(1, sizeof(*sv));
 	uint64_t wall0, sim0, start_wall;
-	int avrs = o->count < 0 ? (o->firmware ? 1 : 0) : o->count;
+	int avrs = o->count < 0 ? (o->firmware[0] ? 1 : 0) : o->count;
 	int err, rc = 1, opened = 0;
 	char name[32];
 
 	if (!r || !sv)
 		goto out;
-	if (!o->socket) {
+	if (!o->socket[0]) {
 		fprintf(stderr, "ducosim: rig mode needs --socket\n");
 		rc = 2;
 		goto out;
 	}
-	if (avrs && !o->firmware) {
+	if (avrs && !o->firmware[0]) {
 		fprintf(stderr, "ducosim: --count needs --firmware\n");
 		rc = 2;
 		goto out;
@@ -442,7 +427,7 @@ static int ducosim_rig(struct ducosim_opts *o)
 		}
 		sim_rig_add(r, s);
 	}
-	err = ducosim_assign(r, avrs, o->first_addr);
+	err = ducosim_assign(r, avrs, (uint8_t)o->first_addr);
 	if (err) {
 		fprintf(stderr, "ducosim: firmware did not come up at its addresses: %s\n",
 			strerror(-err));
@@ -539,10 +524,11 @@ out:
 int main(int argc, char **argv)
 {
 	struct ducosim_opts o;
+	int rc = ducosim_parse(argc, argv, &o);
 
-	if (ducosim_parse(argc, argv, &o))
-		return 2;
-	if (o.job)
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	if (o.job[0])
 		return ducosim_oneshot(&o);
 	return ducosim_rig(&o);
 }
