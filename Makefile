@@ -15,6 +15,8 @@ MAKEFLAGS += --no-builtin-rules
 
 BUILD    ?= build
 HOSTDIR  := $(BUILD)/host
+# Headers generated at build time (from boards.mk, from common/): never in git.
+GENDIR   := $(BUILD)/gen
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
@@ -36,7 +38,7 @@ ifneq ($(CI),)
 CWARN    += -Werror
 endif
 HOST_CFLAGS  ?= -O2 -g
-HOST_CFLAGS  += -std=gnu11 $(CWARN) -D_GNU_SOURCE -fPIC -Icommon
+HOST_CFLAGS  += -std=gnu11 $(CWARN) -D_GNU_SOURCE -fPIC -Icommon -I$(GENDIR)
 HOST_LDFLAGS ?=
 DEPFLAGS  = -MMD -MP
 
@@ -46,6 +48,7 @@ TEST_PROGS   :=   # executables run by `make test` (TAP on stdout)
 TEST_SCRIPTS :=   # scripts run by `make test` (TAP on stdout)
 BENCH_TARGETS :=  # phony targets run by `make bench`
 CLEAN_EXTRA  :=
+GEN_HEADERS  :=   # generated headers every compile may include (common/module.mk)
 
 # Every object depends on the makefiles, so flag changes rebuild.
 MAKEFILE_DEPS := Makefile boards.mk $(wildcard */module.mk */*/module.mk)
@@ -75,7 +78,9 @@ clean:
 # Objects mirror the source tree under build/host/obj/. A module adds flags for
 # its own objects with target-specific variables, e.g.
 #   $(HOSTDIR)/obj/sim/ducosim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
-$(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS)
+# Generated headers are order-only: the first build needs them before any
+# -MMD output exists; after that the .d files name the ones each object uses.
+$(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(EXTRA_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 

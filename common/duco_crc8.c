@@ -1,27 +1,25 @@
 /*
- * duco_crc8.c - CRC-8 (poly 0x07, init 0) for ducorig frames.
+ * duco_crc8.c - the CRC-8 table and the whole-buffer CRC (duco_crc8.h).
  *
- * Bitwise rather than table-driven: frames are at most ~80 bytes and the
- * firmware checks them in the main loop, so 256 bytes of flash for a table
- * would buy nothing the user can notice.
+ * The table's contents come from build/gen/duco_crc8_table.h, which the
+ * build generates from duco_crc8_bitwise (scripts/gen-crc8-table.c), so no
+ * hand-copied constants exist; test/unit checks every entry against the
+ * bitwise definition.
  */
 #include "duco_crc8.h"
+#include "duco_crc8_table.h"
 
-uint8_t duco_crc8_update(uint8_t crc, uint8_t byte)
-{
-	uint8_t i;
-
-	crc ^= byte;
-	for (i = 0; i < 8; i++)
-		crc = (crc & 0x80) ? (uint8_t)((crc << 1) ^ 0x07) : (uint8_t)(crc << 1);
-	return crc;
-}
+#if defined(__AVR__)
+const uint8_t duco_crc8_table[256] PROGMEM = { DUCO_CRC8_TABLE };
+#else
+const uint8_t duco_crc8_table[256] = { DUCO_CRC8_TABLE };
+#endif
 
 uint8_t duco_crc8(const uint8_t *p, uint16_t n)
 {
 	uint8_t crc = 0;
 
 	while (n--)
-		crc = duco_crc8_update(crc, *p++);
+		crc = duco_crc8_step(crc, *p++);
 	return crc;
 }

@@ -12,3 +12,16 @@ COMMON_OBJS := $(COMMON_HOST_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+# CRC-8 table: generated from duco_crc8_bitwise by a build-machine program,
+# so the constants exist nowhere in the tree (test/unit checks the result).
+BUILD_CC ?= $(CC)
+$(HOSTDIR)/scripts/gen-crc8-table: scripts/gen-crc8-table.c common/duco_crc8.h $(MAKEFILE_DEPS)
+	@mkdir -p $(@D)
+	$(BUILD_CC) -std=gnu11 $(CWARN) -Icommon -o $@ $<
+
+$(GENDIR)/duco_crc8_table.h: $(HOSTDIR)/scripts/gen-crc8-table
+	@mkdir -p $(@D)
+	$< > $@.tmp && mv $@.tmp $@
+
+GEN_HEADERS += $(GENDIR)/duco_crc8_table.h

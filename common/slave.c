@@ -3,13 +3,14 @@
  *
  * Runs its event functions from the TWI interrupt on the AVR and from
  * ducosim's bus model on the host, so every event does a bounded, small
- * amount of work: one nibble-table CRC step per byte, and at STOP a few
+ * amount of work: one CRC table lookup per byte, and at STOP a few
  * compares on the already accumulated CRC and length. Assumes the caller
  * serialises events (one interrupt, or one simulator thread); main-loop
  * functions guard their multi-byte updates with SLAVE_CRITICAL, which is a
  * real interrupt lock only on the AVR.
  */
 #include "slave.h"
+#include "duco_crc8.h"
 
 /*
  * On the AVR, twi.c includes this file with SLAVE_EV_INLINE defined: the
@@ -32,22 +33,9 @@
 #define SLAVE_CRITICAL  /* host: events and main loop share one thread */
 #endif
 
-/*
- * CRC-8 (poly 0x07) four bits at a time: 16 bytes of table instead of a
- * bit loop, because this runs once per byte inside the interrupt.
- * Entry n is the CRC register after shifting n << 4 through four steps.
- */
-static const uint8_t slave_crc_nibble[16] = {
-	0x00, 0x07, 0x0e, 0x09, 0x1c, 0x1b, 0x12, 0x15,
-	0x38, 0x3f, 0x36, 0x31, 0x24, 0x23, 0x2a, 0x2d,
-};
-
 SLAVE_HELPER uint8_t slave_crc_step(uint8_t crc, uint8_t b)
 {
-	crc ^= b;
-	crc = (uint8_t)(crc << 4) ^ slave_crc_nibble[crc >> 4];
-	crc = (uint8_t)(crc << 4) ^ slave_crc_nibble[crc >> 4];
-	return crc;
+	return duco_crc8_step(crc, b);
 }
 
 /* Little-endian in-place increment of an identity counter (saturates). */

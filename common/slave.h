@@ -7,7 +7,7 @@
  * it buffers and checks write frames, keeps the status byte (state, REJECT,
  * sequence) and serves read frames. The event functions run in interrupt
  * context on the AVR, so each is a handful of table lookups and compares:
- * the CRC-8 of a write frame is accumulated byte by byte with a nibble table
+ * the CRC-8 of a write frame is accumulated byte by byte by table lookup
  * and a frame is fully checked (length, CRC, command, payload size,
  * arguments) at STOP in well under 100 cycles, so SCL is never stretched for
  * long. Hashing, EEPROM writes and resets happen in the main loop, which

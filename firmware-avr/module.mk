@@ -34,7 +34,7 @@ AVR_CWARN  += -Werror
 endif
 AVR_OPT    ?= -Os
 AVR_CFLAGS := $(AVR_OPT) -std=gnu99 $(AVR_CWARN) -ffunction-sections -fdata-sections \
-              -fno-strict-aliasing -Icommon -Ifirmware-avr
+              -fno-strict-aliasing -Icommon -I$(GENDIR) -Ifirmware-avr
 AVR_LDFLAGS := -Wl,--gc-sections
 
 # fw_template(board): rules for build/avr-<board>/.
@@ -68,11 +68,11 @@ $$(FW_DIR_$(1))/flags.txt: FORCE_FWFLAGS
 	@mkdir -p $$(@D)
 	@echo '$$(FW_FLAGS_$(1))' | cmp -s - $$@ || echo '$$(FW_FLAGS_$(1))' > $$@
 
-$$(FW_DIR_$(1))/obj/%.o: %.c $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt
+$$(FW_DIR_$(1))/obj/%.o: %.c $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS)
 	@mkdir -p $$(@D)
 	$$(AVR_CC) $$(FW_FLAGS_$(1)) $$(DEPFLAGS) -c -o $$@ $$<
 
-$$(FW_DIR_$(1))/obj/%.o: %.S $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt
+$$(FW_DIR_$(1))/obj/%.o: %.S $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS)
 	@mkdir -p $$(@D)
 	$$(AVR_CC) $$(FW_FLAGS_$(1)) $$(DEPFLAGS) -c -o $$@ $$<
 

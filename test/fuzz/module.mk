@@ -12,11 +12,11 @@ $(HOSTDIR)/test/fuzz_frames: $(HOSTDIR)/obj/test/fuzz/fuzz_frames.o \
 TEST_PROGS += $(HOSTDIR)/test/fuzz_frames
 
 .PHONY: fuzz
-fuzz: $(MAKEFILE_DEPS)
+fuzz: $(MAKEFILE_DEPS) $(GEN_HEADERS)
 	@mkdir -p $(HOSTDIR)/fuzz
 	@for h in $(FUZZ_HARNESSES); do \
 		b=$(HOSTDIR)/fuzz/$$(basename $$h .c); \
-		clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -o $$b $$h $(COMMON_SRCS) || exit 1; \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -I$(GENDIR) -o $$b $$h $(COMMON_SRCS) || exit 1; \
 		mkdir -p $$b.corpus; \
 		$$b -max_total_time=$(FUZZ_SECONDS) $$b.corpus || exit 1; \
 	done
