@@ -22,7 +22,8 @@
 #   ADDR       default I2C slave address (0x08..0x77)
 #   FLASH      bytes of flash available to the application (minus bootloader)
 #   RAM        bytes of SRAM
-#   ID         board id, enum duco_board in common/duco_proto.h
+#   ID         board id (1..99, never reused): DUCO_BOARD_<BOARD> of enum
+#              duco_board, generated into build/gen/duco_boards.h
 #   HASH_IMPL  c or asm (firmware-avr/hashcore_c.c or hashcore_asm.S)
 # Assumes GNU make; included by the top-level Makefile before all modules.
 

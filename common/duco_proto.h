@@ -15,12 +15,14 @@
  *   a read of DUCO_READ_FRAME_SIZE(len) bytes gets the whole frame.
  *
  * Command numbers are never reused or renumbered; retired ones stay listed.
- * Assumes nothing but C99 <stdint.h>; no malloc, no stdio, no OS headers.
+ * Assumes nothing but C99 <stdint.h> and build/gen/duco_boards.h (written
+ * by the build from boards.mk); no malloc, no stdio, no OS headers.
  */
 #ifndef DUCO_PROTO_H
 #define DUCO_PROTO_H
 
 #include <stdint.h>
+#include "duco_boards.h"        /* generated from boards.mk */
 
 #define DUCO_PROTO_VERSION 1
 
@@ -127,15 +129,16 @@ enum duco_reset_cause {         /* same bits as the AVR's MCUSR */
 	DUCO_RESET_SOFT     = 0x80,
 };
 
-enum duco_board {               /* numbers never reused */
+/*
+ * Board ids: the AVR boards are the records of boards.mk (<board>.ID, names
+ * never reused), as DUCO_BOARD_<BOARD> (e.g. DUCO_BOARD_NANO); the header
+ * is generated from boards.mk at build time.
+ */
+enum duco_board {
 	DUCO_BOARD_UNKNOWN  = 0,
-	DUCO_BOARD_UNO      = 1,
-	DUCO_BOARD_NANO     = 2,
-	DUCO_BOARD_NANO_OLD = 3,
-	DUCO_BOARD_PROMINI16 = 4,
-	DUCO_BOARD_PROMINI8 = 5,
-	DUCO_BOARD_MEGA2560 = 6,
-	DUCO_BOARD_LGT8F328P = 7,
+#define DUCO_BOARD_ENUM(sym, id, name) DUCO_BOARD_##sym = id,
+	DUCO_BOARD_LIST(DUCO_BOARD_ENUM)
+#undef DUCO_BOARD_ENUM
 	DUCO_BOARD_HOSTMODEL = 100,     /* ducosim's host model slave */
 };
 

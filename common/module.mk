@@ -25,3 +25,12 @@ $(GENDIR)/duco_crc8_table.h: $(HOSTDIR)/scripts/gen-crc8-table
 	$< > $@.tmp && mv $@.tmp $@
 
 GEN_HEADERS += $(GENDIR)/duco_crc8_table.h
+
+# Board ids and names for C: generated from the records of boards.mk as make
+# read them, so the board list lives only there (and is regenerated when it
+# changes).
+$(GENDIR)/duco_boards.h: boards.mk scripts/gen-boards-h.sh
+	@mkdir -p $(@D)
+	scripts/gen-boards-h.sh $(foreach b,$(BOARDS),$(b)=$($(b).ID)) > $@.tmp && mv $@.tmp $@
+
+GEN_HEADERS += $(GENDIR)/duco_boards.h

@@ -37,9 +37,11 @@
 #ifndef DUCO_BOARD_ID
 #error "DUCO_BOARD_ID is not set (boards.mk ID)"
 #endif
-#if DUCO_BOARD_ID <= 0 || DUCO_BOARD_ID >= 100
-#error "DUCO_BOARD_ID must be an AVR board of enum duco_board"
+#define FW_BOARD_IS(sym, id, name) || DUCO_BOARD_ID == id
+#if !(0 DUCO_BOARD_LIST(FW_BOARD_IS))
+#error "DUCO_BOARD_ID must be the ID of a board record in boards.mk"
 #endif
+#undef FW_BOARD_IS
 
 #if !defined(FW_VERSION_MAJOR) || !defined(FW_VERSION_MINOR)
 #error "FW_VERSION_MAJOR/FW_VERSION_MINOR are not set (firmware-avr/module.mk)"

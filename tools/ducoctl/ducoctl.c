@@ -79,16 +79,13 @@ static void ducoctl_usage(FILE *f)
 
 /* --- formatting ---------------------------------------------------------- */
 
+/* The board's BOARD= name from boards.mk (via the generated board list). */
 static const char *ducoctl_board_name(uint8_t id)
 {
 	switch (id) {
-	case DUCO_BOARD_UNO:       return "uno";
-	case DUCO_BOARD_NANO:      return "nano";
-	case DUCO_BOARD_NANO_OLD:  return "nano-old";
-	case DUCO_BOARD_PROMINI16: return "promini16";
-	case DUCO_BOARD_PROMINI8:  return "promini8";
-	case DUCO_BOARD_MEGA2560:  return "mega2560";
-	case DUCO_BOARD_LGT8F328P: return "lgt8f328p";
+#define DUCOCTL_BOARD_CASE(sym, num, name) case DUCO_BOARD_##sym: return name;
+	DUCO_BOARD_LIST(DUCOCTL_BOARD_CASE)
+#undef DUCOCTL_BOARD_CASE
 	case DUCO_BOARD_HOSTMODEL: return "host-model";
 	default:                   return "unknown";
 	}
