@@ -1,14 +1,17 @@
 /*
- * config.h - ducomaster's settings: one table of rows (key, type, bounds,
- * default, help) drives the defaults, the JSON config file (cJSON), the
- * command-line overrides and the error messages, which always name the
- * failing key. The mining key is flagged secret: it is never logged, printed
- * or echoed back in an error.
+ * config.h - ducomaster's settings: its rows of the host library's option
+ * table (lib/options.h: key, type, bounds, default, help) drive the
+ * defaults, the JSON config file, the command-line flags and --set, --help
+ * and --check-config, and the error messages, which always name the failing
+ * key (and for a file, the file and line). What the table cannot say lives
+ * here too: the checks across keys and the per-slave limits. The mining key
+ * is flagged secret: it is never logged, printed or echoed back in an error.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
 
 #include <stdint.h>
+#include "options.h"
 
 #define CONFIG_MAX_BUSES  8
 #define CONFIG_MAX_SLAVES 128   /* per rig, all buses */
@@ -56,25 +59,25 @@ struct config {
 	char joblog[CONFIG_STR];
 	char metrics[CONFIG_STR];
 	int  status_table;              /* 0 off, 1 auto (only on a terminal) */
+
+	/* command line only */
+	char config_path[CONFIG_STR * 2];
+	int  check, help, version;
 };
+
+/* ducomaster's rows; opt_parse() reads argv and the --config file with it. */
+extern const struct opt_table config_table;
 
 /* Fill every field with its default. */
 void config_defaults(struct config *c);
-/*
- * Set one key from text (command line, or a JSON scalar turned to text).
- * Returns 0, or -EINVAL / -ERANGE / -ENOENT with err naming the key.
- */
-int  config_set(struct config *c, const char *key, const char *value, char *err, unsigned errlen);
-/* Load a JSON object file; unknown keys and bad values are errors naming the key. */
-int  config_load_file(struct config *c, const char *path, char *err, unsigned errlen);
+/* One key from text, as --set does. 0, or -EINVAL / -ERANGE / -ENOENT with err naming the key. */
+int  config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Load a JSON object file; unknown keys and bad values are errors naming file, line and key. */
+int  config_load_file(struct config *c, const char *path, char *err, size_t errlen);
 /* Cross-field checks after all sources are applied. */
-int  config_validate(const struct config *c, char *err, unsigned errlen);
+int  config_validate(const struct config *c, char *err, size_t errlen);
 /* 1 when the file can be read by group or others (the key is in it). */
 int  config_file_exposed(const char *path);
-/* Print the settings (the mining key masked) for --check-config. */
-void config_dump(const struct config *c, void *stdio_file);
-/* Print the key table for --help. */
-void config_print_keys(void *stdio_file);
 
 const char *config_tier_name(int tier);
 /*

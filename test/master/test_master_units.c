@@ -44,6 +44,9 @@ static void test_config(void)
 	const char *p;
 	int rc;
 
+	memset(&c, 0, sizeof(c));
+	tap_ok(opt_defaults(&config_table, &c, err, sizeof(err)) == 0,
+	       "every ducomaster default passes its own row");
 	config_defaults(&c);
 	tap_ok(c.tier == CONFIG_TIER_AVR && c.max_hashrate == 380 && c.margin == 0.05 &&
 	       !strcmp(c.software, "ducorig AVR I2C Miner 0.1"), "defaults from the table");
