@@ -1,7 +1,8 @@
 /*
- * pool_cfg.h - ducopool's configuration: one table of options (name, type,
- * bounds, default, help) drives the command line, `--help` and the defaults,
- * plus the difficulty tier table, optionally merged from a JSON file.
+ * pool_cfg.h - ducopool's configuration: its rows of the host library's
+ * option table (lib/options.h: name, type, bounds, default, help) drive the
+ * command line, `--help` and the defaults, plus the difficulty tier table,
+ * optionally merged from a JSON file.
  *
  * Every number the live Duino-Coin server decides (tiers, limits, timeouts,
  * reward divisor) is a value here, with the public facts of
