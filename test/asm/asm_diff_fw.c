@@ -5,8 +5,8 @@
  * an independent reference on the chip itself: the expected digest of every
  * case is computed with the streaming SHA-1 of common/duco_sha1.c over the
  * literal message (prefix || digits), and common/duco_s1.c's C core must agree
- * too. Output is TAP text written byte by byte to GPIOR0, which the host
- * runner copies to stdout; GPIOR1 carries cycle markers (a digit count before
+ * too. Output is TAP text (test/tap.h) written byte by byte to GPIOR0,
+ * which the host runner relays to stdout; GPIOR1 carries cycle markers (a digit count before
  * a measured call, 0 after it) so the host can count exact cycles. GPIOR2 is
  * a seed byte the host may preset. Timer1 raises a compare interrupt every
  * ~1000 cycles during the whole run; its handler measures its own entry
@@ -17,11 +17,13 @@
 #include <avr/io.h>
 #include <avr/sleep.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "duco_s1.h"
 #include "duco_sha1.h"
 #include "hashcore.h"
+#include "../tap.h"
 
 #ifndef ASM_TEST_PAIRS
 #define ASM_TEST_PAIRS 10000
@@ -35,7 +37,6 @@ static struct duco_s1_ctx ref;
 static uint32_t rng_state;
 static volatile uint16_t isr_max_latency;
 static volatile uint32_t isr_count;
-static uint8_t tap_n;
 
 ISR(TIMER1_COMPA_vect)
 {
@@ -48,47 +49,14 @@ ISR(TIMER1_COMPA_vect)
 	isr_count++;
 }
 
-static void out_c(char c)
+/* TAP through tap.h: stdout is a write-only stream into GPIOR0. */
+static int gpior0_put(char c, FILE *f __attribute__((unused)))
 {
 	GPIOR0 = (uint8_t)c;
+	return 0;
 }
 
-static void out_s(const char *s)
-{
-	while (*s)
-		out_c(*s++);
-}
-
-static void out_u32(uint32_t v)
-{
-	char b[10];
-	uint8_t n = duco_u32_to_dec(v, b), i;
-
-	for (i = 0; i < n; i++)
-		out_c(b[i]);
-}
-
-static void out_hex(const uint8_t *p, uint8_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	while (n--) {
-		out_c(hx[*p >> 4]);
-		out_c(hx[*p++ & 15]);
-	}
-}
-
-static void tap(uint8_t cond, const char *what, uint32_t arg)
-{
-	if (!cond)
-		out_s("not ");
-	out_s("ok ");
-	out_u32(++tap_n);
-	out_s(" - ");
-	out_s(what);
-	out_u32(arg);
-	out_c('\n');
-}
+static FILE gpior0_out = FDEV_SETUP_STREAM(gpior0_put, NULL, _FDEV_SETUP_WRITE);
 
 static uint32_t rnd(void)
 {
@@ -147,14 +115,10 @@ static void show_fail(const char *why, const char *prefix, const char *d, uint8_
 {
 	if (fails_shown++ >= 5)
 		return;
-	out_s("# mismatch (");
-	out_s(why);
-	out_s(") prefix ");
-	out_hex((const uint8_t *)prefix, 40);
-	out_s(" digits ");
-	while (n--)
-		out_c(*d++);
-	out_c('\n');
+	printf("# mismatch (%s) prefix ", why);
+	for (uint8_t i = 0; i < 40; i++)
+		printf("%02x", (uint8_t)prefix[i]);
+	printf(" digits %.*s\n", n, d);
 }
 
 /*
@@ -208,7 +172,7 @@ static void test_known_answer(void)
 		}
 		duco_dec_increment(d, &n);
 	}
-	tap(hits == 1 && found == 50, "known answer job (diff 10) finds nonce ", found);
+	tap_ok(hits == 1 && found == 50, "known answer job (diff 10) finds nonce %lu", (unsigned long)found);
 }
 
 /* 10^k - 3 .. 10^k + 2 through increment + check, digest planted at 10^k. */
@@ -238,12 +202,10 @@ static void test_carries(void)
 		}
 		if (hits != 1 || at != 3) {
 			ok_all = 0;
-			out_s("# carry to 10^");
-			out_u32(k);
-			out_s(" failed\n");
+			tap_diag("carry to 10^%u failed", k);
 		}
 	}
-	tap(ok_all, "digit carries 9->10 ... 999999999->1000000000 found at 10^k, k<=", 9);
+	tap_ok(ok_all, "digit carries 9->10 ... 999999999->1000000000 found at 10^k, k<=9");
 }
 
 /* The largest u32 nonce and a 10-digit neighbour. */
@@ -262,12 +224,12 @@ static void test_ten_digits(void)
 		}
 		duco_dec_increment(d, &n);
 	}
-	tap(hits == 1 && at == 5, "10-digit nonce 4294967295 found at step ", at);
+	tap_ok(hits == 1 && at == 5, "10-digit nonce 4294967295 found at step %u", at);
 	/* Out-of-contract digit counts are refused, and leave the job intact. */
-	tap(hashcore_check(&hc, "4294967295", 0) == 0 &&
+	tap_ok(hashcore_check(&hc, "4294967295", 0) == 0 &&
 	    hashcore_check(&hc, "42949672950", 11) == 0 &&
 	    hashcore_check(&hc, "4294967295", 10) == 1,
-	    "digit counts 0 and 11 answer 0 without harm, then 10 digits match: ", 1);
+	    "digit counts 0 and 11 answer 0 without harm, then 10 digits match: 1");
 }
 
 /* One job, digit counts changing back and forth without a new prepare: the
@@ -284,7 +246,7 @@ static void test_alternating_counts(void)
 		ok &= hashcore_check(&hc, probe[i], (uint8_t)strlen(probe[i])) == 0;
 		ok &= hashcore_check(&hc, "7", 1) == 1;
 	}
-	tap(ok, "digit count changes within one job (1<->4,2,10,5): matches stay right, rounds ", 8);
+	tap_ok(ok, "digit count changes within one job (1<->4,2,10,5): matches stay right, rounds 8");
 }
 
 static void test_random(uint8_t seed)
@@ -306,9 +268,9 @@ static void test_random(uint8_t seed)
 		per_n_ok[n] += diff_case(prefix, d, n);
 	}
 	for (n = 1; n <= 10; n++)
-		tap(per_n_ok[n] == per_n_all[n] && per_n_all[n] > 0,
-		    "random differential cases agree, digits=", n);
-	tap(1, "random (prefix, nonce) pairs run: ", ASM_TEST_PAIRS);
+		tap_ok(per_n_ok[n] == per_n_all[n] && per_n_all[n] > 0,
+		       "random differential cases agree, digits=%u", n);
+	tap_ok(1, "random (prefix, nonce) pairs run: %lu", (unsigned long)ASM_TEST_PAIRS);
 }
 
 /*
@@ -360,9 +322,8 @@ int main(void)
 	TIMSK1 = _BV(OCIE1A);
 	sei();
 
-	out_s("# hashcore_asm differential test, seed ");
-	out_u32(seed);
-	out_c('\n');
+	stdout = &gpior0_out;
+	tap_diag("hashcore_asm differential test, seed %u", seed);
 	test_known_answer();
 	test_carries();
 	test_ten_digits();
@@ -371,13 +332,11 @@ int main(void)
 	cli();
 	/* Latency counted from the compare match to the first line of the body:
 	 * includes the fixed ISR entry (~4 cycles response + jmp + prologue). */
-	out_s("# timer interrupts taken: ");
-	out_u32(isr_count);
-	out_c('\n');
-	tap(isr_count > 1000, "timer interrupts kept firing while hashing: ", isr_count);
-	tap(isr_max_latency < 800, "worst interrupt entry latency in cycles (< 800 = 50 us @16 MHz): ",
+	tap_diag("timer interrupts taken: %lu", (unsigned long)isr_count);
+	tap_ok(isr_count > 1000, "timer interrupts kept firing while hashing: %lu", (unsigned long)isr_count);
+	tap_ok(isr_max_latency < 800, "worst interrupt entry latency in cycles (< 800 = 50 us @16 MHz): %u",
 	    isr_max_latency);
-	out_s("# done\n");
+	tap_diag("done");
 	set_sleep_mode(SLEEP_MODE_PWR_DOWN);
 	sleep_enable();
 	sleep_cpu();

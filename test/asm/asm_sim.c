@@ -3,7 +3,7 @@
  *
  * Loads the ATmega328P image into simavr 1.6, runs it as fast as the host
  * allows (no-op sleep callback, own frequency since the image has no .mmcu
- * section), copies the TAP text the image writes to GPIOR0 to stdout and
+ * section), relays the TAP text the image writes to GPIOR0 to stdout and
  * times the calls the image brackets with GPIOR1 markers using simavr's
  * exact cycle counter. The image ends itself with cli+sleep; a crash, a
  * cycle-limit overrun or missing markers are reported as failed checks.
@@ -23,6 +23,8 @@
 #include <sim_elf.h>
 #include <sim_core.h>
 #include <sim_io.h>
+
+#include "../tap.h"
 
 #define ASM_SIM_FREQ       16000000UL
 #define ASM_SIM_MAX_CYCLES 6000000000ULL  /* ~6 minutes of 16 MHz: a hang */
@@ -50,7 +52,6 @@ struct asm_sim {
 	uint8_t   bench_done;           /* image wrote ASM_SIM_BENCH_DONE */
 	uint64_t  mark_cycle;
 	struct asm_sim_stat st[ASM_SIM_TAGS];
-	int       tap_seen;
 };
 
 static struct asm_sim g_sim;
@@ -67,9 +68,7 @@ static void asm_sim_text(struct avr_t *avr, avr_io_addr_t addr, uint8_t v,
 	if (v == '\n' || s->len == sizeof(s->line) - 1) {
 		s->line[s->len] = 0;
 		if (!s->quiet)
-			printf("%s\n", s->line);
-		if (!strncmp(s->line, "ok ", 3) || !strncmp(s->line, "not ok ", 7))
-			s->tap_seen++;
+			tap_relay(s->line);
 		s->len = 0;
 		if (v == '\n')
 			return;
@@ -216,7 +215,6 @@ int main(int argc, char **argv)
 			       (unsigned long long)s->st[n].max,
 			       (unsigned long long)s->st[n].count);
 	printf("# simulated %llu cycles\n", (unsigned long long)avr->cycle);
-	printf("%sok %d - image ran to its end (state %d)\n",
-	       state == cpu_Done ? "" : "not ", s->tap_seen + 1, state);
-	return state == cpu_Done ? 0 : 1;
+	tap_ok(state == cpu_Done, "image ran to its end (state %d)", state);
+	return tap_done();
 }

@@ -16,7 +16,6 @@
  * and an ATmega328P 16 MHz image: argv[1], by default the nano build
  * (run from the repository root, as `make test` does).
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +24,8 @@
 #include <simavr/sim_elf.h>
 #include <simavr/avr_twi.h>
 #include <simavr/sim_io.h>
+
+#include "../tap.h"
 
 #define STALL_FREQ   16000000UL
 #define STALL_SCL    (STALL_FREQ / 100000UL)     /* cycles per SCL period */
@@ -39,23 +40,6 @@ struct stall {
 	uint64_t    twen_off_cycle; /* first TWCR write with TWEN clear, 0 if none */
 	uint8_t     last_twdr;      /* byte the firmware loaded with its release */
 };
-
-static int stall_n, stall_failed;
-
-static void stall_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void stall_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	stall_n++;
-	stall_failed += !cond;
-	printf("%sok %d - ", cond ? "" : "not ", stall_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static void stall_noop_sleep(avr_t *avr, avr_cycle_count_t how_long)
 {
@@ -146,9 +130,8 @@ int main(int argc, char **argv)
 
 	memset(&fw, 0, sizeof(fw));
 	if (stall_setup(&st, elf, &fw) != 0) {
-		stall_ok(0, "load %s in simavr", elf);
-		printf("1..%d\n", stall_n);
-		return 1;
+		tap_ok(0, "load %s in simavr", elf);
+		return tap_done();
 	}
 
 	/* boot: wait for the TWI slave, then a little longer for the main loop */
@@ -158,7 +141,7 @@ int main(int argc, char **argv)
 			addr = st.avr->data[st.twi->r_twar] >> 1;
 	}
 	stall_run_until(&st, st.avr->cycle + STALL_MS(5));
-	stall_ok(addr >= 0x08 && addr <= 0x77, "firmware boots and enables its TWI slave (0x%02x)", addr);
+	tap_ok(addr >= 0x08 && addr <= 0x77, "firmware boots and enables its TWI slave (0x%02x)", addr);
 	st.twen_off_cycle = 0;
 
 	/* a slow but live transaction: a byte every 40 ms is left alone */
@@ -167,7 +150,7 @@ int main(int argc, char **argv)
 		good = stall_event(&st, job_head[i], 0x80);
 		stall_run_until(&st, st.avr->cycle + STALL_MS(40));
 	}
-	stall_ok(good && !st.twen_off_cycle,
+	tap_ok(good && !st.twen_off_cycle,
 		 "a transaction with a byte every 40 ms (240 ms in all) is not dropped");
 	good = stall_event(&st, 0, 0xa0);       /* its STOP: a truncated frame */
 
@@ -179,18 +162,17 @@ int main(int argc, char **argv)
 	quiet_from = st.avr->cycle;
 	stall_run_until(&st, quiet_from + STALL_MS(400));
 	t = st.twen_off_cycle ? (st.twen_off_cycle - quiet_from) / (STALL_FREQ / 1000UL) : 0;
-	stall_ok(good && st.twen_off_cycle && t >= 100 && t <= 300,
+	tap_ok(good && st.twen_off_cycle && t >= 100 && t <= 300,
 		 "a transaction silent after 3 bytes is dropped (TWI reset after %llu ms)",
 		 (unsigned long long)t);
-	stall_ok(stall_addressable(&st, addr), "and the slave listens again at 0x%02x", addr);
+	tap_ok(stall_addressable(&st, addr), "and the slave listens again at 0x%02x", addr);
 
 	/* status read: REJECT set (the truncated and the dropped frame), seq 0 */
 	good = stall_event(&st, (uint8_t)(addr << 1 | 1), 0xa8);
-	stall_ok(good && (st.last_twdr & 0x08) && (st.last_twdr >> 4) == 0,
+	tap_ok(good && (st.last_twdr & 0x08) && (st.last_twdr >> 4) == 0,
 		 "a status read answers with REJECT set, nothing accepted (status %02x)", st.last_twdr);
 	stall_event(&st, 0, 0xc0);
 
 	avr_terminate(st.avr);
-	printf("1..%d\n", stall_n);
-	return stall_failed ? 1 : 0;
+	return tap_done();
 }

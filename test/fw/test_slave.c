@@ -14,26 +14,7 @@
 #include "duco_proto.h"
 #include "duco_crc8.h"
 #include "slave.h"
-
-static int test_n;
-static int test_failed;
-
-static void test_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void test_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	test_n++;
-	if (!cond)
-		test_failed++;
-	printf("%sok %d - ", cond ? "" : "not ", test_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "../tap.h"
 
 static const struct duco_identity test_id = {
 	.proto_version = DUCO_PROTO_VERSION,
@@ -52,7 +33,7 @@ static void test_write(struct slave *s, const uint8_t *b, uint8_t n, int stop)
 	slave_ev_addr_write(s);
 	for (uint8_t i = 0; i < n; i++)
 		if (!slave_ev_rx_byte(s, b[i]))
-			printf("# NACK at byte %u\n", i);
+			tap_diag("NACK at byte %u", i);
 	if (stop)
 		slave_ev_stop(s);
 }
@@ -93,63 +74,63 @@ static void test_basic(void)
 	test_fresh(&s);
 	test_read(&s, r, 8);
 	n = duco_encode_read(expect, DUCO_STATUS_MAKE(DUCO_ST_IDLE, 0, 0), NULL, 0);
-	test_ok(memcmp(r, expect, n) == 0 && duco_read_check(r, n) == DUCO_OK,
+	tap_ok(memcmp(r, expect, n) == 0 && duco_read_check(r, n) == DUCO_OK,
 		"idle read frame equals duco_encode_read (status %02x crc %02x)", r[0], r[1]);
-	test_ok(r[n] == SLAVE_PAD_BYTE && r[7] == SLAVE_PAD_BYTE, "bytes past the frame are padding");
+	tap_ok(r[n] == SLAVE_PAD_BYTE && r[7] == SLAVE_PAD_BYTE, "bytes past the frame are padding");
 
 	test_job(&j, 0x1234, 0, 1000);
 	n = duco_encode_job(f, &j);
 	test_write(&s, f, n, 1);
-	test_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1),
+	tap_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1),
 		"JOB accepted: BUSY, seq 1 (status %02x)", slave_status(&s));
 	got = slave_frame_take(&s, &gen);
-	test_ok(got != NULL && memcmp(got, f, n) == 0, "main loop gets the frame byte for byte");
+	tap_ok(got != NULL && memcmp(got, f, n) == 0, "main loop gets the frame byte for byte");
 	if (got) {
 		duco_decode_job(got, &back);
-		test_ok(back.job_id == 0x1234 && memcmp(back.last_hash, j.last_hash, 40) == 0,
+		tap_ok(back.job_id == 0x1234 && memcmp(back.last_hash, j.last_hash, 40) == 0,
 			"decoded job keeps id and last_hash case");
 	} else {
-		test_ok(0, "decoded job keeps id and last_hash case");
+		tap_ok(0, "decoded job keeps id and last_hash case");
 	}
 
 	/* status poll while busy: 1 byte and 2 bytes */
 	test_read(&s, r, 1);
-	test_ok(r[0] == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1), "1-byte status poll while busy");
+	tap_ok(r[0] == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1), "1-byte status poll while busy");
 	test_read(&s, r, 2);
-	test_ok(duco_read_check(r, 2) == DUCO_OK, "2-byte checked status poll");
+	tap_ok(duco_read_check(r, 2) == DUCO_OK, "2-byte checked status poll");
 
 	/* result */
 	struct duco_result res = { .job_id = 0x1234, .found = 1, .nonce = 777, .elapsed_us = 123456 };
 	struct duco_result rd;
 	slave_frame_release(&s);
-	test_ok(slave_publish_result(&s, gen, &res) == SLAVE_OK, "publish result for the current job");
+	tap_ok(slave_publish_result(&s, gen, &res) == SLAVE_OK, "publish result for the current job");
 	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY));
 	memset(&rd, 0, sizeof(rd));
-	test_ok(DUCO_STATUS_STATE(r[0]) == DUCO_ST_DONE &&
+	tap_ok(DUCO_STATUS_STATE(r[0]) == DUCO_ST_DONE &&
 		duco_decode_result(r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY), &rd) == DUCO_OK &&
 		rd.job_id == 0x1234 && rd.found == 1 && rd.nonce == 777 && rd.elapsed_us == 123456,
 		"DONE read frame decodes to the published result");
-	test_ok(slave_counter(&s, SLAVE_ID_JOBS_DONE) == 1, "jobs_done counted");
+	tap_ok(slave_counter(&s, SLAVE_ID_JOBS_DONE) == 1, "jobs_done counted");
 
 	/* a stale publish after a replacing job is refused */
 	test_job(&j, 0x2222, 5, 10);
 	n = duco_encode_job(f, &j);
 	test_write(&s, f, n, 1);
-	test_ok(slave_publish_result(&s, gen, &res) == -SLAVE_E_STALE &&
+	tap_ok(slave_publish_result(&s, gen, &res) == -SLAVE_E_STALE &&
 		DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_BUSY,
 		"result of a replaced job is not published");
 	got = slave_frame_take(&s, &gen);
 	slave_frame_release(&s);
 	n = duco_encode_simple(f, DUCO_CMD_ABORT);
 	test_write(&s, f, n, 1);
-	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE &&
+	tap_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE &&
 		DUCO_STATUS_SEQ(slave_status(&s)) == 3, "ABORT: IDLE, seq 3");
-	test_ok(slave_publish_result(&s, gen, &res) == -SLAVE_E_STALE,
+	tap_ok(slave_publish_result(&s, gen, &res) == -SLAVE_E_STALE,
 		"result of an aborted job is not published");
 	got = slave_frame_take(&s, NULL);
-	test_ok(got != NULL && got[0] == DUCO_CMD_ABORT, "ABORT reaches the main loop");
+	tap_ok(got != NULL && got[0] == DUCO_CMD_ABORT, "ABORT reaches the main loop");
 	slave_frame_release(&s);
-	test_ok(slave_frame_take(&s, NULL) == NULL, "nothing pending after release");
+	tap_ok(slave_frame_take(&s, NULL) == NULL, "nothing pending after release");
 }
 
 static void test_rejects(void)
@@ -166,57 +147,57 @@ static void test_rejects(void)
 	f[40] ^= 0x10;
 	test_write(&s, f, n, 1);
 	f[40] ^= 0x10;
-	test_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_IDLE, 1, 0) &&
+	tap_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_IDLE, 1, 0) &&
 		slave_counter(&s, SLAVE_ID_CRC_ERRORS) == 1 && !slave_frame_pending(&s),
 		"flipped bit: REJECT, crc_errors 1, not executed");
 
 	test_write(&s, f, n, 1);
-	test_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1),
+	tap_ok(slave_status(&s) == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1),
 		"next good frame clears REJECT");
 	slave_frame_release(&s);
 
 	test_write(&s, f, (uint8_t)(n - 5), 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 1 && (slave_status(&s) & DUCO_STATUS_REJECT) &&
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 1 && (slave_status(&s) & DUCO_STATUS_REJECT) &&
 		!slave_frame_pending(&s), "STOP in the middle of a frame: discarded, frame_errors 1");
 
 	test_write(&s, f, 1, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 2, "one-byte write rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 2, "one-byte write rejected");
 
 	test_write(&s, f, 0, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 2 && !slave_frame_pending(&s),
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 2 && !slave_frame_pending(&s),
 		"address-only write (bus scan) is not a frame");
 
 	memset(f + n, 0x55, 8);
 	test_write(&s, f, (uint8_t)(n + 8), 1);
-	test_ok(slave_counter(&s, SLAVE_ID_OVERRUNS) == 1 && !slave_frame_pending(&s),
+	tap_ok(slave_counter(&s, SLAVE_ID_OVERRUNS) == 1 && !slave_frame_pending(&s),
 		"overlong frame: overruns 1");
 
 	/* unknown command with a correct CRC */
 	f[0] = 0x42; f[1] = 0; f[2] = duco_crc8(f, 2);
 	test_write(&s, f, 3, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 3, "unknown command rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 3, "unknown command rejected");
 
 	/* ABORT with a payload byte and correct CRC */
 	f[0] = DUCO_CMD_ABORT; f[1] = 1; f[2] = 0; f[3] = duco_crc8(f, 3);
 	test_write(&s, f, 4, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 4, "wrong payload length rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 4, "wrong payload length rejected");
 
 	/* SET_ADDR with a bad complement, and out of range */
 	f[0] = DUCO_CMD_SET_ADDR; f[1] = 2; f[2] = 0x30; f[3] = 0xce; f[4] = duco_crc8(f, 4);
 	test_write(&s, f, 5, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 5, "SET_ADDR without its complement rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 5, "SET_ADDR without its complement rejected");
 	n = duco_encode_set_addr(f, 0x78);
 	test_write(&s, f, n, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 6, "SET_ADDR 0x78 (out of range) rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 6, "SET_ADDR 0x78 (out of range) rejected");
 
 	f[0] = DUCO_CMD_RESET; f[1] = 2; f[2] = DUCO_RESET_MAGIC0; f[3] = 0; f[4] = duco_crc8(f, 4);
 	test_write(&s, f, 5, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 7, "RESET without magic rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 7, "RESET without magic rejected");
 
 	test_job(&j, 2, 101, 100);
 	n = duco_encode_job(f, &j);
 	test_write(&s, f, n, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 8, "JOB with start > end rejected");
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 8, "JOB with start > end rejected");
 
 	/* bus error mid-frame */
 	test_job(&j, 3, 0, 100);
@@ -226,18 +207,18 @@ static void test_rejects(void)
 		slave_ev_rx_byte(&s, f[i]);
 	slave_ev_bus_error(&s);
 	slave_ev_stop(&s);
-	test_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 9 && !slave_frame_pending(&s),
+	tap_ok(slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 9 && !slave_frame_pending(&s),
 		"bus error mid-frame: discarded, counted once");
 
 	/* the status after all that: seq still 1, REJECT set, state BUSY */
 	test_read(&s, r, 2);
-	test_ok(r[0] == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 1, 1) && duco_read_check(r, 2) == DUCO_OK,
+	tap_ok(r[0] == DUCO_STATUS_MAKE(DUCO_ST_BUSY, 1, 1) && duco_read_check(r, 2) == DUCO_OK,
 		"rejected frames leave seq and state alone (status %02x)", r[0]);
 
 	/* CLEAR_ERR zeroes the counters */
 	n = duco_encode_simple(f, DUCO_CMD_CLEAR_ERR);
 	test_write(&s, f, n, 1);
-	test_ok(slave_counter(&s, SLAVE_ID_CRC_ERRORS) == 0 && slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 0 &&
+	tap_ok(slave_counter(&s, SLAVE_ID_CRC_ERRORS) == 0 && slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 0 &&
 		slave_counter(&s, SLAVE_ID_OVERRUNS) == 0 && !(slave_status(&s) & DUCO_STATUS_REJECT),
 		"CLEAR_ERR zeroes the counters");
 	slave_frame_release(&s);
@@ -257,27 +238,27 @@ static void test_pending_and_restart(void)
 	test_write(&s, f, n, 1);
 	m = duco_encode_simple(g, DUCO_CMD_IDENTIFY);
 	test_write(&s, g, m, 1);
-	test_ok((slave_status(&s) & DUCO_STATUS_REJECT) && DUCO_STATUS_SEQ(slave_status(&s)) == 1 &&
+	tap_ok((slave_status(&s) & DUCO_STATUS_REJECT) && DUCO_STATUS_SEQ(slave_status(&s)) == 1 &&
 		slave_counter(&s, SLAVE_ID_OVERRUNS) == 1,
 		"frame while the previous one is pending: rejected as overrun");
-	test_ok(slave_frame_take(&s, NULL)[0] == DUCO_CMD_JOB, "pending frame is still the JOB");
+	tap_ok(slave_frame_take(&s, NULL)[0] == DUCO_CMD_JOB, "pending frame is still the JOB");
 	slave_frame_release(&s);
 
 	/* write IDENTIFY, repeated START, read: one combined transaction */
 	test_write(&s, g, m, 0);
 	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
 	memset(&id, 0, sizeof(id));
-	test_ok(DUCO_STATUS_SEQ(r[0]) == 2 && !(r[0] & DUCO_STATUS_REJECT) &&
+	tap_ok(DUCO_STATUS_SEQ(r[0]) == 2 && !(r[0] & DUCO_STATUS_REJECT) &&
 		duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK,
 		"IDENTIFY + repeated START + read returns a checked identity");
-	test_ok(id.board_id == DUCO_BOARD_HOSTMODEL && id.f_cpu == 16000000UL && id.ducoid[7] == 8 &&
+	tap_ok(id.board_id == DUCO_BOARD_HOSTMODEL && id.f_cpu == 16000000UL && id.ducoid[7] == 8 &&
 		id.overruns == 1 && id.i2c_addr == 0x20 && id.fw_version == 0x0100,
 		"identity fields and live counters (overruns %u)", id.overruns);
 	slave_frame_release(&s);
 
 	slave_set_addr(&s, 0x31);
 	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
-	test_ok(duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK &&
+	tap_ok(duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK &&
 		id.i2c_addr == 0x31, "identity view persists and shows the new address");
 
 	/* SET_ADDR reaches the main loop with its argument */
@@ -285,11 +266,11 @@ static void test_pending_and_restart(void)
 	test_write(&s, f, n, 1);
 	uint8_t addr = 0;
 	const uint8_t *got = slave_frame_take(&s, NULL);
-	test_ok(got && duco_decode_set_addr(got, &addr) == DUCO_OK && addr == 0x42,
+	tap_ok(got && duco_decode_set_addr(got, &addr) == DUCO_OK && addr == 0x42,
 		"SET_ADDR 0x42 accepted for the main loop");
 	slave_frame_release(&s);
 	test_read(&s, r, 4);
-	test_ok(r[2] == 0 && duco_read_check(r, 4) == DUCO_OK, "after another command the body is empty again");
+	tap_ok(r[2] == 0 && duco_read_check(r, 4) == DUCO_OK, "after another command the body is empty again");
 
 	/* sequence wraps mod 16 */
 	m = duco_encode_simple(g, DUCO_CMD_CLEAR_ERR);
@@ -298,13 +279,13 @@ static void test_pending_and_restart(void)
 		test_write(&s, g, m, 1);
 		slave_frame_release(&s);
 	}
-	test_ok(DUCO_STATUS_SEQ(slave_status(&s)) == ((seq0 + 20) & 15), "sequence counts mod 16");
+	tap_ok(DUCO_STATUS_SEQ(slave_status(&s)) == ((seq0 + 20) & 15), "sequence counts mod 16");
 
 	slave_set_error(&s);
-	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_ERROR, "ERROR state readable");
+	tap_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_ERROR, "ERROR state readable");
 	test_write(&s, g, m, 1);
 	slave_frame_release(&s);
-	test_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE, "CLEAR_ERR leaves ERROR");
+	tap_ok(DUCO_STATUS_STATE(slave_status(&s)) == DUCO_ST_IDLE, "CLEAR_ERR leaves ERROR");
 }
 
 /* What the main loop's stall watch relies on. */
@@ -318,23 +299,23 @@ static void test_stall(void)
 	test_fresh(&s);
 	test_job(&j, 5, 0, 10);
 	n = duco_encode_job(f, &j);
-	test_ok(!slave_in_transfer(&s), "idle bus: not in a transfer");
+	tap_ok(!slave_in_transfer(&s), "idle bus: not in a transfer");
 	ev = s.events;
 	slave_ev_addr_write(&s);
 	for (uint8_t i = 0; i < 30; i++)
 		slave_ev_rx_byte(&s, f[i]);
-	test_ok(slave_in_transfer(&s) && (uint8_t)(s.events - ev) == 31,
+	tap_ok(slave_in_transfer(&s) && (uint8_t)(s.events - ev) == 31,
 		"half a frame: in a transfer, one event per byte");
 	slave_ev_bus_error(&s);     /* what main.c does after the stall timeout */
-	test_ok(!slave_in_transfer(&s) && !slave_frame_pending(&s) &&
+	tap_ok(!slave_in_transfer(&s) && !slave_frame_pending(&s) &&
 		slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == 1, "stall reset discards the half frame");
 	slave_ev_addr_read(&s);
 	slave_ev_tx_byte(&s);
-	test_ok(slave_in_transfer(&s), "open read: in a transfer");
+	tap_ok(slave_in_transfer(&s), "open read: in a transfer");
 	slave_ev_stop(&s);
-	test_ok(!slave_in_transfer(&s), "end of read: idle");
+	tap_ok(!slave_in_transfer(&s), "end of read: idle");
 	test_write(&s, f, n, 1);
-	test_ok(slave_frame_pending(&s) && !slave_in_transfer(&s), "the next whole frame is accepted");
+	tap_ok(slave_frame_pending(&s) && !slave_in_transfer(&s), "the next whole frame is accepted");
 }
 
 /* Random corruption: the slave accepts exactly what duco_frame_check accepts. */
@@ -376,7 +357,7 @@ static void test_fuzz(void)
 		accepted += got;
 		slave_frame_release(&s);
 	}
-	test_ok(agree == total, "slave acceptance agrees with duco_frame_check on %u/%u frames (%u accepted)",
+	tap_ok(agree == total, "slave acceptance agrees with duco_frame_check on %u/%u frames (%u accepted)",
 		agree, total, accepted);
 }
 
@@ -387,6 +368,5 @@ int main(void)
 	test_pending_and_restart();
 	test_stall();
 	test_fuzz();
-	printf("1..%d\n", test_n);
-	return test_failed ? 1 : 0;
+	return tap_done();
 }

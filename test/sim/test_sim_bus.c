@@ -223,7 +223,7 @@ int main(void)
 	int err = setup(100000);
 
 	if (!tap_ok(err == 0, "two probe slaves load (err %d)", err))
-		return 1;
+		return tap_done();
 	test_sequences();
 	test_timing(100000);
 	test_stretch();
@@ -242,5 +242,5 @@ int main(void)
 	}
 	sim_rig_destroy(rig);
 	free(rig);
-	return tap_failed ? 1 : 0;
+	return tap_done();
 }

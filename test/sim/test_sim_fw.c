@@ -493,7 +493,7 @@ int main(void)
 	err = boot(100000);
 	if (!tap_ok(err == 0, "firmware boots in the simulator and enables its TWI slave at 0x%02x",
 		    addr))
-		return 1;
+		return tap_done();
 	test_identity();
 	{
 		struct duco_job j = { 0 };
@@ -522,5 +522,5 @@ int main(void)
 	}
 	sim_rig_destroy(rig);
 	free(rig);
-	return tap_failed ? 1 : 0;
+	return tap_done();
 }
