@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,7 +66,8 @@ static void ducoctl_usage(FILE *f)
 "  monitor [--interval MS] [--duration S]\n"
 "                     watch which slaves answer (status reads only, safe\n"
 "                     beside ducomaster); prints every drop-out and return,\n"
-"                     and the share of probes each address answered\n"
+"                     and at the end (--duration, Ctrl-C, SIGTERM) the share\n"
+"                     of probes each address answered\n"
 "  fault <addr> <flip|nack|silent|reset|clear> [param]\n"
 "                     simulator only: inject a bus fault (see ducosim)\n"
 "\n"
@@ -225,11 +227,19 @@ static int64_t ducoctl_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Set by SIGINT/SIGTERM while monitor runs: it stops and prints its summary. */
+static volatile sig_atomic_t ducoctl_stop;
+
+static void ducoctl_on_stop(int sig)
+{
+	ducoctl_stop = 1;
+}
+
 static void ducoctl_sleep_ms(int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !ducoctl_stop)
 		;
 }
 
@@ -530,8 +540,9 @@ static void ducoctl_clock(char *buf, size_t n)
  * Watch which slaves answer, for "slaves drop out one by one": a 1-byte
  * status read per known address every interval (no frame is sent, so this
  * may run beside ducomaster), a full probe of the range every 10th round
- * for newcomers, and a line for every change. Ends with the share of probes
- * each address answered and how often it dropped out.
+ * for newcomers, and a line for every change. Ends (after --duration, or on
+ * SIGINT/SIGTERM) with the share of probes each address answered and how
+ * often it dropped out.
  */
 static int ducoctl_monitor(struct bus *bus, int argc, char **argv)
 {
@@ -560,6 +571,15 @@ static int ducoctl_monitor(struct bus *bus, int argc, char **argv)
 	if (optind != argc || interval_ms < 1 || duration_s < 0)
 		goto usage;
 	t_end = duration_s > 0 ? ducoctl_now_ms() + (int64_t)(duration_s * 1000) : INT64_MAX;
+	/* SA_RESTART: a bus transfer in progress is not cut short by the signal;
+	 * the sleep between rounds is (nanosleep is never restarted). */
+	{
+		struct sigaction sa = { .sa_handler = ducoctl_on_stop, .sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	printf("monitoring %s every %d ms%s\n", bus->spec, interval_ms,
 	       duration_s > 0 ? "" : " (Ctrl-C to stop)");
 	fflush(stdout);
@@ -593,10 +613,10 @@ static int ducoctl_monitor(struct bus *bus, int argc, char **argv)
 		}
 		fflush(stdout);
 		round++;
-		if (ducoctl_now_ms() + interval_ms > t_end)
+		if (ducoctl_stop || ducoctl_now_ms() + interval_ms > t_end)
 			break;
 		ducoctl_sleep_ms(interval_ms);
-	} while (ducoctl_now_ms() < t_end);
+	} while (!ducoctl_stop && ducoctl_now_ms() < t_end);
 
 	printf("summary after %d rounds:%s\n", round, nknown ? "" : " no slave answered");
 	for (unsigned a = DUCO_ADDR_MIN; a <= DUCO_ADDR_MAX; a++)
