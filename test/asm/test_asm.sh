@@ -3,17 +3,13 @@
 # the ATmega328P image (10,000 random pairs) and the ATmega2560 one (1,000).
 # The seed varies per run (printed) so repeated runs cover new cases; set
 # ASM_SEED to replay one. Needs `make test` to have built images and runner.
-set -u -o pipefail
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
 b=${BUILD:-build}
 seed=${ASM_SEED:-$(( $(date +%s) % 256 ))}
-rc=0
 for mcu in atmega328p atmega2560; do
 	elf=$b/asm-test/asm_diff.elf
 	[ $mcu = atmega2560 ] && elf=$b/asm-test/asm_diff_2560.elf
-	if ! "$b/host/test/asm_sim" --seed "$seed" --mcu $mcu "$elf" |
-		sed "s/^\(\(not \)\?ok\) [0-9]* - /\1 - $mcu: /"; then
-		echo "not ok - $mcu: asm_sim on $elf failed"
-		rc=1
-	fi
+	tap_run "$mcu: " "$b/host/test/asm_sim" --seed "$seed" --mcu $mcu "$elf"
 done
-exit $rc
+tap_done

@@ -7,11 +7,7 @@
 # overwritten by a later install. Uses the already built host programs
 # (make -o host) and DIST_SETUP=no, so no user is created even as root.
 set -u
-n=0 failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 tmp=$(mktemp -d /tmp/ducorig-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -o host DIST_SETUP=no "$@"; }
@@ -44,7 +40,7 @@ if [ -f master/ducomaster.sample.json ]; then
 	grep -q edited "$cfg"; ok $? "a second install keeps the edited config"
 	[ -f "$d/usr/share/ducorig/ducomaster.sample.json" ]; ok $? "sample config in /usr/share/ducorig"
 else
-	echo "ok $((n += 1)) - live config from the sample # SKIP master/ducomaster.sample.json not written yet"
+	skip "live config from the sample" "master/ducomaster.sample.json not written yet"
 fi
 
 # A unit whose ExecStart exists, so systemd can check it for real.
@@ -55,7 +51,6 @@ if command -v systemd-analyze >/dev/null; then
 	out=$(systemd-analyze verify "$p/lib/systemd/system/ducomaster.service" 2>&1)
 	[ -z "$out" ]; ok $? "systemd-analyze verify: no complaints${out:+ ($out)}"
 else
-	echo "ok $((n += 1)) - systemd-analyze verify # SKIP systemd-analyze not installed"
+	skip "systemd-analyze verify" "systemd-analyze not installed"
 fi
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -14,90 +14,50 @@ FW=${FW:-$BUILD/avr-nano/firmware.elf}
 SHIM=$H/libducoi2cshim.so
 DEV=/dev/i2c-77                 # never a real node: only the stand-in knows it
 
-n=0 failed=0
-ok() {  # ok <cond 0/1> <description>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-# Renumber a child's TAP into ours; keep its comments.
-relay() {
-	local line
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*)     n=$((n + 1)); echo "ok $n - ${line#* - }" ;;
-		"not ok "*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - ${line#* - }" ;;
-		"#"*)       echo "$line" ;;
-		esac
-	done
-}
-
+. "$(dirname "$0")/../lib/tap.sh"
 tmp=$(mktemp -d /tmp/ducorig-mbus.XXXXXX)
-sim_pid=
-cleanup() {
-	if [ -n "$sim_pid" ]; then
-		kill "$sim_pid" 2>/dev/null
-		wait "$sim_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'stop_spawned; rm -rf "$tmp"' EXIT
 
 for f in "$H/ducosim" "$H/test/test_slave_io" "$H/ducoctl" "$SHIM" "$FW"; do
 	if [ ! -e "$f" ]; then
 		ok 1 "missing $f (make test builds it)"
-		echo "1..$n"; exit 1
+		tap_done; exit
 	fi
 done
 
 sock=$tmp/bus.sock
-"$H/ducosim" --firmware "$FW" --count 2 --first-addr 0x08 --socket "$sock" --fast \
-	>"$tmp/sim.out" 2>"$tmp/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 200); do
-	grep -q '^ready ' "$tmp/sim.out" 2>/dev/null && break
-	kill -0 "$sim_pid" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q '^ready ' "$tmp/sim.out"; ok $? "ducosim with 2 firmware slaves ready on $sock"
+spawn "$H/ducosim" --firmware "$FW" --count 2 --first-addr 0x08 --socket "$sock" --fast \
+	>"$tmp/sim.out" 2>"$tmp/sim.err"
+sim_pid=$SPAWNED
+wait_for "$tmp/sim.out" '^ready ' 30 "$sim_pid"; ok $? "ducosim with 2 firmware slaves ready on $sock"
 if ! grep -q '^ready ' "$tmp/sim.out"; then
 	sed 's/^/# ducosim: /' "$tmp/sim.err" | head -20
-	echo "1..$n"; exit 1
+	tap_done; exit
 fi
 
 echo "# --- slave_io over the sim backend"
-"$H/test/test_slave_io" --bus "sim:$sock" --ctl "sim:$sock" --backend sim > "$tmp/t1" 2>&1
-rc=$?
-relay < "$tmp/t1"
-ok $rc "test_slave_io (sim backend) exit status"
+tap_run "" "$H/test/test_slave_io" --bus "sim:$sock" --ctl "sim:$sock" --backend sim
+ok $? "test_slave_io (sim backend) exit status"
 
 echo "# --- slave_io over the i2cdev backend, real ioctls, LD_PRELOAD stand-in for $DEV"
-LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" \
-	"$H/test/test_slave_io" --bus "$DEV" --ctl "sim:$sock" --backend i2cdev > "$tmp/t2" 2>&1
-rc=$?
-relay < "$tmp/t2"
-ok $rc "test_slave_io (i2cdev backend via $SHIM) exit status"
+tap_run "" env LD_PRELOAD="$SHIM" DUCORIG_I2C_SHIM="$DEV=$sock" \
+	"$H/test/test_slave_io" --bus "$DEV" --ctl "sim:$sock" --backend i2cdev
+ok $? "test_slave_io (i2cdev backend via $SHIM) exit status"
 
 echo "# --- partial I2C_RDWR transfers through the stand-in"
-LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" DUCORIG_I2C_SHIM_PARTIAL=2 \
-	"$H/test/test_slave_io" --bus "$DEV" --ctl "sim:$sock" --backend i2cdev --only partial > "$tmp/t4" 2>&1
-rc=$?
-relay < "$tmp/t4"
-ok $rc "test_slave_io --only partial exit status"
+tap_run "" env LD_PRELOAD="$SHIM" DUCORIG_I2C_SHIM="$DEV=$sock" DUCORIG_I2C_SHIM_PARTIAL=2 \
+	"$H/test/test_slave_io" --bus "$DEV" --ctl "sim:$sock" --backend i2cdev --only partial
+ok $? "test_slave_io --only partial exit status"
 
 echo "# --- slave_io over the sim backend, ducosim in real time"
 rsock=$tmp/rt.sock
-"$H/ducosim" --firmware "$FW" --count 2 --first-addr 0x08 --socket "$rsock" \
-	>"$tmp/rt.out" 2>"$tmp/rt.err" &
-rt_pid=$!
-for _ in $(seq 1 200); do
-	grep -q '^ready ' "$tmp/rt.out" 2>/dev/null && break
-	kill -0 "$rt_pid" 2>/dev/null || break
-	sleep 0.05
-done
-"$H/test/test_slave_io" --bus "sim:$rsock" --ctl "sim:$rsock" --backend sim > "$tmp/t3" 2>&1
+spawn "$H/ducosim" --firmware "$FW" --count 2 --first-addr 0x08 --socket "$rsock" \
+	>"$tmp/rt.out" 2>"$tmp/rt.err"
+rt_pid=$SPAWNED
+wait_for "$tmp/rt.out" '^ready ' 30 "$rt_pid"
+tap_run "" "$H/test/test_slave_io" --bus "sim:$rsock" --ctl "sim:$rsock" --backend sim
 rc=$?
-kill "$rt_pid" 2>/dev/null; wait "$rt_pid" 2>/dev/null
-relay < "$tmp/t3"
+stop_pid "$rt_pid"
 ok $rc "test_slave_io (sim backend, real time) exit status"
 
 echo "# --- the stand-in seen by i2c-tools"
@@ -111,7 +71,7 @@ if command -v i2ctransfer >/dev/null; then
 	out=$(LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" i2ctransfer -y 77 r1@0x33 2>&1)
 	[ $? -ne 0 ]; ok $? "i2ctransfer to an empty address fails like on a real bus ($out)"
 else
-	echo "ok $((n += 1)) - i2ctransfer # SKIP i2c-tools not installed"
+	skip "i2ctransfer" "i2c-tools not installed"
 fi
 
 echo "# --- ducoctl"
@@ -174,14 +134,16 @@ out=$("$H/ducoctl" --bus "sim:$tmp/nothing.sock" scan 2>&1); rc=$?
 [ $rc -eq 3 ] && echo "$out" | grep -q 'is ducosim running'
 ok $? "ducoctl on a socket nobody serves: clear error, exit 3"
 
-# monitor: a slave that goes silent and comes back is reported both times.
-"$H/ducoctl" --bus "sim:$sock" monitor --interval 30 --duration 1.6 >"$tmp/mon" 2>&1 &
-mon_pid=$!
-sleep 0.5
+# monitor: a slave that goes silent and comes back is reported both times;
+# each step waits for the monitor's line about the one before.
+spawn "$H/ducoctl" --bus "sim:$sock" monitor --interval 30 >"$tmp/mon" 2>&1
+mon_pid=$SPAWNED
+wait_for "$tmp/mon" ' 0x09 answers' 30 "$mon_pid"
 "$H/ducoctl" --bus "sim:$sock" fault 0x09 silent >/dev/null; rc1=$?
-sleep 0.5
+wait_for "$tmp/mon" ' 0x09 GONE' 30 "$mon_pid"
 "$H/ducoctl" --bus "sim:$sock" fault 0x09 clear >/dev/null; rc2=$?
-wait "$mon_pid"; rc=$?
+wait_for "$tmp/mon" ' 0x09 back$' 30 "$mon_pid"
+stop_pid "$mon_pid"; rc=$?
 sed 's/^/#   /' "$tmp/mon"
 [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]; ok $? "ducoctl fault silent / clear on the sim bus"
 [ $rc -eq 0 ] && grep -q ' 0x09 GONE: no answer' "$tmp/mon" && grep -q ' 0x09 back$' "$tmp/mon" &&
@@ -198,27 +160,22 @@ kill -0 "$sim_pid" 2>/dev/null; ok $? "ducosim still running at the end (no cras
 # The sim backend reconnects: ducosim restarted under a running monitor.
 csock=$tmp/restart.sock
 start_one() {
-	"$H/ducosim" --firmware "$FW" --count 1 --first-addr 0x08 --socket "$csock" --fast \
-		>"$tmp/c$1.out" 2>&1 &
-	c_pid=$!
-	for _ in $(seq 1 200); do
-		grep -q '^ready ' "$tmp/c$1.out" 2>/dev/null && return 0
-		kill -0 "$c_pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+	spawn "$H/ducosim" --firmware "$FW" --count 1 --first-addr 0x08 --socket "$csock" --fast \
+		>"$tmp/c$1.out" 2>&1
+	c_pid=$SPAWNED
+	wait_for "$tmp/c$1.out" '^ready ' 30 "$c_pid"
 }
 start_one 1
-"$H/ducoctl" --bus "sim:$csock" monitor --interval 30 --duration 2.5 >"$tmp/mon2" 2>&1 &
-mon_pid=$!
-sleep 0.5
-kill "$c_pid"; wait "$c_pid" 2>/dev/null
-sleep 0.4
+spawn "$H/ducoctl" --bus "sim:$csock" monitor --interval 30 >"$tmp/mon2" 2>&1
+mon_pid=$SPAWNED
+wait_for "$tmp/mon2" ' 0x08 answers' 30 "$mon_pid"
+stop_pid "$c_pid"
+wait_for "$tmp/mon2" ' 0x08 GONE' 30 "$mon_pid"
 start_one 2; started=$?
-wait "$mon_pid"; rc=$?
-kill "$c_pid" 2>/dev/null; wait "$c_pid" 2>/dev/null
+wait_for "$tmp/mon2" ' 0x08 back$' 30 "$mon_pid"
+stop_pid "$mon_pid"; rc=$?
+stop_pid "$c_pid"
 sed 's/^/#   /' "$tmp/mon2"
 [ $started -eq 0 ] && [ $rc -eq 0 ] && grep -q ' 0x08 GONE' "$tmp/mon2" && grep -q ' 0x08 back$' "$tmp/mon2"
 ok $? "sim backend reconnects after ducosim restarts (monitor sees 0x08 gone and back)"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

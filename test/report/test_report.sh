@@ -7,8 +7,7 @@ set -u
 bin=${BUILD:-build}/host/ducoreport
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../lib/tap.sh"
 
 cat >"$tmp/job.log" <<'LOG'
 {"ts":"2026-11-21T10:00:00.000Z","slave":"sim:0x08","job":1,"diff":10,"nonce":500,"hashrate":300.0,"verdict":"GOOD","get_job_wait_ms":500,"transfer_ms":10,"slave_elapsed_ms":1600,"busy_polls":10,"hold_ms":0,"get_res_wait_ms":250,"overall_ms":2400,"processing_ms":40}
@@ -49,5 +48,4 @@ echo "garbage" >"$tmp/bad.log"
 ok $([ $rc -eq 1 ]; echo $?) "a log without job records exits 1"
 "$bin" --help | grep -q '^usage: ducoreport'
 ok $? "--help prints usage"
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_done

@@ -9,17 +9,12 @@
 set -u
 B=${BUILD:-build}
 tmp=$(mktemp -d)
-sim_pid=
-cleanup() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-n=0 fails=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../lib/tap.sh"
+trap 'stop_spawned; rm -rf "$tmp"' EXIT
 
-"$B/host/ducosim" --firmware "$B/avr-nano/firmware.elf" --count 3 --first-addr 0x08 \
-	--socket "$tmp/sim.sock" --fast >"$tmp/sim.out" 2>"$tmp/sim.err" &
-sim_pid=$!
-for _ in $(seq 100); do grep -q '^ready' "$tmp/sim.out" && break; sleep 0.05; done
-grep -q '^ready' "$tmp/sim.out"; ok $? "ducosim with 3 firmware slaves is ready"
+spawn "$B/host/ducosim" --firmware "$B/avr-nano/firmware.elf" --count 3 --first-addr 0x08 \
+	--socket "$tmp/sim.sock" --fast >"$tmp/sim.out" 2>"$tmp/sim.err"
+wait_for "$tmp/sim.out" '^ready' 30 "$SPAWNED"; ok $? "ducosim with 3 firmware slaves is ready"
 
 ids() { "$B/host/ducoctl" --bus "sim:$tmp/sim.sock" scan --json |
 	python3 -c 'import json,sys; print(" ".join(s["ducoid"] for s in json.load(sys.stdin)["slaves"] if s.get("identified")))'; }
@@ -37,5 +32,4 @@ ok "${r:-0}" "every DUCOID is DUCOID + 16 uppercase hex digits"
 "$B/host/ducoctl" --bus "sim:$tmp/sim.sock" reset 0x09 >/dev/null 2>&1
 ok $? "slave 0x09 resets"
 [ "$(ids)" = "$first" ]; ok $? "DUCOIDs are the same after the reset"
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_done
