@@ -7,21 +7,20 @@
 # pool discovery through ducopool's HTTP getPool, signals, exit codes, config
 # errors and that the mining key never shows. TAP on stdout. Binds 127.0.0.1
 # only, ports chosen by the kernel; every child is stopped by pid on exit.
+# Each run lasts until the job log or the log shows what its checks need
+# (with a deadline), then ends by SIGTERM: no check depends on how much got
+# done in a fixed time.
 set -u
+. "$(dirname "$0")/../lib/tap.sh"
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
 T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-e2e.XXXXXX")
 KEY=Sekr1tKeyZ9
-n=0 fails=0
-pids=()
+# A run that has not shown what it should by then has failed.
+DEADLINE=${E2E_DEADLINE:-120}
 
-ok() {  # ok <cond-exit-status> <description>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
-}
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	stop_spawned
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -29,10 +28,10 @@ trap cleanup EXIT
 # start_pool <name> <extra args...>: sets POOL_PID POOL_ADDR POOL_HTTP
 start_pool() {
 	local name=$1; shift
-	"$B/ducopool" --listen 127.0.0.1:0 --http 127.0.0.1:0 --block-chance 0 --seed 42 "$@" \
-		>"$T/$name.out" 2>"$T/$name.err" &
-	POOL_PID=$!; pids+=("$POOL_PID")
-	for _ in $(seq 100); do grep -q '^http on' "$T/$name.out" 2>/dev/null && break; sleep 0.05; done
+	spawn "$B/ducopool" --listen 127.0.0.1:0 --http 127.0.0.1:0 --block-chance 0 --seed 42 "$@" \
+		>"$T/$name.out" 2>"$T/$name.err"
+	POOL_PID=$SPAWNED
+	wait_for "$T/$name.out" '^http on' 30 "$POOL_PID"
 	POOL_ADDR=$(sed -n 's/^listening on //p' "$T/$name.out")
 	POOL_HTTP=$(sed -n 's/^http on //p' "$T/$name.out")
 }
@@ -40,11 +39,43 @@ start_pool() {
 start_sim() {
 	local name=$1; shift
 	SIM_SOCK=$T/$name.sock
-	"$B/ducosim" --socket "$SIM_SOCK" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	SIM_PID=$!; pids+=("$SIM_PID")
-	for _ in $(seq 200); do grep -q '^ready' "$T/$name.out" 2>/dev/null && break; sleep 0.05; done
+	spawn "$B/ducosim" --socket "$SIM_SOCK" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	SIM_PID=$SPAWNED
+	wait_for "$T/$name.out" '^ready' 30 "$SIM_PID"
 }
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+stop() { stop_pid "$1"; }
+# rows <joblog...>: complete lines in job logs (0 while none exists)
+rows() { cat "$@" 2>/dev/null | wc -l; }
+rows_ge() { local n=$1; shift; [ "$(rows "$@")" -ge "$n" ]; }
+# master_until <pid> <command...>: wait (up to DEADLINE) until the command
+# succeeds while the master runs; then SIGTERM it. Returns its exit status.
+master_until() {
+	local pid=$1; shift
+	wait_until "$DEADLINE" master_check "$pid" "$@"
+	stop_pid "$pid"
+}
+master_check() { local pid=$1; shift; "$@" || ! kill -0 "$pid" 2>/dev/null; }
+# Tier auto with faults: the speed test done, 0x09's silence seen and over
+# (identity read again, a share after it), 0x08 mining through its burst.
+m4_seen() {
+	grep -q "speed test: 1000 nonces.*tier MEGA" "$T/m4.log" 2>/dev/null &&
+		[ "$(grep -c '0x09: slave fw' "$T/m4.log")" -ge 2 ] &&
+		rows_ge 6 "$T/job4.log" && [ "$(grep -c '0x08"' "$T/job4.log")" -ge 4 ] &&
+		m4_after_fault
+}
+m4_after_fault() {
+	python3 - "$T/job4.log" "$T/m4.log" <<'PY'
+import json, sys, datetime
+rows = [json.loads(l) for l in open(sys.argv[1])]
+fault = [l for l in open(sys.argv[2]) if '0x09: slave fault' in l]
+t_fault = float(fault[0].split()[0]) if fault else float("inf")
+after = [r for r in rows if r['slave'].endswith('0x09') and
+         datetime.datetime.strptime(r['ts'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
+             tzinfo=datetime.timezone.utc).timestamp() > t_fault]
+b = [r for r in rows if r['slave'].endswith('0x08')]
+sys.exit(0 if after and len(b) >= 3 else 1)
+PY
+}
 # json_check <joblog> <python expression over rows r>: exit status
 json_check() {
 	python3 - "$1" "$2" <<'PY'
@@ -85,22 +116,15 @@ echo '{"tiers":[{"name":"AVR","diff":3,"min":10,"max":380}]}' >"$T/tiers.json"
 start_pool pool1 --tiers "$T/tiers.json" --max-shares-per-min 2000 --stats "$T/pool1.stats"
 start_sim sim1 --firmware "$FW" --count 4 --first-addr 0x08 --fast
 [ -n "$POOL_HTTP" ] && grep -q ready "$T/sim1.out"; ok $? "ducopool and ducosim (4 firmware slaves) started"
-"$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a,0x0b \
+spawn "$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a,0x0b \
 	--user e2e --key "$KEY" --joblog "$T/job1.log" --log "$T/m1.log" --metrics "$T/m1.json" \
-	--no-table >"$T/m1.out" 2>"$T/m1.err" &
-M=$!; pids+=("$M")
-hupped=0
-for _ in $(seq 900); do
-	lines=$(cat "$T/job1.log" "$T/job1.log.old" 2>/dev/null | wc -l)
-	if [ $hupped -eq 0 ] && [ "$lines" -ge 20 ]; then
-		mv "$T/job1.log" "$T/job1.log.old"; kill -HUP $M; kill -USR1 $M; hupped=1
-	fi
-	[ "$lines" -ge 105 ] && break
-	kill -0 $M 2>/dev/null || break
-	sleep 0.1
-done
+	--no-table >"$T/m1.out" 2>"$T/m1.err"
+M=$SPAWNED
+wait_until "$DEADLINE" master_check $M rows_ge 20 "$T/job1.log"
+mv "$T/job1.log" "$T/job1.log.old"; kill -HUP $M; kill -USR1 $M
+wait_until "$DEADLINE" master_check $M rows_ge 105 "$T/job1.log" "$T/job1.log.old"
 t0=$(date +%s%N)
-kill -TERM $M; wait $M; rc=$?
+stop_pid $M; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok $rc "SIGTERM: exit 0"
 [ $ms -lt 2000 ]; ok $? "SIGTERM: stopped within 2 s (${ms} ms)"
@@ -130,10 +154,11 @@ stop $SIM_PID
 # --- rate limit: slaves faster than the cap are held ------------------------
 start_pool pool2
 start_sim sim2 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 3 --model-hashrate 2000
-"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
+spawn "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
 	--set slave_limits=0x0a=200/0.1 \
-	--joblog "$T/job2.log" --log "$T/m2.log" --no-table --duration 9 >"$T/m2.out" 2>&1; rc=$?
-ok $rc "rate-limit run (3 model slaves at 2000 H/s, cap 380, 0x0a capped at 200): exit 0 after --duration"
+	--joblog "$T/job2.log" --log "$T/m2.log" --no-table >"$T/m2.out" 2>&1
+master_until $SPAWNED rows_ge 6 "$T/job2.log"; rc=$?
+ok $rc "rate-limit run (3 model slaves at 2000 H/s, cap 380, 0x0a capped at 200): exit 0 on SIGTERM after 6 jobs"
 json_check "$T/job2.log" "len(rows) >= 6 and all(x['verdict']=='GOOD' for x in rows)"; ok $? "all GOOD ($(wc -l <"$T/job2.log") jobs)"
 json_check "$T/job2.log" "all(x['r_slave'] > 1000 and abs(x['hashrate'] - (180.0 if x['slave'].endswith('0x0a') else 361.0)) < 0.01 for x in rows)"
 ok $? "slave rate > 1000 H/s measured, the limit reported (361.00; 180.00 for 0x0a's own cap)"
@@ -142,14 +167,21 @@ json_check "$T/job2.log" "all(x['nonce'] / ((x['overall_ms'] - x['get_job_wait_m
 ok $? "nonce / (job received -> result sent) <= limit for every job"
 json_check "$T/job2.log" "sum(x['busy_polls'] for x in rows) / len(rows) < 10"
 ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[json.loads(l) for l in open('$T/job2.log')]; print(round(sum(x['busy_polls'] for x in r)/len(r),1))"))"
+# --duration is a time limit: checked as one, on its own.
+t0=$(date +%s%N)
+"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08 --user e2e \
+	--log "$T/m2d.log" --no-table --duration 1 >"$T/m2d.out" 2>&1; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 0 ] && [ $ms -ge 1000 ] && [ $ms -lt 10000 ]; ok $? "--duration 1: exits 0 by itself after 1 s (${ms} ms, exit $rc)"
 stop $SIM_PID; stop $POOL_PID
 
 # --- i2cdev backend through its real ioctls ----------------------------------
 start_pool pool3 --banner-no-newline
 start_sim sim3 --firmware "$FW" --count 2 --first-addr 0x10 --fast
-DUCORIG_I2C_SHIM="/dev/i2c-7=$SIM_SOCK" LD_PRELOAD="$PWD/$B/libducoi2cshim.so" \
+spawn env DUCORIG_I2C_SHIM="/dev/i2c-7=$SIM_SOCK" LD_PRELOAD="$PWD/$B/libducoi2cshim.so" \
 	"$B/ducomaster" --pool "$POOL_ADDR" --bus /dev/i2c-7 --slaves scan --user e2e \
-	--joblog "$T/job3.log" --log "$T/m3.log" --no-table --duration 8 >"$T/m3.out" 2>&1; rc=$?
+	--joblog "$T/job3.log" --log "$T/m3.log" --no-table >"$T/m3.out" 2>&1
+master_until $SPAWNED rows_ge 4 "$T/job3.log"; rc=$?
 ok $rc "i2cdev run (pool banner without newline): exit 0"
 grep -q "scan found 2 slave" "$T/m3.log"; ok $? "scan over /dev/i2c-7 finds the 2 firmware slaves"
 json_check "$T/job3.log" "len(rows) >= 4 and all(x['verdict']=='GOOD' and x['slave'].startswith('/dev/i2c-7:0x1') for x in rows)"
@@ -160,8 +192,9 @@ stop $SIM_PID; stop $POOL_PID
 start_pool pool4
 start_sim sim4 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 450 \
 	--fault 0x09,silent,2500,4000 --fault 0x08,flip,12,5000
-"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e --tier auto \
-	--joblog "$T/job4.log" --log "$T/m4.log" --no-table --duration 14 >"$T/m4.out" 2>&1; rc=$?
+spawn "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e --tier auto \
+	--joblog "$T/job4.log" --log "$T/m4.log" --no-table >"$T/m4.out" 2>&1
+master_until $SPAWNED m4_seen; rc=$?
 ok $rc "tier auto run (2 model slaves at 450 H/s): exit 0"
 grep -q "speed test: 1000 nonces.*tier MEGA" "$T/m4.log"; ok $? "speed test picks MEGA for 450 H/s"
 json_check "$T/job4.log" "len(rows) >= 6 and all(x['verdict']=='GOOD' and x['diff']==24 for x in rows)"
@@ -171,17 +204,7 @@ ok $? "auto: reports nonce / slave elapsed, no hold"
 grep -q "0x09: slave fault" "$T/m4.log"; ok $? "silent slave 0x09: fault detected"
 [ "$(grep -c '0x09: slave fw' "$T/m4.log")" -ge 2 ]; ok $? "silent slave 0x09: identity read again after it returned"
 ! grep -q "pool connection closed" "$T/m4.log"; ok $? "no pool connection dropped (0x08 undisturbed, 0x09 kept its connection)"
-python3 - "$T/job4.log" "$T/m4.log" <<'PY'
-import json, sys, datetime
-rows = [json.loads(l) for l in open(sys.argv[1])]
-fault = [l for l in open(sys.argv[2]) if '0x09: slave fault' in l][0]
-t_fault = float(fault.split()[0])
-after = [r for r in rows if r['slave'].endswith('0x09') and
-         datetime.datetime.strptime(r['ts'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
-             tzinfo=datetime.timezone.utc).timestamp() > t_fault]
-b = [r for r in rows if r['slave'].endswith('0x08')]
-sys.exit(0 if after and len(b) >= 3 else 1)
-PY
+m4_after_fault
 ok $? "0x09 earns GOOD shares again after the fault; 0x08 kept mining"
 grep -q "0x08: slave result .* fails verification" "$T/m4.log" && echo "# 0x08: a corrupted result was caught by host verification"
 json_check "$T/job4.log" "sum(1 for x in rows if x['slave'].endswith('0x08')) >= 4"
@@ -193,10 +216,20 @@ start_pool pool5
 start_sim sim5b --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
 SOCK_B=$SIM_SOCK; SIM_B=$SIM_PID
 start_sim sim5 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
-script -qfec "$B/ducomaster --pool-url http://127.0.0.1:1 --pool $POOL_ADDR --bus sim:$SIM_SOCK \
-	--bus sim:$SOCK_B --slaves 0x08,0x09 --user e2e --joblog $T/job5.log --log $T/m5.log \
-	--duration 5" "$T/tty5.out" >/dev/null 2>&1 </dev/null; rc=$?
-ok $rc "run under a pseudo-terminal: exit 0"
+# script(1) runs the command in a shell that execs ducomaster, so the pid the
+# shell writes first is ducomaster's own.
+spawn script -qfec "echo \$\$ >$T/m5.pid; exec $B/ducomaster --pool-url http://127.0.0.1:1 \
+	--pool $POOL_ADDR --bus sim:$SIM_SOCK --bus sim:$SOCK_B --slaves 0x08,0x09 --user e2e \
+	--joblog $T/job5.log --log $T/m5.log" "$T/tty5.out" >/dev/null 2>&1 </dev/null
+S=$SPAWNED
+m5_seen() {
+	grep -aqE "^[CRJKWEG]  0x09 " "$T/tty5.out" && rows_ge 4 "$T/job5.log" &&
+		json_check "$T/job5.log" "len(set(x['slave'] for x in rows)) == 4"
+}
+wait_until "$DEADLINE" master_check $S m5_seen
+[ -s "$T/m5.pid" ] && kill -TERM "$(cat "$T/m5.pid")"
+reap_pid $S; rc=$?
+ok $rc "run under a pseudo-terminal: exit 0 on SIGTERM"
 grep -q $'\033\[H' "$T/tty5.out" && grep -aq "St Addr Bus" "$T/tty5.out"; ok $? "live status table drawn on a terminal"
 grep -aqE "^[CRJKWEG]  0x08 " "$T/tty5.out" && grep -aqE "^[CRJKWEG]  0x09 " "$T/tty5.out"; ok $? "table has a row per slave with its state letter"
 ! grep -q $'\033' "$T/m1.out"; ok $? "no table codes when stdout is not a terminal"
@@ -208,13 +241,23 @@ stop $SIM_PID; stop $SIM_B; stop $POOL_PID
 # --- pool gone: reconnect backoff, then rediscovery through getPool ----------
 start_pool pool6
 start_sim sim6 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
-"$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
-	--log "$T/m6.log" --no-table --duration 12 >"$T/m6.out" 2>&1 &
-M=$!; pids+=("$M")
-for _ in $(seq 100); do grep -q "connected to" "$T/m6.log" 2>/dev/null && break; sleep 0.1; done
-sleep 1; stop $POOL_PID
-wait $M; rc=$?
-ok $rc "pool killed mid-run: daemon keeps running to --duration, exit 0"
+spawn "$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
+	--log "$T/m6.log" --no-table >"$T/m6.out" 2>&1
+M=$SPAWNED
+m6_connected() {
+	grep -q "0x08: connected to" "$T/m6.log" 2>/dev/null && grep -q "0x09: connected to" "$T/m6.log"
+}
+m6_seen() {
+	grep -q "connect failures in a row: rediscovering" "$T/m6.log" &&
+		grep -q "pool discovery failed .* retrying in" "$T/m6.log" &&
+		[ "$(grep -c '0x08: connect to' "$T/m6.log")" -ge 3 ]
+}
+wait_until "$DEADLINE" master_check $M m6_connected
+stop $POOL_PID
+wait_until "$DEADLINE" master_check $M m6_seen
+kill -0 $M 2>/dev/null; alive=$?
+stop_pid $M; rc=$?
+[ $alive -eq 0 ] && [ $rc -eq 0 ]; ok $? "pool killed mid-run: daemon keeps running through the reconnects, exit 0 on SIGTERM"
 grep -q "connect failures in a row: rediscovering" "$T/m6.log"; ok $? "repeated connect failures trigger rediscovery"
 grep -q "pool discovery failed .* retrying in" "$T/m6.log"; ok $? "failed rediscovery retried with backoff"
 python3 - "$T/m6.log" <<'PY'
@@ -227,5 +270,4 @@ PY
 ok $? "reconnects back off exponentially"
 stop $SIM_PID
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_done
