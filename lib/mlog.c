@@ -1,5 +1,6 @@
 /*
- * mlog.c - leveled, timestamped log lines to stderr or a file.
+ * mlog.c - leveled, timestamped log lines to stderr or a file (format in
+ * mlog.h).
  * Assumes a single thread (the event loop); the file is opened O_APPEND so
  * an external logrotate + SIGHUP works without losing lines.
  */
@@ -12,10 +13,14 @@
 #include "mclock.h"
 #include "mlog.h"
 
+#define MLOG_LINE_MAX  1024
+#define MLOG_IDENT_MAX 32
+
 static struct {
 	int fd;
 	enum mlog_level level;
 	char path[256];
+	char ident[MLOG_IDENT_MAX];
 } mlog = { .fd = 2, .level = MLOG_INFO };
 
 static const char *const mlog_names[] = {
@@ -63,6 +68,11 @@ void mlog_close(void)
 	mlog.fd = 2;
 }
 
+void mlog_set_ident(const char *ident)
+{
+	snprintf(mlog.ident, sizeof(mlog.ident), "%s", ident ? ident : "");
+}
+
 void mlog_set_level(enum mlog_level level)
 {
 	mlog.level = level;
@@ -80,24 +90,30 @@ int mlog_to_tty(void)
 
 void mlog_msg(enum mlog_level level, const char *fmt, ...)
 {
-	char line[1024];
-	int64_t now = mclock_wall_us();
+	char line[MLOG_LINE_MAX], msg[MLOG_LINE_MAX], ts[40];
 	va_list ap;
-	int n, m;
+	int n;
 
 	if (level > mlog.level)
 		return;
-	n = snprintf(line, sizeof(line), "%lld.%06lld %-5s ",
-		     (long long)(now / 1000000), (long long)(now % 1000000),
-		     mlog_names[level]);
+	mclock_iso8601(mclock_wall_us(), ts, sizeof(ts));
+	n = snprintf(line, sizeof(line), "%s %-5s %s%s", ts, mlog_names[level], mlog.ident,
+		     mlog.ident[0] ? ": " : "");
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
-	if (m < 0)
-		m = 0;
-	n += m;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
+	/* One record, one line: a newline in a message (a peer's text) is shown as \n. */
+	for (const char *p = msg; *p && n < (int)sizeof(line) - 3; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\n' || c == '\r') {
+			line[n++] = '\\';
+			line[n++] = c == '\n' ? 'n' : 'r';
+		} else {
+			line[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		}
+	}
 	line[n++] = '\n';
 	/* One write per line: lines stay whole even when several writers append. */
 	if (write(mlog.fd, line, (size_t)n) < 0)

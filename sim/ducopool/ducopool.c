@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mlog.h"
 #include "pool_acct.h"
 #include "pool_cfg.h"
 #include "pool_http.h"
-#include "pool_log.h"
 #include "pool_rng.h"
 #include "pool_tcp.h"
 
@@ -128,7 +128,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ducopool: --tiers %s\n", err);
 		return 2;
 	}
-	pool_log_enable(cfg.verbose);
+	/* --verbose: connections and verdicts; otherwise warnings only */
+	mlog_set_ident("ducopool");
+	mlog_open(NULL, cfg.verbose ? MLOG_INFO : MLOG_WARN);
 	seed = cfg.seed_given ? cfg.seed
 			      : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	pool_rng_seed(&rng, seed);
@@ -227,7 +229,7 @@ int main(int argc, char **argv)
 		if (now >= end_ms)
 			running = 0;
 	}
-	pool_log("stopping");
+	mlog_info("stopping");
 	ducopool_dump(&cfg, &acct, 1);
 	status = 0;
 out:

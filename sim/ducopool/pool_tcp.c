@@ -26,11 +26,13 @@
 
 #include "duco_s1.h"
 #include "duco_sha1.h"
-#include "pool_log.h"
+#include "mlog.h"
 
 #define POOL_TCP_MSG_MAX   1024   /* the public pool reads 1024 bytes */
 #define POOL_TCP_FIELDS_MAX   8   /* one more than any valid message has */
 #define POOL_TCP_KOLKA_FREE  10   /* accepted shares before a DUCOID is fixed */
+#define POOL_TCP_LOG_MAX   (POOL_TCP_MSG_MAX + 8)   /* a message as logged */
+#define POOL_TCP_KEY_FIELD    3   /* JOB,<user>,<tier>,<mining key>,... */
 
 enum pool_conn_state {
 	POOL_CONN_GREETED,        /* banner sent; waiting for MOTD/JOB (first timeout) */
@@ -88,7 +90,7 @@ static void pool_tcp_close(struct pool_tcp *t, struct pool_conn *c, int64_t now_
 {
 	if (c->state == POOL_CONN_CLOSED)
 		return;
-	pool_log("conn %llu %s:%u closed (%s)", (unsigned long long)c->w->id,
+	mlog_info("conn %llu %s:%u closed (%s)", (unsigned long long)c->w->id,
 		 c->w->ip, c->w->port, why);
 	shutdown(c->fd, SHUT_WR);
 	close(c->fd);
@@ -220,7 +222,7 @@ static void pool_tcp_on_job(struct pool_tcp *t, struct pool_conn *c, char **f, i
 		c->tier = n > 2 ? pool_cfg_tier_index(t->cfg, f[2]) : -1;
 		if (c->tier < 0)
 			c->tier = 0;
-		pool_log("conn %llu: user %s tier %s ki %u key %s",
+		mlog_info("conn %llu: user %s tier %s ki %u key %s",
 			 (unsigned long long)w->id, f[1], t->cfg->tiers[c->tier].name,
 			 (unsigned)w->ki, w->key_ok ? "ok" : "wrong");
 	}
@@ -360,6 +362,38 @@ static void pool_tcp_on_result(struct pool_tcp *t, struct pool_conn *c, char **f
 	c->held_is_share = 1;
 }
 
+/*
+ * The message as logged: the mining key of every JOB line in it (a client
+ * may send several at once) replaced by "***", so no log holds a key.
+ */
+static const char *pool_tcp_mask_key(const char *msg, char *out, size_t size)
+{
+	size_t n = 0;
+	int field = 0, job = 0, bol = 1;
+
+	for (const char *p = msg; *p && n + 4 < size; p++) {
+		if (bol) {
+			job = !strncmp(p, "JOB,", 4);
+			field = 0;
+			bol = 0;
+		}
+		if (*p == '\n' || *p == ',') {
+			bol = *p == '\n';
+			field++;
+			out[n++] = *p;
+			if (job && field == POOL_TCP_KEY_FIELD && !bol) {
+				memcpy(out + n, "***", 3);
+				n += 3;
+			}
+			continue;
+		}
+		if (!(job && field == POOL_TCP_KEY_FIELD))
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
 {
 	char msg[POOL_TCP_MSG_MAX + 1], *f[POOL_TCP_FIELDS_MAX];
@@ -379,7 +413,12 @@ static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_
 	for (ssize_t i = 0; i < len; i++)
 		if ((msg[i] < 0x20 && msg[i] != '\n' && msg[i] != '\r') || msg[i] > 0x7e)
 			msg[i] = '?';
-	pool_log("conn %llu <- %s", (unsigned long long)c->w->id, msg);
+	if (mlog_enabled(MLOG_INFO)) {
+		char shown[POOL_TCP_LOG_MAX];
+
+		mlog_info("conn %llu <- %s", (unsigned long long)c->w->id,
+			  pool_tcp_mask_key(msg, shown, sizeof(shown)));
+	}
 	c->deadline_ms = now_ms + (int64_t)(t->cfg->share_timeout_s * 1000.0);
 	n = pool_tcp_split(msg, f);
 
@@ -508,7 +547,7 @@ static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 		c->state = POOL_CONN_GREETED;
 		c->deadline_ms = now_ms + (int64_t)(t->cfg->first_timeout_s * 1000.0);
 		t->conns[t->nconns++] = c;
-		pool_log("conn %llu from %s:%u", (unsigned long long)c->w->id, ip,
+		mlog_info("conn %llu from %s:%u", (unsigned long long)c->w->id, ip,
 			 (unsigned)ntohs(sa.sin_port));
 		n = snprintf(banner, sizeof(banner), "%s%s", t->cfg->banner,
 			     t->cfg->banner_no_newline ? "" : "\n");

@@ -68,7 +68,9 @@ m4_after_fault() {
 import json, sys, datetime
 rows = [json.loads(l) for l in open(sys.argv[1])]
 fault = [l for l in open(sys.argv[2]) if '0x09: slave fault' in l]
-t_fault = float(fault[0].split()[0]) if fault else float("inf")
+# log lines start with an ISO 8601 UTC time with milliseconds
+t_fault = (datetime.datetime.strptime(fault[0].split()[0], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
+    tzinfo=datetime.timezone.utc).timestamp() if fault else float("inf"))
 after = [r for r in rows if r['slave'].endswith('0x09') and
          datetime.datetime.strptime(r['ts'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
              tzinfo=datetime.timezone.utc).timestamp() > t_fault]
@@ -261,9 +263,13 @@ stop_pid $M; rc=$?
 grep -q "connect failures in a row: rediscovering" "$T/m6.log"; ok $? "repeated connect failures trigger rediscovery"
 grep -q "pool discovery failed .* retrying in" "$T/m6.log"; ok $? "failed rediscovery retried with backoff"
 python3 - "$T/m6.log" <<'PY'
-import re, sys
+import datetime, sys
 # Reconnect attempts of one slave must spread out (exponential backoff).
-t = [float(l.split()[0]) for l in open(sys.argv[1]) if '0x08: connect to' in l]
+# Log lines start with an ISO 8601 UTC time with milliseconds.
+def stamp(l):
+    return datetime.datetime.strptime(l.split()[0], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+t = [stamp(l) for l in open(sys.argv[1]) if '0x08: connect to' in l]
 gaps = [b - a for a, b in zip(t, t[1:])]
 sys.exit(0 if len(gaps) >= 2 and gaps[-1] > gaps[0] else 1)
 PY

@@ -10,6 +10,7 @@ the command-line contract (--help, bad options). Prints TAP.
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -197,6 +198,28 @@ def test_stats_file_and_exit():
            "--duration 0.5 exits by itself with the stats (%.2f s)" % dt, r.stdout)
 
 
+def test_verbose_log():
+    """--verbose logs through the host library's logger: ISO 8601 UTC stamps,
+    the program name, and JOB lines with the mining key masked."""
+    with tempfile.TemporaryFile("w+") as log:
+        with Pool("--verbose", "--key", "alice:s3cretkey", stderr=log) as p:
+            c = p.connect()
+            c.banner()
+            c.share(key="s3cretkey")
+            c.send("JOB,alice,AVR,s3cretkey\nJOB,alice,AVR,s3cretkey,x")
+            c.line()
+            c.close()
+            p.stop()
+        log.seek(0)
+        text = log.read()
+    lines = text.splitlines()
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info  ducopool: ")
+    tap.ok(lines and all(stamp.match(l) for l in lines),
+           "log lines: ISO 8601 UTC time with ms, level, program name", lines[:3])
+    tap.ok("JOB,alice,AVR,***" in text and "s3cretkey" not in text,
+           "the mining key of every JOB line is masked in the log", lines[:6])
+
+
 def test_cli():
     r = subprocess.run([POOL, "--help"], capture_output=True, text=True, timeout=10)
     opts = ("--listen", "--http", "--help", "--stats", "--job-delay", "--verdict-delay",
@@ -216,7 +239,7 @@ def test_cli():
 
 
 for t in (test_rest_and_rewards, test_miner_ttl, test_non_ascii, test_stats_file_and_exit,
-          test_cli):
+          test_verbose_log, test_cli):
     try:
         t()
     except Exception as e:

@@ -53,13 +53,14 @@ class Tap:
 class Pool:
     """One ducopool process; use as a context manager so it always stops."""
 
-    def __init__(self, *args, http=False):
+    def __init__(self, *args, http=False, stderr=None):
+        """stderr: an open file for the pool's log lines (default: dropped)."""
         argv = [POOL, "--listen", "127.0.0.1:0"]
         if http:
             argv += ["--http", "127.0.0.1:0"]
         argv += [str(a) for a in args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+                                     stderr=stderr or subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         m = re.match(r"^listening on (127\.0\.0\.1):(\d+)$", line.strip())
         if not m:
