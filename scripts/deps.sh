@@ -7,7 +7,7 @@
 set -eu
 PACKAGES="make gcc pkg-config gcc-avr binutils-avr avr-libc avrdude \
 simavr libsimavr-dev libelf-dev libi2c-dev i2c-tools \
-libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev python3"
+libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libc-ares-dev python3"
 
 missing=()
 for p in $PACKAGES; do

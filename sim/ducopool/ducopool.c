@@ -2,8 +2,9 @@
  * ducopool.c - a local Duino-Coin-compatible pool: start-up, the one event
  * loop, signals and the stats dumps.
  *
- * One thread: poll() over a signalfd, the TCP listener and connections
- * (pool_tcp) and libmicrohttpd's epoll fd (pool_http). Assumes Linux
+ * One thread around the shared event loop (lib/evloop.h): a signalfd, the
+ * TCP listener and connections (pool_tcp), libmicrohttpd's epoll fd
+ * (pool_http), and timers for the stats file and --duration. Assumes Linux
  * (signalfd, accept4, MHD's epoll mode). Binds only the addresses given,
  * 127.0.0.1 by default. stdout carries just the lines scripts parse: first
  * `listening on HOST:PORT`, then `http on HOST:PORT` when --http is set, then
@@ -13,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evloop.h"
+#include "mclock.h"
 #include "mlog.h"
 #include "pool_acct.h"
 #include "pool_cfg.h"
@@ -30,12 +32,14 @@
 #include "pool_rng.h"
 #include "pool_tcp.h"
 
+struct ducopool {
+	struct pool_cfg cfg;
+	struct pool_acct acct;
+};
+
 static int64_t ducopool_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mclock_now_us(NULL) / 1000;
 }
 
 /* A bound, listening, non-blocking IPv4 socket, or -errno. */
@@ -96,76 +100,111 @@ static void ducopool_dump(const struct pool_cfg *cfg, const struct pool_acct *ac
 	free(text);
 }
 
-static int64_t ducopool_min(int64_t a, int64_t b)
+static void ducopool_on_signal(struct evloop *el, int fd, int mask, void *arg)
 {
-	return a < b ? a : b;
+	struct ducopool *p = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			ducopool_dump(&p->cfg, &p->acct, 1);
+		else
+			evloop_stop(el);
+	}
+}
+
+static int64_t ducopool_on_stats(struct evloop *el, long long id, void *arg)
+{
+	struct ducopool *p = arg;
+
+	ducopool_dump(&p->cfg, &p->acct, 0);
+	return (int64_t)(p->cfg.stats_interval_s * 1e6);
+}
+
+static int64_t ducopool_on_duration(struct evloop *el, long long id, void *arg)
+{
+	evloop_stop(el);
+	return -1;
+}
+
+/* Every wake-up (at least once a minute): age out the /miners rows. */
+static void ducopool_before_sleep(struct evloop *el, void *arg)
+{
+	struct ducopool *p = arg;
+
+	pool_acct_expire(&p->acct, ducopool_now_ms());
 }
 
 int main(int argc, char **argv)
 {
-	struct pool_cfg cfg;
-	struct pool_acct acct;
+	static struct ducopool p;
 	struct pool_rng rng;
 	struct pool_tcp *tcp = NULL;
 	struct pool_http *http = NULL;
-	struct pollfd *pfd = NULL;
+	struct evloop *el = NULL;
 	char err[256], host[64], http_host[64];
-	int64_t start, end_ms, next_stats;
+	int64_t start;
 	sigset_t mask;
-	int sfd = -1, lfd, hfd, rc, status = 1, running = 1;
+	int sfd = -1, lfd, hfd, rc, status = 1;
 	uint64_t seed;
 
-	pool_cfg_defaults(&cfg);
-	if (pool_cfg_parse(&cfg, argc, argv, err, sizeof(err))) {
+	pool_cfg_defaults(&p.cfg);
+	if (pool_cfg_parse(&p.cfg, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "ducopool: %s\n", err);
 		return 2;
 	}
-	if (cfg.help) {
+	if (p.cfg.help) {
 		pool_cfg_usage(stdout, "ducopool");
 		return 0;
 	}
-	if (cfg.tiers_file[0] && pool_cfg_load_tiers(&cfg, cfg.tiers_file, err, sizeof(err))) {
+	if (p.cfg.tiers_file[0] && pool_cfg_load_tiers(&p.cfg, p.cfg.tiers_file, err, sizeof(err))) {
 		fprintf(stderr, "ducopool: --tiers %s\n", err);
 		return 2;
 	}
 	/* --verbose: connections and verdicts; otherwise warnings only */
 	mlog_set_ident("ducopool");
-	mlog_open(NULL, cfg.verbose ? MLOG_INFO : MLOG_WARN);
-	seed = cfg.seed_given ? cfg.seed
+	mlog_open(NULL, p.cfg.verbose ? MLOG_INFO : MLOG_WARN);
+	seed = p.cfg.seed_given ? p.cfg.seed
 			      : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	pool_rng_seed(&rng, seed);
 	start = ducopool_now_ms();
-	pool_acct_init(&acct, &cfg, seed, start);
+	pool_acct_init(&p.acct, &p.cfg, seed, start);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
+	el = evloop_new();
+	if (!el) {
+		fprintf(stderr, "ducopool: event loop: %s\n", strerror(errno));
+		goto out;
+	}
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
-	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    evloop_add_file(el, sfd, EVLOOP_READABLE, ducopool_on_signal, &p) < 0) {
 		fprintf(stderr, "ducopool: signalfd: %s\n", strerror(errno));
 		goto out;
 	}
 
-	lfd = ducopool_listen(cfg.listen, host, sizeof(host));
+	lfd = ducopool_listen(p.cfg.listen, host, sizeof(host));
 	if (lfd < 0) {
-		fprintf(stderr, "ducopool: --listen %s: %s\n", cfg.listen, strerror(-lfd));
+		fprintf(stderr, "ducopool: --listen %s: %s\n", p.cfg.listen, strerror(-lfd));
 		goto out;
 	}
-	tcp = pool_tcp_new(&cfg, &acct, &rng, lfd, start);
+	tcp = pool_tcp_new(&p.cfg, &p.acct, &rng, lfd, el);
 	if (!tcp) {
 		close(lfd);
 		fprintf(stderr, "ducopool: out of memory\n");
 		goto out;
 	}
-	if (cfg.http[0]) {
-		hfd = ducopool_listen(cfg.http, http_host, sizeof(http_host));
+	if (p.cfg.http[0]) {
+		hfd = ducopool_listen(p.cfg.http, http_host, sizeof(http_host));
 		if (hfd < 0) {
-			fprintf(stderr, "ducopool: --http %s: %s\n", cfg.http, strerror(-hfd));
+			fprintf(stderr, "ducopool: --http %s: %s\n", p.cfg.http, strerror(-hfd));
 			goto out;
 		}
-		rc = pool_http_start(&http, &cfg, &acct, hfd, host, pool_tcp_port(tcp));
+		rc = pool_http_start(&http, &p.cfg, &p.acct, hfd, host, pool_tcp_port(tcp), el);
 		if (rc) {
 			fprintf(stderr, "ducopool: http: %s\n", strerror(-rc));
 			goto out;
@@ -176,68 +215,25 @@ int main(int argc, char **argv)
 		printf("http on %s:%u\n", http_host, (unsigned)pool_http_port(http));
 	fflush(stdout);
 
-	end_ms = cfg.duration_s > 0 ? start + (int64_t)(cfg.duration_s * 1000.0) : INT64_MAX;
-	next_stats = cfg.stats_file[0] ? start + (int64_t)(cfg.stats_interval_s * 1000.0)
-				       : INT64_MAX;
-	while (running) {
-		int cap = 2 + pool_tcp_poll_count(tcp), n, used;
-		struct pollfd *p = realloc(pfd, (size_t)cap * sizeof(*p));
-		int64_t now = ducopool_now_ms(), wake, wait;
-
-		if (!p) {
-			fprintf(stderr, "ducopool: out of memory\n");
-			goto out;
-		}
-		pfd = p;
-		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = http ? pool_http_fd(http) : -1, .events = POLLIN };
-		used = pool_tcp_prepare(tcp, pfd + 2, cap - 2);
-		wake = ducopool_min(pool_tcp_deadline(tcp), ducopool_min(end_ms, next_stats));
-		if (http) {
-			int64_t t = pool_http_timeout(http);
-
-			if (t >= 0)
-				wake = ducopool_min(wake, now + t);
-		}
-		wait = wake == INT64_MAX ? -1 : wake <= now ? 0 : wake - now;
-		if (wait > 60000)
-			wait = 60000;   /* also ages out /miners rows now and then */
-		n = poll(pfd, (nfds_t)(2 + used), (int)wait);
-		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "ducopool: poll: %s\n", strerror(errno));
-			goto out;
-		}
-		now = ducopool_now_ms();
-		if (n > 0 && (pfd[0].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGUSR1)
-					ducopool_dump(&cfg, &acct, 1);
-				else
-					running = 0;
-			}
-		}
-		pool_tcp_dispatch(tcp, pfd + 2, n > 0 ? used : 0, now);
-		if (http)
-			pool_http_run(http, now);
-		pool_acct_expire(&acct, now);
-		if (now >= next_stats) {
-			ducopool_dump(&cfg, &acct, 0);
-			next_stats = now + (int64_t)(cfg.stats_interval_s * 1000.0);
-		}
-		if (now >= end_ms)
-			running = 0;
+	if (p.cfg.duration_s > 0)
+		evloop_add_timer(el, (int64_t)(p.cfg.duration_s * 1e6), ducopool_on_duration, &p);
+	if (p.cfg.stats_file[0])
+		evloop_add_timer(el, (int64_t)(p.cfg.stats_interval_s * 1e6), ducopool_on_stats, &p);
+	evloop_set_before_sleep(el, ducopool_before_sleep, &p);
+	rc = evloop_run(el);
+	if (rc < 0) {
+		fprintf(stderr, "ducopool: event loop: %s\n", strerror(-rc));
+		goto out;
 	}
 	mlog_info("stopping");
-	ducopool_dump(&cfg, &acct, 1);
+	ducopool_dump(&p.cfg, &p.acct, 1);
 	status = 0;
 out:
 	pool_http_stop(http);
 	pool_tcp_free(tcp);
-	pool_acct_free(&acct);
-	free(pfd);
+	pool_acct_free(&p.acct);
 	if (sfd >= 0)
 		close(sfd);
+	evloop_free(el);
 	return status;
 }

@@ -17,10 +17,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mclock.h"
+
 struct pool_http {
 	const struct pool_cfg *cfg;
 	struct pool_acct *acct;
 	struct MHD_Daemon *mhd;
+	struct evloop *el;
+	long long timer;              /* MHD's own timeout (idle connections) */
 	int      epoll_fd;
 	uint16_t port;
 	char     tcp_host[64];
@@ -171,9 +175,35 @@ static enum MHD_Result pool_http_handle(void *cls, struct MHD_Connection *conn,
 	return pool_http_reply(conn, MHD_HTTP_OK, body);
 }
 
+/* Let MHD do its work, then wake again when MHD's timeout says so. */
+static void pool_http_run(struct pool_http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	int64_t now = mclock_now_us(NULL);
+
+	h->now_ms = now / 1000;
+	MHD_run(h->mhd);
+	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES)
+		ms = 3600 * 1000;       /* no connection to time out */
+	if (ms > 3600 * 1000)
+		ms = 3600 * 1000;
+	evloop_set_timer_at(h->el, h->timer, now + (int64_t)ms * 1000);
+}
+
+static void pool_http_on_epoll(struct evloop *el, int fd, int mask, void *arg)
+{
+	pool_http_run(arg);
+}
+
+static int64_t pool_http_on_timer(struct evloop *el, long long id, void *arg)
+{
+	pool_http_run(arg);
+	return 3600 * 1000000LL;       /* unless pool_http_run set it sooner */
+}
+
 int pool_http_start(struct pool_http **out, const struct pool_cfg *cfg,
 		    struct pool_acct *acct, int listen_fd, const char *tcp_host,
-		    uint16_t tcp_port)
+		    uint16_t tcp_port, struct evloop *el)
 {
 	struct pool_http *h = calloc(1, sizeof(*h));
 	const union MHD_DaemonInfo *info;
@@ -209,6 +239,17 @@ int pool_http_start(struct pool_http **out, const struct pool_cfg *cfg,
 		goto fail_mhd;
 	}
 	h->epoll_fd = info->epoll_fd;
+	h->el = el;
+	h->timer = evloop_add_timer(el, 0, pool_http_on_timer, h);
+	if (h->timer < 0) {
+		rc = (int)h->timer;
+		goto fail_mhd;
+	}
+	rc = evloop_add_file(el, h->epoll_fd, EVLOOP_READABLE, pool_http_on_epoll, h);
+	if (rc < 0) {
+		evloop_del_timer(el, h->timer);
+		goto fail_mhd;
+	}
 	*out = h;
 	return 0;
 fail_mhd:
@@ -226,28 +267,10 @@ void pool_http_stop(struct pool_http *h)
 {
 	if (!h)
 		return;
+	evloop_del_file(h->el, h->epoll_fd);
+	evloop_del_timer(h->el, h->timer);
 	MHD_stop_daemon(h->mhd);
 	free(h);
-}
-
-int pool_http_fd(const struct pool_http *h)
-{
-	return h->epoll_fd;
-}
-
-int64_t pool_http_timeout(const struct pool_http *h)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES)
-		return -1;
-	return ms > INT64_MAX ? INT64_MAX : (int64_t)ms;
-}
-
-void pool_http_run(struct pool_http *h, int64_t now_ms)
-{
-	h->now_ms = now_ms;
-	MHD_run(h->mhd);
 }
 
 uint16_t pool_http_port(const struct pool_http *h)

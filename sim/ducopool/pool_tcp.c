@@ -26,6 +26,7 @@
 
 #include "duco_s1.h"
 #include "duco_sha1.h"
+#include "mclock.h"
 #include "mlog.h"
 
 #define POOL_TCP_MSG_MAX   1024   /* the public pool reads 1024 bytes */
@@ -40,14 +41,15 @@ enum pool_conn_state {
 	POOL_CONN_HASHING,        /* job sent; waiting for the result (share timeout) */
 	POOL_CONN_VERDICT_DELAY,  /* verdict decided, held back until deadline */
 	POOL_CONN_IDLE,           /* verdict sent; waiting for MOTD/JOB (share timeout) */
-	POOL_CONN_CLOSED,         /* socket closed; freed at the end of dispatch */
+	POOL_CONN_CLOSED,         /* socket closed; freed when its callback returns */
 };
 
 struct pool_conn {
+	struct pool_tcp *t;
 	int      fd;
 	enum pool_conn_state state;
 	int64_t  deadline_ms;         /* timeout, or when the held line goes out */
-	int      pollidx;             /* index in the last prepare, -1 if none */
+	int      watching;            /* EVLOOP_* mask registered for fd, 0 none */
 	struct pool_worker *w;
 	int      tier;                /* index in cfg->tiers; -1 before the first JOB */
 	/* the current job */
@@ -70,6 +72,8 @@ struct pool_tcp {
 	const struct pool_cfg *cfg;
 	struct pool_acct *acct;
 	struct pool_rng  *rng;
+	struct evloop *el;
+	long long timer;              /* at the earliest connection deadline */
 	int      listen_fd;
 	uint16_t port;
 	char     last_hash[41];       /* the chain every new job starts from */
@@ -79,10 +83,12 @@ struct pool_tcp {
 
 static int64_t pool_tcp_stamp_us(void)
 {
-	struct timespec ts;
+	return mclock_now_us(NULL);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+static int64_t pool_tcp_now_ms(void)
+{
+	return mclock_now_us(NULL) / 1000;
 }
 
 static void pool_tcp_close(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms,
@@ -92,6 +98,8 @@ static void pool_tcp_close(struct pool_tcp *t, struct pool_conn *c, int64_t now_
 		return;
 	mlog_info("conn %llu %s:%u closed (%s)", (unsigned long long)c->w->id,
 		 c->w->ip, c->w->port, why);
+	evloop_del_file(t->el, c->fd);
+	c->watching = 0;
 	shutdown(c->fd, SHUT_WR);
 	close(c->fd);
 	c->fd = -1;
@@ -516,7 +524,7 @@ static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 		int n;
 
 		if (fd < 0)
-			return;   /* EAGAIN, or a transient error: try on the next poll */
+			return;   /* EAGAIN, or a transient error: try on the next event */
 		if (t->nconns == t->cap) {
 			int cap = t->cap ? t->cap * 2 : 16;
 			struct pool_conn **p = realloc(t->conns, (size_t)cap * sizeof(*p));
@@ -541,9 +549,9 @@ static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 			close(fd);
 			continue;
 		}
+		c->t = t;
 		c->fd = fd;
 		c->tier = -1;
-		c->pollidx = -1;
 		c->state = POOL_CONN_GREETED;
 		c->deadline_ms = now_ms + (int64_t)(t->cfg->first_timeout_s * 1000.0);
 		t->conns[t->nconns++] = c;
@@ -555,8 +563,93 @@ static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 	}
 }
 
+static void pool_tcp_sweep(struct pool_tcp *t)
+{
+	int live = 0;
+
+	for (int i = 0; i < t->nconns; i++) {
+		struct pool_conn *c = t->conns[i];
+
+		if (c->state == POOL_CONN_CLOSED) {
+			free(c->share_ring);
+			free(c);
+		} else {
+			t->conns[live++] = c;
+		}
+	}
+	t->nconns = live;
+}
+
+static void pool_tcp_on_conn(struct evloop *el, int fd, int mask, void *arg);
+
+/*
+ * After every event: run the due deadlines, bring each socket's watch in
+ * line with its state, free closed connections, and set the timer to the
+ * earliest deadline left.
+ */
+static void pool_tcp_settle(struct pool_tcp *t, int64_t now_ms)
+{
+	int64_t next = INT64_MAX;
+
+	for (int i = 0; i < t->nconns; i++) {
+		struct pool_conn *c = t->conns[i];
+		int want;
+
+		if (c->state != POOL_CONN_CLOSED && c->deadline_ms <= now_ms)
+			pool_tcp_on_deadline(t, c, now_ms);
+		if (c->state == POOL_CONN_CLOSED)
+			continue;
+		/* Not reading during a delay is what keeps the framing lock-step;
+		 * a hang-up is still noticed. */
+		want = c->state == POOL_CONN_GREETED || c->state == POOL_CONN_HASHING ||
+		       c->state == POOL_CONN_IDLE ? EVLOOP_READABLE : EVLOOP_HANGUP;
+		if (want != c->watching) {
+			if (evloop_add_file(t->el, c->fd, want, pool_tcp_on_conn, c) < 0) {
+				pool_tcp_close(t, c, now_ms, "cannot watch socket");
+				continue;
+			}
+			c->watching = want;
+		}
+		if (c->deadline_ms < next)
+			next = c->deadline_ms;
+	}
+	pool_tcp_sweep(t);
+	if (next != INT64_MAX)
+		evloop_set_timer_at(t->el, t->timer, next * 1000);
+}
+
+static void pool_tcp_on_conn(struct evloop *el, int fd, int mask, void *arg)
+{
+	struct pool_conn *c = arg;
+	struct pool_tcp *t = c->t;
+	int64_t now_ms = pool_tcp_now_ms();
+
+	if (mask & EVLOOP_READABLE)
+		pool_tcp_on_readable(t, c, now_ms);
+	else if (mask & EVLOOP_HANGUP)
+		pool_tcp_close(t, c, now_ms, "hangup");
+	pool_tcp_settle(t, now_ms);
+}
+
+
+static void pool_tcp_on_listen(struct evloop *el, int fd, int mask, void *arg)
+{
+	struct pool_tcp *t = arg;
+	int64_t now_ms = pool_tcp_now_ms();
+
+	pool_tcp_accept(t, now_ms);
+	pool_tcp_settle(t, now_ms);
+}
+
+static int64_t pool_tcp_on_timer(struct evloop *el, long long id, void *arg)
+{
+	pool_tcp_settle(arg, pool_tcp_now_ms());
+	/* Re-armed by settle when a deadline is left; idle until then. */
+	return 3600 * 1000000LL;
+}
+
 struct pool_tcp *pool_tcp_new(const struct pool_cfg *cfg, struct pool_acct *acct,
-			      struct pool_rng *rng, int listen_fd, int64_t now_ms)
+			      struct pool_rng *rng, int listen_fd, struct evloop *el)
 {
 	struct pool_tcp *t = calloc(1, sizeof(*t));
 	struct sockaddr_in sa;
@@ -569,7 +662,16 @@ struct pool_tcp *pool_tcp_new(const struct pool_cfg *cfg, struct pool_acct *acct
 	t->cfg = cfg;
 	t->acct = acct;
 	t->rng = rng;
+	t->el = el;
 	t->listen_fd = listen_fd;
+	t->timer = evloop_add_timer(el, 3600 * 1000000LL, pool_tcp_on_timer, t);
+	if (t->timer < 0 ||
+	    evloop_add_file(el, listen_fd, EVLOOP_READABLE, pool_tcp_on_listen, t) < 0) {
+		if (t->timer > 0)
+			evloop_del_timer(el, t->timer);
+		free(t);
+		return NULL;
+	}
 	if (getsockname(listen_fd, (struct sockaddr *)&sa, &salen) == 0)
 		t->port = ntohs(sa.sin_port);
 	/* The chain starts from a hash of the seed, so --seed replays jobs. */
@@ -585,89 +687,18 @@ void pool_tcp_free(struct pool_tcp *t)
 	if (!t)
 		return;
 	for (int i = 0; i < t->nconns; i++) {
-		if (t->conns[i]->fd >= 0)
+		if (t->conns[i]->fd >= 0) {
+			evloop_del_file(t->el, t->conns[i]->fd);
 			close(t->conns[i]->fd);
+		}
 		free(t->conns[i]->share_ring);
 		free(t->conns[i]);
 	}
 	free(t->conns);
+	evloop_del_file(t->el, t->listen_fd);
+	evloop_del_timer(t->el, t->timer);
 	close(t->listen_fd);
 	free(t);
-}
-
-int pool_tcp_poll_count(const struct pool_tcp *t)
-{
-	return 1 + t->nconns;
-}
-
-int pool_tcp_prepare(struct pool_tcp *t, struct pollfd *pfd, int cap)
-{
-	int n = 0;
-
-	if (cap < 1)
-		return 0;
-	pfd[n++] = (struct pollfd){ .fd = t->listen_fd, .events = POLLIN };
-	for (int i = 0; i < t->nconns; i++) {
-		struct pool_conn *c = t->conns[i];
-		int reading = c->state == POOL_CONN_GREETED || c->state == POOL_CONN_HASHING ||
-			      c->state == POOL_CONN_IDLE;
-
-		c->pollidx = -1;
-		if (c->state == POOL_CONN_CLOSED || n >= cap)
-			continue;
-		/* Not reading during a delay is what keeps the framing lock-step. */
-		c->pollidx = n;
-		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = reading ? POLLIN : 0 };
-	}
-	return n;
-}
-
-void pool_tcp_dispatch(struct pool_tcp *t, const struct pollfd *pfd, int n, int64_t now_ms)
-{
-	int live = 0;
-
-	if (n > 0 && (pfd[0].revents & POLLIN))
-		pool_tcp_accept(t, now_ms);
-	for (int i = 0; i < t->nconns; i++) {
-		struct pool_conn *c = t->conns[i];
-		short ev;
-
-		if (c->pollidx < 0 || c->pollidx >= n || c->state == POOL_CONN_CLOSED)
-			continue;
-		ev = pfd[c->pollidx].revents;
-		if (ev & POLLIN)
-			pool_tcp_on_readable(t, c, now_ms);
-		else if (ev & (POLLERR | POLLHUP | POLLNVAL))
-			pool_tcp_close(t, c, now_ms, "hangup");
-	}
-	for (int i = 0; i < t->nconns; i++) {
-		struct pool_conn *c = t->conns[i];
-
-		if (c->state != POOL_CONN_CLOSED && c->deadline_ms <= now_ms)
-			pool_tcp_on_deadline(t, c, now_ms);
-	}
-	/* Sweep closed connections; their workers live on in pool_acct. */
-	for (int i = 0; i < t->nconns; i++) {
-		struct pool_conn *c = t->conns[i];
-
-		if (c->state == POOL_CONN_CLOSED) {
-			free(c->share_ring);
-			free(c);
-		} else {
-			t->conns[live++] = c;
-		}
-	}
-	t->nconns = live;
-}
-
-int64_t pool_tcp_deadline(const struct pool_tcp *t)
-{
-	int64_t d = INT64_MAX;
-
-	for (int i = 0; i < t->nconns; i++)
-		if (t->conns[i]->state != POOL_CONN_CLOSED && t->conns[i]->deadline_ms < d)
-			d = t->conns[i]->deadline_ms;
-	return d;
 }
 
 uint16_t pool_tcp_port(const struct pool_tcp *t)

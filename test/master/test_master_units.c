@@ -14,7 +14,6 @@
 #include <unistd.h>
 #include "config.h"
 #include "discover.h"
-#include "evloop.h"
 #include "joblog.h"
 #include "pool.h"
 #include "ratelimit.h"
@@ -250,73 +249,6 @@ static void test_discover(void)
 	tap_ok(discover_parse("not json", hp, sizeof(hp)) == -EPROTO, "non-JSON refused");
 }
 
-struct ev_probe {
-	int fired[4];
-	int64_t at[4];
-	int reads;
-	int pipe_r;
-};
-
-static int64_t ev_timer(struct evloop *el, long long id, void *arg)
-{
-	struct ev_probe *p = arg;
-
-	for (int i = 0; i < 4; i++)
-		if (!p->at[i]) {
-			p->at[i] = evloop_now_us();
-			p->fired[i] = (int)id;
-			break;
-		}
-	return -1;
-}
-
-static int64_t ev_stop(struct evloop *el, long long id, void *arg)
-{
-	evloop_stop(el);
-	return -1;
-}
-
-static void ev_read(struct evloop *el, int fd, int mask, void *arg)
-{
-	struct ev_probe *p = arg;
-	char c;
-
-	if ((mask & EVLOOP_READABLE) && read(fd, &c, 1) == 1)
-		p->reads++;
-}
-
-static void test_evloop(void)
-{
-	struct evloop *el = evloop_new();
-	struct ev_probe p = { .reads = 0 };
-	long long a, b, c;
-	int64_t t0 = evloop_now_us();
-	int fds[2];
-
-	if (!el || pipe(fds) < 0) {
-		tap_ok(0, "event loop created");
-		return;
-	}
-	a = evloop_add_timer(el, 30000, ev_timer, &p);
-	b = evloop_add_timer(el, 10000, ev_timer, &p);
-	c = evloop_add_timer(el, 20000, ev_timer, &p);
-	evloop_del_timer(el, c);
-	evloop_add_timer(el, 60000, ev_stop, &p);
-	evloop_add_file(el, fds[0], EVLOOP_READABLE, ev_read, &p);
-	if (write(fds[1], "xy", 2) != 2)
-		tap_diag("pipe write");
-	tap_ok(evloop_run(el) == 0, "loop runs until stopped");
-	tap_ok(p.fired[0] == b && p.fired[1] == a && p.fired[2] == 0,
-	       "timers fire in time order, a deleted one never");
-	tap_ok(p.at[0] - t0 >= 10000 && p.at[1] - t0 >= 30000, "no timer fires early (%lld, %lld us)",
-	       (long long)(p.at[0] - t0), (long long)(p.at[1] - t0));
-	tap_ok(evloop_now_us() - t0 < 1000000, "stop timer ends the loop promptly");
-	tap_ok(p.reads == 2, "file event delivered for each readable byte (%d)", p.reads);
-	close(fds[0]);
-	close(fds[1]);
-	evloop_free(el);
-}
-
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -331,7 +263,6 @@ int main(void)
 	test_ratelimit();
 	test_joblog();
 	test_discover();
-	test_evloop();
 	{
 		char cmd[300];
 
