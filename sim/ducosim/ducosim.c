@@ -21,12 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
 #include "duco_s1.h"
+#include "evloop.h"
 #include "jsonout.h"
+#include "mclock.h"
 #include "options.h"
 #include "sim_avr.h"
 #include "sim_duco.h"
@@ -59,19 +62,9 @@ struct ducosim_opts {
 	int      nfaults;
 };
 
-static volatile sig_atomic_t ducosim_stop;
-
-static void ducosim_on_signal(int sig)
-{
-	ducosim_stop = sig;
-}
-
 static uint64_t ducosim_mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint64_t)mclock_now_us(NULL) * 1000u;
 }
 
 static int ducosim_num(const char *s, unsigned long long max, unsigned long long *v)
@@ -375,16 +368,121 @@ static void ducosim_summary(struct sim_rig *r, int avrs, uint64_t wall_ns)
 		(unsigned long)max_stretch);
 }
 
+/* The rig's event loop: the simbus sockets, signals and one pump timer. */
+struct ducosim_run {
+	struct ducosim_opts *o;
+	struct sim_rig *r;
+	struct sim_server *sv;
+	struct evloop *el;
+	long long pump;
+	uint64_t sim0, wall0;           /* simulated and wall time at ready */
+};
+
+/* Simulated time that corresponds to the wall clock now. */
+static uint64_t ducosim_wall(const struct ducosim_run *u)
+{
+	return u->sim0 + (ducosim_mono_ns() - u->wall0);
+}
+
+/* A request is waiting and the bus was idle: start it now. */
+static void ducosim_on_request(void *ctx)
+{
+	struct ducosim_run *u = ctx;
+	uint64_t wall;
+
+	if (!sim_server_pending(u->sv))
+		return;
+	/* Bring simulated time up to now, so the transfer takes its bus time
+	 * from the moment it arrived. */
+	if (!u->o->fast) {
+		wall = ducosim_wall(u);
+		if (wall > u->r->now_ns)
+			sim_rig_run(u->r, wall);
+	}
+	sim_server_dispatch(u->sv, u->r);
+	evloop_set_timer_at(u->el, u->pump, evloop_now_us());
+}
+
+static void ducosim_fire_faults(struct ducosim_run *u)
+{
+	struct ducosim_opts *o = u->o;
+
+	for (int i = 0; i < o->nfaults; i++) {
+		struct ducosim_fault *f = &o->fault[i];
+		int err;
+
+		if (f->fired || u->r->now_ns - u->sim0 < f->at_ns)
+			continue;
+		f->fired = 1;
+		err = sim_rig_fault(u->r, f->addr, f->kind, f->param);
+		if (o->verbose || err)
+			fprintf(stderr, "ducosim: fault %u at 0x%02x: %s\n",
+				f->kind, f->addr, err ? strerror(-err) : "injected");
+	}
+}
+
+/*
+ * Advance simulated time: as fast as the host allows with --fast, else
+ * following the wall clock. Returns the delay until the next step: none
+ * while there is time to catch up, else a short sleep that any request on
+ * the sockets cuts short.
+ */
+static int64_t ducosim_on_pump(struct evloop *el, long long id, void *arg)
+{
+	struct ducosim_run *u = arg;
+	struct sim_rig *r = u->r;
+	uint64_t target, wall;
+
+	if (u->o->duration_s > 0 && r->now_ns - u->sim0 >= (uint64_t)(u->o->duration_s * 1e9)) {
+		evloop_stop(el);
+		return -1;
+	}
+	ducosim_fire_faults(u);
+	if (u->o->fast) {
+		target = r->now_ns + 1000000;
+	} else {
+		wall = ducosim_wall(u);
+		/* a rig too big for the host falls behind; don't race to catch up */
+		if (wall > r->now_ns + 100000000ull) {
+			u->wall0 += wall - (r->now_ns + 100000000ull);
+			wall = r->now_ns + 100000000ull;
+		}
+		target = wall < r->now_ns + 5000000 ? wall : r->now_ns + 5000000;
+		/* idle: advance in steps of at least 1 ms, not in a busy loop;
+		 * with a transfer in flight follow the wall clock closely */
+		if (!r->cur && target < r->now_ns + 1000000)
+			target = r->now_ns;
+	}
+	if (target > r->now_ns) {
+		if (sim_rig_run(r, target))
+			sim_server_done(u->sv, r);
+		return 0;
+	}
+	/* caught up with the wall clock: a request wakes us at once */
+	return r->cur ? 50 : 1000;
+}
+
+static void ducosim_on_signal(struct evloop *el, int fd, int mask, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		evloop_stop(el);
+}
+
 static int ducosim_rig(struct ducosim_opts *o)
 {
 	struct sim_rig *r = calloc(1, sizeof(*r));
 	struct sim_server *sv = calloc(1, sizeof(*sv));
-	uint64_t wall0, sim0, start_wall;
+	struct evloop *el = evloop_new();
+	struct ducosim_run u = { .o = o, .r = r, .sv = sv, .el = el };
+	uint64_t start_wall;
 	int avrs = o->count < 0 ? (o->firmware[0] ? 1 : 0) : o->count;
-	int err, rc = 1, opened = 0;
+	int err, rc = 1, opened = 0, sfd = -1;
+	sigset_t sigs;
 	char name[32];
 
-	if (!r || !sv)
+	if (!r || !sv || !el)
 		goto out;
 	if (!o->socket[0]) {
 		fprintf(stderr, "ducosim: rig mode needs --socket\n");
@@ -433,7 +531,7 @@ static int ducosim_rig(struct ducosim_opts *o)
 			strerror(-err));
 		goto out;
 	}
-	err = sim_server_open(sv, o->socket);
+	err = sim_server_open(sv, o->socket, el);
 	if (err) {
 		fprintf(stderr, "ducosim: socket %s: %s\n", o->socket, strerror(-err));
 		goto out;
@@ -442,9 +540,22 @@ static int ducosim_rig(struct ducosim_opts *o)
 	sv->flags = o->fast ? 1 : 0;
 	if (o->trace)
 		sv->on_done = ducosim_trace;
-	signal(SIGTERM, ducosim_on_signal);
-	signal(SIGINT, ducosim_on_signal);
+	sv->on_request = ducosim_on_request;
+	sv->ctx = &u;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	u.pump = evloop_add_timer(el, 0, ducosim_on_pump, &u);
+	if (sfd < 0 || evloop_add_file(el, sfd, EVLOOP_READABLE, ducosim_on_signal, &u) < 0 ||
+	    u.pump < 0) {
+		fprintf(stderr, "ducosim: signalfd: %s\n", strerror(errno));
+		goto out;
+	}
+	/* real time: wake within microseconds, not on whole milliseconds */
+	evloop_set_slack_us(el, 1);
 	if (o->verbose)
 		fprintf(stderr, "ducosim: %d firmware + %d model slaves from 0x%02x, %u kHz, %s\n",
 			avrs, o->models, o->first_addr, o->bus_khz, o->fast ? "fast" : "real time");
@@ -452,61 +563,12 @@ static int ducosim_rig(struct ducosim_opts *o)
 	fflush(stdout);
 
 	/* fault times count from the moment the bus is ready */
-	sim0 = r->now_ns;
-	start_wall = wall0 = ducosim_mono_ns();
-	while (!ducosim_stop) {
-		uint64_t target, wall;
-
-		if (o->duration_s > 0 && r->now_ns - sim0 >= (uint64_t)(o->duration_s * 1e9))
-			break;
-		for (int i = 0; i < o->nfaults; i++) {
-			struct ducosim_fault *f = &o->fault[i];
-
-			if (!f->fired && r->now_ns - sim0 >= f->at_ns) {
-				f->fired = 1;
-				err = sim_rig_fault(r, f->addr, f->kind, f->param);
-				if (o->verbose || err)
-					fprintf(stderr, "ducosim: fault %u at 0x%02x: %s\n",
-						f->kind, f->addr, err ? strerror(-err) : "injected");
-			}
-		}
-		if (o->fast) {
-			target = r->now_ns + 1000000;
-		} else {
-			wall = sim0 + (ducosim_mono_ns() - wall0);
-			/* a rig too big for the host falls behind; don't race to catch up */
-			if (wall > r->now_ns + 100000000ull) {
-				wall0 += wall - (r->now_ns + 100000000ull);
-				wall = r->now_ns + 100000000ull;
-			}
-			target = wall < r->now_ns + 5000000 ? wall : r->now_ns + 5000000;
-			/* idle: advance in steps of at least 1 ms, not in a busy loop;
-			 * with a transfer in flight follow the wall clock closely */
-			if (!r->cur && target < r->now_ns + 1000000)
-				target = r->now_ns;
-		}
-		if (target > r->now_ns) {
-			if (sim_rig_run(r, target))
-				sim_server_done(sv, r);
-			err = sim_server_poll(sv, 0);
-		} else {
-			/* caught up with the wall clock: a request wakes us at once */
-			err = sim_server_poll(sv, r->cur ? 50 : 1000);
-		}
-		if (!err && sim_server_pending(sv)) {
-			/* the bus was idle: bring simulated time up to now, so the
-			 * transfer takes its bus time from the moment it arrived */
-			if (!o->fast) {
-				wall = sim0 + (ducosim_mono_ns() - wall0);
-				if (wall > r->now_ns)
-					sim_rig_run(r, wall);
-			}
-			sim_server_dispatch(sv, r);
-		}
-		if (err) {
-			fprintf(stderr, "ducosim: poll: %s\n", strerror(-err));
-			goto out;
-		}
+	u.sim0 = r->now_ns;
+	start_wall = u.wall0 = ducosim_mono_ns();
+	err = evloop_run(el);
+	if (err) {
+		fprintf(stderr, "ducosim: event loop: %s\n", strerror(-err));
+		goto out;
 	}
 	rc = 0;
 	if (o->verbose || o->duration_s > 0)
@@ -514,6 +576,9 @@ static int ducosim_rig(struct ducosim_opts *o)
 out:
 	if (opened)
 		sim_server_close(sv);
+	if (sfd >= 0)
+		close(sfd);
+	evloop_free(el);
 	if (r)
 		sim_rig_destroy(r);
 	free(r);

@@ -2,7 +2,7 @@
  * sim_server.c - the simbus socket: accept, frame requests, answer them.
  *
  * Each connection buffers at most one request (header plus write payload);
- * the socket is only read further after the answer went out, so a client
+ * the socket is only watched again after the answer went out, so a client
  * that pipelines simply waits in the kernel's buffer. Answers are small and
  * written with a blocking send on a non-blocking socket retried briefly; a
  * client that does not read its answers is dropped. Assumes a Unix stream
@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,12 +19,15 @@
 #include "duco_proto.h"
 #include "sim_server.h"
 
-int sim_server_open(struct sim_server *sv, const char *path)
+static void sim_server_on_listen(struct evloop *el, int fd, int mask, void *arg);
+
+int sim_server_open(struct sim_server *sv, const char *path, struct evloop *el)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int err;
+	int err = 0;
 
 	memset(sv, 0, sizeof(*sv));
+	sv->el = el;
 	sv->cur = -1;
 	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
 		sv->cl[i].fd = -1;
@@ -38,8 +40,9 @@ int sim_server_open(struct sim_server *sv, const char *path)
 		return -errno;
 	/* a stale socket file from a killed run would block bind() */
 	unlink(path);
-	if (bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sv->lfd, 16) < 0) {
-		err = -errno;
+	if (bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sv->lfd, 16) < 0 ||
+	    (err = evloop_add_file(el, sv->lfd, EVLOOP_READABLE, sim_server_on_listen, sv)) < 0) {
+		err = err < 0 ? err : -errno;
 		close(sv->lfd);
 		sv->lfd = -1;
 		return err;
@@ -47,8 +50,27 @@ int sim_server_open(struct sim_server *sv, const char *path)
 	return 0;
 }
 
+static void sim_server_on_client(struct evloop *el, int fd, int mask, void *arg);
+
+/* Read from client i only while it has no complete request waiting. */
+static void sim_server_watch(struct sim_server *sv, int i, int on)
+{
+	struct sim_server_client *c = &sv->cl[i];
+
+	if (c->fd < 0 || c->reading == on)
+		return;
+	if (on)
+		c->reading = evloop_add_file(sv->el, c->fd, EVLOOP_READABLE,
+					     sim_server_on_client, sv) == 0;
+	else {
+		evloop_del_file(sv->el, c->fd);
+		c->reading = 0;
+	}
+}
+
 static void sim_server_drop(struct sim_server *sv, int i)
 {
+	sim_server_watch(sv, i, 0);
 	close(sv->cl[i].fd);
 	sv->cl[i].fd = -1;
 	sv->cl[i].have = 0;
@@ -62,6 +84,7 @@ void sim_server_close(struct sim_server *sv)
 		if (sv->cl[i].fd >= 0)
 			sim_server_drop(sv, i);
 	if (sv->lfd >= 0) {
+		evloop_del_file(sv->el, sv->lfd);
 		close(sv->lfd);
 		unlink(sv->path);
 		sv->lfd = -1;
@@ -97,10 +120,12 @@ static void sim_server_answer(struct sim_server *sv, int i, uint8_t result, uint
 	simbus_encode_rsp(out, &rsp);
 	if (len)
 		memcpy(out + SIMBUS_HDR_SIZE, data, len);
-	if (sim_server_send(sv->cl[i].fd, out, SIMBUS_HDR_SIZE + (size_t)len) < 0)
+	if (sim_server_send(sv->cl[i].fd, out, SIMBUS_HDR_SIZE + (size_t)len) < 0) {
 		sim_server_drop(sv, i);
-	else
+	} else {
 		sv->cl[i].have = 0;
+		sim_server_watch(sv, i, 1);
+	}
 	sv->served++;
 }
 
@@ -227,50 +252,42 @@ static void sim_server_read(struct sim_server *sv, int i)
 	if (k < 0)
 		return;
 	c->have += (uint32_t)k;
-	if (sim_server_complete(c))
+	if (sim_server_complete(c)) {
 		c->arrival = ++sv->arrivals;
+		sim_server_watch(sv, i, 0);
+		if (sv->on_request)
+			sv->on_request(sv->ctx);
+	}
 }
 
-int sim_server_poll(struct sim_server *sv, uint32_t timeout_us)
+static void sim_server_on_client(struct evloop *el, int fd, int mask, void *arg)
 {
-	struct pollfd pf[SIM_SERVER_MAX_CLIENTS + 1];
-	int map[SIM_SERVER_MAX_CLIENTS + 1];
-	int n = 0, k;
+	struct sim_server *sv = arg;
 
-	pf[n] = (struct pollfd){ .fd = sv->lfd, .events = POLLIN };
-	map[n++] = -1;
-	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++) {
-		if (sv->cl[i].fd < 0 || sim_server_complete(&sv->cl[i]))
-			continue;
-		pf[n] = (struct pollfd){ .fd = sv->cl[i].fd, .events = POLLIN };
-		map[n++] = i;
-	}
-	struct timespec ts = { .tv_sec = timeout_us / 1000000,
-			       .tv_nsec = (long)(timeout_us % 1000000) * 1000 };
-
-	k = ppoll(pf, (nfds_t)n, &ts, NULL);
-	if (k < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (int j = 1; j < n; j++)
-		if (pf[j].revents)
-			sim_server_read(sv, map[j]);
-	if (pf[0].revents & POLLIN) {
-		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd >= 0) {
-			int i;
-
-			for (i = 0; i < SIM_SERVER_MAX_CLIENTS && sv->cl[i].fd >= 0; i++)
-				;
-			if (i == SIM_SERVER_MAX_CLIENTS) {
-				close(fd);
-			} else {
-				sv->cl[i].fd = fd;
-				sv->cl[i].have = 0;
-			}
+	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
+		if (sv->cl[i].fd == fd) {
+			sim_server_read(sv, i);
+			return;
 		}
+}
+
+static void sim_server_on_listen(struct evloop *el, int lfd, int mask, void *arg)
+{
+	struct sim_server *sv = arg;
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < SIM_SERVER_MAX_CLIENTS && sv->cl[i].fd >= 0; i++)
+		;
+	if (i == SIM_SERVER_MAX_CLIENTS) {
+		close(fd);
+		return;
 	}
-	return 0;
+	sv->cl[i].fd = fd;
+	sv->cl[i].have = 0;
+	sv->cl[i].reading = 0;
+	sim_server_watch(sv, i, 1);
 }
 
 void sim_server_done(struct sim_server *sv, struct sim_rig *r)

@@ -1,7 +1,9 @@
 /*
  * sim_server.h - ducosim's bus on a Unix stream socket (common/simbus_proto.h).
  *
- * Non-blocking, poll()-driven, one request in flight per connection and one
+ * Non-blocking, driven by the shared event loop (lib/evloop.h): the
+ * listener and each connection are file events. One request in flight per
+ * connection and one
  * transfer on the bus at a time: complete requests are served in arrival
  * order across all connections. TRANSFER requests go on the rig and are
  * answered when the rig finishes them (in real-time mode that is when their
@@ -12,6 +14,7 @@
 #define SIM_SERVER_H
 
 #include <stdint.h>
+#include "evloop.h"
 #include "sim_rig.h"
 
 #define SIM_SERVER_MAX_CLIENTS 32
@@ -21,9 +24,11 @@ struct sim_server_client {
 	uint8_t  buf[SIMBUS_HDR_SIZE + SIMBUS_MAX_DATA];
 	uint32_t have;                  /* bytes in buf */
 	uint64_t arrival;               /* order of its pending request */
+	int      reading;               /* fd is watched for input */
 };
 
 struct sim_server {
+	struct evloop *el;
 	int      lfd;
 	char     path[108];
 	struct sim_server_client cl[SIM_SERVER_MAX_CLIENTS];
@@ -35,14 +40,15 @@ struct sim_server {
 	uint64_t cur_start_ns;          /* when the transfer on the bus began */
 	/* optional: called for every finished TRANSFER (ducosim --trace) */
 	void   (*on_done)(void *ctx, const struct sim_xfer *x, uint64_t start_ns);
+	/* called when a request became complete (the caller dispatches it) */
+	void   (*on_request)(void *ctx);
 	void    *ctx;
 	uint64_t served;
 };
 
-int  sim_server_open(struct sim_server *sv, const char *path);
+/* Listen on path and watch it on el (sv is zeroed first: set the hooks after). */
+int  sim_server_open(struct sim_server *sv, const char *path, struct evloop *el);
 void sim_server_close(struct sim_server *sv);
-/* Wait up to timeout_us (0: just look) for socket activity; accept, read. */
-int  sim_server_poll(struct sim_server *sv, uint32_t timeout_us);
 /* 1 when a complete request waits and the bus is free for it. */
 int  sim_server_pending(const struct sim_server *sv);
 /*
