@@ -29,6 +29,7 @@ struct evloop_file {
 struct evloop_timer {
 	long long id;           /* 0 = free slot */
 	int64_t when_us;
+	int moved;              /* set by evloop_set_timer_at */
 	evloop_timer_fn *fn;
 	void *arg;
 };
@@ -190,6 +191,7 @@ int evloop_set_timer_at(struct evloop *el, long long id, int64_t when_us)
 	if (!t)
 		return -ENOENT;
 	t->when_us = when_us;
+	t->moved = 1;
 	return 0;
 }
 
@@ -274,15 +276,17 @@ static void evloop_run_timers(struct evloop *el)
 
 		if (!id || t->when_us > now)
 			continue;
+		t->moved = 0;
 		again = t->fn(el, id, t->arg);
-		/* The callback may have added timers (moving the table) or
-		 * deleted or replaced this one. */
+		/* The callback may have added timers (moving the table),
+		 * deleted or replaced this one, or moved it itself (then its
+		 * own time stands, even if that is now). */
 		t = &el->timers[i];
 		if (t->id != id)
 			continue;
 		if (again < 0)
 			t->id = 0;
-		else if (t->when_us <= now)
+		else if (!t->moved)
 			t->when_us = now + again;
 	}
 }

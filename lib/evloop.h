@@ -29,7 +29,8 @@ struct evloop;
 /* mask: what happened, within what was asked for (hang-up also sets
  * READABLE and WRITABLE where those were asked for). */
 typedef void evloop_file_fn(struct evloop *el, int fd, int mask, void *arg);
-/* Return a delay in microseconds to re-arm the timer, or -1 to delete it. */
+/* Return a delay in microseconds to re-arm the timer, or -1 to delete it;
+ * a timer the callback moved with evloop_set_timer_at keeps that time. */
 typedef int64_t evloop_timer_fn(struct evloop *el, long long id, void *arg);
 typedef void evloop_hook_fn(struct evloop *el, void *arg);
 

@@ -291,6 +291,34 @@ static void test_growth(void)
 	evloop_free(el);
 }
 
+struct self_move {
+	int calls;
+};
+
+/* Moves itself to "now" on the first call, as c-ares's and MHD's timers do. */
+static int64_t ev_self_move(struct evloop *el, long long id, void *arg)
+{
+	struct self_move *m = arg;
+
+	if (++m->calls == 1)
+		evloop_set_timer_at(el, id, evloop_now_us());
+	return 3600 * 1000000LL;
+}
+
+static void test_timer_moves_itself(void)
+{
+	struct evloop *el = evloop_new();
+	struct self_move m = { 0 };
+	int64_t t0 = evloop_now_us();
+
+	evloop_add_timer(el, 0, ev_self_move, &m);
+	for (int i = 0; i < 5 && m.calls < 2; i++)
+		evloop_run_once(el, 100000);
+	tap_ok(m.calls == 2 && evloop_now_us() - t0 < 100000,
+	       "a timer that moves itself keeps its own time, even \"now\" (%d calls)", m.calls);
+	evloop_free(el);
+}
+
 int main(void)
 {
 	test_timers_and_files();
@@ -299,5 +327,6 @@ int main(void)
 	test_reuse_guard();
 	test_closed_behind_back();
 	test_growth();
+	test_timer_moves_itself();
 	return tap_done();
 }
