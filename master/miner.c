@@ -51,6 +51,25 @@ static const char *const slave_names[MINER_NSTATES] = {
 	[MINER_G] = "good verdict",
 };
 
+static const char *const miner_dsub_names[MINER_D_NSUBS] = {
+	[MINER_D_BACKOFF] = "backoff",
+	[MINER_D_IDENTIFY] = "identify",
+	[MINER_D_CALIBRATE] = "calibrate",
+	[MINER_D_RESOLVE] = "resolve",
+	[MINER_D_CONNECT] = "connect",
+	[MINER_D_BANNER] = "banner",
+};
+
+const char *miner_dsub_name(enum miner_dsub sub)
+{
+	return sub < MINER_D_NSUBS ? miner_dsub_names[sub] : "?";
+}
+
+int miner_connecting(const struct miner *s)
+{
+	return s->fd >= 0 && s->state == MINER_D && s->dsub == MINER_D_CONNECT;
+}
+
 char miner_state_letter(enum miner_state st)
 {
 	return st < MINER_NSTATES ? slave_letters[st] : '?';
@@ -65,6 +84,7 @@ void miner_init(struct miner *s, struct bus *bus, uint8_t addr)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = MINER_D;
+	s->dsub = MINER_D_BACKOFF;
 	s->fd = -1;
 	slave_io_init(&s->io, bus, addr);
 	snprintf(s->name, sizeof(s->name), "%.40s:0x%02x", bus ? bus->spec : "?", addr);
@@ -80,6 +100,17 @@ static void miner_enter(struct miner *s, struct miner_env *env, enum miner_state
 	mlog_debug("%s: %c -> %c", s->name, miner_state_letter(s->state), miner_state_letter(st));
 	s->state = st;
 	s->state_since_us = miner_now(env);
+	if (st == MINER_D)
+		s->dsub = MINER_D_BACKOFF;
+}
+
+/* The next step of state D (returns 1: the caller steps again). */
+static int miner_enter_d(struct miner *s, struct miner_env *env, enum miner_dsub sub)
+{
+	mlog_debug("%s: D/%s -> D/%s", s->name, miner_dsub_name(s->dsub), miner_dsub_name(sub));
+	s->dsub = sub;
+	s->state_since_us = miner_now(env);
+	return 1;
 }
 
 static void miner_wake(struct miner *s, int64_t when)
@@ -88,12 +119,14 @@ static void miner_wake(struct miner *s, int64_t when)
 		s->wake_at_us = when;
 }
 
-static void miner_close_pool(struct miner *s)
+static void miner_close_pool(struct miner *s, struct miner_env *env)
 {
-	if (s->fd >= 0)
+	if (s->fd >= 0) {
+		if (env && env->closing)
+			env->closing(env, s, s->fd);
 		close(s->fd);
+	}
 	s->fd = -1;
-	s->connecting = 0;
 	pool_rx_reset(&s->rx);
 }
 
@@ -108,7 +141,7 @@ static void miner_disconnect(struct miner *s, struct miner_env *env, const char 
 	/* A job still on the AVR is for a connection that no longer exists. */
 	if (s->io_ready && (s->state == MINER_K || s->state == MINER_W))
 		slave_io_abort(&s->io);
-	miner_close_pool(s);
+	miner_close_pool(s, env);
 	s->st.disconnects++;
 	s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++, base_us,
 						    SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
@@ -266,51 +299,101 @@ static int miner_calibrate(struct miner *s, struct miner_env *env)
 	return 1;
 }
 
-static int miner_step_d(struct miner *s, struct miner_env *env)
+/* A pool connection that could not start counts as a failed connect. */
+static int miner_connect_failed(struct miner *s, struct miner_env *env, int rc)
 {
-	int64_t now = miner_now(env), when;
-	char line[POOL_LINE_MAX], reason[96];
-	int fd;
+	int64_t now = miner_now(env);
 
-	if (s->fd < 0) {
-		if (now < s->retry_at_us) {
-			miner_wake(s, s->retry_at_us);
-			return 0;
-		}
-		/* No pool connection for an AVR that does not answer. */
-		if (!miner_ensure_io(s, env))
-			return 0;
-		/* Tier auto: measure the speed before the first request. */
-		if (env->cfg->tier == CONFIG_TIER_AUTO && s->rate_est <= 0 &&
-		    !miner_calibrate(s, env))
-			return 0;
-		/* No pool address yet: the rig runs us again after discovery. */
-		if (!env->pool_addr[0])
-			return 0;
-		when = ratelimit_conn_admit(env->conn, now);
-		if (when) {
-			miner_wake(s, when);
-			return 0;
-		}
-		fd = env->connect ? env->connect(env, s) : pool_connect_start(env->pool_addr);
-		s->st.connects++;
-		if (fd < 0) {
-			s->st.connect_failures++;
-			env->connect_fail_streak++;
-			mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-fd));
-			s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++,
-					SLAVE_POOL_BACKOFF_US, SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
-			miner_wake(s, s->retry_at_us);
-			return 0;
-		}
-		s->fd = fd;
-		s->connecting = 1;
-		pool_rx_reset(&s->rx);
-		s->state_since_us = now;
-		miner_wake(s, now + SLAVE_CONNECT_TIMEOUT_US);
+	s->st.connect_failures++;
+	env->connect_fail_streak++;
+	mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-rc));
+	s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++, SLAVE_POOL_BACKOFF_US,
+						    SLAVE_POOL_BACKOFF_CAP_US, &env->rng);
+	return miner_enter_d(s, env, MINER_D_BACKOFF);
+}
+
+static int miner_d_backoff(struct miner *s, struct miner_env *env)
+{
+	if (miner_now(env) < s->retry_at_us) {
+		miner_wake(s, s->retry_at_us);
 		return 0;
 	}
-	if (s->connecting) {
+	return miner_enter_d(s, env, MINER_D_IDENTIFY);
+}
+
+static int miner_d_identify(struct miner *s, struct miner_env *env)
+{
+	if (!miner_ensure_io(s, env))
+		return 0;
+	/* Tier auto: measure the speed before the first request. */
+	if (env->cfg->tier == CONFIG_TIER_AUTO && s->rate_est <= 0)
+		return miner_enter_d(s, env, MINER_D_CALIBRATE);
+	return miner_enter_d(s, env, MINER_D_RESOLVE);
+}
+
+static int miner_d_calibrate(struct miner *s, struct miner_env *env)
+{
+	if (miner_calibrate(s, env))
+		return miner_enter_d(s, env, MINER_D_RESOLVE);
+	/* A failed speed test reset the AVR: identify it again first. */
+	return s->io_ready ? 0 : miner_enter_d(s, env, MINER_D_IDENTIFY);
+}
+
+static void miner_on_resolved(void *arg, int rc, const struct resolve_addr *addr)
+{
+	struct miner *s = arg;
+
+	s->dns = NULL;
+	s->dns_done = 1;
+	s->dns_rc = rc;
+	if (addr)
+		s->pool_sa = *addr;
+	if (s->dns_env && s->dns_env->wake)
+		s->dns_env->wake(s->dns_env, s);
+}
+
+static int miner_d_resolve(struct miner *s, struct miner_env *env)
+{
+	char host[sizeof(env->pool_addr)], port[8];
+	int rc;
+
+	if (s->dns)
+		return 0;               /* miner_on_resolved wakes us */
+	if (s->dns_done) {
+		s->dns_done = 0;
+		if (s->dns_rc < 0) {
+			s->st.connects++;       /* an attempt that failed early */
+			return miner_connect_failed(s, env, s->dns_rc);
+		}
+		return miner_enter_d(s, env, MINER_D_CONNECT);
+	}
+	/* No pool address yet: the rig runs us again after discovery. */
+	if (!env->pool_addr[0])
+		return 0;
+	if (env->connect)
+		return miner_enter_d(s, env, MINER_D_CONNECT);
+	rc = resolve_split(env->pool_addr, host, sizeof(host), port, sizeof(port));
+	if (rc == 0)
+		rc = resolve_start(env->resolver, host, port, &s->pool_sa, miner_on_resolved, s,
+				   &s->dns);
+	if (rc == 0) {
+		s->dns_env = env;
+		return 0;
+	}
+	if (rc < 0) {
+		s->st.connects++;
+		return miner_connect_failed(s, env, rc);
+	}
+	return miner_enter_d(s, env, MINER_D_CONNECT);
+}
+
+static int miner_d_connect(struct miner *s, struct miner_env *env)
+{
+	int64_t now = miner_now(env), when;
+	int fd;
+
+	if (s->fd >= 0) {
+		/* Under way: miner_on_writable moves on to BANNER. */
 		if (now - s->state_since_us >= SLAVE_CONNECT_TIMEOUT_US) {
 			s->st.connect_failures++;
 			env->connect_fail_streak++;
@@ -320,7 +403,28 @@ static int miner_step_d(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->state_since_us + SLAVE_CONNECT_TIMEOUT_US);
 		return 0;
 	}
-	/* Connected: the pool speaks first, with its version. */
+	when = ratelimit_conn_admit(env->conn, now);
+	if (when) {
+		miner_wake(s, when);
+		return 0;
+	}
+	fd = env->connect ? env->connect(env, s) : pool_connect_start(&s->pool_sa);
+	s->st.connects++;
+	if (fd < 0)
+		return miner_connect_failed(s, env, fd);
+	s->fd = fd;
+	pool_rx_reset(&s->rx);
+	s->state_since_us = now;
+	miner_wake(s, now + SLAVE_CONNECT_TIMEOUT_US);
+	return 0;
+}
+
+static int miner_d_banner(struct miner *s, struct miner_env *env)
+{
+	int64_t now = miner_now(env);
+	char line[POOL_LINE_MAX], reason[96];
+
+	/* The pool speaks first, with its version. */
 	if (!pool_take_line(&s->rx, now, line, sizeof(line))) {
 		if (s->rx.closed) {
 			miner_disconnect(s, env, "closed before the banner", SLAVE_POOL_BACKOFF_US);
@@ -352,6 +456,20 @@ static int miner_step_d(struct miner *s, struct miner_env *env)
 	s->conn_attempt = 0;
 	miner_enter(s, env, MINER_C);
 	return 1;
+}
+
+static int miner_step_d(struct miner *s, struct miner_env *env)
+{
+	switch (s->dsub) {
+	case MINER_D_BACKOFF:   return miner_d_backoff(s, env);
+	case MINER_D_IDENTIFY:  return miner_d_identify(s, env);
+	case MINER_D_CALIBRATE: return miner_d_calibrate(s, env);
+	case MINER_D_RESOLVE:   return miner_d_resolve(s, env);
+	case MINER_D_CONNECT:   return miner_d_connect(s, env);
+	case MINER_D_BANNER:    return miner_d_banner(s, env);
+	case MINER_D_NSUBS:     break;
+	}
+	return 0;
 }
 
 static int miner_step_c(struct miner *s, struct miner_env *env)
@@ -717,7 +835,7 @@ int miner_step(struct miner *s, struct miner_env *env)
 
 	s->wake_at_us = 0;
 	/* A pool that hung up ends the connection whatever we were doing. */
-	if (s->fd >= 0 && !s->connecting && s->rx.closed && !s->rx.len &&
+	if (s->fd >= 0 && !miner_connecting(s) && s->rx.closed && !s->rx.len &&
 	    s->state != MINER_F && s->state != MINER_G) {
 		miner_disconnect(s, env, s->rx.err ? strerror(-s->rx.err) : "closed",
 				 SLAVE_POOL_BACKOFF_US);
@@ -753,7 +871,7 @@ int miner_run(struct miner *s, struct miner_env *env)
 
 void miner_on_readable(struct miner *s, struct miner_env *env)
 {
-	if (s->fd < 0 || s->connecting)
+	if (s->fd < 0 || miner_connecting(s))
 		return;
 	pool_read(s->fd, &s->rx, miner_now(env));
 }
@@ -762,7 +880,7 @@ void miner_on_writable(struct miner *s, struct miner_env *env)
 {
 	int rc;
 
-	if (s->fd < 0 || !s->connecting)
+	if (!miner_connecting(s))
 		return;
 	rc = pool_connect_result(s->fd);
 	if (rc == -EINPROGRESS)
@@ -774,13 +892,14 @@ void miner_on_writable(struct miner *s, struct miner_env *env)
 		miner_disconnect(s, env, "connect failed", SLAVE_POOL_BACKOFF_US);
 		return;
 	}
-	s->connecting = 0;
-	s->state_since_us = miner_now(env);
+	miner_enter_d(s, env, MINER_D_BANNER);
 }
 
-void miner_shutdown(struct miner *s)
+void miner_shutdown(struct miner *s, struct miner_env *env)
 {
 	if (s->io_ready && (s->state == MINER_K || s->state == MINER_W))
 		slave_io_abort(&s->io);
-	miner_close_pool(s);
+	resolve_cancel(s->dns);
+	s->dns = NULL;
+	miner_close_pool(s, env);
 }

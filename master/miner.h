@@ -22,8 +22,7 @@
 #include "slave_io.h"
 
 enum miner_state {
-	MINER_D = 0,    /* disconnected: waiting out a backoff, identifying the
-			   AVR, connecting, or waiting for the pool's banner */
+	MINER_D = 0,    /* disconnected: the steps of enum miner_dsub, in order */
 	MINER_C,        /* connected: banner seen; next step sends the job request */
 	MINER_R,        /* request sent: waiting for the job line (or a refusal) */
 	MINER_J,        /* job received: to be transferred to the AVR (also the
@@ -35,6 +34,23 @@ enum miner_state {
 	MINER_F,        /* error verdict (BAD): counted, logged, next request */
 	MINER_G,        /* good verdict (GOOD or BLOCK): counted, next request */
 	MINER_NSTATES
+};
+
+/*
+ * What state D is doing, in the order it is done; every failure goes back
+ * to BACKOFF (pool side) or IDENTIFY (AVR side). One step per call.
+ */
+enum miner_dsub {
+	MINER_D_BACKOFF = 0,    /* waiting out the reconnect backoff (retry_at_us) */
+	MINER_D_IDENTIFY,       /* reading the AVR's identity, with the AVR backoff:
+				   no pool connection for an AVR that does not answer */
+	MINER_D_CALIBRATE,      /* tier auto only: the speed-test job on the AVR */
+	MINER_D_RESOLVE,        /* the pool's address: waiting for discovery, then
+				   the name lookup (lib/resolve.h; numeric at once) */
+	MINER_D_CONNECT,        /* admitted by the connect limiter, then the
+				   non-blocking connect until the socket is writable */
+	MINER_D_BANNER,         /* connected: waiting for the pool's version line */
+	MINER_D_NSUBS
 };
 
 struct miner_stats {
@@ -72,13 +88,20 @@ struct miner_env {
 	uint32_t rng;
 	char pool_addr[128];            /* host:port, updated by rediscovery */
 	int connect_fail_streak;        /* rig-wide, for rediscovery */
-	/* Start a pool connection; NULL = pool_connect_start(pool_addr). */
+	struct resolver *resolver;      /* for pool host names; NULL: numeric only */
+	/* Start a pool connection; NULL = pool_connect_start() to the
+	 * resolved pool_addr. A test's connect skips the name lookup. */
 	int (*connect)(struct miner_env *env, struct miner *s);
-	void *ctx;                      /* for connect() */
+	/* Run s again soon (an answer came outside its socket and timer). */
+	void (*wake)(struct miner_env *env, struct miner *s);
+	/* s is about to close its pool socket fd (stop watching it). */
+	void (*closing)(struct miner_env *env, struct miner *s, int fd);
+	void *ctx;                      /* for the hooks */
 };
 
 struct miner {
 	enum miner_state state;
+	enum miner_dsub dsub;           /* what state D is doing */
 	char name[48];                  /* "bus:0xAA" */
 	struct slave_io io;
 	int io_ready;                   /* identity read and accepted */
@@ -86,8 +109,11 @@ struct miner {
 	char ducoid[24];                /* "DUCOID" + 16 uppercase hex */
 
 	int fd;                         /* pool socket or -1 */
-	int connecting;                 /* non-blocking connect in progress */
 	struct pool_rx rx;
+	struct resolve_addr pool_sa;    /* the resolved pool_addr */
+	struct resolve_req *dns;        /* name lookup under way, or NULL */
+	struct miner_env *dns_env;      /* for its answer */
+	int dns_done, dns_rc;           /* the answer came: 0 or -errno */
 	char pool_version[16];
 	int64_t state_since_us;
 	int64_t retry_at_us;            /* pool reconnect not before */
@@ -129,9 +155,12 @@ int  miner_run(struct miner *s, struct miner_env *env);
 void miner_on_readable(struct miner *s, struct miner_env *env);
 void miner_on_writable(struct miner *s, struct miner_env *env);
 /* Close the pool connection and abort the AVR's job (clean stop). */
-void miner_shutdown(struct miner *s);
+void miner_shutdown(struct miner *s, struct miner_env *env);
 
 char miner_state_letter(enum miner_state st);
 const char *miner_state_name(enum miner_state st);
+const char *miner_dsub_name(enum miner_dsub sub);
+/* A non-blocking connect is in progress (watch the socket for writing). */
+int miner_connecting(const struct miner *s);
 
 #endif

@@ -2,13 +2,12 @@
  * pool.c - text side of the pool protocol and non-blocking TCP.
  * Assumes the pool behaves as ../shared/reference/duco-protocol.md says:
  * strictly lock-step, each message in one write, replies ending in '\n'
- * except on old servers. Host names are resolved with getaddrinfo, which
- * blocks; the rig resolves once at start and after rediscovery, never per
- * job, and numeric addresses (the common case) do not block.
+ * except on old servers. Host names are resolved before, without blocking
+ * (lib/resolve.h, state D's resolve step in miner.c); connects start from
+ * the resolved address.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -20,46 +19,22 @@
 #include "duco_s1.h"
 #include "pool.h"
 
-int pool_connect_start(const char *hostport)
+int pool_connect_start(const struct resolve_addr *addr)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *res = NULL;
-	char host[128];
-	const char *colon = strrchr(hostport, ':');
-	int fd = -1, rc, one = 1;
-	size_t hlen;
+	int fd, rc, one = 1;
 
-	if (!colon || colon == hostport)
-		return -EINVAL;
-	hlen = (size_t)(colon - hostport);
-	if (hlen >= sizeof(host))
-		return -ENAMETOOLONG;
-	memcpy(host, hostport, hlen);
-	host[hlen] = '\0';
-	/* [v6addr]:port */
-	if (host[0] == '[' && host[hlen - 1] == ']') {
-		memmove(host, host + 1, hlen - 2);
-		host[hlen - 2] = '\0';
-	}
-	rc = getaddrinfo(host, colon + 1, &hints, &res);
-	if (rc)
-		return rc == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
+	fd = socket(addr->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
 	/* Messages are tiny and lock-step: Nagle would only add latency. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, (const struct sockaddr *)&addr->sa, addr->len) < 0 &&
+	    errno != EINPROGRESS) {
 		rc = -errno;
 		close(fd);
-		goto out;
+		return rc;
 	}
-	rc = fd;
-out:
-	freeaddrinfo(res);
-	return rc;
+	return fd;
 }
 
 int pool_connect_result(int fd)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "resolve.h"
 
 #define POOL_LINE_MAX 256
 /* A message with no '\n' counts as complete after this much quiet. */
@@ -51,9 +52,9 @@ struct pool_job {
 	uint32_t diff;
 };
 
-/* Resolve host:port (numeric or name) and start a non-blocking connect.
- * Returns the socket fd (connect may still be in progress) or -errno. */
-int  pool_connect_start(const char *hostport);
+/* Start a non-blocking connect to a resolved address. Returns the socket
+ * fd (connect may still be in progress) or -errno. */
+int  pool_connect_start(const struct resolve_addr *addr);
 /* After the socket became writable: 0 connected, or -errno. */
 int  pool_connect_result(int fd);
 

@@ -31,23 +31,37 @@ double rig_uptime_s(const struct rig *r)
 
 static void rig_on_file(struct evloop *el, int fd, int mask, void *arg);
 
+/* The miner is closing its pool socket: stop watching it first. */
+static void rig_on_closing(struct miner_env *env, struct miner *s, int fd)
+{
+	struct rig_slave *rs = (struct rig_slave *)s;
+
+	if (rs->reg_fd == fd) {
+		evloop_del_file(rs->rig->el, fd);
+		rs->reg_fd = -1;
+		rs->reg_mask = 0;
+	}
+}
+
+/* A name lookup answered: run the miner on its timer, from the loop. */
+static void rig_on_wake(struct miner_env *env, struct miner *s)
+{
+	struct rig_slave *rs = (struct rig_slave *)s;
+
+	evloop_set_timer_at(rs->rig->el, rs->timer, mclock_now_us(&rs->rig->clock));
+}
+
 static void rig_sync(struct rig_slave *rs)
 {
 	struct rig *r = rs->rig;
 	struct miner *s = &rs->s;
 	int64_t now = mclock_now_us(&r->clock), when;
-	int mask = s->fd < 0 ? 0 : s->connecting ? EVLOOP_WRITABLE : EVLOOP_READABLE;
+	int mask = s->fd < 0 ? 0 : miner_connecting(s) ? EVLOOP_WRITABLE : EVLOOP_READABLE;
 
-	if (rs->reg_fd >= 0 && (rs->reg_fd != s->fd || rs->reg_gen != s->st.connects || !mask)) {
-		evloop_del_file(r->el, rs->reg_fd);
-		rs->reg_fd = -1;
-		rs->reg_mask = 0;
-	}
 	if (mask && (rs->reg_fd != s->fd || rs->reg_mask != mask)) {
 		if (evloop_add_file(r->el, s->fd, mask, rig_on_file, rs) == 0) {
 			rs->reg_fd = s->fd;
 			rs->reg_mask = mask;
-			rs->reg_gen = s->st.connects;
 		} else {
 			mlog_error("%s: cannot watch socket %d", s->name, s->fd);
 		}
@@ -287,7 +301,16 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		.joblog = &r->joblog,
 		.conn = &r->conn,
 		.rng = (uint32_t)(r->start_us ^ ((int64_t)getpid() << 16)),
+		.wake = rig_on_wake,
+		.closing = rig_on_closing,
+		.ctx = r,
 	};
+	r->resolver = resolver_new(r->el, NULL);
+	if (!r->resolver) {
+		snprintf(err, errlen, "name resolver: %s", strerror(errno));
+		return RIG_EXIT_STARTUP;
+	}
+	r->env.resolver = r->resolver;
 	for (i = 0; i < cfg->nbuses; i++) {
 		rc = bus_open(&r->buses[i], cfg->buses[i]);
 		if (rc < 0) {
@@ -365,7 +388,7 @@ void rig_close(struct rig *r)
 	int i;
 
 	for (i = 0; i < r->nslaves; i++)
-		miner_shutdown(&r->rs[i]->s);
+		miner_shutdown(&r->rs[i]->s, &r->env);
 	if (r->el && r->nslaves) {
 		if (r->table)
 			report_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
@@ -373,6 +396,8 @@ void rig_close(struct rig *r)
 		rig_write_metrics(r);
 	}
 	discover_cancel(&r->disc);
+	resolver_free(r->resolver);
+	r->resolver = NULL;
 	for (i = 0; i < r->nslaves; i++)
 		free(r->rs[i]);
 	r->nslaves = 0;

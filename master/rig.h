@@ -15,6 +15,7 @@
 #include "joblog.h"
 #include "ratelimit.h"
 #include "miner.h"
+#include "resolve.h"
 
 /* Exit codes of ducomaster (also in --help and the README). */
 enum rig_exit {
@@ -30,7 +31,6 @@ struct rig_slave {
 	long long timer;
 	int reg_fd;             /* fd registered with the loop, -1 none */
 	int reg_mask;
-	uint32_t reg_gen;       /* s.st.connects when registered */
 };
 
 struct rig {
@@ -46,6 +46,7 @@ struct rig {
 	struct ratelimit_conn conn;
 	struct joblog joblog;
 	struct discover disc;
+	struct resolver *resolver;
 	int use_discovery;
 	int discover_attempt;
 	long long disc_timer;

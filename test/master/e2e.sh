@@ -156,12 +156,14 @@ stop $SIM_PID
 # --- rate limit: slaves faster than the cap are held ------------------------
 start_pool pool2
 start_sim sim2 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 3 --model-hashrate 2000
-spawn "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
+# The pool by name: "localhost" goes through the resolver (hosts file).
+spawn "$B/ducomaster" --pool "localhost:${POOL_ADDR##*:}" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
 	--set slave_limits=0x0a=200/0.1 \
 	--joblog "$T/job2.log" --log "$T/m2.log" --no-table >"$T/m2.out" 2>&1
 master_until $SPAWNED rows_ge 6 "$T/job2.log"; rc=$?
 ok $rc "rate-limit run (3 model slaves at 2000 H/s, cap 380, 0x0a capped at 200): exit 0 on SIGTERM after 6 jobs"
 json_check "$T/job2.log" "len(rows) >= 6 and all(x['verdict']=='GOOD' for x in rows)"; ok $? "all GOOD ($(wc -l <"$T/job2.log") jobs)"
+grep -q "connected to localhost:" "$T/m2.log"; ok $? "pool given by host name: resolved and connected"
 json_check "$T/job2.log" "all(x['r_slave'] > 1000 and abs(x['hashrate'] - (180.0 if x['slave'].endswith('0x0a') else 361.0)) < 0.01 for x in rows)"
 ok $? "slave rate > 1000 H/s measured, the limit reported (361.00; 180.00 for 0x0a's own cap)"
 json_check "$T/job2.log" "sum(1 for x in rows if x['hold_ms'] > 0) >= len(rows) - 1"; ok $? "results held in W"

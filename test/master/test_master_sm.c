@@ -193,7 +193,7 @@ static int connect_and_request(void)
 	const char *req;
 
 	run_until(clk.fake_us);
-	if (sl.fd < 0 || !sl.connecting)
+	if (sl.fd < 0 || !miner_connecting(&sl))
 		return 0;
 	miner_on_writable(&sl, &env);
 	pool_say("4.3\n");
@@ -253,7 +253,7 @@ static void test_fast_slave_held(void)
 	tap_ok(sl.st.bad == 1 && sl.st.tier_moves == 1 &&
 	       sl.st.bad_by_reason[POOL_BAD_TOO_LOW_START] == 1 && sl.state == MINER_R,
 	       "BAD tier move counted (F), connection kept, next request sent");
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
 }
 
 static void test_slow_slave(void)
@@ -275,7 +275,7 @@ static void test_slow_slave(void)
 	tap_ok((int)sl.polls >= 1500 / cfg.poll_interval_ms - 2 && (int)sl.polls <= 1500 / cfg.poll_interval_ms + 3,
 	       "interval polling: %u polls in 1.5 s at %d ms", sl.polls, cfg.poll_interval_ms);
 	tap_ok(sl.st.holds == 0, "no hold for a slave under the limit");
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
 }
 
 static void test_wrong_nonce(void)
@@ -295,7 +295,7 @@ static void test_wrong_nonce(void)
 	avr.wrong = 0;
 	run_until(clk.fake_us + 5000000);
 	tap_ok(sl.state == MINER_E && sl.fd >= 0, "slave recovers on the same pool connection");
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
 }
 
 static void test_silent_slave(void)
@@ -320,7 +320,7 @@ static void test_silent_slave(void)
 	tap_ok(sl.io_ready && (sl.state == MINER_E || sl.state == MINER_W),
 	       "slave answers again: identity re-read, job redone (state %c)",
 	       miner_state_letter(sl.state));
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
 }
 
 static void test_refusal_and_close(void)
@@ -345,7 +345,7 @@ static void test_refusal_and_close(void)
 	run_until(clk.fake_us + 1000);
 	tap_ok(sl.state == MINER_D && sl.fd < 0 && sl.st.disconnects == 2,
 	       "pool closing the connection -> D");
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
 }
 
 static void test_timeout(void)
@@ -354,7 +354,89 @@ static void test_timeout(void)
 	connect_and_request();
 	run_until(clk.fake_us + cfg.job_timeout_s * 1000000LL + 1000);
 	tap_ok(sl.state == MINER_D && sl.st.timeouts == 1, "no job within job_timeout_s -> D");
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
+}
+
+/*
+ * Step the miner one call at a time through state D, answering its connect
+ * and sending the banner, and write down each D sub-state it is in after a
+ * call. A call that did two steps would leave a sub-state out.
+ */
+static int trace_d(enum miner_dsub *seen, int max, int64_t t_end)
+{
+	int n = 0;
+
+	for (int guard = 0; guard < 10000 && sl.state == MINER_D && clk.fake_us <= t_end; guard++) {
+		if (!n || seen[n - 1] != sl.dsub) {
+			if (n < max)
+				seen[n] = sl.dsub;
+			n++;
+		}
+		if (miner_connecting(&sl)) {
+			/* the pool accepts at once and greets */
+			miner_on_writable(&sl, &env);
+			pool_say("4.3\n");
+			continue;
+		}
+		miner_on_readable(&sl, &env);
+		if (!miner_step(&sl, &env) && !miner_connecting(&sl) && sl.wake_at_us > clk.fake_us)
+			clk.fake_us = sl.wake_at_us;
+	}
+	return n;
+}
+
+static int trace_is(const enum miner_dsub *seen, int n, const enum miner_dsub *want, int nwant,
+		    char *text, size_t len)
+{
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (int i = 0; i < n && i < 8 && used < len; i++)
+		used += (size_t)snprintf(text + used, len - used, "%s%s", i ? " " : "",
+					 miner_dsub_name(seen[i]));
+	if (n != nwant)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (seen[i] != want[i])
+			return 0;
+	return 1;
+}
+
+static void test_d_substates(void)
+{
+	static const enum miner_dsub fixed[] = {
+		MINER_D_BACKOFF, MINER_D_IDENTIFY, MINER_D_RESOLVE, MINER_D_CONNECT, MINER_D_BANNER,
+	};
+	static const enum miner_dsub autotier[] = {
+		MINER_D_BACKOFF, MINER_D_IDENTIFY, MINER_D_CALIBRATE, MINER_D_RESOLVE,
+		MINER_D_CONNECT, MINER_D_BANNER,
+	};
+	enum miner_dsub seen[16];
+	char text[160];
+	int n;
+
+	setup(300);
+	n = trace_d(seen, 16, clk.fake_us + 5000000);
+	tap_ok(trace_is(seen, n, fixed, 5, text, sizeof(text)) && sl.state == MINER_C,
+	       "D sub-states in order, one per step: %s", text);
+	run_until(clk.fake_us + 1000);
+	pool_heard();
+	close(pool_end);
+	pool_end = -1;
+	run_until(clk.fake_us + 1000);
+	tap_ok(sl.state == MINER_D && sl.dsub == MINER_D_BACKOFF,
+	       "a closed pool connection goes back to D/backoff");
+	n = trace_d(seen, 16, clk.fake_us + 200000000);
+	tap_ok(trace_is(seen, n, fixed, 5, text, sizeof(text)) && sl.state == MINER_C,
+	       "reconnect: backoff waited out, identity still known, same order: %s", text);
+	miner_shutdown(&sl, &env);
+
+	setup(450);
+	cfg.tier = CONFIG_TIER_AUTO;
+	n = trace_d(seen, 16, clk.fake_us + 5000000);
+	tap_ok(trace_is(seen, n, autotier, 6, text, sizeof(text)) && sl.state == MINER_C,
+	       "tier auto: the speed test is its own step before the address: %s", text);
+	miner_shutdown(&sl, &env);
 }
 
 static void test_auto_tier(void)
@@ -367,7 +449,7 @@ static void test_auto_tier(void)
 	run_until(clk.fake_us + 5000000);
 	tap_ok(avr.jobs == 1 && sl.rate_est > 440 && sl.rate_est < 460,
 	       "tier auto: speed test on the slave before connecting (%.1f H/s)", sl.rate_est);
-	tap_ok(sl.fd >= 0 && sl.connecting, "connects after the speed test");
+	tap_ok(sl.fd >= 0 && miner_connecting(&sl), "connects after the speed test");
 	miner_on_writable(&sl, &env);
 	pool_say("4.3\n");
 	run_until(clk.fake_us + 1000);
@@ -379,7 +461,7 @@ static void test_auto_tier(void)
 	res = pool_heard();
 	snprintf(want, sizeof(want), "900,450.00,ducorig AVR I2C Miner 0.1,None,%s", sl.ducoid);
 	tap_ok(!strcmp(res, want), "auto: no hold, reports nonce / slave elapsed: %s", res);
-	miner_shutdown(&sl);
+	miner_shutdown(&sl, &env);
 }
 
 int main(void)
@@ -391,5 +473,6 @@ int main(void)
 	test_refusal_and_close();
 	test_timeout();
 	test_auto_tier();
+	test_d_substates();
 	return tap_done();
 }
