@@ -17,7 +17,6 @@
 #include "rig.h"
 
 #define RIG_FAR_US            (3600 * 1000000LL)
-#define RIG_DISCOVER_POLL_US  20000
 #define RIG_DISCOVER_BASE_US  (15 * 1000000LL)   /* official miner: 15 s */
 #define RIG_DISCOVER_CAP_US   (300 * 1000000LL)
 #define RIG_REDISCOVER_AFTER  4                   /* "more than 3 failed connects" */
@@ -149,53 +148,60 @@ static int64_t rig_on_duration(struct evloop *el, long long id, void *arg)
 
 static int64_t rig_on_discover(struct evloop *el, long long id, void *arg);
 
+/* Ask getPool after delay_us, unless a request is already due or under way. */
 static void rig_discover_start(struct rig *r, int64_t delay_us)
 {
-	if (r->disc_timer > 0)
+	if (r->disc_timer > 0 || r->disc.busy)
 		return;
 	r->disc_timer = evloop_add_timer(r->el, delay_us, rig_on_discover, r);
 }
 
-static int64_t rig_on_discover(struct evloop *el, long long id, void *arg)
+/* Discovery failed: the configured pool if there is one, else ask again later. */
+static void rig_discover_failed(struct rig *r, int rc)
 {
-	struct rig *r = arg;
-	char addr[sizeof(r->env.pool_addr)];
-	int rc;
 	int64_t retry;
 
-	if (!r->disc.busy) {
-		rc = discover_start(&r->disc, r->cfg->pool_url);
-		if (rc == 0) {
-			mlog_info("discovering the pool through %s/getPool", r->cfg->pool_url);
-			return RIG_DISCOVER_POLL_US;
-		}
-	} else {
-		rc = discover_poll(&r->disc, addr, sizeof(addr));
-		if (rc == 0)
-			return RIG_DISCOVER_POLL_US;
-		if (rc == 1) {
-			mlog_info("pool discovered: %s", addr);
-			snprintf(r->env.pool_addr, sizeof(r->env.pool_addr), "%s", addr);
-			r->env.connect_fail_streak = 0;
-			r->discover_attempt = 0;
-			r->disc_timer = 0;
-			rig_kick_all(r);
-			return -1;
-		}
-	}
 	if (r->cfg->pool[0]) {
 		mlog_warn("pool discovery failed (%s); using the configured pool %s",
 			  strerror(-rc), r->cfg->pool);
 		snprintf(r->env.pool_addr, sizeof(r->env.pool_addr), "%s", r->cfg->pool);
 		r->env.connect_fail_streak = 0;
-		r->disc_timer = 0;
 		rig_kick_all(r);
-		return -1;
+		return;
 	}
 	retry = ratelimit_backoff_us(r->discover_attempt++, RIG_DISCOVER_BASE_US,
 				     RIG_DISCOVER_CAP_US, &r->env.rng);
 	mlog_warn("pool discovery failed (%s); retrying in %.0f s", strerror(-rc), retry / 1e6);
-	return retry;
+	rig_discover_start(r, retry);
+}
+
+static void rig_discover_done(void *arg, int rc, const char *addr)
+{
+	struct rig *r = arg;
+
+	if (rc < 0) {
+		rig_discover_failed(r, rc);
+		return;
+	}
+	mlog_info("pool discovered: %s", addr);
+	snprintf(r->env.pool_addr, sizeof(r->env.pool_addr), "%s", addr);
+	r->env.connect_fail_streak = 0;
+	r->discover_attempt = 0;
+	rig_kick_all(r);
+}
+
+static int64_t rig_on_discover(struct evloop *el, long long id, void *arg)
+{
+	struct rig *r = arg;
+	int rc;
+
+	r->disc_timer = 0;
+	rc = discover_start(&r->disc, el, r->cfg->pool_url, rig_discover_done, r);
+	if (rc == 0)
+		mlog_info("discovering the pool through %s/getPool", r->cfg->pool_url);
+	else
+		rig_discover_failed(r, rc);
+	return -1;
 }
 
 static void rig_on_signal(struct evloop *el, int fd, int mask, void *arg)
@@ -230,7 +236,7 @@ static void rig_before_sleep(struct evloop *el, void *arg)
 	struct rig *r = arg;
 
 	if (r->use_discovery && r->env.connect_fail_streak >= RIG_REDISCOVER_AFTER &&
-	    r->disc_timer <= 0) {
+	    r->disc_timer <= 0 && !r->disc.busy) {
 		mlog_warn("%d connect failures in a row: rediscovering the pool",
 			  r->env.connect_fail_streak);
 		r->env.connect_fail_streak = 0;
