@@ -1,15 +1,44 @@
 /*
- * joblog.c - JSON-lines job log. Strings in a record come from the program
- * (slave names, verdict words) or from the pool's BAD reason, which is
- * escaped because the pool is not trusted to send clean text.
+ * joblog.c - the JSON-lines job log: writer and reader. Strings in a record
+ * come from the program (slave names, verdict words) or from the pool's BAD
+ * reason, which the pool is not trusted to keep clean; cJSON escapes all of
+ * them. Times are written in milliseconds with 3 decimals (microsecond
+ * resolution, what the clocks give), rates with 2.
  */
+#include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "joblog.h"
+#include "jsonout.h"
 #include "mclock.h"
+
+#define JOBLOG_MS_DECIMALS   3
+#define JOBLOG_RATE_DECIMALS 2
+#define JOBLOG_LINE_MAX      2048
+
+/* The timing fields, in the order they are written: ms (double) or a count. */
+static const struct {
+	const char *key;
+	size_t off;
+	int count;              /* 1: uint32_t busy_polls */
+} joblog_fields[] = {
+#define JOBLOG_MS(f) { #f, offsetof(struct joblog_rec, f), 0 }
+	JOBLOG_MS(get_job_wait_ms), JOBLOG_MS(transfer_ms), JOBLOG_MS(slave_elapsed_ms),
+	{ "busy_polls", offsetof(struct joblog_rec, busy_polls), 1 },
+	JOBLOG_MS(detect_ms), JOBLOG_MS(hold_ms), JOBLOG_MS(get_res_wait_ms),
+	JOBLOG_MS(overall_ms), JOBLOG_MS(processing_ms), JOBLOG_MS(master_ms),
+#undef JOBLOG_MS
+};
+
+#define JOBLOG_NFIELDS (sizeof(joblog_fields) / sizeof(joblog_fields[0]))
 
 int joblog_open(struct joblog *j, const char *path)
 {
@@ -42,50 +71,54 @@ void joblog_close(struct joblog *j)
 	j->fd = -1;
 }
 
-static void joblog_escape(const char *in, char *out, size_t len)
+static cJSON *joblog_json(const struct joblog_rec *r)
 {
-	size_t n = 0;
+	cJSON *o = cJSON_CreateObject();
+	char ts[JOBLOG_TS_LEN];
 
-	for (; *in && n + 7 < len; in++) {
-		unsigned char ch = (unsigned char)*in;
+	if (!o)
+		return NULL;
+	mclock_iso8601(r->wall_us, ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "ts", ts);
+	cJSON_AddStringToObject(o, "slave", r->slave ? r->slave : "");
+	jsonout_num(o, "job", r->job, JSONOUT_EXACT);
+	jsonout_num(o, "diff", r->diff, JSONOUT_EXACT);
+	jsonout_num(o, "nonce", r->nonce, JSONOUT_EXACT);
+	jsonout_num(o, "hashrate", r->hashrate, JOBLOG_RATE_DECIMALS);
+	jsonout_num(o, "r_slave", r->r_slave, JOBLOG_RATE_DECIMALS);
+	cJSON_AddStringToObject(o, "verdict", r->verdict ? r->verdict : "");
+	cJSON_AddStringToObject(o, "reason", r->reason ? r->reason : "");
+	for (size_t i = 0; i < JOBLOG_NFIELDS; i++) {
+		const void *p = (const char *)r + joblog_fields[i].off;
 
-		if (ch == '"' || ch == '\\') {
-			out[n++] = '\\';
-			out[n++] = (char)ch;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			n += (size_t)snprintf(out + n, len - n, "\\u%04x", ch);
-		} else {
-			out[n++] = (char)ch;
-		}
+		if (joblog_fields[i].count)
+			jsonout_num(o, joblog_fields[i].key, *(const uint32_t *)p, JSONOUT_EXACT);
+		else
+			jsonout_num(o, joblog_fields[i].key, *(const double *)p, JOBLOG_MS_DECIMALS);
 	}
-	out[n] = '\0';
+	return o;
 }
 
 int joblog_format(const struct joblog_rec *r, char *buf, unsigned len)
 {
-	char ts[40], reason[160];
-	int n;
+	cJSON *o = joblog_json(r);
+	size_t n = 0;
+	char *line = o ? jsonout_line(o, &n) : NULL;
+	int rc = -ENOMEM;
 
-	mclock_iso8601(r->wall_us, ts, sizeof(ts));
-	joblog_escape(r->reason ? r->reason : "", reason, sizeof(reason));
-	n = snprintf(buf, len,
-		     "{\"ts\":\"%s\",\"slave\":\"%s\",\"job\":%lu,\"diff\":%lu,"
-		     "\"nonce\":%lu,\"hashrate\":%.2f,\"r_slave\":%.2f,\"verdict\":\"%s\","
-		     "\"reason\":\"%s\",\"get_job_wait_ms\":%.3f,\"transfer_ms\":%.3f,"
-		     "\"slave_elapsed_ms\":%.3f,\"busy_polls\":%lu,\"detect_ms\":%.3f,\"hold_ms\":%.3f,"
-		     "\"get_res_wait_ms\":%.3f,\"overall_ms\":%.3f,\"processing_ms\":%.3f,"
-		     "\"master_ms\":%.3f}\n",
-		     ts, r->slave, (unsigned long)r->job, (unsigned long)r->diff,
-		     (unsigned long)r->nonce, r->hashrate, r->r_slave, r->verdict, reason,
-		     r->get_job_wait_ms, r->transfer_ms, r->slave_elapsed_ms,
-		     (unsigned long)r->busy_polls, r->detect_ms, r->hold_ms, r->get_res_wait_ms,
-		     r->overall_ms, r->processing_ms, r->master_ms);
-	return n < 0 || (unsigned)n >= len ? -ERANGE : n;
+	cJSON_Delete(o);
+	if (line) {
+		rc = n < len ? (int)n : -ERANGE;
+		if (rc > 0)
+			memcpy(buf, line, n + 1);
+		free(line);
+	}
+	return rc;
 }
 
 int joblog_write(struct joblog *j, const struct joblog_rec *r)
 {
-	char line[1024];
+	char line[JOBLOG_LINE_MAX];
 	int n;
 
 	if (j->fd < 0)
@@ -99,4 +132,110 @@ int joblog_write(struct joblog *j, const struct joblog_rec *r)
 	}
 	j->lines++;
 	return 0;
+}
+
+/* A number field: missing or not a number 0, null nan (what a non-finite became). */
+static double joblog_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsNull(v))
+		return NAN;
+	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static uint32_t joblog_u32(const cJSON *o, const char *key)
+{
+	double v = joblog_num(o, key);
+
+	return v >= 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+static void joblog_str(const cJSON *o, const char *key, char *out, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	snprintf(out, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* "2026-11-21T13:41:46.151Z" -> microseconds since the epoch; 0 if not that form. */
+static int64_t joblog_parse_ts(const char *ts)
+{
+	struct tm tm = { 0 };
+	int ms = 0, n = 0;
+
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &n) != 7 || ts[n])
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000000 + ms * 1000;
+}
+
+int joblog_parse(const char *line, struct joblog_entry *e)
+{
+	cJSON *o = cJSON_Parse(line);
+	const cJSON *slave = cJSON_GetObjectItemCaseSensitive(o, "slave");
+	const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(o, "verdict");
+	struct joblog_rec *r = &e->rec;
+
+	if (!cJSON_IsObject(o) || !cJSON_IsString(slave) || !cJSON_IsString(verdict)) {
+		cJSON_Delete(o);
+		return -EINVAL;
+	}
+	memset(e, 0, sizeof(*e));
+	joblog_str(o, "slave", e->slave, sizeof(e->slave));
+	joblog_str(o, "verdict", e->verdict, sizeof(e->verdict));
+	joblog_str(o, "reason", e->reason, sizeof(e->reason));
+	joblog_str(o, "ts", e->ts, sizeof(e->ts));
+	r->slave = e->slave;
+	r->verdict = e->verdict;
+	r->reason = e->reason;
+	r->wall_us = joblog_parse_ts(e->ts);
+	r->job = joblog_u32(o, "job");
+	r->diff = joblog_u32(o, "diff");
+	r->nonce = joblog_u32(o, "nonce");
+	r->hashrate = joblog_num(o, "hashrate");
+	r->r_slave = joblog_num(o, "r_slave");
+	for (size_t i = 0; i < JOBLOG_NFIELDS; i++) {
+		void *p = (char *)r + joblog_fields[i].off;
+
+		if (joblog_fields[i].count)
+			*(uint32_t *)p = joblog_u32(o, joblog_fields[i].key);
+		else
+			*(double *)p = joblog_num(o, joblog_fields[i].key);
+	}
+	cJSON_Delete(o);
+	return 0;
+}
+
+int joblog_read(const char *path, int (*fn)(void *ctx, const struct joblog_entry *e),
+		void *ctx, unsigned long *lines, unsigned long *skipped)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct joblog_entry e;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		(*lines)++;
+		if (joblog_parse(line, &e))
+			(*skipped)++;
+		else
+			rc = fn(ctx, &e);
+	}
+	if (!rc && ferror(f))
+		rc = -EIO;
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }

@@ -88,6 +88,7 @@ void miner_init(struct miner *s, struct bus *bus, uint8_t addr)
 	s->fd = -1;
 	slave_io_init(&s->io, bus, addr);
 	snprintf(s->name, sizeof(s->name), "%.40s:0x%02x", bus ? bus->spec : "?", addr);
+	report_init(&s->st.rep, s->name);
 }
 
 static int64_t miner_now(const struct miner_env *env)
@@ -613,7 +614,6 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 	}
 	st = slave_io_poll(&s->io, 0);
 	s->polls++;
-	s->st.polls++;
 	if (st >= 0 && DUCO_STATUS_STATE(st) != DUCO_ST_BUSY)
 		/* The 1-byte poll has no CRC: confirm anything but "busy". */
 		st = slave_io_poll(&s->io, 1);
@@ -773,17 +773,8 @@ static void miner_record(struct miner *s, struct miner_env *env)
 		r->detect_ms = 0;
 	r->processing_ms = r->overall_ms - r->get_job_wait_ms - r->transfer_ms -
 			   r->slave_elapsed_ms - r->detect_ms - r->hold_ms - r->get_res_wait_ms;
-	s->st.jobs++;
-	s->st.req_wait_ms += r->get_job_wait_ms;
-	s->st.res_wait_ms += r->get_res_wait_ms;
-	s->st.transfer_ms += r->transfer_ms;
-	s->st.elapsed_ms += r->slave_elapsed_ms;
-	s->st.hold_ms += r->hold_ms;
-	s->st.detect_ms += r->detect_ms;
-	s->st.overall_ms += r->overall_ms;
-	s->st.processing_ms += r->processing_ms;
-	s->st.master_ms += r->master_ms;
-	s->st.hashrate_sum += r->hashrate;
+	/* the summary adds up exactly what the job log records */
+	report_add(&s->st.rep, r);
 	if (env->joblog)
 		joblog_write(env->joblog, r);
 }
@@ -791,7 +782,6 @@ static void miner_record(struct miner *s, struct miner_env *env)
 static int miner_step_f(struct miner *s, struct miner_env *env)
 {
 	miner_record(s, env);
-	s->st.bad++;
 	s->st.bad_by_reason[s->why]++;
 	if (s->why == POOL_BAD_TOO_LOW_START || s->why == POOL_BAD_TOO_HIGH_START) {
 		s->st.tier_moves++;
@@ -817,12 +807,8 @@ static int miner_step_f(struct miner *s, struct miner_env *env)
 static int miner_step_g(struct miner *s, struct miner_env *env)
 {
 	miner_record(s, env);
-	if (s->verdict == POOL_BLOCK) {
-		s->st.block++;
+	if (s->verdict == POOL_BLOCK)
 		mlog_info("%s: BLOCK found (job %lu)", s->name, (unsigned long)s->job_seq);
-	} else {
-		s->st.good++;
-	}
 	/* Ask for the next job at once: the pool counts the gap as our ping. */
 	miner_enter(s, env, MINER_C);
 	return 1;

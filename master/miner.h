@@ -19,6 +19,7 @@
 #include "mclock.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "report.h"
 #include "slave_io.h"
 
 enum miner_state {
@@ -53,10 +54,13 @@ enum miner_dsub {
 	MINER_D_NSUBS
 };
 
+/*
+ * What the summary counts: the job records' sums (lib/report, the same sums
+ * ducoreport makes from the job log) and the daemon's own events.
+ */
 struct miner_stats {
+	struct report_stats rep;        /* jobs with a verdict: verdicts, times, polls */
 	uint32_t requests;      /* job requests sent */
-	uint32_t jobs;          /* verdicts received */
-	uint32_t good, bad, block;
 	uint32_t bad_by_reason[POOL_BAD_NREASONS];
 	uint32_t tier_moves;    /* BAD "Too low/high starting difficulty" */
 	uint32_t refusals;      /* BAD line instead of a job */
@@ -65,17 +69,6 @@ struct miner_stats {
 	uint32_t wrong_nonces;  /* results that failed host verification */
 	uint32_t bus_errors;    /* bus errors retried as noise */
 	uint32_t connects, connect_failures, disconnects, timeouts;
-	uint64_t polls;         /* status polls while busy */
-	double req_wait_ms;     /* sums, for the means in the summary */
-	double res_wait_ms;
-	double transfer_ms;
-	double elapsed_ms;
-	double hold_ms;
-	double detect_ms;       /* result ready -> seen by a poll */
-	double overall_ms;
-	double processing_ms;
-	double master_ms;       /* measured time in the state machine */
-	double hashrate_sum;    /* reported rates */
 };
 
 struct miner;

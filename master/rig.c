@@ -13,7 +13,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "mlog.h"
-#include "report.h"
+#include "summary.h"
 #include "rig.h"
 
 #define RIG_FAR_US            (3600 * 1000000LL)
@@ -115,7 +115,7 @@ static void rig_write_metrics(struct rig *r)
 		mlog_warn("metrics %s: %s", tmp, strerror(errno));
 		return;
 	}
-	report_json(f, r->slaves, r->nslaves, rig_uptime_s(r));
+	summary_json(f, r->slaves, r->nslaves, rig_uptime_s(r));
 	fclose(f);
 	/* rename: readers see the old or the new file, never half of one. */
 	if (rename(tmp, r->cfg->metrics) < 0)
@@ -132,7 +132,7 @@ static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 {
 	struct rig *r = arg;
 
-	report_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
+	summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
 	return RIG_TABLE_US;
 }
 
@@ -223,7 +223,7 @@ static void rig_on_signal(struct evloop *el, int fd, int mask, void *arg)
 			mlog_info("SIGHUP: log files reopened");
 			break;
 		case SIGUSR1:
-			report_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
+			summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
 			rig_write_metrics(r);
 			break;
 		}
@@ -397,8 +397,8 @@ void rig_close(struct rig *r)
 		miner_shutdown(&r->rs[i]->s, &r->env);
 	if (r->el && r->nslaves) {
 		if (r->table)
-			report_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
-		report_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
+			summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
+		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
 		rig_write_metrics(r);
 	}
 	discover_cancel(&r->disc);

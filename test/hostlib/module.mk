@@ -1,6 +1,7 @@
 # test/hostlib/: unit tests of lib/ (libducohost) that need no bus, pool or
-# simulator: the option table and JSON config loader.
-HOSTLIB_TESTS := $(HOSTDIR)/test/test_options
+# simulator: the option table and JSON config loader, the job-log writer and
+# reader, the report.
+HOSTLIB_TESTS := $(HOSTDIR)/test/test_options $(HOSTDIR)/test/test_joblog
 
 $(HOSTDIR)/obj/test/hostlib/%.o: EXTRA_CFLAGS += -Itest $(HOST_LIB_CFLAGS)
 

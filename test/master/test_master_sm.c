@@ -234,7 +234,7 @@ static void test_fast_slave_held(void)
 	       "result line reports the limit: %s", res);
 	pool_say("GOOD\n");
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.st.good == 1 && sl.st.holds == 1 && sl.state == MINER_R,
+	tap_ok(sl.st.rep.good == 1 && sl.st.holds == 1 && sl.state == MINER_R,
 	       "GOOD counted, next job requested at once (G->C->R)");
 	tap_ok(sl.last.hold_ms > 900 && sl.last.hold_ms < 1700, "hold_ms %.1f recorded",
 	       sl.last.hold_ms);
@@ -244,13 +244,13 @@ static void test_fast_slave_held(void)
 	make_job(job, sizeof(job), 900, 10);
 	pool_say(job);
 	run_until(clk.fake_us + 3000000);
-	tap_ok(sl.st.good == 1 && sl.state == MINER_E, "second result sent");
+	tap_ok(sl.st.rep.good == 1 && sl.state == MINER_E, "second result sent");
 	tap_ok((int)sl.polls < 450 / cfg.poll_interval_ms / 2,
 	       "geometric polling: %u polls for a 450 ms job (interval would need %d)",
 	       sl.polls, 450 / cfg.poll_interval_ms);
 	pool_say("BAD,Too low starting difficulty\n");
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.st.bad == 1 && sl.st.tier_moves == 1 &&
+	tap_ok(sl.st.rep.bad == 1 && sl.st.tier_moves == 1 &&
 	       sl.st.bad_by_reason[POOL_BAD_TOO_LOW_START] == 1 && sl.state == MINER_R,
 	       "BAD tier move counted (F), connection kept, next request sent");
 	miner_shutdown(&sl, &env);

@@ -228,8 +228,8 @@ static void test_joblog(void)
 	tap_ok(n > 0 && strchr(line, '\n') == line + n - 1,
 	       "one line, newline-terminated");
 	tap_ok(strstr(line, "\"ts\":\"2026-11-21T13:41:46.151Z\"") != NULL, "ISO 8601 timestamp");
-	tap_ok(strstr(line, "\"reason\":\"Weird \\\"x\\\"\\u000a\"") != NULL, "reason escaped");
-	tap_ok(strstr(line, "\"busy_polls\":4,") && strstr(line, "\"processing_ms\":4.000,"),
+	tap_ok(strstr(line, "\"reason\":\"Weird \\\"x\\\"\\n\"") != NULL, "reason escaped");
+	tap_ok(strstr(line, "\"busy_polls\":4,") && strstr(line, "\"processing_ms\":4,"),
 	       "timing keys present");
 }
 

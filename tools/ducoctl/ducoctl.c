@@ -23,10 +23,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <cJSON.h>
 
 #include "bus.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
+#include "jsonout.h"
 #include "simbus_proto.h"
 #include "slave_io.h"
 
@@ -265,45 +267,51 @@ static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
 	printf("jobs done:      %u\n", id->jobs_done);
 }
 
-/* Machine-readable scan: one JSON object, for scripts and dashboards. */
+/* Machine-readable scan: one JSON object (cJSON), for scripts and dashboards. */
 static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found,
 			      const int *rcs, const struct duco_identity *ids,
 			      const struct slave_io_stats *st, int probe_only, uint32_t bus_errors)
 {
-	printf("{\"bus\":\"");
-	for (const unsigned char *p = (const unsigned char *)bus->spec; *p; p++) {
-		if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-	}
-	printf("\",\"bus_errors\":%u,\"slaves\":[", bus_errors);
-	for (int i = 0; i < n; i++) {
-		const struct duco_identity *id = &ids[i];
-		char ducoid[23], reset[64];
+	cJSON *o = cJSON_CreateObject(), *list;
 
-		printf("%s{\"addr\":%u", i ? "," : "", found[i]);
-		if (probe_only) {
-			printf(",\"identified\":false}");
+	cJSON_AddStringToObject(o, "bus", bus->spec);
+	jsonout_num(o, "bus_errors", bus_errors, JSONOUT_EXACT);
+	list = cJSON_AddArrayToObject(o, "slaves");
+	for (int i = 0; list && i < n; i++) {
+		const struct duco_identity *id = &ids[i];
+		cJSON *e = cJSON_CreateObject();
+		char ducoid[23], reset[64], fw[16];
+
+		if (!e || !cJSON_AddItemToArray(list, e))
+			break;
+		jsonout_num(e, "addr", found[i], JSONOUT_EXACT);
+		cJSON_AddBoolToObject(e, "identified", !probe_only && rcs[i] >= 0);
+		if (probe_only)
 			continue;
-		}
 		if (rcs[i] < 0) {
-			printf(",\"identified\":false,\"error\":\"%s\"}", ducoctl_strerror(rcs[i]));
+			cJSON_AddStringToObject(e, "error", ducoctl_strerror(rcs[i]));
 			continue;
 		}
 		ducoctl_ducoid(id->ducoid, ducoid);
 		ducoctl_reset_text(id->reset_cause, reset, sizeof(reset));
-		printf(",\"identified\":true,\"board\":\"%s\",\"f_cpu\":%lu,\"fw\":\"%u.%u\","
-		       "\"ducoid\":\"%s\",\"hash\":\"%s\",\"reset_cause\":\"%s\",\"reports_addr\":%u,"
-		       "\"crc_errors\":%u,\"frame_errors\":%u,\"overruns\":%u,\"jobs_done\":%u,"
-		       "\"crc_retries\":%u,\"nack_retries\":%u}",
-		       ducoctl_board_name(id->board_id), (unsigned long)id->f_cpu,
-		       id->fw_version >> 8, id->fw_version & 0xff, ducoid,
-		       ducoctl_hash_name(id->hash_impl), reset, id->i2c_addr, id->crc_errors,
-		       id->frame_errors, id->overruns, id->jobs_done, st[i].crc_retries,
-		       st[i].nack_retries);
+		snprintf(fw, sizeof(fw), "%u.%u", id->fw_version >> 8, id->fw_version & 0xff);
+		cJSON_AddStringToObject(e, "board", ducoctl_board_name(id->board_id));
+		jsonout_num(e, "f_cpu", id->f_cpu, JSONOUT_EXACT);
+		cJSON_AddStringToObject(e, "fw", fw);
+		cJSON_AddStringToObject(e, "ducoid", ducoid);
+		cJSON_AddStringToObject(e, "hash", ducoctl_hash_name(id->hash_impl));
+		cJSON_AddStringToObject(e, "reset_cause", reset);
+		jsonout_num(e, "reports_addr", id->i2c_addr, JSONOUT_EXACT);
+		jsonout_num(e, "crc_errors", id->crc_errors, JSONOUT_EXACT);
+		jsonout_num(e, "frame_errors", id->frame_errors, JSONOUT_EXACT);
+		jsonout_num(e, "overruns", id->overruns, JSONOUT_EXACT);
+		jsonout_num(e, "jobs_done", id->jobs_done, JSONOUT_EXACT);
+		jsonout_num(e, "crc_retries", st[i].crc_retries, JSONOUT_EXACT);
+		jsonout_num(e, "nack_retries", st[i].nack_retries, JSONOUT_EXACT);
 	}
-	printf("]}\n");
+	if (!o || jsonout_fprint(stdout, o))
+		fprintf(stderr, "ducoctl: out of memory writing JSON\n");
+	cJSON_Delete(o);
 }
 
 static int ducoctl_scan(struct bus *bus, int argc, char **argv)

@@ -1,6 +1,11 @@
-# tools/ducoreport/: ducoreport, the offline job-log report and chart.
-$(HOSTDIR)/ducoreport: $(HOSTDIR)/obj/tools/ducoreport/ducoreport.o
+# tools/ducoreport/: ducoreport, the offline job-log report and chart, built
+# on the host library's job-log reader and report (lib/joblog, lib/report).
+DUCOREPORT_OBJS := $(HOSTDIR)/obj/tools/ducoreport/ducoreport.o
+
+$(DUCOREPORT_OBJS): EXTRA_CFLAGS += $(HOST_LIB_CFLAGS)
+
+$(HOSTDIR)/ducoreport: $(DUCOREPORT_OBJS) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcjson
+	$(CC) $(HOST_LDFLAGS) -o $@ $(DUCOREPORT_OBJS) $(HOST_LIB_LIBS)
 
 HOST_PROGS += $(HOSTDIR)/ducoreport

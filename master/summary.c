@@ -1,0 +1,164 @@
+/*
+ * summary.c - ducomaster's text and JSON summaries, and the live table.
+ * The job-record part comes from lib/report (the same code ducoreport
+ * prints with); this file adds the daemon's own counts. Assumes the caller
+ * decided that f is a terminal before calling summary_table(): it writes
+ * ANSI cursor codes.
+ */
+#include <cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include "jsonout.h"
+#include "summary.h"
+
+#define SUMMARY_SECONDS_PER_HOUR 3600.0
+#define SUMMARY_JOBS_PER_CPU     1000.0         /* CPU seconds per this many jobs */
+#define SUMMARY_CPU_DECIMALS     4
+
+static void summary_add(struct miner_stats *t, const struct miner_stats *s)
+{
+	report_sum(&t->rep, &s->rep);
+	t->requests += s->requests;
+	for (int i = 0; i < POOL_BAD_NREASONS; i++)
+		t->bad_by_reason[i] += s->bad_by_reason[i];
+	t->tier_moves += s->tier_moves;
+	t->refusals += s->refusals;
+	t->holds += s->holds;
+	t->slave_faults += s->slave_faults;
+	t->wrong_nonces += s->wrong_nonces;
+	t->bus_errors += s->bus_errors;
+	t->connects += s->connects;
+	t->connect_failures += s->connect_failures;
+	t->disconnects += s->disconnects;
+	t->timeouts += s->timeouts;
+}
+
+void summary_totals(struct summary_totals *t, struct miner *const *slaves, int n, double wall_s)
+{
+	struct rusage ru;
+
+	memset(t, 0, sizeof(*t));
+	report_init(&t->sum.rep, "rig");
+	for (int i = 0; i < n; i++)
+		summary_add(&t->sum, &slaves[i]->st);
+	t->wall_s = wall_s;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		t->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			   ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		t->rss_kb = ru.ru_maxrss;
+	}
+}
+
+static double summary_shares_per_hour(const struct report_stats *r, double wall_s)
+{
+	return wall_s > 0 ? SUMMARY_SECONDS_PER_HOUR * (r->good + r->block) / wall_s : 0.0;
+}
+
+/* What a slave's record sums cannot tell: faults and connection trouble. */
+static void summary_events(FILE *f, const struct miner_stats *s)
+{
+	fprintf(f, "  faults %lu (wrong nonces %lu, bus errors retried %lu)  connects %lu "
+		"(failed %lu)  disconnects %lu  timeouts %lu\n",
+		(unsigned long)s->slave_faults, (unsigned long)s->wrong_nonces,
+		(unsigned long)s->bus_errors, (unsigned long)s->connects,
+		(unsigned long)s->connect_failures, (unsigned long)s->disconnects,
+		(unsigned long)s->timeouts);
+}
+
+void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s)
+{
+	const struct report_stats **rows = calloc((size_t)n + 1, sizeof(*rows));
+	struct summary_totals t;
+	const struct miner_stats *s = &t.sum;
+
+	summary_totals(&t, slaves, n, wall_s);
+	fprintf(f, "=== ducomaster summary after %.1f s ===\n", wall_s);
+	if (rows) {
+		for (int i = 0; i < n; i++)
+			rows[i] = &slaves[i]->st.rep;
+		report_text(f, rows, n, &s->rep);
+		free(rows);
+	}
+	fprintf(f, "rig (%d slaves)\n", n);
+	fprintf(f, "  requests %lu  tier moves %lu, refusals %lu, holds %lu  shares/h %.0f\n",
+		(unsigned long)s->requests, (unsigned long)s->tier_moves,
+		(unsigned long)s->refusals, (unsigned long)s->holds,
+		summary_shares_per_hour(&s->rep, wall_s));
+	summary_events(f, s);
+	fprintf(f, "  master CPU %.2f s (%.3f s per %.0f jobs)  peak RSS %ld kB\n", t.cpu_s,
+		report_mean(SUMMARY_JOBS_PER_CPU * t.cpu_s, s->rep.jobs), SUMMARY_JOBS_PER_CPU,
+		t.rss_kb);
+	for (int i = 0; i < n; i++) {
+		const struct miner_stats *m = &slaves[i]->st;
+
+		if (!m->slave_faults && !m->disconnects && !m->timeouts && !m->bus_errors &&
+		    !m->tier_moves && !m->refusals)
+			continue;
+		fprintf(f, "%s: tier moves %lu, refusals %lu\n", m->rep.name,
+			(unsigned long)m->tier_moves, (unsigned long)m->refusals);
+		summary_events(f, m);
+	}
+	fflush(f);
+}
+
+int summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s)
+{
+	struct summary_totals t;
+	const struct miner_stats *s = &t.sum;
+	cJSON *o = cJSON_CreateObject(), *why;
+	int rc;
+
+	summary_totals(&t, slaves, n, wall_s);
+	rc = o ? report_json(o, &s->rep, n, wall_s) : -ENOMEM;
+	if (rc)
+		goto out;
+	jsonout_num(o, "requests", s->requests, JSONOUT_EXACT);
+	jsonout_num(o, "tier_moves", s->tier_moves, JSONOUT_EXACT);
+	jsonout_num(o, "refusals", s->refusals, JSONOUT_EXACT);
+	jsonout_num(o, "holds", s->holds, JSONOUT_EXACT);
+	jsonout_num(o, "slave_faults", s->slave_faults, JSONOUT_EXACT);
+	jsonout_num(o, "wrong_nonces", s->wrong_nonces, JSONOUT_EXACT);
+	jsonout_num(o, "connects", s->connects, JSONOUT_EXACT);
+	jsonout_num(o, "disconnects", s->disconnects, JSONOUT_EXACT);
+	jsonout_num(o, "cpu_s", t.cpu_s, 3);
+	jsonout_num(o, "cpu_s_per_1000_jobs", report_mean(SUMMARY_JOBS_PER_CPU * t.cpu_s,
+							  s->rep.jobs), SUMMARY_CPU_DECIMALS);
+	jsonout_num(o, "rss_kb", (double)t.rss_kb, JSONOUT_EXACT);
+	why = cJSON_AddObjectToObject(o, "bad_by_reason");
+	for (int i = 0; why && i < POOL_BAD_NREASONS; i++)
+		jsonout_num(why, pool_bad_name((enum pool_bad_reason)i), s->bad_by_reason[i],
+			    JSONOUT_EXACT);
+	rc = why ? jsonout_fprint(f, o) : -ENOMEM;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool)
+{
+	struct summary_totals t;
+	const struct report_stats *r = &t.sum.rep;
+
+	summary_totals(&t, slaves, n, wall_s);
+	/* Home + clear: the table is redrawn whole, never scrolls. */
+	fprintf(f, "\033[H\033[2J");
+	fprintf(f, "ducomaster  %.0f s  pool %s  shares %lu good %lu bad  %.0f shares/h  duty %.0f%%\n\n",
+		wall_s, pool[0] ? pool : "(discovering)", (unsigned long)(r->good + r->block),
+		(unsigned long)r->bad, summary_shares_per_hour(r, wall_s), 100.0 * report_duty(r));
+	fprintf(f, "St Addr Bus                  Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
+	for (int i = 0; i < n; i++) {
+		const struct miner *s = slaves[i];
+		char shown[sizeof(s->io.bus->spec) + 8];
+
+		report_display_name(shown, sizeof(shown), s->io.bus ? s->io.bus->spec : "?");
+		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu\n",
+			miner_state_letter(s->state), s->io.addr, shown,
+			(unsigned long)s->last.diff,
+			(unsigned long)(s->st.rep.good + s->st.rep.block), (unsigned long)s->st.rep.bad,
+			s->last.hashrate, s->last.r_slave, s->last.overall_ms,
+			s->last.slave_elapsed_ms, s->last.hold_ms, (unsigned long)s->last.busy_polls);
+	}
+	fflush(f);
+}

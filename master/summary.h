@@ -1,0 +1,30 @@
+/*
+ * summary.h - ducomaster's summaries: the host library's report (lib/report:
+ * the table and JSON members ducoreport prints too, made from the same job
+ * records) plus what only the daemon knows (requests, refusals, tier moves,
+ * faults, connects, CPU and memory), as text for SIGUSR1 and exit and as one
+ * JSON object for the metrics file and the benchmark. The live status table
+ * (one row per slave, redrawn in place) lives here too.
+ */
+#ifndef SUMMARY_H
+#define SUMMARY_H
+
+#include <stdio.h>
+#include "miner.h"
+
+struct summary_totals {
+	struct miner_stats sum;
+	double wall_s;          /* seconds the rig has run */
+	double cpu_s;           /* user + system CPU of the process */
+	long rss_kb;            /* peak resident set */
+};
+
+void summary_totals(struct summary_totals *t, struct miner *const *slaves, int n, double wall_s);
+/* The report table, then the daemon's own counts: for SIGUSR1 and exit. */
+void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s);
+/* One JSON object on one line (with '\n'), written with cJSON. 0 or -errno. */
+int  summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s);
+/* Redraw the status table at the top of a terminal. */
+void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool);
+
+#endif
