@@ -117,16 +117,26 @@ int duco_decode_set_addr(const uint8_t *frame, uint8_t *new_addr)
 	return DUCO_OK;
 }
 
+/*
+ * One pass: the slave renders its read frames with this. The CRC over
+ * status and crc8(status) is 0 (a CRC over a message followed by its own
+ * CRC), so the trailing CRC starts from len.
+ */
 uint8_t duco_encode_read(uint8_t *buf, uint8_t status, const uint8_t *body, uint8_t len)
 {
-	uint8_t i;
+	uint8_t *p = buf + 3;
+	uint8_t crc = duco_crc8_step(0, len);
 
 	buf[0] = status;
-	buf[1] = duco_crc8(buf, 1);
+	buf[1] = duco_crc8_step(0, status);
 	buf[2] = len;
-	for (i = 0; i < len; i++)
-		buf[3 + i] = body[i];
-	buf[3 + len] = duco_crc8(buf, (uint16_t)(3 + len));
+	for (uint8_t i = len; i; i--) {
+		uint8_t b = *body++;
+
+		*p++ = b;
+		crc = duco_crc8_step(crc, b);
+	}
+	*p = crc;
 	return (uint8_t)DUCO_READ_FRAME_SIZE(len);
 }
 

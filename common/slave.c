@@ -3,20 +3,22 @@
  *
  * Runs its event functions from the TWI interrupt on the AVR and from
  * ducosim's bus model on the host, so every event does a bounded, small
- * amount of work: one CRC table lookup per byte, and at STOP a few
- * compares on the already accumulated CRC and length. Assumes the caller
- * serialises events (one interrupt, or one simulator thread); main-loop
- * functions guard their multi-byte updates with SLAVE_CRITICAL, which is a
- * real interrupt lock only on the AVR.
+ * amount of work: one CRC table lookup per byte, at STOP a few compares on
+ * the already accumulated CRC and length, and when the frame changed what a
+ * read shows, one render of the read frame. Assumes the caller serialises
+ * events (one interrupt, or one simulator thread); main-loop functions
+ * guard their multi-byte updates with SLAVE_CRITICAL, which is a real
+ * interrupt lock only on the AVR.
  */
 #include "slave.h"
 #include "duco_crc8.h"
 
 /*
  * On the AVR, twi.c includes this file with SLAVE_EV_INLINE defined: the
- * event functions and their helpers then inline into the TWI handler, which
- * thereby calls no function and saves only the registers it uses (a call
- * would make avr-gcc save every call-clobbered register on every event).
+ * event functions and their helpers then inline into its C handlers, which
+ * saves a call and a return per event; the few SLAVE_OUTLINE functions
+ * stay single copies (the handlers call the frame-rule check anyway, so
+ * avr-gcc saves the call-clobbered registers there in any case).
  */
 #if defined(SLAVE_EV_INLINE)
 #define SLAVE_EV     static inline __attribute__((always_inline))
@@ -25,6 +27,8 @@
 #define SLAVE_EV
 #define SLAVE_HELPER static
 #endif
+/* Shared by several events and the main loop, or rare: one copy. */
+#define SLAVE_OUTLINE static __attribute__((noinline))
 
 #if defined(__AVR__)
 #include <util/atomic.h>
@@ -33,16 +37,12 @@
 #define SLAVE_CRITICAL  /* host: events and main loop share one thread */
 #endif
 
-SLAVE_HELPER uint8_t slave_crc_step(uint8_t crc, uint8_t b)
-{
-	return duco_crc8_step(crc, b);
-}
-
 /* Little-endian in-place increment of an identity counter (saturates). */
 SLAVE_HELPER void slave_count(struct slave *s, uint8_t offset)
 {
 	uint8_t *p = &s->identity[offset];
 
+	s->id_ver++;
 	if (p[0] != 0xff) {
 		p[0]++;
 	} else if (p[1] != 0xff) {
@@ -57,6 +57,137 @@ SLAVE_HELPER void slave_reject(struct slave *s, uint8_t counter)
 	s->reject = 1;
 }
 
+/* --- read frames ----------------------------------------------------------- */
+
+/*
+ * Render body into f with duco_encode_read, then the pad byte. The status
+ * bytes are left 0: a read fills them in from s->head, and the trailing
+ * CRC holds for any status (slave.h). Returns the bytes after the status
+ * before the pad, what a read's cursor advances over.
+ */
+SLAVE_OUTLINE uint8_t slave_render(uint8_t *f, const uint8_t *body, uint8_t len)
+{
+	uint8_t n = duco_encode_read(f, 0, body, len);
+
+	f[n] = SLAVE_PAD_BYTE;
+	return (uint8_t)(n - 1);
+}
+
+/* The status bytes a read sends, after any change of state, REJECT or seq. */
+SLAVE_HELPER void slave_head_update(struct slave *s)
+{
+	uint8_t st = DUCO_STATUS_MAKE(s->state, s->reject, s->seq);
+
+	s->head[0] = st;
+	s->head[1] = duco_crc8_step(0, st);
+}
+
+/*
+ * Offer the frame of the current view and state, with the status bytes.
+ * In event context (no read open, so id_frame may be written) a stale
+ * identity is rendered first; the main loop passes render = 0 and renders
+ * it itself, with interrupts on (slave_identity_refresh).
+ */
+SLAVE_HELPER void slave_offer_update(struct slave *s, uint8_t render)
+{
+	slave_head_update(s);
+	if (s->view == SLAVE_VIEW_IDENTITY) {
+		if (render && s->id_frame_ver != s->id_ver) {
+			slave_render(s->id_frame, s->identity, DUCO_IDENTITY_BODY);
+			s->id_frame_ver = s->id_ver;
+		}
+		s->offer = s->id_frame;
+		s->offer_left = SLAVE_IDENTITY_FRAME - 2;
+	} else if (s->state == DUCO_ST_DONE) {
+		s->offer = s->result_frame[s->front];
+		s->offer_left = SLAVE_RESULT_FRAME - 2;
+	} else {
+		s->offer = s->empty_frame;
+		s->offer_left = SLAVE_EMPTY_FRAME - 2;
+	}
+}
+
+/*
+ * Main loop: render a stale identity into a rendering no read is using,
+ * with interrupts on, and make it the newest unless an event changed the
+ * identity meanwhile (then do it again). Offered at once in identity view.
+ */
+static void slave_identity_refresh(struct slave *s)
+{
+	for (;;) {
+		uintptr_t sending = 0;
+		uint8_t *f = 0;
+		uint8_t ver = 0, done = 0;
+
+		SLAVE_CRITICAL {
+			ver = s->id_ver;
+			if (s->tx_open)
+				sending = (uintptr_t)s->tx_ptr;
+		}
+		if (s->id_frame_ver == ver)
+			return;
+		/* id_frame changes only here and in place in events; a read
+		 * sends from the offer it latched, which may be an older one */
+		for (uint8_t i = 0; i < SLAVE_IDENTITIES && !f; i++) {
+			uint8_t *c = s->identity_frame[i];
+			uintptr_t at = (uintptr_t)c;
+
+			if (c != s->id_frame && !(sending >= at && sending < at + SLAVE_IDENTITY_FRAME))
+				f = c;
+		}
+		if (!f)         /* cannot happen with three; an event renders it */
+			return;
+		slave_render(f, s->identity, DUCO_IDENTITY_BODY);
+		SLAVE_CRITICAL {
+			if (s->id_ver == ver) {
+				s->id_frame = f;
+				s->id_frame_ver = ver;
+				if (s->view == SLAVE_VIEW_IDENTITY)
+					s->offer = f;
+				done = 1;
+			}
+		}
+		if (done)
+			return;
+	}
+}
+
+/*
+ * The cursor steps a driver's fast path may perform itself (slave.h,
+ * "Cursors"): no decisions, only the prepared bytes.
+ */
+SLAVE_HELPER uint8_t slave_tx_open(struct slave *s)
+{
+	s->offer[1] = s->head[1];
+	s->tx_ptr = s->offer + 1;
+	s->tx_left = s->offer_left;
+	s->tx_open = 1;
+	return s->head[0];
+}
+
+SLAVE_HELPER uint8_t slave_tx_next(struct slave *s)
+{
+	uint8_t b = *s->tx_ptr;
+
+	if (s->tx_left) {
+		s->tx_left--;
+		s->tx_ptr++;
+	}
+	return b;
+}
+
+SLAVE_HELPER void slave_tx_close(struct slave *s)
+{
+	s->tx_open = 0;
+}
+
+SLAVE_HELPER void slave_rx_store(struct slave *s, uint8_t b)
+{
+	s->rx_room--;
+	*s->rx_ptr++ = b;
+	s->rx_crc = duco_crc8_step(s->rx_crc, b);
+}
+
 void slave_init(struct slave *s, const struct duco_identity *id)
 {
 	uint8_t *p = (uint8_t *)s;
@@ -65,45 +196,50 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 		p[i] = 0;
 	s->state = DUCO_ST_IDLE;
 	s->rx_state = SLAVE_RX_IDLE;
-	s->tx_state = SLAVE_TX_IDLE;
 	s->view = SLAVE_VIEW_RESULT;
 	s->rx_ptr = s->rx_buf[0];
 	duco_encode_identity_body(s->identity, id);
+	slave_render(s->empty_frame, 0, 0);
+	s->id_frame = s->identity_frame[0];
+	slave_render(s->id_frame, s->identity, DUCO_IDENTITY_BODY);
+	slave_offer_update(s, 0);
+	s->tx_ptr = s->offer + s->offer_left + 1;      /* a stray byte-sent: pad */
 }
 
 /* --- receiver ------------------------------------------------------------ */
 
-/* End of a write transaction: check the frame and act on it. */
+/* End of a write transaction: check the frame, act on it, re-render. */
 SLAVE_HELPER void slave_rx_finish(struct slave *s)
 {
-	uint8_t *f = s->rx_ptr;
-	uint8_t n = s->rx_len;
+	uint8_t *f = s->rx_buf[s->rx_fill];
+	uint8_t n = (uint8_t)(SLAVE_RX_MAX - s->rx_room);
 	uint8_t state = s->rx_state;
 	int8_t want;
 
 	s->rx_state = SLAVE_RX_IDLE;
+	s->rx_room = 0;
 	if (state == SLAVE_RX_OVERFLOW) {
 		slave_reject(s, SLAVE_ID_OVERRUNS);
-		return;
+		goto render;
 	}
 	if (n == 0)
 		return;         /* address-only write (bus scan): not a frame */
 	if (n < DUCO_FRAME_OVERHEAD || n != (uint8_t)(f[1] + DUCO_FRAME_OVERHEAD)) {
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);  /* truncated or padded */
-		return;
+		goto render;
 	}
 	if (s->rx_crc != 0) {   /* CRC over frame + its CRC byte leaves 0 */
 		slave_reject(s, SLAVE_ID_CRC_ERRORS);
-		return;
+		goto render;
 	}
 	want = duco_payload_len(f[0]);
 	if (want < 0 || (uint8_t)want != f[1] || !duco_frame_args_ok(f)) {
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);
-		return;
+		goto render;
 	}
 	if (s->pending) {       /* main loop has not taken the previous one */
 		slave_reject(s, SLAVE_ID_OVERRUNS);
-		return;
+		goto render;
 	}
 
 	s->reject = 0;
@@ -125,6 +261,7 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 	case DUCO_CMD_CLEAR_ERR:
 		for (uint8_t i = SLAVE_ID_CRC_ERRORS; i < SLAVE_ID_JOBS_DONE; i++)
 			s->identity[i] = 0;
+		s->id_ver++;
 		if (s->state == DUCO_ST_ERROR)
 			s->state = DUCO_ST_IDLE;
 		s->view = SLAVE_VIEW_RESULT;
@@ -135,33 +272,42 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 	}
 	s->pending_gen = s->job_gen;
 	s->rx_fill ^= 1;
-	s->rx_ptr = s->rx_buf[s->rx_fill];
 	s->pending = 1;
+render:
+	slave_offer_update(s, 1);
+}
+
+/*
+ * Frames end at STOP or repeated START (slave_ev_stop, inlined where the
+ * driver handles it); a frame still open at the next address event means
+ * the driver reports no STOP for a repeated START (the AVR's TWI does), so
+ * there the check is an out-of-line call.
+ */
+SLAVE_OUTLINE void slave_rx_finish_late(struct slave *s)
+{
+	slave_rx_finish(s);
 }
 
 SLAVE_EV void slave_ev_addr_write(struct slave *s)
 {
 	s->events++;
+	slave_tx_close(s);
 	/* A repeated START straight into another write ends the previous one. */
 	if (s->rx_state != SLAVE_RX_IDLE)
-		slave_rx_finish(s);
-	s->tx_state = SLAVE_TX_IDLE;
+		slave_rx_finish_late(s);
 	s->rx_state = SLAVE_RX_FRAME;
-	s->rx_len = 0;
+	s->rx_ptr = s->rx_buf[s->rx_fill];
+	s->rx_room = SLAVE_RX_MAX;
 	s->rx_crc = 0;
 }
 
 SLAVE_EV uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 {
 	s->events++;
-	if (s->rx_state != SLAVE_RX_FRAME)
-		return 1;       /* overflowing (or never addressed): swallow */
-	if (s->rx_len >= SLAVE_RX_MAX) {
-		s->rx_state = SLAVE_RX_OVERFLOW;
-		return 1;
-	}
-	s->rx_ptr[s->rx_len++] = b;
-	s->rx_crc = slave_crc_step(s->rx_crc, b);
+	if (s->rx_room)
+		slave_rx_store(s, b);
+	else if (s->rx_state == SLAVE_RX_FRAME)
+		s->rx_state = SLAVE_RX_OVERFLOW;       /* swallow the rest */
 	return 1;
 }
 
@@ -172,54 +318,14 @@ SLAVE_EV uint8_t slave_ev_addr_read(struct slave *s)
 	s->events++;
 	/* write, repeated START, read: the write frame ends here */
 	if (s->rx_state != SLAVE_RX_IDLE)
-		slave_rx_finish(s);
-
-	s->tx_status = DUCO_STATUS_MAKE(s->state, s->reject, s->seq);
-	if (s->view == SLAVE_VIEW_IDENTITY) {
-		s->tx_body = s->identity;
-		s->tx_len = DUCO_IDENTITY_BODY;
-	} else if (s->state == DUCO_ST_DONE) {
-		s->tx_body = s->result[s->front];
-		s->tx_len = DUCO_RESULT_BODY;
-	} else {
-		s->tx_body = s->result[0];
-		s->tx_len = 0;
-	}
-	s->tx_state = SLAVE_TX_HEAD;
-	s->tx_pos = 1;
-	s->tx_crc = slave_crc_step(0, s->tx_status);
-	return s->tx_status;
+		slave_rx_finish_late(s);
+	return slave_tx_open(s);
 }
 
 SLAVE_EV uint8_t slave_ev_tx_byte(struct slave *s)
 {
-	uint8_t b;
-
 	s->events++;
-	switch (s->tx_state) {
-	case SLAVE_TX_HEAD:
-		if (s->tx_pos == 1) {
-			b = s->tx_crc;          /* crc8(status) */
-			s->tx_pos = 2;
-		} else {
-			b = s->tx_len;
-			s->tx_pos = 0;
-			s->tx_state = s->tx_len ? SLAVE_TX_BODY : SLAVE_TX_CRC;
-		}
-		break;
-	case SLAVE_TX_BODY:
-		b = s->tx_body[s->tx_pos++];
-		if (s->tx_pos >= s->tx_len)
-			s->tx_state = SLAVE_TX_CRC;
-		break;
-	case SLAVE_TX_CRC:
-		s->tx_state = SLAVE_TX_PAD;
-		return s->tx_crc;
-	default:
-		return SLAVE_PAD_BYTE;
-	}
-	s->tx_crc = slave_crc_step(s->tx_crc, b);
-	return b;
+	return slave_tx_next(s);
 }
 
 /* --- end of transaction, errors ------------------------------------------ */
@@ -227,19 +333,22 @@ SLAVE_EV uint8_t slave_ev_tx_byte(struct slave *s)
 SLAVE_EV void slave_ev_stop(struct slave *s)
 {
 	s->events++;
+	slave_tx_close(s);
 	if (s->rx_state != SLAVE_RX_IDLE)
 		slave_rx_finish(s);
-	s->tx_state = SLAVE_TX_IDLE;
 }
 
 SLAVE_EV void slave_ev_bus_error(struct slave *s)
 {
 	s->events++;
+	slave_tx_close(s);
 	/* Whatever was being received cannot be trusted. */
-	if (s->rx_state != SLAVE_RX_IDLE)
+	if (s->rx_state != SLAVE_RX_IDLE) {
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);
+		slave_offer_update(s, 1);
+	}
 	s->rx_state = SLAVE_RX_IDLE;
-	s->tx_state = SLAVE_TX_IDLE;
+	s->rx_room = 0;
 }
 
 /* --- main loop ----------------------------------------------------------- */
@@ -257,15 +366,23 @@ const uint8_t *slave_frame_take(struct slave *s, uint8_t *gen)
 void slave_frame_release(struct slave *s)
 {
 	s->pending = 0;
+	/* A good moment for the render that rejected frames (counted in the
+	 * identity) left to do: the master has just been answered. */
+	slave_identity_refresh(s);
 }
 
 int slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result *r)
 {
 	int rc = -SLAVE_E_STALE;
 	uint8_t back = (uint8_t)(s->front ^ 1);
+	uint8_t body[DUCO_RESULT_BODY];
 
-	/* The ISR only reads result[front], so the back buffer is ours. */
-	duco_encode_result_body(s->result[back], r);
+	/* Events only offer result_frame[front], so the back one is ours. */
+	duco_encode_result_body(body, r);
+	slave_render(s->result_frame[back], body, DUCO_RESULT_BODY);
+	/* Two short critical sections rather than one long one (each delays
+	 * the TWI interrupt by its length): the state change, then the offer,
+	 * derived from whatever the state is by then. */
 	SLAVE_CRITICAL {
 		if (s->job_gen == gen && s->state == DUCO_ST_BUSY) {
 			s->front = back;
@@ -274,17 +391,30 @@ int slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result 
 			rc = SLAVE_OK;
 		}
 	}
+	if (rc != SLAVE_OK)
+		return rc;
+	SLAVE_CRITICAL {
+		slave_offer_update(s, 0);
+	}
+	slave_identity_refresh(s);
 	return rc;
 }
 
 void slave_set_error(struct slave *s)
 {
-	s->state = DUCO_ST_ERROR;
+	SLAVE_CRITICAL {
+		s->state = DUCO_ST_ERROR;
+		slave_offer_update(s, 0);
+	}
 }
 
 void slave_set_addr(struct slave *s, uint8_t addr)
 {
-	s->identity[SLAVE_ID_I2C_ADDR] = addr;
+	SLAVE_CRITICAL {
+		s->identity[SLAVE_ID_I2C_ADDR] = addr;
+		s->id_ver++;
+	}
+	slave_identity_refresh(s);
 }
 
 uint8_t slave_status(const struct slave *s)

@@ -7,10 +7,12 @@
  * it buffers and checks write frames, keeps the status byte (state, REJECT,
  * sequence) and serves read frames. The event functions run in interrupt
  * context on the AVR, so each is a handful of table lookups and compares:
- * the CRC-8 of a write frame is accumulated byte by byte by table lookup
- * and a frame is fully checked (length, CRC, command, payload size,
- * arguments) at STOP in well under 100 cycles, so SCL is never stretched for
- * long. Hashing, EEPROM writes and resets happen in the main loop, which
+ * the CRC-8 of a write frame is accumulated byte by byte by table lookup,
+ * a frame is fully checked (length, CRC, command, payload size, arguments)
+ * at STOP, and what a read will send is prepared then, so serving a read
+ * is copying prepared bytes and SCL is never stretched for long (the
+ * driver releases the bus before the bookkeeping). Hashing, EEPROM writes,
+ * resets and most rendering happen in the main loop, which
  * picks up accepted frames and publishes results through the functions
  * further down. Assumes C99, <stdint.h> and common/; on the AVR it uses
  * <util/atomic.h> for the few main-loop critical sections, on the host the
@@ -33,21 +35,53 @@
  *                                 addressed, and 0xC0/0xC8 (end of a read)
  *   slave_ev_bus_error(s)         0x00 illegal START/STOP
  * The driver always re-arms with TWEA=1 (the slave stays addressable).
- * On the AVR, twi.c compiles this module in (slave.c, with SLAVE_EV_INLINE)
- * and serves address+read, byte sent, end of read and byte received on an
- * assembly fast path that mirrors slave_ev_addr_read/_tx_byte/_stop/
- * _rx_byte: a change to those four, or to the fields they use, must be made
- * in twi.c as well (test/fw/twi_paths.py and test/sim check the result).
  *
  * Bytes out on a read (common/duco_proto.h "read frame"):
  *   status, crc8(status), len, body[len], crc8(status .. body[len-1]),
- * then 0xFF for any further byte the master clocks. The status byte is
- * latched when the read is addressed, so it is always readable, including
- * while the main loop hashes. The body is:
+ * then 0xFF for any further byte the master clocks. The body is:
  *   - the 28-byte identity after an accepted IDENTIFY (until the next
  *     accepted frame of another kind);
  *   - else the 11-byte result when the state is DONE;
  *   - else empty (len 0).
+ * Everything a read sends is prepared ahead, so that serving it takes no
+ * decision and no computation:
+ *   - s->head: the status byte and its CRC, updated with every change of
+ *     state, REJECT or sequence;
+ *   - s->offer: the frame of the current view and state, rendered by
+ *     duco_encode_read (followed by SLAVE_PAD_BYTE) when its body changes:
+ *     an empty frame, the two result frames (front and back) and up to
+ *     three renderings of the identity. Its two status bytes are filled in
+ *     by the read itself from s->head; the trailing CRC is right whatever
+ *     they are, because crc8(x, crc8(x)) == 0 for every byte x, so a status
+ *     change never re-renders a frame.
+ * A read latches head and offer when it is addressed: the status is always
+ * readable, including while the main loop hashes, and a read never mixes
+ * two states. Rendered frames are never written while a read may be
+ * sending them: events change the offer only between transactions, the
+ * main loop renders into a frame that is neither offered nor being sent.
+ * The identity is rendered by the main loop after its own changes (a
+ * result counted, a new address) and when it releases a frame; an event
+ * that needs it while stale (IDENTIFY right after a rejected frame counted
+ * an error) renders it itself, which costs a few hundred cycles once.
+ *
+ * Cursors, and what a driver's fast path may do. The frequent events need
+ * only the prepared bytes above and two cursors, so a driver may serve
+ * them without calling the event functions (twi.c does, in assembly),
+ * provided it does exactly this and nothing else (test/fw/twi_paths.py and
+ * test/sim check the firmware against the protocol; test/fw/test_slave.c
+ * checks the C below):
+ *   address+read, rx_state IDLE:  byte = head[0]; offer[1] = head[1];
+ *                                 tx_ptr = offer + 1; tx_left = offer_left;
+ *                                 tx_open = 1
+ *   byte sent:                    byte = *tx_ptr;
+ *                                 if (tx_left) { tx_left--; tx_ptr++; }
+ *   end of read, rx_state IDLE:   tx_open = 0
+ *   byte received, rx_room != 0:  rx_room--; *rx_ptr++ = b;
+ *                                 rx_crc = duco_crc8_step(rx_crc, b); ACK
+ * each with events + 1. Those are slave_tx_open/_tx_next/_tx_close/
+ * _rx_store in slave.c. Every decision (is a frame complete and good,
+ * what does it do, which frame a read gets) is taken by the event
+ * functions and the main-loop functions here, never by a driver.
  *
  * What an accepted write frame does at once, in the event (so a status read
  * in the same combined transaction, after a repeated START, sees it):
@@ -70,7 +104,7 @@
  *   ... act on it: JOB -> hashcore_prepare and hash; SET_ADDR -> EEPROM,
  *       then retarget the TWI address (the frame was taken after its STOP);
  *       RESET -> watchdog reset; the rest needs nothing ...
- *   slave_frame_release(s)
+ *   slave_frame_release(s)              (also renders a stale identity)
  *   slave_frame_pending(s)              cheap check between nonces
  *   slave_in_transfer(s), s->events     watchdog for a stalled transaction
  *   slave_publish_result(s, gen, &r)    result of the job taken with gen:
@@ -106,28 +140,37 @@ enum slave_rx_state {
 	SLAVE_RX_OVERFLOW,      /* frame longer than the buffer: swallowing */
 };
 
-/* Where the transmitter is within a read frame. */
-enum slave_tx_state {
-	SLAVE_TX_IDLE = 0,      /* not addressed for read */
-	SLAVE_TX_HEAD,          /* sending status, crc8(status), len */
-	SLAVE_TX_BODY,          /* sending body bytes */
-	SLAVE_TX_CRC,           /* sending the trailing CRC */
-	SLAVE_TX_PAD,           /* frame done, sending SLAVE_PAD_BYTE */
-};
-
 /* Which body a read frame carries. */
 enum slave_view {
 	SLAVE_VIEW_RESULT = 0,  /* result body when DONE, else empty */
 	SLAVE_VIEW_IDENTITY,    /* identity body */
 };
 
+/* Rendered read frames (frame bytes + SLAVE_PAD_BYTE). */
+#define SLAVE_EMPTY_FRAME    (DUCO_READ_FRAME_SIZE(0) + 1)
+#define SLAVE_RESULT_FRAME   (DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY) + 1)
+#define SLAVE_IDENTITY_FRAME (DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY) + 1)
+/* Identity renderings: the newest, one a read may still send, one to render
+ * into. */
+#define SLAVE_IDENTITIES     3
+
 struct slave {
-	/* Small fields first: the AVR reaches struct offsets 0..63 with one
-	 * instruction (ldd/std), which keeps the interrupt-time paths short. */
+	/* What twi.c's fast path reads and moves first (see "Cursors" above):
+	 * the AVR reaches offsets 0..63 with one ldd/std. */
+	uint8_t *rx_ptr;                   /* where the next frame byte goes */
+	uint8_t rx_room;                   /* bytes it may still take; 0 when not
+	                                      collecting a frame (or full) */
+	uint8_t rx_crc;                    /* running CRC-8 of the frame so far */
+	const uint8_t *tx_ptr;             /* next byte a read sends */
+	uint8_t tx_left;                   /* bytes before the pad at tx_ptr[tx_left] */
+	uint8_t tx_open;                   /* 1: addressed for read, no end yet */
+	uint8_t head[2];                   /* status byte, crc8(status) */
+	uint8_t *offer;                    /* frame a read gets (status bytes from head) */
+	uint8_t offer_left;                /* its bytes after the status, before the pad */
+	volatile uint8_t events;           /* + 1 per bus event (wraps) */
+
 	/* receiver (ISR) */
 	uint8_t rx_fill;                   /* index of the buffer being filled */
-	uint8_t rx_len;                    /* bytes in rx_buf[rx_fill] */
-	uint8_t rx_crc;                    /* running CRC-8 of those bytes */
 	uint8_t rx_state;                  /* enum slave_rx_state */
 	volatile uint8_t pending;          /* 1: rx_buf[!rx_fill] awaits the main loop */
 	volatile uint8_t pending_gen;      /* job generation when it was accepted */
@@ -138,22 +181,16 @@ struct slave {
 	volatile uint8_t seq;              /* accepted frames, mod 16 */
 	volatile uint8_t view;             /* enum slave_view */
 	volatile uint8_t job_gen;          /* + 1 on every accepted JOB or ABORT */
+	volatile uint8_t front;            /* result_frame[front] is live */
+	volatile uint8_t id_ver;           /* + 1 per change of identity[] */
+	volatile uint8_t id_frame_ver;     /* the id_ver id_frame was rendered from */
+	uint8_t *id_frame;                 /* newest rendering of the identity */
 
-	/* transmitter (ISR) */
-	uint8_t tx_state;                  /* enum slave_tx_state */
-	uint8_t tx_status;                 /* status latched at addressing */
-	uint8_t tx_pos;                    /* index within the current part */
-	uint8_t tx_len;                    /* body length of this read */
-	uint8_t tx_crc;                    /* running CRC of the bytes sent */
-	const uint8_t *tx_body;
-	uint8_t *rx_ptr;                   /* == rx_buf[rx_fill] */
-	volatile uint8_t events;           /* + 1 per bus event (wraps) */
-
-	/* published bodies */
-	volatile uint8_t front;            /* result[front] is live */
 	/* identity body; its counters are bumped in place by the ISR */
 	uint8_t identity[DUCO_IDENTITY_BODY];
-	uint8_t result[2][DUCO_RESULT_BODY];  /* double buffer */
+	uint8_t empty_frame[SLAVE_EMPTY_FRAME];
+	uint8_t result_frame[2][SLAVE_RESULT_FRAME];   /* double buffer */
+	uint8_t identity_frame[SLAVE_IDENTITIES][SLAVE_IDENTITY_FRAME];
 	uint8_t rx_buf[2][SLAVE_RX_MAX];   /* ping-pong: one filling, one pending */
 };
 
@@ -202,7 +239,7 @@ void slave_set_addr(struct slave *s, uint8_t addr);
  */
 static inline uint8_t slave_in_transfer(const struct slave *s)
 {
-	return s->rx_state != SLAVE_RX_IDLE || s->tx_state != SLAVE_TX_IDLE;
+	return s->rx_state != SLAVE_RX_IDLE || s->tx_open;
 }
 /* The status byte as a read would return it now. */
 uint8_t slave_status(const struct slave *s);

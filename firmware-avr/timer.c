@@ -14,7 +14,13 @@
 
 volatile uint32_t timer_overflows;
 
-ISR(TIMER1_OVF_vect)
+/*
+ * Interrupts back on at once: a TWI event that comes during this handler
+ * is served within a few cycles instead of waiting for the whole 32-bit
+ * increment, which would add to the SCL stretch. Nothing else touches
+ * timer_overflows in interrupt context, and this cannot nest in itself.
+ */
+ISR(TIMER1_OVF_vect, ISR_NOBLOCK)
 {
 	timer_overflows++;
 }

@@ -7,13 +7,16 @@
  * EEPROM, and SCL is released as early as the event allows: as soon as
  * the byte to send is in TWDR, or at once when nothing goes on the bus,
  * with the bookkeeping done after (the next event is nine SCL periods away
- * and its interrupt waits for this one). The frequent events (status polls,
- * frame bytes) take a short assembly path that saves five registers; the
- * rest goes to the slave.c event functions, inlined into a C handler. It
- * always re-arms with TWEA so the slave stays addressable; a bus error
- * (0x00) is released with TWSTO as the datasheet requires. TWAR is written before TWEN because simavr 1.6 only
- * enters slave mode if TWAR is already non-zero when TWEN is set. Assumes
- * the 328P/2560 TWI status codes (the prescaler bits of TWSR are masked).
+ * and its interrupt waits for this one). The protocol is slave.c's: its
+ * event functions, inlined into two C handlers (STOP, and everything
+ * else), take every decision. The frequent events (status polls, frame
+ * bytes) are served by a short assembly path in the vector that only moves
+ * the bytes and cursors slave.c prepared (slave.h, "Cursors"). It always
+ * re-arms with TWEA so the slave stays addressable; a bus error (0x00) is
+ * released with TWSTO as the datasheet requires. TWAR is written before
+ * TWEN because simavr 1.6 only enters slave mode if TWAR is already
+ * non-zero when TWEN is set. Assumes the 328P/2560 TWI status codes (the
+ * prescaler bits of TWSR are masked).
  */
 #include "fwconfig.h"
 
@@ -64,6 +67,16 @@ void twi_reset(void)
 	SREG = sreg;
 }
 
+/* STOP or repeated START (0xA0), released by the vector: the end of every
+ * write frame, where the frame is checked and acted on. Its own handler
+ * because it is the common one: no dispatch, and done before the next
+ * address byte even at 400 kHz on a 16 MHz board. */
+void __vector_twi_stop(void) __attribute__((signal, used, externally_visible));
+void __vector_twi_stop(void)
+{
+	slave_ev_stop(&twi_slave);
+}
+
 /*
  * Every event the fast path below does not serve: the state machine in C.
  * A complete interrupt handler of its own (prologue, reti) that the vector
@@ -82,7 +95,10 @@ void __vector_twi_slow(void)
 	 * interrupt waits for this one anyway. That keeps even the STOP that
 	 * ends a JOB frame (the whole frame check) from stretching SCL.
 	 */
-	/* the vector left the status here; 0x60 and 0xA0 it already released */
+	/* the vector left the status here; 0x60 it already released (0xA0 it
+	 * sends to __vector_twi_stop) */
+	uint8_t stop = 0;
+
 	switch (GPIOR0) {
 	case 0x60:                                      /* SLA+W ACKed */
 		slave_ev_addr_write(s);
@@ -99,10 +115,7 @@ void __vector_twi_slow(void)
 		b = TWDR;
 		TWCR = TWI_ARM;
 		slave_ev_rx_byte(s, b);
-		slave_ev_stop(s);       /* no longer addressed: no STOP will come */
-		break;
-	case 0xa0:                                      /* STOP or repeated START */
-		slave_ev_stop(s);
+		stop = 1;               /* no longer addressed: no STOP will come */
 		break;
 	case 0xa8: case 0xb0:                           /* SLA+R ACKed */
 		TWDR = slave_ev_addr_read(s);
@@ -114,7 +127,7 @@ void __vector_twi_slow(void)
 		break;
 	case 0xc0: case 0xc8:                           /* read ended by the master */
 		TWCR = TWI_ARM;
-		slave_ev_stop(s);
+		stop = 1;
 		break;
 	case 0x00:                                      /* illegal START/STOP */
 		TWCR = TWI_ARM | _BV(TWSTO);
@@ -124,46 +137,32 @@ void __vector_twi_slow(void)
 		TWCR = TWI_ARM;
 		break;
 	}
+	if (stop)               /* one copy of the frame check */
+		slave_ev_stop(s);
 }
 
 /*
- * The vector: status polls and byte transfers, the events that happen
- * dozens of times per job, are served here in a few dozen instructions that
- * save five registers (the C handler saves thirteen): address+read
- * (0xA8) and end of read (0xC0/0xC8) when no write frame is open, byte sent
- * (0xB8) and byte received (0x80). They do exactly what
- * slave_ev_addr_read/_stop/_tx_byte/_rx_byte do (test/sim runs both paths
- * on the real firmware). Anything else restores the registers and jumps to
- * __vector_twi_slow. r1 is not assumed zero (an interrupt can land between
- * a mul and the compiler clearing r1).
+ * The vector. Status polls and frame bytes, the events that happen dozens
+ * of times per job, are served here in assembly. Why not in C: the C
+ * handlers save every call-clobbered register (17 pushes and pops; they
+ * call the frame-rule check and the renderer): with every event sent to
+ * them, `make bench-fw` measured 305 cycles per 1-byte poll (the bound is
+ * 175) and a 122-cycle stretch after address+read (the bound is 55). This
+ * path saves at most three registers. It is the minimum that keeps those
+ * figures: slave.h's
+ * "Cursors", the four cursor steps slave_tx_open, _tx_next, _tx_close and
+ * _rx_store, nothing else; it takes no decision and computes nothing but
+ * the receive CRC step (one lookup in duco_crc8_table). address+read
+ * (0xA8) and end of read (0xC0/0xC8) go to C while a write frame is open
+ * (the event finishes it first), a byte received (0x80) when the buffer
+ * has no room (overflow, or not in a frame). STOP (0xA0) and SLA+W (0x60)
+ * are released here and handled in C; anything else restores the
+ * registers and jumps to __vector_twi_slow with the status in GPIOR0.
+ * r1 is not assumed zero (an interrupt can land between a mul and the
+ * compiler clearing r1).
  */
-/* Constants for the assembly below, as text; checked against the enums. */
-#define TWI_S(x) #x
-#define TWI_X(x) TWI_S(x)
-#define TWI_TX_IDLE     "0"
-#define TWI_TX_HEAD     "1"
-#define TWI_TX_BODY     "2"
-#define TWI_TX_CRC      "3"
-#define TWI_TX_PAD      "4"
-#define TWI_RX_IDLE     "0"
-#define TWI_RX_FRAME    "1"
-#define TWI_RX_OVERFLOW "2"
-#define TWI_VIEW_ID     "1"
-#define TWI_ST_DONE     "2"
-_Static_assert(SLAVE_TX_IDLE == 0 && SLAVE_TX_HEAD == 1 && SLAVE_TX_BODY == 2 &&
-	       SLAVE_TX_CRC == 3 && SLAVE_TX_PAD == 4, "twi.c: enum slave_tx_state");
-_Static_assert(SLAVE_RX_IDLE == 0 && SLAVE_RX_FRAME == 1 && SLAVE_RX_OVERFLOW == 2,
-	       "twi.c: enum slave_rx_state");
-_Static_assert(SLAVE_VIEW_IDENTITY == 1 && DUCO_ST_DONE == 2, "twi.c: view/state");
-_Static_assert(offsetof(struct slave, result[1]) - offsetof(struct slave, result[0]) ==
-	       DUCO_RESULT_BODY, "twi.c: result[1] follows result[0]");
 #define TWI_OFF(f) "i" (offsetof(struct slave, f))
-#define TWI_CRC_STEP                                                  \
-	/* r24 = crc ^ byte: one byte-table lookup, result in r24 */   \
-	"ldi  r30, lo8(%[tab])\n\t"  "ldi  r31, hi8(%[tab])\n\t"    \
-	"add  r30, r24\n\t"  "brcc 7f\n\t"  "subi r31, 0xff\n"     \
-"7:\n\t"                                                         \
-	"lpm  r24, Z\n\t"
+_Static_assert(SLAVE_RX_IDLE == 0, "twi.c: the fast path tests rx_state for 0");
 
 ISR(TWI_vect, ISR_NAKED)
 {
@@ -173,19 +172,17 @@ ISR(TWI_vect, ISR_NAKED)
 	"push r24\n\t"
 	"lds  r24, %[twsr]\n\t"
 	"andi r24, 0xf8\n\t"
-	"out  %[gpior0], r24\n\t"          /* the status, for the C handler */
-	"cpi  r24, 0xa0\n\t"   "breq 2f\n\t"     /* STOP, and SLA+W: release, */
-	"cpi  r24, 0x60\n\t"   "breq 2f\n\t"     /* then the C handler */
+	"cpi  r24, 0xa8\n\t"   "breq 20f\n\t"
+	"cpi  r24, 0xc0\n\t"   "breq 40f\n\t"
+	"cpi  r24, 0xc8\n\t"   "breq 40f\n\t"
 	"cpi  r24, 0xb8\n\t"   "brne 8f\n\t"  "rjmp 10f\n"
 "8:\n\t"
 	"cpi  r24, 0x80\n\t"   "brne 8f\n\t"  "rjmp 30f\n"
 "8:\n\t"
-	"cpi  r24, 0xa8\n\t"   "brne 8f\n\t"  "rjmp 20f\n"
+	"out  %[gpior0], r24\n\t"          /* the status, for the C handler */
+	"cpi  r24, 0xa0\n\t"   "brne 8f\n\t"  "rjmp 4f\n"   /* STOP: release, */
 "8:\n\t"
-	"cpi  r24, 0xc0\n\t"   "brne 8f\n\t"  "rjmp 40f\n"
-"8:\n\t"
-	"cpi  r24, 0xc8\n\t"   "brne 8f\n\t"  "rjmp 40f\n"
-"8:\n\t"
+	"cpi  r24, 0x60\n\t"   "breq 2f\n"       /* SLA+W: release, then C */
 	/* slow: back to the state the interrupt found, then the C handler */
 "1:\n\t"
 	"pop  r24\n\t"  "out  __SREG__, r24\n\t"  "pop  r24\n\t"
@@ -193,208 +190,113 @@ ISR(TWI_vect, ISR_NAKED)
 "2:\n\t"
 	"ldi  r24, %[arm]\n\t"
 	"sts  %[twcr], r24\n\t"
-	"rjmp 1b\n\t"
+	"rjmp 1b\n"
+"3:\n\t"                             /* slow, from a fast-path entry */
+	"lds  r24, %[twsr]\n\t"
+	"andi r24, 0xf8\n\t"
+	"out  %[gpior0], r24\n\t"
+	"rjmp 1b\n"
 
-	/* 0xB8: byte sent, ACK: next byte of the read frame. Each branch
-	 * puts its byte in TWDR and releases SCL before its bookkeeping. */
-"10:\n\t"
-	"push r25\n\t"  "push r30\n\t"  "push r31\n\t"
-	"lds  r24, %[s]+%[tx_state]\n\t"
-	"cpi  r24, " TWI_TX_BODY "\n\t"   "breq 13f\n\t"
-	"cpi  r24, " TWI_TX_HEAD "\n\t"   "breq 11f\n\t"
-	"cpi  r24, " TWI_TX_CRC "\n\t"    "breq 15f\n\t"
-	"ldi  r24, " TWI_X(SLAVE_PAD_BYTE) "\n\t"       /* past the frame */
-	"sts  %[twdr], r24\n\t"
-	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
-	"rjmp 19f\n\t"
-"15:\n\t"                            /* trailing CRC */
-	"lds  r24, %[s]+%[tx_crc]\n\t"
-	"sts  %[twdr], r24\n\t"
-	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
-	"ldi  r24, " TWI_TX_PAD "\n\t"
-	"sts  %[s]+%[tx_state], r24\n\t"
-	"rjmp 19f\n\t"
-"11:\n\t"                            /* head: crc8(status), then len */
-	"lds  r24, %[s]+%[tx_pos]\n\t"
-	"cpi  r24, 1\n\t"
-	"brne 12f\n\t"
-	"lds  r25, %[s]+%[tx_crc]\n\t"
-	"sts  %[twdr], r25\n\t"
-	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
-	"ldi  r24, 2\n\t"
-	"sts  %[s]+%[tx_pos], r24\n\t"
-	"rjmp 18f\n\t"
-"12:\n\t"
-	"lds  r25, %[s]+%[tx_len]\n\t"
-	"sts  %[twdr], r25\n\t"
-	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
-	"ldi  r24, 0\n\t"
-	"sts  %[s]+%[tx_pos], r24\n\t"
-	"ldi  r24, " TWI_TX_BODY "\n\t"
-	"tst  r25\n\t"                     /* empty body: the CRC is next */
-	"brne 16f\n\t"
-	"ldi  r24, " TWI_TX_CRC "\n\t"
-"16:\n\t"
-	"sts  %[s]+%[tx_state], r24\n\t"
-	"rjmp 18f\n\t"
-"13:\n\t"                            /* body byte */
-	"lds  r30, %[s]+%[tx_body]\n\t"
-	"lds  r31, %[s]+%[tx_body]+1\n\t"
-	"lds  r24, %[s]+%[tx_pos]\n\t"
-	"add  r30, r24\n\t"
-	"brcc 14f\n\t"
-	"subi r31, 0xff\n\t"
-"14:\n\t"
-	"ld   r25, Z\n\t"
-	"sts  %[twdr], r25\n\t"
-	"ldi  r30, %[arm]\n\t"  "sts  %[twcr], r30\n\t"
-	"subi r24, 0xff\n\t"
-	"sts  %[s]+%[tx_pos], r24\n\t"
-	"lds  r30, %[s]+%[tx_len]\n\t"
-	"cp   r24, r30\n\t"
-	"brlo 18f\n\t"
-	"ldi  r24, " TWI_TX_CRC "\n\t"
-	"sts  %[s]+%[tx_state], r24\n\t"
-"18:\n\t"                            /* add the byte sent (r25) to the CRC */
-	"lds  r24, %[s]+%[tx_crc]\n\t"
-	"eor  r24, r25\n\t"
-	TWI_CRC_STEP
-	"sts  %[s]+%[tx_crc], r24\n\t"
-"19:\n\t"
-	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
-	"sts  %[s]+%[events], r24\n\t"
-	"rjmp 93f\n\t"
-
-	/* 0xA8: addressed for read: latch the status, pick the body */
+	/* 0xA8 addressed for read: slave_tx_open. The status byte first. */
 "20:\n\t"
 	"lds  r24, %[s]+%[rx_state]\n\t"
-	"cpi  r24, " TWI_RX_IDLE "\n\t"
-	"breq 8f\n\t"  "rjmp 1b\n"         /* a write frame to finish: slow */
-"8:\n\t"
-	"push r25\n\t"  "push r30\n\t"  "push r31\n\t"
-	"lds  r25, %[s]+%[seq]\n\t"
-	"swap r25\n\t"
-	"andi r25, 0xf0\n\t"
-	"lds  r24, %[s]+%[reject]\n\t"
-	"cpi  r24, 0\n\t"
-	"breq 21f\n\t"
-	"ori  r25, " TWI_X(DUCO_STATUS_REJECT) "\n\t"
-"21:\n\t"
-	"lds  r24, %[s]+%[state]\n\t"
-	"andi r24, 0x07\n\t"
-	"or   r25, r24\n\t"
-	"sts  %[s]+%[tx_status], r25\n\t"
-	"sts  %[twdr], r25\n\t"
+	"tst  r24\n\t"
+	"brne 3b\n\t"                      /* a write frame to finish: C */
+	"lds  r24, %[s]+%[head]\n\t"
+	"sts  %[twdr], r24\n\t"
 	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
-	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
-	"sts  %[s]+%[events], r24\n\t"
-	"mov  r24, r25\n\t"
-	"andi r24, 0x07\n\t"
-	"lds  r30, %[s]+%[view]\n\t"
-	"cpi  r30, " TWI_VIEW_ID "\n\t"
-	"brne 22f\n\t"
-	"ldi  r30, lo8(%[s]+%[identity])\n\t"
-	"ldi  r31, hi8(%[s]+%[identity])\n\t"
-	"ldi  r24, " TWI_X(DUCO_IDENTITY_BODY) "\n\t"
-	"rjmp 25f\n\t"
-"22:\n\t"
-	"cpi  r24, " TWI_ST_DONE "\n\t"
-	"breq 23f\n\t"
-	"ldi  r24, 0\n\t"                   /* no body */
-	"sts  %[s]+%[tx_len], r24\n\t"
-	"rjmp 26f\n\t"
-"23:\n\t"
-	"ldi  r30, lo8(%[s]+%[result])\n\t"
-	"ldi  r31, hi8(%[s]+%[result])\n\t"
-	"lds  r24, %[s]+%[front]\n\t"
-	"cpi  r24, 0\n\t"
-	"breq 24f\n\t"
-	"adiw r30, " TWI_X(DUCO_RESULT_BODY) "\n\t"          /* result[1] */
-"24:\n\t"
-	"ldi  r24, " TWI_X(DUCO_RESULT_BODY) "\n\t"
-"25:\n\t"
-	"sts  %[s]+%[tx_len], r24\n\t"
-	"sts  %[s]+%[tx_body], r30\n\t"
-	"sts  %[s]+%[tx_body]+1, r31\n\t"
-"26:\n\t"
-	"ldi  r24, " TWI_TX_HEAD "\n\t"
-	"sts  %[s]+%[tx_state], r24\n\t"
+	"push r30\n\t"  "push r31\n\t"
+	"lds  r30, %[s]+%[offer]\n\t"
+	"lds  r31, %[s]+%[offer]+1\n\t"
+	"adiw r30, 1\n\t"
+	"lds  r24, %[s]+%[head]+1\n\t"
+	"st   Z, r24\n\t"
+	"sts  %[s]+%[tx_ptr], r30\n\t"
+	"sts  %[s]+%[tx_ptr]+1, r31\n\t"
+	"lds  r24, %[s]+%[offer_left]\n\t"
+	"sts  %[s]+%[tx_left], r24\n\t"
 	"ldi  r24, 1\n\t"
-	"sts  %[s]+%[tx_pos], r24\n\t"
-	"mov  r24, r25\n\t"                 /* crc = step(0 ^ status) */
-	TWI_CRC_STEP
-	"sts  %[s]+%[tx_crc], r24\n\t"
-	"rjmp 93f\n\t"
+	"sts  %[s]+%[tx_open], r24\n\t"
+	"rjmp 90f\n"
 
-	/* 0x80: data byte received, ACK returned */
-"30:\n\t"
-	"push r25\n\t"  "push r30\n\t"  "push r31\n\t"
-	"lds  r25, %[twdr]\n\t"            /* the byte, then release (always ACK) */
-	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
-	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
-	"sts  %[s]+%[events], r24\n\t"
-	"lds  r24, %[s]+%[rx_state]\n\t"
-	"cpi  r24, " TWI_RX_FRAME "\n\t"
-	"breq 8f\n\t"  "rjmp 93f\n"
-"8:\n\t"                      /* overflowing or stray: swallow */
-	"lds  r24, %[s]+%[rx_len]\n\t"
-	"cpi  r24, " TWI_X(SLAVE_RX_MAX) "\n\t"
-	"brlo 31f\n\t"
-	"ldi  r24, " TWI_RX_OVERFLOW "\n\t"
-	"sts  %[s]+%[rx_state], r24\n\t"
-	"rjmp 93f\n\t"
-"31:\n\t"
-	"lds  r30, %[s]+%[rx_ptr]\n\t"
-	"lds  r31, %[s]+%[rx_ptr]+1\n\t"
-	"add  r30, r24\n\t"
-	"brcc 32f\n\t"
-	"subi r31, 0xff\n\t"
-"32:\n\t"
-	"subi r24, 0xff\n\t"
-	"sts  %[s]+%[rx_len], r24\n\t"
-	"st   Z, r25\n\t"
-	"lds  r24, %[s]+%[rx_crc]\n\t"
-	"eor  r24, r25\n\t"
-	TWI_CRC_STEP
-	"sts  %[s]+%[rx_crc], r24\n\t"
-	"rjmp 93f\n\t"
-
-	/* 0xC0/0xC8: the master ended its read */
+	/* 0xC0/0xC8 the master ended its read: slave_tx_close */
 "40:\n\t"
 	"lds  r24, %[s]+%[rx_state]\n\t"
-	"cpi  r24, " TWI_RX_IDLE "\n\t"
-	"breq 8f\n\t"  "rjmp 1b\n"
-"8:\n\t"
+	"tst  r24\n\t"
+	"brne 3b\n\t"
 	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
+	"ldi  r24, 0\n\t"
+	"sts  %[s]+%[tx_open], r24\n\t"
+	"rjmp 91f\n"
+
+	/* 0xB8 byte sent, ACK: slave_tx_next */
+"10:\n\t"
+	"push r30\n\t"  "push r31\n\t"
+	"lds  r30, %[s]+%[tx_ptr]\n\t"
+	"lds  r31, %[s]+%[tx_ptr]+1\n\t"
+	"ld   r24, Z\n\t"
+	"sts  %[twdr], r24\n\t"
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"   /* release SCL now */
+	"lds  r24, %[s]+%[tx_left]\n\t"
+	"subi r24, 1\n\t"
+	"brcs 90f\n\t"                     /* at the pad: stay there */
+	"sts  %[s]+%[tx_left], r24\n\t"
+	"adiw r30, 1\n\t"
+	"sts  %[s]+%[tx_ptr], r30\n\t"
+	"sts  %[s]+%[tx_ptr]+1, r31\n\t"
+	"rjmp 90f\n"
+
+	/* 0x80 data byte received, ACK returned: slave_rx_store */
+"30:\n\t"
+	"lds  r24, %[s]+%[rx_room]\n\t"
+	"tst  r24\n\t"
+	"brne 8f\n\t"  "rjmp 3b\n"        /* no room: C decides */
+"8:\n\t"
+	"push r30\n\t"  "push r31\n\t"
+	"push r25\n\t"
+	"lds  r25, %[twdr]\n\t"
+	"ldi  r30, %[arm]\n\t"  "sts  %[twcr], r30\n\t"   /* release SCL (always ACK) */
+	"dec  r24\n\t"
+	"sts  %[s]+%[rx_room], r24\n\t"
+	"lds  r30, %[s]+%[rx_ptr]\n\t"
+	"lds  r31, %[s]+%[rx_ptr]+1\n\t"
+	"st   Z+, r25\n\t"
+	"sts  %[s]+%[rx_ptr], r30\n\t"
+	"sts  %[s]+%[rx_ptr]+1, r31\n\t"
+	"lds  r24, %[s]+%[rx_crc]\n\t"     /* duco_crc8_step(rx_crc, byte) */
+	"eor  r24, r25\n\t"
+	"ldi  r30, lo8(%[tab])\n\t"  "ldi  r31, hi8(%[tab])\n\t"
+	"add  r30, r24\n\t"
+	"brcc 31f\n\t"
+	"subi r31, 0xff\n"
+"31:\n\t"
+	"lpm  r24, Z\n\t"
+	"sts  %[s]+%[rx_crc], r24\n\t"
+	"pop  r25\n\t"
+	"rjmp 90f\n"
+
+	/* every fast event: events + 1; restore and return */
+"90:\n\t"
+	"pop  r31\n\t"  "pop  r30\n"
+"91:\n\t"
 	"lds  r24, %[s]+%[events]\n\t"  "subi r24, 0xff\n\t"
 	"sts  %[s]+%[events], r24\n\t"
-	"ldi  r24, " TWI_TX_IDLE "\n\t"
-	"sts  %[s]+%[tx_state], r24\n\t"
-	"rjmp 92f\n\t"
-
-	/* release SCL, stay addressable; restore and return */
-"90:\n\t"
+	"pop  r24\n\t"  "out  __SREG__, r24\n\t"  "pop  r24\n\t"
+	"reti\n"
+	/* 0xA0 STOP or repeated START: release, then its own C handler */
+"4:\n\t"
 	"ldi  r24, %[arm]\n\t"
 	"sts  %[twcr], r24\n\t"
-	"pop  r31\n\t"  "pop  r30\n\t"  "pop  r25\n\t"
-	"rjmp 92f\n\t"
-"93:\n\t"                            /* already released */
-	"pop  r31\n\t"  "pop  r30\n\t"  "pop  r25\n\t"
-"92:\n\t"
 	"pop  r24\n\t"  "out  __SREG__, r24\n\t"  "pop  r24\n\t"
-	"reti\n\t"
+	"jmp  __vector_twi_stop\n"
 	:
 	: [twsr] "n" (_SFR_MEM_ADDR(TWSR)), [twdr] "n" (_SFR_MEM_ADDR(TWDR)),
 	  [gpior0] "I" (_SFR_IO_ADDR(GPIOR0)),
 	  [twcr] "n" (_SFR_MEM_ADDR(TWCR)), [arm] "n" (TWI_ARM),
 	  [s] "i" (&twi_slave), [tab] "i" (duco_crc8_table),
-	  [events] TWI_OFF(events), [tx_state] TWI_OFF(tx_state),
-	  [tx_status] TWI_OFF(tx_status), [tx_pos] TWI_OFF(tx_pos),
-	  [tx_len] TWI_OFF(tx_len), [tx_crc] TWI_OFF(tx_crc),
-	  [tx_body] TWI_OFF(tx_body), [rx_state] TWI_OFF(rx_state),
-	  [rx_len] TWI_OFF(rx_len), [rx_crc] TWI_OFF(rx_crc),
-	  [rx_ptr] TWI_OFF(rx_ptr), [seq] TWI_OFF(seq), [reject] TWI_OFF(reject),
-	  [state] TWI_OFF(state), [view] TWI_OFF(view), [front] TWI_OFF(front),
-	  [identity] TWI_OFF(identity), [result] TWI_OFF(result)
+	  [events] TWI_OFF(events), [rx_state] TWI_OFF(rx_state),
+	  [rx_ptr] TWI_OFF(rx_ptr), [rx_room] TWI_OFF(rx_room), [rx_crc] TWI_OFF(rx_crc),
+	  [tx_ptr] TWI_OFF(tx_ptr), [tx_left] TWI_OFF(tx_left), [tx_open] TWI_OFF(tx_open),
+	  [offer] TWI_OFF(offer), [offer_left] TWI_OFF(offer_left), [head] TWI_OFF(head)
 	);
 }

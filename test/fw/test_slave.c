@@ -318,6 +318,85 @@ static void test_stall(void)
 	tap_ok(slave_frame_pending(&s) && !slave_in_transfer(&s), "the next whole frame is accepted");
 }
 
+/*
+ * Reads are snapshots: a read keeps sending the frame it latched while the
+ * main loop publishes, and an identity left stale by a rejected frame is
+ * rendered by the event that needs it.
+ */
+static void test_snapshots(void)
+{
+	struct slave s;
+	uint8_t f[DUCO_MAX_WRITE_FRAME], r[DUCO_MAX_READ_FRAME + 2], want[DUCO_MAX_READ_FRAME];
+	struct duco_job j;
+	struct duco_identity id;
+	struct duco_result res = { .job_id = 0x77, .found = 1, .nonce = 4242, .elapsed_us = 99 };
+	uint8_t n, gen = 0, i;
+	int ok;
+
+	test_fresh(&s);
+	test_job(&j, 0x77, 0, 100);
+	n = duco_encode_job(f, &j);
+	test_write(&s, f, n, 1);
+	slave_frame_take(&s, &gen);
+	slave_frame_release(&s);
+
+	/* a status read is open (busy) when the result is published */
+	r[0] = slave_ev_addr_read(&s);
+	r[1] = slave_ev_tx_byte(&s);
+	tap_ok(slave_publish_result(&s, gen, &res) == SLAVE_OK, "publish while a read is open");
+	for (i = 2; i < 5; i++)
+		r[i] = slave_ev_tx_byte(&s);
+	slave_ev_stop(&s);
+	duco_encode_read(want, DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 1), NULL, 0);
+	tap_ok(memcmp(r, want, 4) == 0 && r[4] == SLAVE_PAD_BYTE,
+		"the open read finishes the busy frame it latched (status %02x)", r[0]);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY));
+	tap_ok(DUCO_STATUS_STATE(r[0]) == DUCO_ST_DONE &&
+		duco_read_check(r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)) == DUCO_OK,
+		"the next read gets the result");
+
+	/* identity view: a read of it is open when a result is counted */
+	test_job(&j, 0x78, 0, 100);
+	n = duco_encode_job(f, &j);
+	test_write(&s, f, n, 1);
+	slave_frame_take(&s, &gen);
+	slave_frame_release(&s);
+	n = duco_encode_simple(f, DUCO_CMD_IDENTIFY);
+	test_write(&s, f, n, 1);
+	slave_frame_release(&s);
+	r[0] = slave_ev_addr_read(&s);
+	for (i = 1; i < 10; i++)
+		r[i] = slave_ev_tx_byte(&s);
+	tap_ok(slave_publish_result(&s, gen, &res) == SLAVE_OK, "publish during an identity read");
+	for (; i < DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY); i++)
+		r[i] = slave_ev_tx_byte(&s);
+	slave_ev_stop(&s);
+	memset(&id, 0, sizeof(id));
+	ok = duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK;
+	tap_ok(ok && id.jobs_done == 1 && DUCO_STATUS_STATE(r[0]) == DUCO_ST_BUSY,
+		"the open identity read stays one consistent frame (busy, jobs_done %u)", id.jobs_done);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+	ok = duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK;
+	tap_ok(ok && id.jobs_done == 2 && DUCO_STATUS_STATE(r[0]) == DUCO_ST_DONE,
+		"the next identity read shows the result counted (done, jobs_done %u)", id.jobs_done);
+
+	/* a rejected frame leaves the identity stale; IDENTIFY in the same
+	 * combined transaction as its read must still show the new count */
+	n = duco_encode_simple(f, DUCO_CMD_ABORT);
+	test_write(&s, f, n, 1);
+	slave_frame_release(&s);
+	f[1] ^= 0x40;
+	test_write(&s, f, n, 1);                /* bad length: frame_errors + 1 */
+	n = duco_encode_simple(f, DUCO_CMD_IDENTIFY);
+	test_write(&s, f, n, 0);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+	ok = duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK;
+	tap_ok(ok && id.frame_errors == 1 && !(r[0] & DUCO_STATUS_REJECT),
+		"IDENTIFY right after a rejected frame: identity rendered with frame_errors %u",
+		id.frame_errors);
+	slave_frame_release(&s);
+}
+
 /* Random corruption: the slave accepts exactly what duco_frame_check accepts. */
 static void test_fuzz(void)
 {
@@ -367,6 +446,7 @@ int main(void)
 	test_rejects();
 	test_pending_and_restart();
 	test_stall();
+	test_snapshots();
 	test_fuzz();
 	return tap_done();
 }

@@ -150,6 +150,18 @@ def run(bus):
     ok(res == 0 and (d[0] & 7) == 0 and not d[0] & 0x08 and crc8(d[:1]) == d[1],
        "ABORT + repeated START + checked status: idle, REJECT cleared (status %02x)" % d[0])
 
+    # a rejected frame outside the identity view leaves the firmware's
+    # rendered identity stale: IDENTIFY + repeated START + read must still
+    # show the count (the interrupt renders it)
+    bad = bytearray(frame(2))
+    bad[-1] ^= 0x01
+    bus.xfer(bytes(bad))
+    res, _, d = bus.xfer(frame(3), 32)
+    c4 = struct.unpack("<HHH", d[21:27]) if res == 0 and len(d) == 32 else None
+    ok(res == 0 and d == read_frame(d[0], d[3:31]) and c4 and c3 and c4[0] == c3[0] + 1,
+       "bad CRC, then IDENTIFY + repeated START + read: crc_errors %s -> %s"
+       % (c3[0] if c3 else None, c4[0] if c4 else None))
+
 
 if __name__ == "__main__":
     sys.exit(main())
