@@ -92,6 +92,9 @@ struct opt_row {
 	unsigned flags;         /* OPT_F_* */
 };
 
+/* .rows and .nrows of a table from a row array. */
+#define OPT_ROWS(r) .rows = (r), .nrows = sizeof(r) / sizeof((r)[0])
+
 struct opt_table {
 	const char *prog;       /* for messages and --help */
 	const struct opt_row *rows;

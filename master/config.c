@@ -117,8 +117,7 @@ static const struct opt_row config_rows[] = {
 
 const struct opt_table config_table = {
 	.prog = "ducomaster",
-	.rows = config_rows,
-	.nrows = sizeof(config_rows) / sizeof(config_rows[0]),
+	OPT_ROWS(config_rows),
 	.synopsis =
 "Usage: ducomaster [options]\n"
 "Drive AVR mining slaves on I2C buses against a Duino-Coin pool.\n\n"

@@ -161,8 +161,7 @@ static const struct opt_row pool_cfg_rows[] = {
 
 static const struct opt_table pool_cfg_table = {
 	.prog = "ducopool",
-	.rows = pool_cfg_rows,
-	.nrows = sizeof(pool_cfg_rows) / sizeof(pool_cfg_rows[0]),
+	OPT_ROWS(pool_cfg_rows),
 	.synopsis =
 "usage: ducopool [options]\n"
 "A local Duino-Coin-compatible pool for tests, demos and offline rig trials.\n"
@@ -228,8 +227,7 @@ static const struct opt_row pool_cfg_tier_rows[] = {
 
 static const struct opt_table pool_cfg_tier_table = {
 	.prog = "ducopool --tiers",
-	.rows = pool_cfg_tier_rows,
-	.nrows = sizeof(pool_cfg_tier_rows) / sizeof(pool_cfg_tier_rows[0]),
+	OPT_ROWS(pool_cfg_tier_rows),
 };
 
 static int pool_cfg_tier_row(struct pool_cfg *cfg, const cJSON *row, int idx,

@@ -33,6 +33,7 @@
 #define POOL_TCP_FIELDS_MAX   8   /* one more than any valid message has */
 #define POOL_TCP_KOLKA_FREE  10   /* accepted shares before a DUCOID is fixed */
 #define POOL_TCP_LOG_MAX   (POOL_TCP_MSG_MAX + 8)   /* a message as logged */
+#define POOL_TCP_HEX       (2 * DUCO_SHA1_DIGEST)   /* a digest in hex */
 #define POOL_TCP_KEY_FIELD    3   /* JOB,<user>,<tier>,<mining key>,... */
 
 enum pool_conn_state {
@@ -53,8 +54,8 @@ struct pool_conn {
 	struct pool_worker *w;
 	int      tier;                /* index in cfg->tiers; -1 before the first JOB */
 	/* the current job */
-	char     job_last[41];
-	uint8_t  job_expected[20];
+	char     job_last[POOL_TCP_HEX + 1];
+	uint8_t  job_expected[DUCO_SHA1_DIGEST];
 	uint32_t job_nonce, job_diff;
 	/* microsecond stamps: share times of fast clients are a few ms */
 	int64_t  job_tx_us, verdict_tx_us;
@@ -76,7 +77,7 @@ struct pool_tcp {
 	long long timer;              /* at the earliest connection deadline */
 	int      listen_fd;
 	uint16_t port;
-	char     last_hash[41];       /* the chain every new job starts from */
+	char     last_hash[POOL_TCP_HEX + 1];       /* the chain every new job starts from */
 	struct pool_conn **conns;
 	int      nconns, cap;
 };
@@ -181,8 +182,10 @@ static void pool_tcp_new_job(struct pool_tcp *t, struct pool_conn *c, int64_t no
 	c->job_nonce = (uint32_t)pool_rng_range(t->rng, 1, 100ULL * tier->diff);
 	duco_s1_hash(c->job_last, c->job_nonce, c->job_expected);
 	snprintf(line, sizeof(line), "%s,", c->job_last);
-	duco_bin_to_hex(c->job_expected, 20, line + 41, 0);
-	snprintf(line + 81, sizeof(line) - 81, ",%u\n", (unsigned)c->job_diff);
+	/* <last hex>,<expected hex>,<diff> */
+	duco_bin_to_hex(c->job_expected, DUCO_SHA1_DIGEST, line + POOL_TCP_HEX + 1, 0);
+	snprintf(line + 2 * POOL_TCP_HEX + 1, sizeof(line) - 2 * POOL_TCP_HEX - 1, ",%u\n",
+		 (unsigned)c->job_diff);
 	snprintf(c->w->tier, sizeof(c->w->tier), "%s", tier->name);
 	c->w->diff = tier->diff;
 	c->held_is_share = 0;
@@ -289,7 +292,7 @@ static void pool_tcp_on_result(struct pool_tcp *t, struct pool_conn *c, char **f
 	const struct pool_tier *tier = &t->cfg->tiers[c->tier];
 	double share_s, reported = 0.0;
 	uint32_t nonce = 0;
-	uint8_t digest[20];
+	uint8_t digest[DUCO_SHA1_DIGEST];
 	char *end, line[64];
 	int nonce_ok;
 
@@ -319,7 +322,7 @@ static void pool_tcp_on_result(struct pool_tcp *t, struct pool_conn *c, char **f
 	nonce_ok = pool_tcp_parse_nonce(f[0], &nonce) == 0;
 	if (nonce_ok) {
 		duco_s1_hash(c->job_last, nonce, digest);
-		nonce_ok = memcmp(digest, c->job_expected, 20) == 0;
+		nonce_ok = memcmp(digest, c->job_expected, DUCO_SHA1_DIGEST) == 0;
 	}
 
 	if (pool_tcp_rate_exceeded(t, c, now_ms)) {
@@ -498,7 +501,7 @@ static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_
 	case POOL_CONN_VERDICT_DELAY:
 		/* The next job starts from the hash this share just solved. */
 		if (c->held_is_share)
-			duco_bin_to_hex(c->job_expected, 20, t->last_hash, 0);
+			duco_bin_to_hex(c->job_expected, DUCO_SHA1_DIGEST, t->last_hash, 0);
 		if (pool_tcp_inject(t, c, now_ms))
 			return;
 		if (pool_tcp_send(t, c, c->held, c->held_len, now_ms))
@@ -654,7 +657,7 @@ struct pool_tcp *pool_tcp_new(const struct pool_cfg *cfg, struct pool_acct *acct
 	struct pool_tcp *t = calloc(1, sizeof(*t));
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);
-	uint8_t genesis[20];
+	uint8_t genesis[DUCO_SHA1_DIGEST];
 	char seedtext[40];
 
 	if (!t)
@@ -677,8 +680,8 @@ struct pool_tcp *pool_tcp_new(const struct pool_cfg *cfg, struct pool_acct *acct
 	/* The chain starts from a hash of the seed, so --seed replays jobs. */
 	snprintf(seedtext, sizeof(seedtext), "ducopool-%llu", (unsigned long long)acct->seed);
 	duco_sha1(seedtext, (uint32_t)strlen(seedtext), genesis);
-	duco_bin_to_hex(genesis, 20, t->last_hash, 0);
-	t->last_hash[40] = '\0';
+	duco_bin_to_hex(genesis, DUCO_SHA1_DIGEST, t->last_hash, 0);
+	t->last_hash[POOL_TCP_HEX] = '\0';
 	return t;
 }
 

@@ -189,8 +189,7 @@ static const struct opt_row ducosim_rows[] = {
 
 static const struct opt_table ducosim_table = {
 	.prog = "ducosim",
-	.rows = ducosim_rows,
-	.nrows = sizeof(ducosim_rows) / sizeof(ducosim_rows[0]),
+	OPT_ROWS(ducosim_rows),
 	.synopsis =
 "usage:\n"
 "  ducosim --firmware <elf> --count <n> --first-addr <0xNN> --socket <path>\n"

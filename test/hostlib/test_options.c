@@ -94,8 +94,7 @@ static const struct opt_row sample_rows[] = {
 };
 
 static const struct opt_table sample_table = {
-	.prog = "sample", .rows = sample_rows,
-	.nrows = sizeof(sample_rows) / sizeof(sample_rows[0]),
+	.prog = "sample", OPT_ROWS(sample_rows),
 	.synopsis = "usage: sample [options] FILE...\n", .footer = "end of help\n", .args = 1,
 };
 

@@ -50,8 +50,7 @@ static const struct opt_row ducoreport_rows[] = {
 
 static const struct opt_table ducoreport_table = {
 	.prog = "ducoreport",
-	.rows = ducoreport_rows,
-	.nrows = sizeof(ducoreport_rows) / sizeof(ducoreport_rows[0]),
+	OPT_ROWS(ducoreport_rows),
 	.args = 1,
 	.synopsis =
 "usage: ducoreport [--svg FILE] [--json] JOBLOG...\n"
