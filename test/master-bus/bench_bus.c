@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cJSON.h>
 
 #include "bus.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
+#include "jsonout.h"
 #include "slave_io.h"
 
 static double bench_now_us(void)
@@ -39,6 +41,7 @@ int main(int argc, char **argv)
 	struct slave_io s;
 	struct bus b;
 	double t0, poll1, poll2, ident, send, result;
+	cJSON *out;
 	int rc = 0, i;
 
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -104,10 +107,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_bus: %s: %s\n", spec, strerror(-rc));
 		return 1;
 	}
-	printf("{\"bench\":\"master-bus\",\"backend\":\"%s\",\"calls\":%d,"
-	       "\"poll1_us\":%.1f,\"poll2_us\":%.1f,\"identify_us\":%.1f,"
-	       "\"send_job_us\":%.1f,\"read_result_us\":%.1f,\"retries\":%u}\n",
-	       label, n, poll1, poll2, ident, send, result,
-	       s.st.crc_retries + s.st.nack_retries);
-	return 0;
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "bench", "master-bus");
+	cJSON_AddStringToObject(out, "backend", label);
+	jsonout_num(out, "calls", n, JSONOUT_EXACT);
+	jsonout_num(out, "poll1_us", poll1, 1);
+	jsonout_num(out, "poll2_us", poll2, 1);
+	jsonout_num(out, "identify_us", ident, 1);
+	jsonout_num(out, "send_job_us", send, 1);
+	jsonout_num(out, "read_result_us", result, 1);
+	jsonout_num(out, "retries", s.st.crc_retries + s.st.nack_retries, JSONOUT_EXACT);
+	rc = out ? jsonout_fprint(stdout, out) : -ENOMEM;
+	cJSON_Delete(out);
+	return rc ? 1 : 0;
 }
