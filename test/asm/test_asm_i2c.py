@@ -22,17 +22,8 @@ import random
 import subprocess
 import sys
 
-n_tap = 0
-failed = 0
-
-
-def tap(cond, desc):
-    global n_tap, failed
-    n_tap += 1
-    print('%sok %d - %s' % ('' if cond else 'not ', n_tap, desc), flush=True)
-    if not cond:
-        failed += 1
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from ducotest import ok as tap, diag, done  # noqa: E402
 
 
 def digest(last, nonce):
@@ -52,12 +43,12 @@ def run(args, last, expected, diff, start=None, poll_us=None, end=None):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=120, universal_newlines=True)
     if p.returncode != 0 and not p.stdout.strip():
-        print('# ducosim failed: %s' % p.stderr.strip()[-300:])
+        diag('ducosim failed: %s' % p.stderr.strip()[-300:])
         return None
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        print('# unreadable ducosim output: %r' % p.stdout[-300:])
+        diag('unreadable ducosim output: %r' % p.stdout[-300:])
         return None
 
 
@@ -77,8 +68,8 @@ def main():
 
     seed = int(os.environ.get('ASM_SEED') or int.from_bytes(os.urandom(4), 'little'))
     rng = random.Random(seed)
-    print('# ducosim %s, firmware %s, %d Hz, seed %d (ASM_SEED replays)'
-          % (args.ducosim, args.firmware, args.freq, seed))
+    diag('ducosim %s, firmware %s, %d Hz, seed %d (ASM_SEED replays)'
+         % (args.ducosim, args.firmware, args.freq, seed))
 
     last = 'ba29a15896fd2d792d5c4b60668bf2b9feebc51d'
     r = run(args, last, 'd0beba883d7e8cd119ea2b0e09b78f60f29e0968', 10, start=0)
@@ -95,7 +86,7 @@ def main():
         r = run(args, last, digest(last, target), diff, start=10 ** k - 3)
         good = r is not None and r.get('found') and r.get('nonce') == target
         if not good:
-            print('# carry to 10^%d: %r' % (k, r))
+            diag('carry to 10^%d: %r' % (k, r))
         ok_carry = ok_carry and good
     tap(ok_carry, 'planted nonces after every digit carry up to 10 digits found over I2C')
     target = 4294967295
@@ -134,7 +125,7 @@ def main():
     r = run(args, last, wrong, 2, start=0)
     tap(r is not None and r.get('found') is False and r.get('nonce') == 200,
         'job without a solution ends not found at the range end (200)')
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == '__main__':

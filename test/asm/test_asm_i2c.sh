@@ -5,15 +5,14 @@
 # `make test` through TEST_DEPS.
 set -u
 cd "$(dirname "$0")/../.."
+. test/lib/tap.sh
 b=${BUILD:-build}
-rc=0
 while read -r board mcu fcpu _ _ impl _; do
 	if [ "$impl" != asm ]; then
-		echo "ok - $board uses the C core # SKIP not an asm board"
+		skip "$board uses the C core" "not an asm board"
 		continue
 	fi
-	test/asm/test_asm_i2c.py --ducosim "$b/host/ducosim" --mcu "$mcu" --freq "$fcpu" \
-		--firmware "$b/avr-$board/firmware.elf" |
-		sed "s/^\(\(not \)\?ok\) [0-9]* - /\1 - $board: /" || rc=1
+	tap_run "$board: " test/asm/test_asm_i2c.py --ducosim "$b/host/ducosim" --mcu "$mcu" \
+		--freq "$fcpu" --firmware "$b/avr-$board/firmware.elf"
 done < <(make -s --no-print-directory fw-board-info BUILD="$b" | grep -E '^(nano|promini8|lgt8f328p|mega2560) ')
-exit $rc
+tap_done

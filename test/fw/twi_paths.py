@@ -19,14 +19,14 @@ import os
 import struct
 import sys
 import tempfile
-import time
 
 DUCOSIM = "build/host/ducosim"
 ELF = "build/avr-nano/firmware.elf"
 ADDR = 0x08
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, crc8, frame, job_frame, read_frame, start_ducosim, stop_process, SimBus  # noqa: E402
+from ducotest import (ok, done, wait_until, crc8, frame, job_frame, read_frame,  # noqa: E402
+                      start_ducosim, stop_process, SimBus)
 
 
 class Bus(SimBus):
@@ -83,20 +83,14 @@ def main():
 
 
 def wait_state(bus, state, wall_s=20.0):
-    end = time.time() + wall_s
-    while time.time() < end:
+    def reached():
         d = bus.read(1)
-        if d and (d[0] & 7) == state:
-            return True
-        time.sleep(0.02)
-    return False
+        return d and (d[0] & 7) == state
+    return bool(wait_until(reached, wall_s))
 
 
 def run(bus):
-    for _ in range(100):
-        if bus.read(1) is not None:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: bus.read(1) is not None, 20)
     check_reads(bus, "idle", 0, 0)
 
     last = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d"

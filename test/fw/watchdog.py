@@ -17,13 +17,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 DUCOSIM = "build/host/ducosim"
 RESET_WATCHDOG, RESET_SOFT = 0x08, 0x80
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, crc8, frame, start_ducosim, stop_process, SimBus  # noqa: E402
+from ducotest import ok, done, wait_until, crc8, frame, start_ducosim, stop_process, SimBus  # noqa: E402
 
 
 class Bus(SimBus):
@@ -38,13 +37,10 @@ class Bus(SimBus):
 
 
 def wait_identity(bus, addr, pred, wall_s=20.0):
-    end = time.time() + wall_s
-    while time.time() < end:
+    def match():
         body = bus.identify(addr)
-        if body is not None and pred(body):
-            return body
-        time.sleep(0.05)
-    return None
+        return body if body is not None and pred(body) else None
+    return wait_until(match, wall_s)
 
 
 def run_board(tmp, board, hard):
@@ -84,14 +80,10 @@ def run_board(tmp, board, hard):
         res, _ = bus.xfer(0x2b, frame(5, bytes([0x5a, 0xa5])))
         ok(res == 0, "%s: RESET accepted" % board)
         # the restart clears the sequence: wait for it, then identify
-        deadline = time.time() + 20
-        fresh = None
-        while time.time() < deadline:
+        def restarted():
             res, d = bus.xfer(0x2b, b"", 1)
-            if res == 0 and d and (d[0] >> 4) == 0:
-                fresh = wait_identity(bus, 0x2b, lambda b: True)
-                break
-            time.sleep(0.05)
+            return res == 0 and d and (d[0] >> 4) == 0
+        fresh = wait_identity(bus, 0x2b, lambda b: True) if wait_until(restarted, 20) else None
         ok(fresh is not None and fresh[16] == want and fresh[26] == 0x2b,
            "%s: after RESET it answers at 0x2b again (cause %#x, want %#x)"
            % (board, fresh[16] if fresh else -1, want))

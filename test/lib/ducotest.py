@@ -1,10 +1,15 @@
 """ducotest.py - shared pieces of ducorig's Python test scripts.
 
-TAP output, the I2C frame format (docs/i2c-protocol.md) encoded from the
-document, independently of common/, and a client for ducosim's bus socket
-(common/simbus_proto.h). Scripts add test/lib to sys.path and import this.
+The one Python TAP helper (ok, diag, done), waiting on events (wait_until
+polls a condition with a deadline, wait_line reads a child's output for a
+line), starting and stopping children by pid, the I2C frame format
+(docs/i2c-protocol.md) encoded from the document, independently of common/,
+and a client for ducosim's bus socket (common/simbus_proto.h). Scripts add
+test/lib to sys.path and import this; `import ducotest as tap` reads well.
 """
 import os
+import re
+import selectors
 import socket
 import struct
 import subprocess
@@ -14,12 +19,16 @@ import time
 _counts = {"n": 0, "failed": 0}
 
 
-def ok(cond, text):
-    """One TAP line; returns cond so callers can chain on it."""
+def ok(cond, text, detail=None):
+    """One TAP line; on failure detail (any value) follows as comments.
+    Returns cond so callers can chain on it."""
     _counts["n"] += 1
     if not cond:
         _counts["failed"] += 1
     print("%sok %d - %s" % ("" if cond else "not ", _counts["n"], text), flush=True)
+    if not cond and detail is not None:
+        for line in str(detail).splitlines() or [""]:
+            print("#   " + line, flush=True)
     return cond
 
 
@@ -34,26 +43,70 @@ def done():
     return 1 if _counts["failed"] else 0
 
 
-def start_ducosim(ducosim, elf, sock, first_addr=0x08, count=1, wait_s=10):
-    """ducosim in fast rig mode; returns the process once its socket exists
-    (or it has exited: the first connect then fails). Stop it with stop_process."""
+# --- waiting on events --------------------------------------------------------
+def wait_until(cond, timeout_s, interval_s=0.02):
+    """Poll cond() until it returns something true (returned) or the
+    deadline passes (None). A wait on an event, never a fixed delay."""
+    end = time.monotonic() + timeout_s
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() >= end:
+            return None
+        time.sleep(interval_s)
+
+
+def wait_line(stream, pattern, timeout_s):
+    """Read a child's output pipe until a line matches the regex: the match,
+    or None at EOF or when the deadline passes. Reads the file descriptor
+    directly (no buffer that select cannot see); what follows the matching
+    line in the same read is dropped."""
+    end = time.monotonic() + timeout_s
+    fd = stream.fileno()
+    buf = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                m = re.search(pattern, line.decode(errors="replace"))
+                if m:
+                    return m
+            left = end - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            buf += chunk
+
+
+def start_ducosim(ducosim, elf, sock, first_addr=0x08, count=1, wait_s=30):
+    """ducosim in fast rig mode; returns the process once it has printed its
+    'ready' line (or exited, or the deadline passed: the first connect then
+    fails). Stop it with stop_process."""
     proc = subprocess.Popen([ducosim, "--firmware", elf, "--count", str(count), "--first-addr",
                              "0x%02x" % first_addr, "--socket", sock, "--fast"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.monotonic() + wait_s
-    while time.monotonic() < end and not os.path.exists(sock) and proc.poll() is None:
-        time.sleep(0.05)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    wait_line(proc.stdout, r"^ready ", wait_s)
     return proc
 
 
 def stop_process(proc, wait_s=10):
-    """SIGTERM a child this test started, SIGKILL it if it does not exit."""
-    proc.terminate()
+    """SIGTERM a child this test started, SIGKILL it if it does not exit;
+    its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
     try:
         proc.wait(wait_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    for f in (proc.stdout, proc.stderr):
+        if f is not None:
+            f.close()
+    return proc.returncode
 
 
 # --- wire frames (docs/i2c-protocol.md) ---------------------------------------
@@ -156,13 +209,10 @@ class SimBus:
                 "addr": body[26], "reset_cause": body[16]}
 
     def wait_done(self, addr, timeout_s):
-        end = time.monotonic() + timeout_s
-        while time.monotonic() < end:
+        def done_status():
             st = self.status(addr)
-            if st is not None and st & 7 == 2:
-                return self.result(addr)
-            time.sleep(0.01)
-        return None
+            return st is not None and st & 7 == 2
+        return self.result(addr) if wait_until(done_status, timeout_s, 0.01) else None
 
     def close(self):
         self.s.close()

@@ -2,7 +2,8 @@
 
 Starts build/host/ducopool on 127.0.0.1 port 0, finds its ports from the
 `listening on` / `http on` lines, talks the lock-step mining protocol over
-loopback, solves DUCO-S1 jobs with hashlib, and prints TAP. Every pool a test
+loopback and solves DUCO-S1 jobs with hashlib; TAP output and waits come
+from test/lib/ducotest.py (re-exported here as `tap`). Every pool a test
 starts is stopped by pid (SIGTERM, then SIGKILL if it hangs); its final stats
 JSON line is returned by stop(). Assumes python3 >= 3.8 and nothing else.
 """
@@ -17,37 +18,13 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import ducotest as tap  # noqa: E402,F401
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 POOL = os.environ.get("DUCOPOOL") or os.path.join(
     ROOT, os.environ.get("BUILD", "build"), "host", "ducopool")
 JOB_RE = re.compile(r"^([0-9a-f]{40}),([0-9a-f]{40}),([0-9]+)\n$")
-
-
-class Tap:
-    """TAP printer: ok/not ok lines, a plan at the end, exit status."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, desc, detail=None):
-        self.n += 1
-        if not cond:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, desc))
-        if not cond and detail is not None:
-            for line in str(detail).splitlines() or [""]:
-                print("#   " + line)
-        sys.stdout.flush()
-        return cond
-
-    def diag(self, text):
-        print("# " + text)
-        sys.stdout.flush()
-
-    def done(self):
-        print("1..%d" % self.n)
-        sys.exit(1 if self.failed else 0)
 
 
 class Pool:

@@ -28,7 +28,7 @@ DUCOSIM = os.path.join(BUILD, "host", "ducosim")
 ELF = os.environ.get("DUCOSIM_TEST_ELF", os.path.join(BUILD, "avr-nano", "firmware.elf"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, diag, done, job_frame, SimBus as Bus  # noqa: E402
+from ducotest import ok, diag, done, wait_until, job_frame, SimBus as Bus  # noqa: E402
 
 
 def expected_for(last, nonce):
@@ -193,7 +193,11 @@ def test_rig(tmp, rng):
         ok(bus.fault(0x11, 5) == 0 and bus.status(0x11) is not None,
            "FAULT CLEAR: it answers again")
         ok(bus.fault(0x10, 3) == 0, "FAULT RESET accepted")
-        time.sleep(0.3)
+        # the firmware answers again once it has booted: sequence 0, idle
+        def booted():
+            st = bus.status(0x10)
+            return st is not None and st >> 4 == 0
+        wait_until(booted, 20)
         st = bus.status(0x10)
         ok(st is not None and st >> 4 == 0 and st & 7 == 0,
            "after the reset the firmware is back, idle, sequence 0 (status %s)" % st)
@@ -225,7 +229,7 @@ def test_rig(tmp, rng):
         # real time: simulated time does not run ahead of the wall clock
         t1, _, _, _ = bus.info()
         w1 = time.monotonic()
-        time.sleep(0.3)
+        time.sleep(0.3)     # the wall-clock interval measured, not a wait for anything
         t2, _, _, _ = bus.info()
         w2 = time.monotonic()
         ok(0 < t2 - t1 <= (w2 - w1) * 1e9 + 20e6,
