@@ -4,11 +4,14 @@
 # build/avr-<board>/: objects of the firmware and of $(COMMON_SRCS) compiled
 # with that board's -mmcu/F_CPU, firmware.elf, firmware.hex and a size
 # report after every link. `make firmware` builds $(BOARD) (default nano),
-# `make boards` builds all of them. A board whose HASH_IMPL=asm falls back
-# to the C core (with a warning) when firmware-avr/hashcore_asm.S is absent,
-# so the default build never breaks on missing files. Every object depends
-# on the makefiles and on a per-board flags stamp, so a changed flag (board
-# record, ADDR=...) rebuilds. Assumes the Debian gcc-avr/avr-libc/binutils-avr.
+# `make boards` builds all of them. Other images of a board (another core,
+# test flags) are the same template under another name; test/fw/module.mk
+# makes the ones the tests run. A board whose HASH_IMPL=asm needs the
+# generated, committed firmware-avr/hashcore_asm.S: without it the build
+# stops (the C core is 7x slower; it is chosen, never fallen back to). Every
+# object depends on the makefiles and on a per-image flags stamp, so a
+# changed flag (board record, ADDR=...) rebuilds. Assumes the Debian
+# gcc-avr/avr-libc/binutils-avr.
 
 AVR_CC      ?= avr-gcc
 AVR_OBJCOPY ?= avr-objcopy
@@ -37,36 +40,37 @@ AVR_CFLAGS := $(AVR_OPT) -std=gnu99 $(AVR_CWARN) -ffunction-sections -fdata-sect
               -fno-strict-aliasing -Icommon -I$(GENDIR) -Ifirmware-avr
 AVR_LDFLAGS := -Wl,--gc-sections
 
-# fw_template(board): rules for build/avr-<board>/.
-define fw_template
+# fw_image(image, board, core, extra flags): rules for build/avr-<image>/,
+# the firmware of <board>'s boards.mk record on the c or asm hashing core.
+define fw_image
 FW_DIR_$(1)  := $(BUILD)/avr-$(1)
-ifeq ($$($(1).HASH_IMPL),asm)
-ifneq ($$(wildcard firmware-avr/hashcore_asm.S),)
+ifeq ($(3),asm)
 FW_HASH_$(1) := firmware-avr/hashcore_asm.S
 FW_HDEF_$(1) := -DHASH_IMPL_ASM=1
-else
-$$(warning $(1): HASH_IMPL=asm but firmware-avr/hashcore_asm.S is missing; using the C core)
-FW_HASH_$(1) := firmware-avr/hashcore_c.c
-FW_HDEF_$(1) :=
-endif
 else
 FW_HASH_$(1) := firmware-avr/hashcore_c.c
 FW_HDEF_$(1) :=
 endif
 # ADDR on the command line (make flash ADDR=...) becomes the compiled default.
-FW_ADDR_$(1) := $$(if $$(and $$(ADDR),$$(filter $(1),$$(BOARD))),$$(ADDR),$$($(1).ADDR))
-FW_FLAGS_$(1) := -mmcu=$$($(1).MCU) -DF_CPU=$$($(1).F_CPU)UL \
-	-DDUCO_BOARD_ID=$$($(1).ID) -DDUCO_DEFAULT_ADDR=$$(FW_ADDR_$(1)) \
-	-DFW_WDT_HARD_RESET=$$(if $$(filter yes,$$($(1).WDT_RESET)),1,0) \
+FW_ADDR_$(1) := $$(if $$(and $$(ADDR),$$(filter $(1),$$(BOARD))),$$(ADDR),$$($(2).ADDR))
+FW_FLAGS_$(1) := -mmcu=$$($(2).MCU) -DF_CPU=$$($(2).F_CPU)UL \
+	-DDUCO_BOARD_ID=$$($(2).ID) -DDUCO_DEFAULT_ADDR=$$(FW_ADDR_$(1)) \
+	-DFW_WDT_HARD_RESET=$$(if $$(filter yes,$$($(2).WDT_RESET)),1,0) \
 	-DFW_VERSION_MAJOR=$(FW_VERSION_MAJOR) -DFW_VERSION_MINOR=$(FW_VERSION_MINOR) \
-	$$(FW_HDEF_$(1)) $$($(1).CPPFLAGS) $$(AVR_CFLAGS)
+	$$(FW_HDEF_$(1)) $$($(2).CPPFLAGS) $(4) $$(AVR_CFLAGS)
 FW_OBJS_$(1) := $$(patsubst %,$$(FW_DIR_$(1))/obj/%.o,$$(basename \
 	$$(FW_SRCS) $$(FW_HASH_$(1)) $$(COMMON_SRCS)))
 
-# The stamp changes only when the flags do, so objects rebuild exactly then.
+# The stamp is rewritten only when the flags differ from the last build's
+# (compared while make reads this file), so objects rebuild exactly then and
+# `make -n` shows the truth without writing anything.
+FW_STAMP_$(1) := $$(file <$$(FW_DIR_$(1))/flags.txt)
+ifneq ($$(FW_STAMP_$(1)),$$(FW_FLAGS_$(1)))
 $$(FW_DIR_$(1))/flags.txt: FORCE_FWFLAGS
+endif
+$$(FW_DIR_$(1))/flags.txt:
 	@mkdir -p $$(@D)
-	@echo '$$(FW_FLAGS_$(1))' | cmp -s - $$@ || echo '$$(FW_FLAGS_$(1))' > $$@
+	@echo '$$(FW_FLAGS_$(1))' > $$@
 
 $$(FW_DIR_$(1))/obj/%.o: %.c $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS)
 	@mkdir -p $$(@D)
@@ -77,9 +81,9 @@ $$(FW_DIR_$(1))/obj/%.o: %.S $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GE
 	$$(AVR_CC) $$(FW_FLAGS_$(1)) $$(DEPFLAGS) -c -o $$@ $$<
 
 $$(FW_DIR_$(1))/firmware.elf: $$(FW_OBJS_$(1))
-	$$(AVR_CC) -mmcu=$$($(1).MCU) $$(AVR_CFLAGS) $$(AVR_LDFLAGS) \
+	$$(AVR_CC) -mmcu=$$($(2).MCU) $$(AVR_CFLAGS) $$(AVR_LDFLAGS) \
 		-Wl,-Map,$$(FW_DIR_$(1))/firmware.map -o $$@ $$^
-	@firmware-avr/fwsize.sh $$@ $(1) $$($(1).FLASH) $$($(1).RAM) $$(FW_STACK_RESERVE)
+	@firmware-avr/fwsize.sh $$@ $(1) $$($(2).FLASH) $$($(2).RAM) $$(FW_STACK_RESERVE)
 
 $$(FW_DIR_$(1))/firmware.hex: $$(FW_DIR_$(1))/firmware.elf
 	$$(AVR_OBJCOPY) -O ihex -R .eeprom $$< $$@
@@ -88,9 +92,14 @@ $$(FW_DIR_$(1))/firmware.hex: $$(FW_DIR_$(1))/firmware.elf
 firmware-$(1): $$(FW_DIR_$(1))/firmware.hex
 endef
 
+# The asm core is generated (scripts/gen-hashcore-asm.py) and committed; a
+# tree without it cannot build the asm boards.
+firmware-avr/hashcore_asm.S:
+	$(error $@ is missing and the HASH_IMPL=asm boards need it: restore it, or regenerate it with python3 scripts/gen-hashcore-asm.py $@)
+
 .PHONY: FORCE_FWFLAGS firmware boards flash fuses
 FORCE_FWFLAGS:
-$(foreach b,$(BOARDS),$(eval $(call fw_template,$(b))))
+$(foreach b,$(BOARDS),$(eval $(call fw_image,$(b),$(b),$($(b).HASH_IMPL),)))
 
 firmware: firmware-$(BOARD)
 boards: $(addprefix firmware-,$(BOARDS))
@@ -107,10 +116,16 @@ FW_AVRDUDE = $(AVRDUDE) -p $($(BOARD).AVRDUDE_MCU) -c $($(BOARD).PROG) \
 	-U flash:w:$(BUILD)/avr-$(BOARD)/firmware.hex:i \
 	$(if $(filter yes,$($(BOARD).EEPROM)),-U eeprom:w:$(FW_EEPROM_REC):m)
 
+# A bad PORT or ADDR stops make before it builds anything (and under -n).
+ifneq ($(filter flash,$(MAKECMDGOALS)),)
+ifeq ($(PORT),)
+$(error make flash: set PORT=<serial device>)
+endif
+ifneq ($(shell a=$$(( $(FW_FLASH_ADDR) )) 2>/dev/null && [ $$a -ge 8 ] && [ $$a -le 119 ] && echo ok),ok)
+$(error make flash: ADDR must be 0x08..0x77 (got $(FW_FLASH_ADDR)))
+endif
+endif
 flash: firmware-$(BOARD)
-	@test -n "$(PORT)" || { echo "make flash: set PORT=<serial device>" >&2; exit 1; }
-	@a=$$(( $(FW_FLASH_ADDR) )); test $$a -ge 8 -a $$a -le 119 || \
-		{ echo "make flash: ADDR must be 0x08..0x77" >&2; exit 1; }
 	$(FW_AVRDUDE)
 
 # make fuses BOARD=<b> ISP=<programmer> [ISP_PORT=usb]: ISP only, never needed
@@ -121,8 +136,14 @@ fuses:
 	@test -n "$($(BOARD).FUSES)" || { echo "make fuses: no fuses recorded for $(BOARD)" >&2; exit 1; }
 	$(AVRDUDE) -p $($(BOARD).AVRDUDE_MCU) -c $(ISP) -P $(ISP_PORT) $($(BOARD).FUSES)
 
-# One line per board for scripts (test/fw/boards.sh):
+# One line per board for the tests (test/fw/boards.sh, test/asm):
 #   <board> <mcu> <f_cpu> <flash> <ram> <hash_impl> <eeprom> <stack_reserve>
+# rewritten only when it changes. `make fw-board-info` prints it.
+FW_BOARD_INFO := $(BUILD)/fw-boards.txt
+FW_BOARD_LINES = $(foreach b,$(BOARDS),echo "$(b) $($(b).MCU) $($(b).F_CPU) $($(b).FLASH) $($(b).RAM) $($(b).HASH_IMPL) $($(b).EEPROM) $(FW_STACK_RESERVE)";)
+$(FW_BOARD_INFO): FORCE_FWFLAGS
+	@mkdir -p $(@D)
+	@{ $(FW_BOARD_LINES) } | cmp -s - $@ || { $(FW_BOARD_LINES) } > $@
 .PHONY: fw-board-info
-fw-board-info:
-	@$(foreach b,$(BOARDS),echo "$(b) $($(b).MCU) $($(b).F_CPU) $($(b).FLASH) $($(b).RAM) $($(b).HASH_IMPL) $($(b).EEPROM) $(FW_STACK_RESERVE)";)
+fw-board-info: $(FW_BOARD_INFO)
+	@cat $<

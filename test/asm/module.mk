@@ -53,7 +53,8 @@ $(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o
 # (one per clock: 16, 8, 32 MHz, plus the ATmega2560).
 ASM_I2C_BOARDS := nano promini8 lgt8f328p mega2560
 TEST_DEPS    += $(ASM_TEST_ELF) $(ASM_TEST_ELF_2560) $(HOSTDIR)/test/asm_sim \
-                $(ASM_I2C_BOARDS:%=$(BUILD)/avr-%/firmware.elf) $(HOSTDIR)/ducosim
+                $(ASM_I2C_BOARDS:%=$(BUILD)/avr-%/firmware.elf) $(HOSTDIR)/ducosim \
+                $(FW_BOARD_INFO)
 TEST_SCRIPTS += test/asm/test_asm.sh test/asm/regen.sh test/asm/test_asm_i2c.sh
 
 .PHONY: asm-bench
@@ -63,14 +64,11 @@ BENCH_TARGETS += asm-bench
 
 # Per-board figures of the real firmware images (test/sim/bench_fw.py on the
 # 8 and 32 MHz boards as recorded in boards.mk; bench-fw covers the nano),
-# plus the nano image rebuilt on the C core (out of tree, in
-# build/asm-test/cbuild) for comparison. One JSON line per image.
+# plus the nano image on the C core (build/avr-nano-c, test/fw/module.mk)
+# for comparison. One JSON line per image.
 ASM_BENCH_BOARDS := promini8 lgt8f328p
-ASM_BENCH_C_ELF  := $(ASM_TEST_DIR)/cbuild/avr-nano/firmware.elf
-.PHONY: asm-bench-boards $(ASM_BENCH_C_ELF)
-$(ASM_BENCH_C_ELF):
-	@$(MAKE) -s --no-print-directory BUILD=$(ASM_TEST_DIR)/cbuild firmware-nano \
-		nano.HASH_IMPL=c >/dev/null
+ASM_BENCH_C_ELF  := $(BUILD)/avr-nano-c/firmware.elf
+.PHONY: asm-bench-boards
 asm-bench-boards: $(HOSTDIR)/ducosim $(ASM_BENCH_BOARDS:%=$(BUILD)/avr-%/firmware.elf) \
 		$(ASM_BENCH_C_ELF)
 	@test/asm/bench_asm_boards.py --ducosim $(HOSTDIR)/ducosim \

@@ -3,10 +3,13 @@
 #    the firmware's protocol, on the host), driven with TWI-style events.
 #  - test_fw_stall (stall_sim.c): the nano image in simavr, master driven at
 #    the register level: a transaction that goes silent is dropped.
-#  - boards.sh: builds every board in boards.mk and checks that each image
-#    fits the board's flash and RAM (data + bss + a stack reserve).
-#  - watchdog.py: test images (FW_TEST_HANG) in ducosim: watchdog recovery
-#    of a hung main loop and the RESET command, hard and soft restart boards.
+#  - boards.sh: every board's image (make builds them all for it) fits the
+#    board's flash and RAM (data + bss + a stack reserve); the make interface
+#    (unknown BOARD, flag-change rebuilds, make -n flash, a missing asm core),
+#    asked with make -n so the test itself builds nothing.
+#  - watchdog.py: test images (FW_TEST_HANG, built here as avr-<board>-hang)
+#    in ducosim: watchdog recovery of a hung main loop and the RESET command,
+#    hard and soft restart boards.
 #  - twi_paths.py: the nano image in ducosim: every read length in every
 #    view, write+repeated START+read, truncated and overlong frames, byte
 #    for byte against the protocol (covers the handler's assembly fast path).
@@ -28,4 +31,15 @@ TEST_PROGS += $(HOSTDIR)/test/test_fw_stall
 TEST_SCRIPTS += test/fw/boards.sh
 TEST_SCRIPTS += test/fw/watchdog.py
 TEST_SCRIPTS += test/fw/twi_paths.py
-TEST_DEPS += $(BUILD)/avr-nano/firmware.elf
+TEST_DEPS += $(BUILD)/avr-nano/firmware.elf $(FW_BOARD_INFO) \
+             $(foreach b,$(BOARDS),$(BUILD)/avr-$(b)/firmware.hex)
+
+# Images only the tests run (firmware-avr/module.mk's template): the nano on
+# the C core (test/sim/test_sim_fw_c.sh, make asm-bench-boards), and boards
+# whose main loop hangs after CLEAR_ERR (FW_TEST_HANG) for watchdog.py: nano
+# restarts by watchdog reset, promini16 by jump.
+$(eval $(call fw_image,nano-c,nano,c,))
+$(eval $(call fw_image,nano-hang,nano,$(nano.HASH_IMPL),-DFW_TEST_HANG))
+$(eval $(call fw_image,promini16-hang,promini16,$(promini16.HASH_IMPL),-DFW_TEST_HANG))
+TEST_DEPS += $(BUILD)/avr-nano-c/firmware.elf $(BUILD)/avr-nano-hang/firmware.elf \
+             $(BUILD)/avr-promini16-hang/firmware.elf

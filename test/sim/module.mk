@@ -18,7 +18,8 @@ $(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/li
 
 TEST_PROGS   += $(HOSTDIR)/test/test_sim_fw
 TEST_SCRIPTS += test/sim/test_ducosim.py test/sim/test_ducoid.sh test/sim/test_sim_fw_c.sh
-TEST_DEPS    += $(SIM_TEST_ELF) $(HOSTDIR)/ducosim $(HOSTDIR)/ducoctl
+TEST_DEPS    += $(SIM_TEST_ELF) $(HOSTDIR)/ducosim $(HOSTDIR)/ducoctl \
+                $(BUILD)/avr-nano-c/firmware.elf
 
 # make bench: cycles per nonce at 3/5/7 digits, H/s at 16 MHz, poll cost.
 # BENCH_FW_ARGS passes e.g. --firmware/--board/--mcu/--freq to the script.
