@@ -5,11 +5,17 @@
 # "not ok N - name", "# comment") on stdout. A program that exits non-zero
 # without reporting a failure, or that runs past its time limit, counts as one
 # failed test. The last line printed is the plain summary "N passed, N failed".
-# Output of each program is kept in build/test-logs/<name>.log.
+# Output of each program is kept in build/test-logs/<run>/<name>.log, one
+# directory per run (so runs side by side in one tree never share a log);
+# build/test-logs/latest points at the newest, the last 5 runs are kept.
 set -u
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
-logdir=${BUILD:-build}/test-logs
-mkdir -p "$logdir"
+logroot=${BUILD:-build}/test-logs
+mkdir -p "$logroot"
+logdir=$(mktemp -d "$logroot/$(date +%Y%m%d-%H%M%S).XXXX")
+ln -sfn "$(basename "$logdir")" "$logroot/latest"
+# Runs older than the last 5 go; a run still going is at most that old.
+ls -1dt "$logroot"/*.???? 2>/dev/null | tail -n +6 | while read -r old; do rm -rf "$old"; done
 passed=0 failed=0 skipped=0
 failed_names=()
 for t in "$@"; do
