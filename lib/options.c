@@ -544,81 +544,68 @@ static const char *opt_expects(const struct opt_row *r)
 	}
 }
 
+/* A JSON number into a number row, without going through text. */
+static int opt_json_number(void *obj, const struct opt_row *r, double d, char *err,
+			   size_t errlen)
+{
+	char num[OPT_NUM_TEXT];
+
+	if (r->type != OPT_DBL && d != floor(d)) {
+		snprintf(err, errlen, "%.17g is not an integer", d);
+		return -EINVAL;
+	}
+	snprintf(num, sizeof(num), "%.17g", d);
+	return opt_store_number(obj, r, d, NULL, num, err, errlen);
+}
+
 static int opt_set_json(const struct opt_table *t, void *obj, const struct opt_row *r,
 			const cJSON *v, char *err, size_t errlen)
 {
 	char num[OPT_NUM_TEXT], *joined = NULL;
 	const char *text = NULL;
-	int rc;
+	const cJSON *e;
+	int rc = 0;
 
 	/* cJSON reads 1e999 as inf: refused like nan and inf in text */
 	if (cJSON_IsNumber(v) && !isfinite(v->valuedouble)) {
 		snprintf(err, errlen, "not a finite number");
 		return -EINVAL;
 	}
-	if (cJSON_IsBool(v) && r->type == OPT_FLAG) {
-		*OPT_FIELD(obj, r, int) = cJSON_IsTrue(v);
-		goto seen;
-	}
+	if (cJSON_IsBool(v) && r->type == OPT_FLAG)
+		return opt_set_text(t, obj, r, cJSON_IsTrue(v) ? "true" : "false", OPT_SRC_USER,
+				    err, errlen);
 	if (cJSON_IsBool(v) && r->type == OPT_ENUM && r->names[0] && r->names[1] &&
 	    !r->names[2])
 		return opt_set_text(t, obj, r, r->names[cJSON_IsTrue(v)], OPT_SRC_USER, err, errlen);
-	if (cJSON_IsNumber(v) && r->type != OPT_STR && r->type != OPT_LIST &&
-	    r->type != OPT_CUSTOM && r->type != OPT_ENUM) {
-		double d = v->valuedouble;
-
-		if (r->type == OPT_FLAG) {
-			if (d != 0 && d != 1)
-				goto type;
-			*OPT_FIELD(obj, r, int) = d == 1;
-			goto seen;
-		}
-		if (r->type != OPT_DBL && d != floor(d)) {
-			snprintf(err, errlen, "%.17g is not an integer", d);
-			return -EINVAL;
-		}
-		snprintf(num, sizeof(num), "%.17g", d);
-		rc = opt_store_number(obj, r, d, NULL, num, err, errlen);
-		if (rc)
-			return rc;
-		goto seen;
-	}
-	if (cJSON_IsArray(v) && (r->type == OPT_LIST || (r->flags & OPT_F_REPEAT))) {
-		const cJSON *e;
-		int first = 1;
-
-		if (r->type == OPT_LIST)
-			*(int *)(void *)((char *)obj + r->count_off) = 0;
+	if (cJSON_IsNumber(v) && (r->type == OPT_INT || r->type == OPT_UINT ||
+				  r->type == OPT_U64 || r->type == OPT_DBL || r->type == OPT_COUNT)) {
+		rc = opt_json_number(obj, r, v->valuedouble, err, errlen);
+	} else if (cJSON_IsArray(v) && (r->type == OPT_LIST || (r->flags & OPT_F_REPEAT))) {
+		/* an array replaces: empty the list, then append each element */
+		*(int *)(void *)((char *)obj + r->count_off) = 0;
 		cJSON_ArrayForEach(e, v) {
 			if (opt_json_scalar(r, e, num, sizeof(num), &text))
 				goto type;
-			rc = opt_set_text(t, obj, r, text, first && r->type == OPT_CUSTOM ?
-					  OPT_SRC_USER : OPT_SRC_APPEND, err, errlen);
+			rc = opt_set_text(t, obj, r, text, OPT_SRC_APPEND, err, errlen);
 			if (rc)
 				return rc;
-			first = 0;
 		}
-		if (first && r->type == OPT_CUSTOM)
-			*(int *)(void *)((char *)obj + r->count_off) = 0;
-		goto seen;
-	}
-	if (cJSON_IsArray(v) && r->type == OPT_STR) {
+	} else if (cJSON_IsArray(v) && r->type == OPT_STR) {
 		rc = opt_json_join(r, v, &joined);
 		if (rc == -EINVAL)
 			goto type;
-		if (rc)
-			return rc;
-		rc = opt_set_text(t, obj, r, joined, OPT_SRC_USER, err, errlen);
+		if (!rc)
+			rc = opt_set_text(t, obj, r, joined, OPT_SRC_USER, err, errlen);
 		free(joined);
 		return rc;
-	}
-	if (opt_json_scalar(r, v, num, sizeof(num), &text))
+	} else if (opt_json_scalar(r, v, num, sizeof(num), &text)) {
 		goto type;
-	return opt_set_text(t, obj, r, text, OPT_SRC_USER, err, errlen);
-seen:
-	if (r->seen_off)
+	} else {
+		return opt_set_text(t, obj, r, text, OPT_SRC_USER, err, errlen);
+	}
+	if (!rc && r->seen_off)
 		*(int *)(void *)((char *)obj + r->seen_off) = 1;
-	return 0;
+	return rc;
 type:
 	snprintf(err, errlen, "wrong type: expected %s", opt_expects(r));
 	return -EINVAL;
@@ -718,22 +705,24 @@ int opt_json_line(const char *text, const char *key)
 	return key ? opt_json_walk(text, key, 0) : 0;
 }
 
-int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_t errlen)
+/* The whole file, NUL-terminated, at most OPT_FILE_MAX bytes. */
+static int opt_read_text(const char *path, char **textp, size_t *lenp, char *err,
+			 size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	size_t len = 0, cap = 4096;
 	char *text = NULL, *bigger;
-	const char *end = NULL;
-	int rc = 0, line;
+	int rc = 0;
 
-	*root = NULL;
-	*textp = NULL;
 	if (!f) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	for (;;) {
+	do {
+		if (len > OPT_FILE_MAX)
+			break;
+		cap *= 2;
 		bigger = realloc(text, cap + 1);
 		if (!bigger) {
 			rc = -ENOMEM;
@@ -742,36 +731,52 @@ int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_
 		}
 		text = bigger;
 		len += fread(text + len, 1, cap - len, f);
-		if (len < cap)
-			break;
-		if (cap > OPT_FILE_MAX) {
-			rc = -EFBIG;
-			snprintf(err, errlen, "%s: larger than %d bytes", path, OPT_FILE_MAX);
-			goto out;
-		}
-		cap *= 2;
-	}
+	} while (len == cap);
 	if (ferror(f)) {
 		rc = -EIO;
 		snprintf(err, errlen, "%s: read error", path);
 		goto out;
 	}
+	if (len > OPT_FILE_MAX) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "%s: larger than %d bytes", path, OPT_FILE_MAX);
+		goto out;
+	}
 	text[len] = '\0';
+	*textp = text;
+	*lenp = len;
+	text = NULL;
+out:
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_t errlen)
+{
+	const char *end = NULL;
+	size_t len = 0;
+	char *text = NULL;
+	int rc, line;
+
+	*root = NULL;
+	*textp = NULL;
+	rc = opt_read_text(path, &text, &len, err, errlen);
+	if (rc)
+		return rc;
+	rc = -EINVAL;
 	if (memchr(text, '\0', len)) {
-		rc = -EINVAL;
 		snprintf(err, errlen, "%s:%d: NUL byte in the file", path,
 			 opt_line_at(text, text + strlen(text)));
 		goto out;
 	}
 	line = opt_json_walk(text, NULL, 0);
 	if (line) {
-		rc = -EINVAL;
 		snprintf(err, errlen, "%s:%d: NUL character (\\u0000) in a string", path, line);
 		goto out;
 	}
 	*root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!*root) {
-		rc = -EINVAL;
 		snprintf(err, errlen, "%s:%d: JSON syntax error", path,
 			 opt_line_at(text, end ? end : cJSON_GetErrorPtr()));
 		goto out;
@@ -779,7 +784,6 @@ int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_
 	while (end && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
 		end++;
 	if (end && *end) {
-		rc = -EINVAL;
 		snprintf(err, errlen, "%s:%d: text after the JSON value", path,
 			 opt_line_at(text, end));
 		cJSON_Delete(*root);
@@ -787,10 +791,9 @@ int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_
 		goto out;
 	}
 	*textp = text;
-	text = NULL;
+	return 0;
 out:
 	free(text);
-	fclose(f);
 	return rc;
 }
 
@@ -839,8 +842,7 @@ struct opt_walk {
 	size_t errlen;
 };
 
-static int opt_apply_arg(struct opt_walk *w, const struct opt_row *r, const char *value,
-			 const char *spelled)
+static int opt_apply_arg(struct opt_walk *w, const struct opt_row *r, const char *value)
 {
 	size_t idx = (size_t)(r - w->t->rows);
 	enum opt_src src = OPT_SRC_USER;
@@ -853,7 +855,8 @@ static int opt_apply_arg(struct opt_walk *w, const struct opt_row *r, const char
 	if (r->type == OPT_SET) {
 		eq = strchr(value, '=');
 		if (!eq || eq == value) {
-			snprintf(w->err, w->errlen, "--%s %s: expected key=value", spelled, value);
+			snprintf(w->err, w->errlen, "--%s %s: expected key=value", opt_flag_name(r),
+				 value);
 			return -EINVAL;
 		}
 		key = strndup(value, (size_t)(eq - value));
@@ -869,28 +872,66 @@ static int opt_apply_arg(struct opt_walk *w, const struct opt_row *r, const char
 	w->replaced[idx] = 1;
 	rc = opt_set_text(w->t, w->obj, r, value ? value : "1", src, w->err, w->errlen);
 	if (rc)
-		opt_prefix(w->err, w->errlen, "--", spelled, ": ");
+		opt_prefix(w->err, w->errlen, "--", opt_flag_name(r), ": ");
 	return rc;
+}
+
+/* --name or --name=value: the row (NULL: unknown) and an inline value. */
+static int opt_long(struct opt_walk *w, const char *a, const struct opt_row **r,
+		    const char **value)
+{
+	const char *eq = strchr(a + 2, '=');
+
+	*r = opt_find_flag(w->t, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+	if (*r && eq && !opt_takes_value(*r)) {
+		snprintf(w->err, w->errlen, "--%s takes no value", opt_flag_name(*r));
+		return -EINVAL;
+	}
+	if (*r && eq)
+		*value = eq + 1;
+	return 0;
+}
+
+/*
+ * -vv or -ofile: a cluster of short flags, of which a value-taking one ends
+ * it. The flags before the last are applied here (pass 2); an early one
+ * ends the cluster so the caller sees it.
+ */
+static int opt_short(struct opt_walk *w, int pass, const char *a, const struct opt_row **r,
+		     const char **value)
+{
+	int rc;
+
+	for (const char *c = a + 1; *c; c++) {
+		*r = opt_find_short(w->t, *c);
+		if (!*r || !c[1] || ((*r)->flags & OPT_F_EARLY))
+			return 0;
+		if (opt_takes_value(*r)) {
+			*value = c + 1;
+			return 0;
+		}
+		if (pass == 2 && (rc = opt_apply_arg(w, *r, NULL)))
+			return rc;
+	}
+	return 0;
 }
 
 /*
  * One walk over argv. Pass 1 only finds the config file and the early flags
- * (unknown options are left for pass 2 to report); pass 2 applies the rest.
+ * and complains about nothing (pass 2 does); pass 2 applies the rest.
  * Returns 1 when an early flag stopped the walk.
  */
 static int opt_walk_argv(struct opt_walk *w, int pass, int argc, char **argv,
 			 const char **config, char **args, int *nargs)
 {
-	const struct opt_table *t = w->t;
-	int i, rc, only_args = 0;
+	int rc, only_args = 0;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *value = NULL, *eq;
-		const struct opt_row *r;
-		char spelled[64];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *value = NULL;
+		const struct opt_row *r = NULL;
 
 		if (only_args || a[0] != '-' || !a[1]) {
-			if (pass == 2 && !t->args) {
+			if (pass == 2 && !w->t->args) {
 				snprintf(w->err, w->errlen, "unexpected argument '%s' (see --help)", a);
 				return -EINVAL;
 			}
@@ -902,67 +943,33 @@ static int opt_walk_argv(struct opt_walk *w, int pass, int argc, char **argv,
 			only_args = 1;
 			continue;
 		}
-		if (a[1] == '-') {
-			eq = strchr(a + 2, '=');
-			r = opt_find_flag(t, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
-			if (r)
-				snprintf(spelled, sizeof(spelled), "%s", opt_flag_name(r));
-			if (r && eq && !opt_takes_value(r)) {
-				if (pass == 1)
-					continue;
-				snprintf(w->err, w->errlen, "--%s takes no value", spelled);
-				return -EINVAL;
-			}
-			if (r && eq)
-				value = eq + 1;
-		} else {
-			/* -vv: a cluster of short flags; a value-taking one ends it */
-			const char *c;
-
-			for (c = a + 1, r = NULL; *c; c++) {
-				r = opt_find_short(t, *c);
-				if (!r)
-					break;
-				snprintf(spelled, sizeof(spelled), "%s", opt_flag_name(r));
-				if (opt_takes_value(r)) {
-					if (c[1])
-						value = c + 1;
-					break;
-				}
-				if (c[1] && pass == 2 && (rc = opt_apply_arg(w, r, NULL, spelled)))
-					return rc;
-				if (c[1] && (r->flags & OPT_F_EARLY))
-					break;
-			}
-		}
+		rc = a[1] == '-' ? opt_long(w, a, &r, &value) : opt_short(w, pass, a, &r, &value);
+		if (pass == 1 && (rc || !r || (opt_takes_value(r) && !value && i + 1 >= argc)))
+			continue;
+		if (rc)
+			return rc;
 		if (!r) {
-			if (pass == 1)
-				continue;
 			snprintf(w->err, w->errlen, "unknown option '%s' (see --help)", a);
 			return -ENOENT;
 		}
 		if (opt_takes_value(r) && !value) {
 			if (i + 1 >= argc) {
-				if (pass == 1)
-					continue;
-				snprintf(w->err, w->errlen, "--%s needs a value%s%s%s", spelled,
+				snprintf(w->err, w->errlen, "--%s needs a value%s%s%s", opt_flag_name(r),
 					 r->arg ? " (" : "", r->arg ? r->arg : "", r->arg ? ")" : "");
 				return -EINVAL;
 			}
 			value = argv[++i];
 		}
-		if (pass == 1) {
-			if (r->flags & OPT_F_EARLY) {
-				*OPT_FIELD(w->obj, r, int) = 1;
-				return 1;
-			}
-			if (r->type == OPT_CONFIG)
-				*config = value;
-			continue;
+		if (pass == 2) {
+			rc = opt_apply_arg(w, r, value);
+			if (rc)
+				return rc;
+		} else if (r->flags & OPT_F_EARLY) {
+			*OPT_FIELD(w->obj, r, int) = 1;
+			return 1;
+		} else if (r->type == OPT_CONFIG) {
+			*config = value;
 		}
-		rc = opt_apply_arg(w, r, value, spelled);
-		if (rc)
-			return rc;
 	}
 	return 0;
 }

@@ -253,6 +253,23 @@ static void test_json(void)
 	tap_ok(load(&s, "cli.json", "{\"help\":true}") == -ENOENT, "command-line rows not in files");
 	tap_ok(opt_load_file(&sample_table, &s, "/nonexistent/x.json", err, sizeof(err)) == -ENOENT,
 	       "missing file: -errno");
+	{
+		size_t big = (1 << 20) + 10;
+		char *text = malloc(big);
+
+		if (text) {
+			memset(text, ' ', big);
+			text[0] = '{';
+			text[big - 1] = '}';
+			tap_ok(opt_load_file(&sample_table, &s, write_file("big.json", text, big), err,
+					     sizeof(err)) == -EFBIG,
+			       "a file over 1 MiB is refused (%s)", err);
+			tap_ok(opt_load_file(&sample_table, &s, write_file("max.json", text, 1 << 20),
+					     err, sizeof(err)) == -EINVAL,
+			       "a file of exactly 1 MiB is read (then refused as unfinished JSON)");
+			free(text);
+		}
+	}
 }
 
 static void test_argv(void)
