@@ -66,5 +66,7 @@ struct bus_sim_info {
 };
 int bus_sim_fault(struct bus *b, uint8_t addr, uint8_t kind, uint32_t param);
 int bus_sim_info(struct bus *b, struct bus_sim_info *info);
+/* The -errno a simulated transfer's enum simbus_result stands for (0: OK). */
+int bus_sim_result_errno(uint8_t result);
 
 #endif

@@ -195,7 +195,7 @@ fail_drop:
 	return rc;
 }
 
-static int bus_sim_result_errno(uint8_t result)
+int bus_sim_result_errno(uint8_t result)
 {
 	switch (result) {
 	case SIMBUS_OK:          return 0;

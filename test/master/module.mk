@@ -1,6 +1,7 @@
 # test/master/: ducomaster's tests.
-#  - test_master_sm: the slave state machine under a fake clock (in-test AVR
-#    on the real frame format, pool on a socketpair).
+#  - test_master_sm: the miner state machine under a fake clock (ducosim's
+#    model slave on an in-process rig, test/lib/bus_rig.c; pool on a
+#    socketpair).
 #  - test_master_units: config table, pool protocol parsers, rate limit
 #    arithmetic, job log format, getPool parsing.
 #  - test_master_fuzz: seeded mutations of pool lines and getPool answers
@@ -11,11 +12,15 @@
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
                 $(HOSTDIR)/test/test_master_fuzz
 
-$(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest $(HOST_LIB_CFLAGS)
+$(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest $(HOST_LIB_CFLAGS) $(BUS_RIG_CFLAGS)
 
 $(HOSTDIR)/test/test_master_%: $(HOSTDIR)/obj/test/master/test_master_%.o $(MASTER_LIB) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
+
+# The state-machine test runs against the simulator's model slave.
+$(HOSTDIR)/test/test_master_sm: $(BUS_RIG_OBJ) $(DUCOSIM_LIB)
+$(HOSTDIR)/test/test_master_sm: MASTER_LIBS := $(BUS_RIG_OBJ) $(DUCOSIM_LIB) $(MASTER_LIBS)
 
 TEST_PROGS += $(MASTER_TESTS)
 

@@ -1,10 +1,11 @@
 /*
  * test_master_sm.c - ducomaster's D/C/R/J/K/W/E/F/G state machine under a
- * fake clock. The AVR is an in-test bus_ops that speaks the real frame
- * format (common/duco_proto) and finds nonces with common/duco_s1, finishing
- * after nonce / rate seconds of fake time; the pool is the test itself on
- * the other end of a real socketpair. The master's slave_io.c, pool.c,
- * ratelimit.c and miner.c run unchanged. TAP on stdout.
+ * fake clock. The slave is ducosim's host model slave (sim_model.c, which
+ * runs common/slave.c, the firmware's protocol code) on an in-process
+ * simulated bus (test/lib/bus_rig.c), hashing with common/duco_s1 at a set
+ * rate in simulated time that follows the fake clock; the pool is the test
+ * itself on the other end of a real socketpair. The master's slave_io.c,
+ * pool.c, ratelimit.c and miner.c run unchanged. TAP on stdout.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,95 +13,45 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "bus_rig.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "miner.h"
 #include "tap.h"
 
-/* ---- the in-test AVR ---------------------------------------------------- */
-struct fake_avr {
-	struct mclock *clock;
-	double rate;            /* H/s */
-	int state;              /* enum duco_state */
-	int reject;
-	uint8_t seq;
-	int show_identity;
-	struct duco_job job;
-	uint32_t nonce;
-	int64_t done_at;
-	int wrong;              /* report nonce + 1 */
-	int silent;             /* NACK everything */
-	unsigned jobs, resets;
-};
+#define SLAVE_ADDR 0x08
+/* 1 MHz: a status poll takes 29 us of bus time, which the fake clock does
+ * not see; the hashing times under test are hundreds of ms. */
+#define SLAVE_BUS_HZ 1000000
 
-static struct fake_avr avr;
+/* ---- the slave ------------------------------------------------------------ */
+static struct bus_rig rig;
+static int rig_up;
+static char slave_ducoid[24];   /* what the slave itself reports */
 
-static int fake_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
-		     uint8_t *r, uint16_t rlen)
+/* The slave's DUCOID, read here directly (IDENTIFY and its frame). */
+static void read_slave_ducoid(struct bus *b)
 {
-	uint8_t frame[64], body[DUCO_MAX_READ_BODY];
-	uint8_t blen = 0, n;
-	int64_t now = mclock_now_us(avr.clock);
+	uint8_t f[DUCO_MAX_WRITE_FRAME], r[DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)];
+	struct duco_identity id;
+	char hex[17];
+	uint8_t n = duco_encode_simple(f, DUCO_CMD_IDENTIFY);
 
-	if (avr.silent)
-		return -ENXIO;
-	if (wlen) {
-		if (duco_frame_check(w, (uint8_t)wlen) != DUCO_OK) {
-			avr.reject = 1;
-		} else {
-			avr.reject = 0;
-			avr.seq = (uint8_t)((avr.seq + 1) & 0x0f);
-			avr.show_identity = 0;
-			switch (w[0]) {
-			case DUCO_CMD_JOB:
-				duco_decode_job(w, &avr.job);
-				duco_s1_search(avr.job.last_hash, avr.job.expected,
-					       avr.job.start_nonce, avr.job.end_nonce, &avr.nonce);
-				avr.done_at = now + (int64_t)(avr.nonce / avr.rate * 1e6);
-				avr.state = DUCO_ST_BUSY;
-				avr.jobs++;
-				break;
-			case DUCO_CMD_IDENTIFY:
-				avr.show_identity = 1;
-				break;
-			case DUCO_CMD_RESET:
-				avr.resets++;
-				avr.state = DUCO_ST_IDLE;
-				avr.seq = 0;
-				break;
-			default:
-				avr.state = DUCO_ST_IDLE;
-			}
-		}
-	}
-	if (avr.state == DUCO_ST_BUSY && now >= avr.done_at)
-		avr.state = DUCO_ST_DONE;
-	if (avr.show_identity) {
-		struct duco_identity id = {
-			.proto_version = DUCO_PROTO_VERSION, .fw_version = 0x0100,
-			.board_id = DUCO_BOARD_NANO, .f_cpu = 16000000,
-			.ducoid = { 1, 2, 3, 4, 5, 6, 7, 0xab }, .i2c_addr = addr,
-		};
-		duco_encode_identity_body(body, &id);
-		blen = DUCO_IDENTITY_BODY;
-	} else if (avr.state == DUCO_ST_DONE) {
-		struct duco_result res = {
-			.job_id = avr.job.job_id, .found = 1,
-			.nonce = avr.nonce + (avr.wrong ? 1 : 0),
-			.elapsed_us = (uint32_t)(avr.nonce / avr.rate * 1e6),
-		};
-		duco_encode_result_body(body, &res);
-		blen = DUCO_RESULT_BODY;
-	}
-	n = duco_encode_read(frame, DUCO_STATUS_MAKE(avr.state, avr.reject, avr.seq), body, blen);
-	if (rlen) {
-		memset(r, 0xff, rlen);
-		memcpy(r, frame, rlen < n ? rlen : n);
-	}
-	return 0;
+	snprintf(slave_ducoid, sizeof(slave_ducoid), "?");
+	if (bus_xfer(b, SLAVE_ADDR, f, n, r, sizeof(r)) < 0 ||
+	    duco_decode_identity(r, sizeof(r), &id) != DUCO_OK)
+		return;
+	duco_bin_to_hex(id.ducoid, 8, hex, 1);
+	hex[16] = '\0';
+	snprintf(slave_ducoid, sizeof(slave_ducoid), "DUCOID%s", hex);
 }
 
-static const struct bus_ops fake_ops = { .name = "fake", .xfer = fake_xfer };
+/* The result line a slave that is not held sends: nonce, its own rate. */
+static void unheld_line(char *want, size_t len, uint32_t nonce, uint32_t elapsed_us)
+{
+	snprintf(want, len, "%u,%.2f,ducorig AVR I2C Miner 0.1,None,%s", nonce,
+		 nonce / (elapsed_us / 1e6), slave_ducoid);
+}
 
 /* ---- the test pool ------------------------------------------------------ */
 static int pool_end = -1;
@@ -151,7 +102,7 @@ static struct mclock clk;
 static struct config cfg;
 static struct ratelimit_conn conn;
 static struct miner_env env;
-static struct bus bus = { .ops = &fake_ops, .spec = "fake" };
+static struct bus bus;
 static struct miner sl;
 
 /* Run the slave, moving fake time to each wake-up, until t_end. */
@@ -174,17 +125,21 @@ static void run_until(int64_t t_end)
 
 static void setup(double rate)
 {
-	memset(&avr, 0, sizeof(avr));
-	avr.clock = &clk;
-	avr.rate = rate;
 	mclock_fake_init(&clk, 1000000000);
+	if (rig_up)
+		bus_rig_destroy(&rig);
+	bus_rig_init(&bus, &rig, &clk, SLAVE_BUS_HZ);
+	rig_up = 1;
+	if (bus_rig_add_model(&rig, SLAVE_ADDR, rate) < 0)
+		tap_diag("setup: no model slave");
+	read_slave_ducoid(&bus);
 	config_defaults(&cfg);
 	snprintf(cfg.user, sizeof(cfg.user), "tester");
 	ratelimit_conn_init(&conn, 50, 30000000, 0);
 	env = (struct miner_env){ .clock = &clk, .cfg = &cfg, .conn = &conn, .rng = 1,
 				  .connect = test_connect };
 	snprintf(env.pool_addr, sizeof(env.pool_addr), "test:1");
-	miner_init(&sl, &bus, 0x08);
+	miner_init(&sl, &bus, SLAVE_ADDR);
 }
 
 /* D -> C -> R: connect, banner, request read by the test. */
@@ -204,19 +159,20 @@ static int connect_and_request(void)
 
 static void test_fast_slave_held(void)
 {
-	char job[128];
+	char job[128], want[128];
 	const char *res;
 	int64_t t_job, send_at;
 	double limit;
 
 	setup(2000);
 	tap_ok(connect_and_request(), "D->C->R: connected, banner read, JOB request sent");
-	tap_ok(!strcmp(sl.ducoid, "DUCOID01020304050607AB"), "DUCOID from the identity: %s", sl.ducoid);
+	tap_ok(slave_ducoid[0] == 'D' && !strcmp(sl.ducoid, slave_ducoid),
+	       "DUCOID from the identity: %s (slave says %s)", sl.ducoid, slave_ducoid);
 	make_job(job, sizeof(job), 700, 10);
 	pool_say(job);
 	t_job = clk.fake_us;
 	run_until(clk.fake_us + 1000);
-	tap_ok(sl.state == MINER_K && avr.jobs == 1, "R->J->K: job transferred to the slave");
+	tap_ok(sl.state == MINER_K && rig.job_frames == 1, "R->J->K: job transferred to the slave");
 	/* Done after 350 ms; the first result (no speed estimate) is sent once
 	 * nonce / limit after the job arrived. */
 	run_until(t_job + 400000);
@@ -230,8 +186,8 @@ static void test_fast_slave_held(void)
 	run_until(send_at + 1000);
 	res = pool_heard();
 	tap_ok(sl.state == MINER_E, "W->E at nonce/limit after the job");
-	tap_ok(!strcmp(res, "700,361.00,ducorig AVR I2C Miner 0.1,None,DUCOID01020304050607AB"),
-	       "result line reports the limit: %s", res);
+	snprintf(want, sizeof(want), "700,361.00,ducorig AVR I2C Miner 0.1,None,%s", slave_ducoid);
+	tap_ok(!strcmp(res, want), "result line reports the limit: %s", res);
 	pool_say("GOOD\n");
 	run_until(clk.fake_us + 1000);
 	tap_ok(sl.st.rep.good == 1 && sl.st.holds == 1 && sl.state == MINER_R,
@@ -270,8 +226,11 @@ static void test_slow_slave(void)
 	/* Done at 1.5 s; found within one poll interval, then sent at once. */
 	run_until(t_job + 1500000 + cfg.poll_interval_ms * 1000 + 2000);
 	res = pool_heard();
-	snprintf(want, sizeof(want), "300,200.00,ducorig AVR I2C Miner 0.1,None,%s", sl.ducoid);
-	tap_ok(sl.state == MINER_E && !strcmp(res, want), "slow slave: sent without hold, reports r_slave: %s", res);
+	/* r_slave: nonce / the slave's own elapsed time; the model takes
+	 * (nonce + 1) / rate for nonces 0..nonce */
+	unheld_line(want, sizeof(want), 300, sl.res.elapsed_us);
+	tap_ok(sl.state == MINER_E && !strcmp(res, want) && sl.res.elapsed_us == 1505000,
+	       "slow slave: sent without hold, reports r_slave: %s", res);
 	tap_ok((int)sl.polls >= 1500 / cfg.poll_interval_ms - 2 && (int)sl.polls <= 1500 / cfg.poll_interval_ms + 3,
 	       "interval polling: %u polls in 1.5 s at %d ms", sl.polls, cfg.poll_interval_ms);
 	tap_ok(sl.st.holds == 0, "no hold for a slave under the limit");
@@ -284,15 +243,16 @@ static void test_wrong_nonce(void)
 
 	setup(1000);
 	connect_and_request();
-	avr.wrong = 1;
+	rig.lie_nonce = 1;
 	make_job(job, sizeof(job), 100, 10);
 	pool_say(job);
 	run_until(clk.fake_us + 2000000);
 	tap_ok(!strcmp(pool_heard(), ""), "wrong nonce never sent to the pool");
 	tap_ok(sl.st.wrong_nonces >= 1 && sl.st.slave_faults >= 1,
 	       "wrong nonce counted as a slave fault (%u)", sl.st.wrong_nonces);
-	tap_ok(avr.jobs >= 2, "job transferred again after a wrong result (%u transfers)", avr.jobs);
-	avr.wrong = 0;
+	tap_ok(rig.job_frames >= 2, "job transferred again after a wrong result (%u transfers)",
+	       rig.job_frames);
+	rig.lie_nonce = 0;
 	run_until(clk.fake_us + 5000000);
 	tap_ok(sl.state == MINER_E && sl.fd >= 0, "slave recovers on the same pool connection");
 	miner_shutdown(&sl, &env);
@@ -309,13 +269,13 @@ static void test_silent_slave(void)
 	make_job(job, sizeof(job), 600, 10);
 	pool_say(job);
 	run_until(clk.fake_us + 100000);
-	avr.silent = 1;
+	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_SILENT, 0);
 	run_until(clk.fake_us + 500000);
 	tap_ok(sl.st.slave_faults >= 1 && sl.state == MINER_J && !sl.io_ready,
 	       "silent slave: fault, back to J awaiting the slave (state %c)",
 	       miner_state_letter(sl.state));
 	tap_ok(sl.fd == fd, "pool connection kept while the slave is retried");
-	avr.silent = 0;
+	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_CLEAR, 0);
 	run_until(clk.fake_us + 10000000);
 	tap_ok(sl.io_ready && (sl.state == MINER_E || sl.state == MINER_W),
 	       "slave answers again: identity re-read, job redone (state %c)",
@@ -447,7 +407,7 @@ static void test_auto_tier(void)
 	setup(450);
 	cfg.tier = CONFIG_TIER_AUTO;
 	run_until(clk.fake_us + 5000000);
-	tap_ok(avr.jobs == 1 && sl.rate_est > 440 && sl.rate_est < 460,
+	tap_ok(rig.job_frames == 1 && sl.rate_est > 440 && sl.rate_est < 460,
 	       "tier auto: speed test on the slave before connecting (%.1f H/s)", sl.rate_est);
 	tap_ok(sl.fd >= 0 && miner_connecting(&sl), "connects after the speed test");
 	miner_on_writable(&sl, &env);
@@ -459,8 +419,9 @@ static void test_auto_tier(void)
 	pool_say(job);
 	run_until(clk.fake_us + 2100000);
 	res = pool_heard();
-	snprintf(want, sizeof(want), "900,450.00,ducorig AVR I2C Miner 0.1,None,%s", sl.ducoid);
-	tap_ok(!strcmp(res, want), "auto: no hold, reports nonce / slave elapsed: %s", res);
+	unheld_line(want, sizeof(want), 900, sl.res.elapsed_us);
+	tap_ok(!strcmp(res, want) && sl.res.elapsed_us == 2002222,
+	       "auto: no hold, reports nonce / slave elapsed: %s", res);
 	miner_shutdown(&sl, &env);
 }
 
