@@ -11,7 +11,7 @@
  *   0  magic   'S'
  *   1  op      enum simbus_op
  *   2  addr    7-bit I2C address (TRANSFER, FAULT)
- *   3  flags   reserved, 0
+ *   3  flags   TRANSFER: SIMBUS_XF_* bits (0 for a plain transfer); else 0
  *   4  wlen    u16  bytes to write (follow the header)
  *   6  rlen    u16  bytes to read
  * Response header (8 bytes):
@@ -25,7 +25,14 @@
  *   a repeated START (or START when wlen == 0), address+R, rlen bytes with
  *   the master ACKing all but the last; then STOP. A write data NACK ends the
  *   transfer with SIMBUS_DATA_NACK (wacked says how far it got). In real-time
- *   mode the reply comes when the simulated bus time has passed.
+ *   mode the reply comes when the simulated bus time has passed. Flags:
+ *   SIMBUS_XF_READ: the address+R phase happens even with rlen == 0 (a
+ *     zero-length read: SMBus quick read, or an empty I2C_RDWR read message;
+ *     the master sends STOP right after the slave's address ACK).
+ *   SIMBUS_XF_RECV_LEN: the first byte read is a count (SMBus block read,
+ *     I2C_M_RECV_LEN): the master reads that many bytes more than rlen.
+ *     A count of 0 or over SIMBUS_BLOCK_MAX ends the read after the count
+ *     byte (the master NACKs it). The reply's rlen says how many were read.
  * INFO: no payload; reply payload (rlen = 16): sim time in ns u64, bus clock in
  *   Hz u32, number of slaves u16, flags u16 (bit 0: fast mode).
  * FAULT: inject a fault at addr; payload: kind u8 (enum simbus_fault), then
@@ -39,7 +46,13 @@
 #define SIMBUS_REQ_MAGIC  'S'
 #define SIMBUS_RSP_MAGIC  's'
 #define SIMBUS_HDR_SIZE   8
-#define SIMBUS_MAX_DATA   512
+/* per direction and transfer: i2c-dev's limit for one I2C_RDWR message */
+#define SIMBUS_MAX_DATA   8192
+#define SIMBUS_BLOCK_MAX  32    /* largest SMBus block count (I2C_SMBUS_BLOCK_MAX) */
+
+/* TRANSFER flags (request header byte 3) */
+#define SIMBUS_XF_READ     0x01
+#define SIMBUS_XF_RECV_LEN 0x02
 
 enum simbus_op {
 	SIMBUS_OP_TRANSFER = 1,
@@ -51,8 +64,9 @@ enum simbus_result {
 	SIMBUS_OK         = 0,
 	SIMBUS_ADDR_NACK  = 1,  /* nobody answered the address */
 	SIMBUS_DATA_NACK  = 2,  /* slave NACKed a written byte */
-	SIMBUS_BUS_ERROR  = 3,  /* injected bus fault / timeout */
+	SIMBUS_BUS_ERROR  = 3,  /* bus fault (slave reset mid-transfer) */
 	SIMBUS_BAD_REQUEST = 4, /* malformed request */
+	SIMBUS_TIMEOUT    = 5,  /* slave held SCL past the adapter's timeout */
 };
 
 enum simbus_fault {

@@ -11,7 +11,7 @@
  * Errors are negative errno values, the same ones i2c-dev returns:
  *   -ENXIO      address NACK (no slave there)
  *   -EREMOTEIO  data NACK / partial transfer
- *   -ETIMEDOUT  bus timeout, -EIO other bus errors
+ *   -ETIMEDOUT  bus timeout (a slave held SCL too long), -EIO other bus errors
  * Backends never print.
  */
 #ifndef BUS_H
@@ -68,5 +68,15 @@ int bus_sim_fault(struct bus *b, uint8_t addr, uint8_t kind, uint32_t param);
 int bus_sim_info(struct bus *b, struct bus_sim_info *info);
 /* The -errno a simulated transfer's enum simbus_result stands for (0: OK). */
 int bus_sim_result_errno(uint8_t result);
+/*
+ * One transfer with SIMBUS_XF_* flags (common/simbus_proto.h): a zero-length
+ * read, a block read whose length the slave's count byte sets. Up to rmax
+ * bytes are read into r; *rgot says how many the bus carried. A slave that
+ * NACKs a written byte is -EREMOTEIO, as with xfer. For the /dev/i2c-N
+ * stand-in, which needs what i2c-dev's adapters can do beyond bus_ops.
+ */
+int bus_sim_xfer_flags(struct bus *b, uint8_t addr, uint8_t flags,
+		       const uint8_t *w, uint16_t wlen, uint8_t *r, uint16_t rlen,
+		       uint16_t rmax, uint16_t *rgot);
 
 #endif

@@ -202,6 +202,7 @@ int bus_sim_result_errno(uint8_t result)
 	case SIMBUS_ADDR_NACK:   return -ENXIO;
 	case SIMBUS_DATA_NACK:   return -EREMOTEIO;
 	case SIMBUS_BUS_ERROR:   return -EIO;
+	case SIMBUS_TIMEOUT:     return -ETIMEDOUT;
 	case SIMBUS_BAD_REQUEST: return -EINVAL;
 	default:                 return -EPROTO;
 	}
@@ -220,26 +221,42 @@ static void bus_sim_close(struct bus *b)
 	bus_sim_drop(b);
 }
 
-static int bus_sim_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
-			uint8_t *r, uint16_t rlen)
+int bus_sim_xfer_flags(struct bus *b, uint8_t addr, uint8_t flags,
+		       const uint8_t *w, uint16_t wlen, uint8_t *r, uint16_t rlen,
+		       uint16_t rmax, uint16_t *rgot)
 {
 	struct simbus_req req = {
-		.op = SIMBUS_OP_TRANSFER, .addr = addr, .flags = 0,
+		.op = SIMBUS_OP_TRANSFER, .addr = addr, .flags = flags,
 		.wlen = wlen, .rlen = rlen,
 	};
 	struct simbus_rsp rsp;
 	int rc;
 
-	rc = bus_sim_exchange(b, &req, w, r, rlen, &rsp);
+	if (b->ops != &bus_sim_ops)
+		return -EOPNOTSUPP;
+	*rgot = 0;
+	rc = bus_sim_exchange(b, &req, w, r, rmax, &rsp);
 	if (rc < 0)
 		return rc;
 	rc = bus_sim_result_errno(rsp.result);
 	if (rc < 0)
 		return rc;
-	/* A short read is a partial transfer, as i2c-dev would report it. */
-	if (rsp.rlen != rlen || rsp.wacked != wlen)
+	if (rsp.wacked != wlen || rsp.rlen > rmax)
 		return -EREMOTEIO;
+	*rgot = rsp.rlen;
 	return 0;
+}
+
+static int bus_sim_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
+			uint8_t *r, uint16_t rlen)
+{
+	uint16_t got;
+	int rc = bus_sim_xfer_flags(b, addr, 0, w, wlen, r, rlen, rlen, &got);
+
+	/* A short read is a partial transfer, as i2c-dev would report it. */
+	if (rc == 0 && got != rlen)
+		return -EREMOTEIO;
+	return rc;
 }
 
 int bus_sim_fault(struct bus *b, uint8_t addr, uint8_t kind, uint32_t param)

@@ -7,7 +7,8 @@
 set -eu
 PACKAGES="make gcc pkg-config gcc-avr binutils-avr avr-libc avrdude \
 simavr libsimavr-dev libelf-dev libi2c-dev i2c-tools \
-libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libc-ares-dev python3"
+libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libc-ares-dev python3 \
+python3-smbus python3-smbus2 arduino-core-avr"
 
 missing=()
 for p in $PACKAGES; do

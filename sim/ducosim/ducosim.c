@@ -327,7 +327,8 @@ static int ducosim_assign(struct sim_rig *r, int count, uint8_t first)
 /* --trace: one line per served transfer on stderr, in simulated time. */
 static void ducosim_trace(void *ctx, const struct sim_xfer *x, uint64_t start_ns)
 {
-	static const char *results[] = { "ok", "addr-nack", "data-nack", "bus-error" };
+	static const char *results[] = { "ok", "addr-nack", "data-nack", "bus-error",
+					  "bad-request", "timeout" };
 	char w[3 * 16 + 8] = "", r[3 * 16 + 8] = "";
 	int n;
 
@@ -343,7 +344,7 @@ static void ducosim_trace(void *ctx, const struct sim_xfer *x, uint64_t start_ns
 		snprintf(r + n, sizeof(r) - (size_t)n, " ..");
 	fprintf(stderr, "%.6f 0x%02x w%u[%s ] r%u[%s ] %s wacked %u, %.0f us\n",
 		(double)start_ns / 1e9, x->addr, x->wlen, w, x->rlen, r,
-		x->result < 4 ? results[x->result] : "?", x->wacked,
+		x->result < 6 ? results[x->result] : "?", x->wacked,
 		(double)(x->done_ns - start_ns) / 1e3);
 }
 
@@ -358,11 +359,12 @@ static void ducosim_summary(struct sim_rig *r, int avrs, uint64_t wall_ns)
 			max_stretch = st.max_stretch;
 	}
 	fprintf(stderr, "ducosim: sim %.3f s in %.3f s wall, %llu transfers "
-		"(%llu addr NACK, %llu data NACK, %llu bus errors, %llu flips, %llu resets), "
-		"max stretch %lu cycles\n",
+		"(%llu addr NACK, %llu data NACK, %llu bus errors, %llu timeouts, %llu flips, "
+		"%llu resets), max stretch %lu cycles\n",
 		(double)r->now_ns / 1e9, (double)wall_ns / 1e9,
 		(unsigned long long)r->st.xfers, (unsigned long long)r->st.addr_nacks,
 		(unsigned long long)r->st.data_nacks, (unsigned long long)r->st.bus_errors,
+		(unsigned long long)r->st.timeouts,
 		(unsigned long long)r->st.flips, (unsigned long long)r->st.resets,
 		(unsigned long)max_stretch);
 }

@@ -128,6 +128,12 @@ static int sim_avr_match(struct sim_avr *a, uint8_t addr)
 
 static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void *param);
 
+/* 1 when x has an address+R phase (rlen bytes, or a zero-length read). */
+static int sim_avr_reads(const struct sim_xfer *x)
+{
+	return x->rlen || (x->flags & SIMBUS_XF_READ);
+}
+
 static void sim_avr_schedule(struct sim_avr *a, uint32_t scl_periods)
 {
 	avr_cycle_timer_register(a->avr, (avr_cycle_count_t)scl_periods * a->scl,
@@ -191,7 +197,7 @@ static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void 
 		sim_avr_deliver(a, b, 0x80);
 		a->widx++;
 		if (a->widx == x->wlen)
-			a->phase = x->rlen ? SIM_AVR_RESTART : SIM_AVR_STOP;
+			a->phase = sim_avr_reads(x) ? SIM_AVR_RESTART : SIM_AVR_STOP;
 		break;
 	case SIM_AVR_STOP:
 		sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xA0);
@@ -222,6 +228,21 @@ static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void 
 		break;
 	}
 	return 0;
+}
+
+/*
+ * The count byte of a block read arrived: the master reads that many more
+ * bytes, or, for a count no SMBus block can have, NACKs the count and stops
+ * (an adapter then reports EPROTO).
+ */
+static void sim_avr_recv_len(struct sim_xfer *x)
+{
+	uint8_t n = x->r[0];
+
+	if (n == 0 || n > SIMBUS_BLOCK_MAX)
+		x->rlen = 1;
+	else
+		x->rlen = (uint16_t)(x->rlen + n);
 }
 
 /* The firmware wrote TWCR: TWINT written as 1 ends the clock stretch. */
@@ -271,9 +292,18 @@ static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *
 		sim_avr_schedule(a, 10);
 		break;
 	case SIM_AVR_RDATA:
+		if (a->x && a->x->rlen == 0) {
+			/* zero-length read: STOP right after the address ACK; the
+			 * slave's TWI leaves the transmitter state without an event */
+			sim_avr_finish(a, SIMBUS_OK, 1);
+			break;
+		}
 		/* the byte the slave loaded is shifted out now */
-		if (a->x && a->ridx < a->x->rlen)
+		if (a->x && a->ridx < a->x->rlen) {
 			a->x->r[a->ridx++] = avr->data[a->twi->r_twdr];
+			if (a->ridx == 1 && (a->x->flags & SIMBUS_XF_RECV_LEN))
+				sim_avr_recv_len(a->x);
+		}
 		sim_avr_schedule(a, 9);
 		break;
 	case SIM_AVR_END:
@@ -312,7 +342,7 @@ static void sim_avr_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t now_
 	x->done = 0;
 	a->widx = a->ridx = 0;
 	a->slave_ack = 1;
-	a->phase = (x->wlen || !x->rlen) ? SIM_AVR_ADDR_W : SIM_AVR_ADDR_R;
+	a->phase = (x->wlen || !sim_avr_reads(x)) ? SIM_AVR_ADDR_W : SIM_AVR_ADDR_R;
 	if (a->stretching) {
 		/* the slave still holds SCL from the last STOP/end of read */
 		a->wait_release = 1;

@@ -72,7 +72,7 @@ static void sim_model_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t no
 
 	x->result = SIMBUS_OK;
 	x->wacked = 0;
-	if (x->wlen || !x->rlen) {
+	if (x->wlen || !(x->rlen || (x->flags & SIMBUS_XF_READ))) {
 		clocks += 10;
 		slave_ev_addr_write(&m->sm);
 		for (uint16_t i = 0; i < x->wlen; i++) {
@@ -86,9 +86,17 @@ static void sim_model_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t no
 		}
 		slave_ev_stop(&m->sm);
 	}
-	if (x->rlen && x->result == SIMBUS_OK) {
+	if ((x->rlen || (x->flags & SIMBUS_XF_READ)) && x->result == SIMBUS_OK) {
+		uint8_t first = slave_ev_addr_read(&m->sm);
+
+		if (x->rlen) {
+			x->r[0] = first;
+			/* a block read's count says how much more the master reads */
+			if (x->flags & SIMBUS_XF_RECV_LEN)
+				x->rlen = first == 0 || first > SIMBUS_BLOCK_MAX ? 1 :
+					  (uint16_t)(x->rlen + first);
+		}
 		clocks += 10 + 9u * x->rlen;
-		x->r[0] = slave_ev_addr_read(&m->sm);
 		for (uint16_t i = 1; i < x->rlen; i++)
 			x->r[i] = slave_ev_tx_byte(&m->sm);
 		slave_ev_stop(&m->sm);

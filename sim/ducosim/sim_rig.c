@@ -92,7 +92,10 @@ int sim_rig_begin(struct sim_rig *r, struct sim_xfer *x)
 
 	if (r->cur)
 		return -EBUSY;
-	if (x->addr > 0x7f || x->wlen > SIMBUS_MAX_DATA || x->rlen > SIMBUS_MAX_DATA)
+	if (x->addr > 0x7f || x->wlen > SIMBUS_MAX_DATA || x->rlen > SIMBUS_MAX_DATA ||
+	    (x->flags & ~(SIMBUS_XF_READ | SIMBUS_XF_RECV_LEN)) ||
+	    ((x->flags & SIMBUS_XF_RECV_LEN) && (x->rlen < 1 ||
+	     x->rlen > SIMBUS_MAX_DATA - SIMBUS_BLOCK_MAX)))
 		return -EINVAL;
 	sim_rig_claim(r, x);
 	f = &r->fault[x->addr];
@@ -126,6 +129,19 @@ int sim_rig_begin(struct sim_rig *r, struct sim_xfer *x)
 	return 0;
 }
 
+/*
+ * How long x may take before the adapter gives up: its bytes' own bus time
+ * (a block read's count may add SIMBUS_BLOCK_MAX) plus the timeout, so the
+ * timeout is what the slave adds by holding SCL, whatever the length.
+ */
+static uint64_t sim_rig_deadline_ns(const struct sim_rig *r, const struct sim_xfer *x)
+{
+	uint64_t bytes = (uint64_t)x->wlen + x->rlen + 2 +
+			 ((x->flags & SIMBUS_XF_RECV_LEN) ? SIMBUS_BLOCK_MAX : 0);
+
+	return r->timeout_ns + (bytes * 9 + 4) * sim_rig_scl_ns(r);
+}
+
 /* 1 when the transfer in flight is over (result final, bus time passed). */
 static int sim_rig_check_cur(struct sim_rig *r)
 {
@@ -138,11 +154,11 @@ static int sim_rig_check_cur(struct sim_rig *r)
 			return 0;
 		x->done = 1;
 	} else if (!x->done) {
-		if (r->now_ns - r->cur_start_ns < r->timeout_ns)
+		if (r->now_ns - r->cur_start_ns < sim_rig_deadline_ns(r, x))
 			return 0;
 		/* SCL held too long: the master's adapter gives up */
 		r->cur_slave->ops->abort(r->cur_slave);
-		x->result = SIMBUS_BUS_ERROR;
+		x->result = SIMBUS_TIMEOUT;
 		x->done = 1;
 		x->done_ns = r->now_ns;
 	}
@@ -154,6 +170,8 @@ static int sim_rig_check_cur(struct sim_rig *r)
 		r->st.data_nacks++;
 	else if (x->result == SIMBUS_BUS_ERROR)
 		r->st.bus_errors++;
+	else if (x->result == SIMBUS_TIMEOUT)
+		r->st.timeouts++;
 	else if (x->result == SIMBUS_ADDR_NACK && r->cur_slave)
 		r->st.addr_nacks++;
 	r->cur = NULL;

@@ -25,7 +25,7 @@ struct sim_fault {
 };
 
 struct sim_rig_stats {
-	uint64_t xfers, addr_nacks, data_nacks, bus_errors, flips, resets;
+	uint64_t xfers, addr_nacks, data_nacks, bus_errors, timeouts, flips, resets;
 };
 
 struct sim_rig {
@@ -35,7 +35,8 @@ struct sim_rig {
 	uint64_t  now_ns;
 	uint64_t  slice_ns;             /* round-robin slice while a transfer runs */
 	uint64_t  idle_slice_ns;        /* slice while the bus is idle */
-	uint64_t  timeout_ns;           /* longest transfer before a bus error */
+	uint64_t  timeout_ns;           /* SCL held this long beyond a transfer's own
+					 * bus time: the adapter gives up (TIMEOUT) */
 
 	struct sim_xfer  *cur;          /* transfer in flight, or NULL */
 	struct sim_slave *cur_slave;    /* who answers it (NULL: nobody) */
@@ -58,7 +59,7 @@ int  sim_rig_begin(struct sim_rig *r, struct sim_xfer *x);
  * in flight has finished (time stops there), 0 when until_ns was reached.
  */
 int  sim_rig_run(struct sim_rig *r, uint64_t until_ns);
-/* begin + run until done, capped at the rig's timeout; 0 or -errno. */
+/* begin + run until done (the rig's timeout ends it); 0 or -errno. */
 int  sim_rig_xfer(struct sim_rig *r, struct sim_xfer *x);
 /*
  * A transfer to one particular slave, whatever its address and the faults:

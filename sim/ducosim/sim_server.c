@@ -158,6 +158,7 @@ static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
 	struct sim_server_client *c = &sv->cl[i];
 	struct simbus_req req;
 	uint8_t info[16];
+	int err;
 
 	if (simbus_decode_req(c->buf, &req) < 0) {
 		sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
@@ -167,17 +168,17 @@ static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
 	}
 	switch (req.op) {
 	case SIMBUS_OP_TRANSFER:
-		if (req.addr > 0x7f) {
-			sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
-			return;
-		}
 		memset(&sv->x, 0, sizeof(sv->x));
 		sv->x.addr = req.addr;
+		sv->x.flags = req.flags;
 		sv->x.wlen = req.wlen;
 		sv->x.rlen = req.rlen;
 		memcpy(sv->x.w, c->buf + SIMBUS_HDR_SIZE, req.wlen);
-		if (sim_rig_begin(r, &sv->x) < 0) {
-			sim_server_answer(sv, i, SIMBUS_BUS_ERROR, 0, NULL, 0);
+		err = sim_rig_begin(r, &sv->x);
+		if (err < 0) {
+			/* -EINVAL: address, flags or lengths out of range */
+			sim_server_answer(sv, i, err == -EINVAL ? SIMBUS_BAD_REQUEST :
+					  SIMBUS_BUS_ERROR, 0, NULL, 0);
 			return;
 		}
 		sv->cur = i;

@@ -19,7 +19,8 @@
 /* One I2C transfer as the bus master issues it (simbus TRANSFER op). */
 struct sim_xfer {
 	uint8_t  addr;                  /* 7-bit address */
-	uint16_t wlen, rlen;
+	uint8_t  flags;                 /* SIMBUS_XF_* */
+	uint16_t wlen, rlen;            /* RECV_LEN: the slave adds the count to rlen */
 	uint8_t  w[SIMBUS_MAX_DATA];
 	uint8_t  r[SIMBUS_MAX_DATA];
 	/* filled in by the slave (or the rig for an unanswered address) */

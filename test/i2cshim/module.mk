@@ -4,6 +4,10 @@
 # every program; --exclude-libs keeps those symbols out of the shim's dynamic
 # table, so only the hooked libc entry points are exported and nothing
 # interposes on a preloaded program's own copy of the library.
+# The request matrix (matrix.py) runs test_i2cshim (libi2c, raw ioctls) and
+# its own Python half (Debian's python3-smbus and smbus2) through the stand-in
+# against ducosim running smbus_dev, a small SMBus register device for the
+# ATmega328P.
 I2CSHIM_SO   := $(HOSTDIR)/libducoi2cshim.so
 I2CSHIM_OBJS := $(HOSTDIR)/obj/test/i2cshim/i2cshim.o
 
@@ -15,3 +19,16 @@ $(I2CSHIM_SO): $(I2CSHIM_OBJS) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -shared -Wl,--exclude-libs,ALL -o $@ $(I2CSHIM_OBJS) \
 		$(HOST_LIB) $(COMMON_LIB) -ldl
+
+SMBUS_DEV_ELF := $(BUILD)/sim-test/smbus_dev.elf
+
+$(SMBUS_DEV_ELF): test/i2cshim/smbus_dev.c $(MAKEFILE_DEPS)
+	@mkdir -p $(@D)
+	avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL -Os -std=gnu99 -Wall -Wextra -o $@ $<
+
+$(HOSTDIR)/test/test_i2cshim: $(HOSTDIR)/obj/test/i2cshim/test_i2cshim.o
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ -li2c
+
+TEST_SCRIPTS += test/i2cshim/matrix.py
+TEST_DEPS    += $(HOSTDIR)/test/test_i2cshim $(SMBUS_DEV_ELF) $(I2CSHIM_SO) $(HOSTDIR)/ducosim

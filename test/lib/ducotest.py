@@ -37,6 +37,20 @@ def diag(msg):
         print("# " + line, flush=True)
 
 
+def relay(tap_text):
+    """Renumber a child's TAP output into ours (its plan dropped, comments kept);
+    returns how many of its checks failed."""
+    failed = 0
+    for line in tap_text.splitlines():
+        if line.startswith("ok ") or line.startswith("not ok "):
+            good = line.startswith("ok ")
+            failed += not good
+            ok(good, line.split(" - ", 1)[1] if " - " in line else line)
+        elif line.startswith("#"):
+            print(line, flush=True)
+    return failed
+
+
 def done():
     """Print the plan; the exit status for sys.exit()."""
     print("1..%d" % _counts["n"], flush=True)

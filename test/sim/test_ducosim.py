@@ -219,11 +219,17 @@ def test_rig(tmp, rng):
         half.close()        # hangs up in the middle of its request
         big = Bus(rig.path)
         try:
-            res = big.request(1, 0x10, b"", 600)[0]      # rlen over SIMBUS_MAX_DATA
+            res = big.request(1, 0x10, b"", 8193)[0]     # rlen over SIMBUS_MAX_DATA
         except (EOFError, OSError):
             res = None
         big.close()
-        ok(res == 4, "a read longer than 512 bytes is a bad request (%s)" % res)
+        ok(res == 4, "a read longer than 8192 bytes (i2c-dev's limit) is a bad request (%s)" % res)
+        flg = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        flg.connect(rig.path)
+        flg.sendall(struct.pack("<BBBBHH", ord("S"), 1, 0x10, 0x80, 0, 1))
+        rsp = flg.recv(8)
+        flg.close()
+        ok(len(rsp) == 8 and rsp[1] == 4, "a TRANSFER with an unknown flag is a bad request")
         ok(bus.status(0x10) is not None, "after all that the first client is still served")
 
         # real time: simulated time does not run ahead of the wall clock
