@@ -32,7 +32,7 @@ static int bus_rig_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t 
 			uint8_t *r, uint16_t rlen)
 {
 	struct bus_rig *br = b->priv;
-	static struct sim_xfer x;       /* 1 KB of buffers: not on the stack */
+	static struct sim_xfer x;       /* 16 KB of buffers: not on the stack */
 	uint64_t now_ns = (uint64_t)mclock_now_us(br->clock) * 1000u;
 	int rc;
 
