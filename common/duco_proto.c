@@ -42,6 +42,13 @@ static uint8_t finish_frame(uint8_t *buf, uint8_t cmd, uint8_t len)
 	return (uint8_t)(len + DUCO_FRAME_OVERHEAD);
 }
 
+uint8_t duco_encode_frame(uint8_t *buf, uint8_t cmd, const uint8_t *payload, uint8_t len)
+{
+	for (uint8_t i = 0; i < len; i++)
+		buf[2 + i] = payload[i];
+	return finish_frame(buf, cmd, len);
+}
+
 uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job)
 {
 	uint8_t *p = buf + 2, i;

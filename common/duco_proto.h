@@ -247,6 +247,9 @@ uint32_t duco_get_u32(const uint8_t *p);
  * write frame (length, CRC, known command, payload size for that command) and
  * returns DUCO_OK or a negative enum duco_proto_err.
  */
+/* Any command with any payload (len <= DUCO_MAX_WRITE_FRAME - 3), checked or
+ * not: the framing the encoders below share; tests build bad frames with it. */
+uint8_t duco_encode_frame(uint8_t *buf, uint8_t cmd, const uint8_t *payload, uint8_t len);
 uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job);
 uint8_t duco_encode_simple(uint8_t *buf, uint8_t cmd);   /* ABORT/IDENTIFY/CLEAR_ERR */
 uint8_t duco_encode_set_addr(uint8_t *buf, uint8_t new_addr);

@@ -13,6 +13,14 @@ $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# The same objects as a shared library, so the Python tests encode and
+# decode frames with this code (ctypes, test/lib/ducotest.py) instead of a
+# copy of the protocol.
+COMMON_SO := $(HOSTDIR)/libducocommon.so
+$(COMMON_SO): $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared $(HOST_LDFLAGS) -o $@ $^
+
 # CRC-8 table: generated from duco_crc8_bitwise by a build-machine program,
 # so the constants exist nowhere in the tree (test/unit checks the result).
 BUILD_CC ?= $(CC)

@@ -1,9 +1,10 @@
 /*
  * simbus_proto.c - header encoding for ducosim's bus socket (simbus_proto.h).
  *
- * Only the fixed 8-byte headers are encoded here; payload bytes follow them
- * verbatim. Decoders reject a wrong magic, an unknown op or an oversized
- * length, so a confused peer is noticed on its first message.
+ * The fixed 8-byte headers, and the two small payloads of INFO and FAULT;
+ * TRANSFER's data bytes follow the header verbatim. Header decoders reject
+ * a wrong magic, an unknown op or an oversized length, so a confused peer
+ * is noticed on its first message.
  */
 #include "simbus_proto.h"
 #include "duco_proto.h"
@@ -54,4 +55,33 @@ int simbus_decode_rsp(const uint8_t h[SIMBUS_HDR_SIZE], struct simbus_rsp *r)
 	if (r->rlen > SIMBUS_MAX_DATA)
 		return -1;
 	return 0;
+}
+
+void simbus_encode_info(uint8_t p[SIMBUS_INFO_SIZE], const struct simbus_info *i)
+{
+	duco_put_u32(p, (uint32_t)i->sim_time_ns);
+	duco_put_u32(p + 4, (uint32_t)(i->sim_time_ns >> 32));
+	duco_put_u32(p + 8, i->bus_hz);
+	duco_put_u16(p + 12, i->slaves);
+	duco_put_u16(p + 14, i->flags);
+}
+
+void simbus_decode_info(const uint8_t p[SIMBUS_INFO_SIZE], struct simbus_info *i)
+{
+	i->sim_time_ns = (uint64_t)duco_get_u32(p) | (uint64_t)duco_get_u32(p + 4) << 32;
+	i->bus_hz = duco_get_u32(p + 8);
+	i->slaves = duco_get_u16(p + 12);
+	i->flags = duco_get_u16(p + 14);
+}
+
+void simbus_encode_fault(uint8_t p[SIMBUS_FAULT_SIZE], uint8_t kind, uint32_t param)
+{
+	p[0] = kind;
+	duco_put_u32(p + 1, param);
+}
+
+void simbus_decode_fault(const uint8_t p[SIMBUS_FAULT_SIZE], uint8_t *kind, uint32_t *param)
+{
+	*kind = p[0];
+	*param = duco_get_u32(p + 1);
 }

@@ -92,9 +92,24 @@ struct simbus_rsp {
 	uint16_t rlen;
 };
 
+/* INFO's reply payload and FAULT's request payload (see the header comment). */
+#define SIMBUS_INFO_SIZE  16
+#define SIMBUS_FAULT_SIZE 5
+
+struct simbus_info {
+	uint64_t sim_time_ns;
+	uint32_t bus_hz;
+	uint16_t slaves;
+	uint16_t flags;         /* bit 0: fast (not real-time) mode */
+};
+
 void simbus_encode_req(uint8_t hdr[SIMBUS_HDR_SIZE], const struct simbus_req *r);
 int  simbus_decode_req(const uint8_t hdr[SIMBUS_HDR_SIZE], struct simbus_req *r);
 void simbus_encode_rsp(uint8_t hdr[SIMBUS_HDR_SIZE], const struct simbus_rsp *r);
 int  simbus_decode_rsp(const uint8_t hdr[SIMBUS_HDR_SIZE], struct simbus_rsp *r);
+void simbus_encode_info(uint8_t p[SIMBUS_INFO_SIZE], const struct simbus_info *i);
+void simbus_decode_info(const uint8_t p[SIMBUS_INFO_SIZE], struct simbus_info *i);
+void simbus_encode_fault(uint8_t p[SIMBUS_FAULT_SIZE], uint8_t kind, uint32_t param);
+void simbus_decode_fault(const uint8_t p[SIMBUS_FAULT_SIZE], uint8_t *kind, uint32_t *param);
 
 #endif

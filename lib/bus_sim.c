@@ -262,16 +262,15 @@ static int bus_sim_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t 
 int bus_sim_fault(struct bus *b, uint8_t addr, uint8_t kind, uint32_t param)
 {
 	struct simbus_req req = {
-		.op = SIMBUS_OP_FAULT, .addr = addr, .flags = 0, .wlen = 5, .rlen = 0,
+		.op = SIMBUS_OP_FAULT, .addr = addr, .flags = 0, .wlen = SIMBUS_FAULT_SIZE, .rlen = 0,
 	};
 	struct simbus_rsp rsp;
-	uint8_t w[5];
+	uint8_t w[SIMBUS_FAULT_SIZE];
 	int rc;
 
 	if (b->ops != &bus_sim_ops)
 		return -EOPNOTSUPP;
-	w[0] = kind;
-	duco_put_u32(w + 1, param);
+	simbus_encode_fault(w, kind, param);
 	rc = bus_sim_exchange(b, &req, w, NULL, 0, &rsp);
 	if (rc < 0)
 		return rc;
@@ -281,10 +280,11 @@ int bus_sim_fault(struct bus *b, uint8_t addr, uint8_t kind, uint32_t param)
 int bus_sim_info(struct bus *b, struct bus_sim_info *info)
 {
 	struct simbus_req req = {
-		.op = SIMBUS_OP_INFO, .addr = 0, .flags = 0, .wlen = 0, .rlen = 16,
+		.op = SIMBUS_OP_INFO, .addr = 0, .flags = 0, .wlen = 0, .rlen = SIMBUS_INFO_SIZE,
 	};
 	struct simbus_rsp rsp;
-	uint8_t r[16];
+	struct simbus_info si;
+	uint8_t r[SIMBUS_INFO_SIZE];
 	int rc;
 
 	if (b->ops != &bus_sim_ops)
@@ -297,11 +297,10 @@ int bus_sim_info(struct bus *b, struct bus_sim_info *info)
 		return rc;
 	if (rsp.rlen < sizeof(r))
 		return -EPROTO;
+	simbus_decode_info(r, &si);
 	*info = (struct bus_sim_info){
-		.sim_time_ns = (uint64_t)duco_get_u32(r) | (uint64_t)duco_get_u32(r + 4) << 32,
-		.bus_hz = duco_get_u32(r + 8),
-		.slaves = duco_get_u16(r + 12),
-		.flags = duco_get_u16(r + 14),
+		.sim_time_ns = si.sim_time_ns, .bus_hz = si.bus_hz,
+		.slaves = si.slaves, .flags = si.flags,
 	};
 	return 0;
 }

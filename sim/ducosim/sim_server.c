@@ -157,7 +157,8 @@ static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
 {
 	struct sim_server_client *c = &sv->cl[i];
 	struct simbus_req req;
-	uint8_t info[16];
+	uint8_t info[SIMBUS_INFO_SIZE], kind = 0;
+	uint32_t param = 0;
 	int err;
 
 	if (simbus_decode_req(c->buf, &req) < 0) {
@@ -186,18 +187,17 @@ static void sim_server_serve(struct sim_server *sv, struct sim_rig *r, int i)
 		sv->cur_start_ns = r->now_ns;
 		return;
 	case SIMBUS_OP_INFO:
-		duco_put_u32(info, (uint32_t)r->now_ns);
-		duco_put_u32(info + 4, (uint32_t)(r->now_ns >> 32));
-		duco_put_u32(info + 8, r->bus_hz);
-		duco_put_u16(info + 12, (uint16_t)r->count);
-		duco_put_u16(info + 14, sv->flags);
+		simbus_encode_info(info, &(struct simbus_info){
+			.sim_time_ns = r->now_ns, .bus_hz = r->bus_hz,
+			.slaves = (uint16_t)r->count, .flags = sv->flags });
 		sim_server_answer(sv, i, SIMBUS_OK, 0, info,
 				  req.rlen < sizeof(info) ? req.rlen : sizeof(info));
 		return;
 	case SIMBUS_OP_FAULT:
-		if (req.wlen < 5 || req.addr > 0x7f ||
-		    sim_rig_fault(r, req.addr, c->buf[SIMBUS_HDR_SIZE],
-				  duco_get_u32(c->buf + SIMBUS_HDR_SIZE + 1)) < 0)
+		if (req.wlen >= SIMBUS_FAULT_SIZE)
+			simbus_decode_fault(c->buf + SIMBUS_HDR_SIZE, &kind, &param);
+		if (req.wlen < SIMBUS_FAULT_SIZE || req.addr > 0x7f ||
+		    sim_rig_fault(r, req.addr, kind, param) < 0)
 			sim_server_answer(sv, i, SIMBUS_BAD_REQUEST, 0, NULL, 0);
 		else
 			sim_server_answer(sv, i, SIMBUS_OK, (uint16_t)req.wlen, NULL, 0);

@@ -5,8 +5,9 @@ The firmware serves status polls and frame bytes on an assembly fast path
 in its TWI vector and everything else in C (firmware-avr/twi.c); both must
 produce exactly the protocol of docs/i2c-protocol.md. This runs the nano
 image in ducosim's rig mode (real firmware in simavr, over the socket bus)
-and checks, byte for byte against an encoder written here from the protocol
-document: reads of every length from 1 to past the frame end in each view
+and checks, byte for byte against common/'s encoder (through ducotest; its
+bytes are pinned by test/unit's known-answer frames): reads of every
+length from 1 to past the frame end in each view
 (idle, busy, done with either half of the result double buffer, identity),
 padding after the frame, write+repeated START+read transactions, frames of
 every truncated length, an overlong frame, and the error counters they
@@ -16,7 +17,6 @@ it starts (and stops, by pid).
 """
 import hashlib
 import os
-import struct
 import sys
 import tempfile
 
@@ -25,8 +25,9 @@ ELF = "build/avr-nano/firmware.elf"
 ADDR = 0x08
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import (ok, done, wait_until, crc8, frame, job_frame, read_frame,  # noqa: E402
-                      start_ducosim, stop_process, SimBus)
+from ducotest import (ok, done, wait_until, read_ok, simple_frame, job_frame,  # noqa: E402
+                      read_frame, decode_result, decode_identity, start_ducosim, stop_process,
+                      SimBus, CMD_ABORT, CMD_IDENTIFY, IDENTITY_READ)
 
 
 class Bus(SimBus):
@@ -60,9 +61,11 @@ def check_reads(bus, what, want_state, body_len):
     return full
 
 
-def identity(bus):
-    d = bus.read(32)
-    return d[3:31] if d and d[2] == 28 else None
+def counters(bus):
+    """(crc_errors, frame_errors, overruns) from a plain read of the identity
+    view, or None."""
+    i = decode_identity(bus.read(IDENTITY_READ) or b"")
+    return (i["crc_errors"], i["frame_errors"], i["overruns"]) if i else None
 
 
 def main():
@@ -105,17 +108,16 @@ def run(bus):
         ok(wait_state(bus, 2), "job %#x done" % job_id)
         full = check_reads(bus, "done (job %#x)" % job_id, 2, 11)
         if full:
-            jid, found, got = struct.unpack("<HBI", full[3:10])
-            ok(jid == job_id and found == 1 and got == nonce,
-               "result body: job %#x found %d nonce %d" % (jid, found, got))
+            r = decode_result(full)
+            ok(r and r["job_id"] == job_id and r["found"] == 1 and r["nonce"] == nonce,
+               "result body: %s" % r)
 
     # identity, written and read in one transaction (STOP = repeated START)
-    res, _, d = bus.xfer(frame(3), 32)
+    res, _, d = bus.xfer(simple_frame(CMD_IDENTIFY), IDENTITY_READ)
     ok(res == 0 and d[2] == 28 and d == read_frame(d[0], d[3:31]),
        "IDENTIFY + repeated START + read: checked identity frame")
     check_reads(bus, "identity", 2, 28)
-    body = identity(bus)
-    counters = struct.unpack("<HHH", body[18:24]) if body else None
+    c1 = counters(bus)
 
     # truncated frames of every length: each rejected and counted
     jf = job_frame(7, 0, 10, "00" * 20, last)
@@ -123,36 +125,35 @@ def run(bus):
     for n in range(1, len(jf)):
         bus.xfer(jf[:n])
     st = bus.read(1)[0]
-    body = identity(bus)
-    c2 = struct.unpack("<HHH", body[18:24]) if body else None
+    c2 = counters(bus)
     ok(st & 0x08 and (st >> 4) == (before >> 4) and (st & 7) == 2,
        "%d truncated JOB frames: REJECT, sequence and state unchanged (status %02x)"
        % (len(jf) - 1, st))
-    ok(c2 and counters and c2[1] - counters[1] == len(jf) - 1 and c2[0] == counters[0],
-       "each counted once in frame_errors (%s -> %s)" % (counters, c2))
+    ok(c2 and c1 and c2[1] - c1[1] == len(jf) - 1 and c2[0] == c1[0],
+       "each counted once in frame_errors (%s -> %s)" % (c1, c2))
 
     # overlong frame: swallowed (every byte ACKed), counted as an overrun
     res, wacked, _ = bus.xfer(jf + b"\x55" * 40)
-    body = identity(bus)
-    c3 = struct.unpack("<HHH", body[18:24]) if body else None
+    c3 = counters(bus)
     ok(res == 0 and wacked == len(jf) + 40 and c3 and c3[2] == c2[2] + 1,
        "overlong frame: all %d bytes ACKed, overruns %s -> %s"
        % (len(jf) + 40, c2[2] if c2 else None, c3[2] if c3 else None))
 
     # and a good frame afterwards is taken: write + repeated START + 2-byte read
-    res, _, d = bus.xfer(frame(2), 2)
-    ok(res == 0 and (d[0] & 7) == 0 and not d[0] & 0x08 and crc8(d[:1]) == d[1],
+    res, _, d = bus.xfer(simple_frame(CMD_ABORT), 2)
+    ok(res == 0 and (d[0] & 7) == 0 and not d[0] & 0x08 and read_ok(d),
        "ABORT + repeated START + checked status: idle, REJECT cleared (status %02x)" % d[0])
 
     # a rejected frame outside the identity view leaves the firmware's
     # rendered identity stale: IDENTIFY + repeated START + read must still
     # show the count (the interrupt renders it)
-    bad = bytearray(frame(2))
+    bad = bytearray(simple_frame(CMD_ABORT))
     bad[-1] ^= 0x01
     bus.xfer(bytes(bad))
-    res, _, d = bus.xfer(frame(3), 32)
-    c4 = struct.unpack("<HHH", d[21:27]) if res == 0 and len(d) == 32 else None
-    ok(res == 0 and d == read_frame(d[0], d[3:31]) and c4 and c3 and c4[0] == c3[0] + 1,
+    res, _, d = bus.xfer(simple_frame(CMD_IDENTIFY), IDENTITY_READ)
+    i = decode_identity(d) if res == 0 else None
+    c4 = (i["crc_errors"], i["frame_errors"], i["overruns"]) if i else None
+    ok(i and c4 and c3 and c4[0] == c3[0] + 1,
        "bad CRC, then IDENTIFY + repeated START + read: crc_errors %s -> %s"
        % (c3[0] if c3 else None, c4[0] if c4 else None))
 

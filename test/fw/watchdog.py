@@ -21,7 +21,8 @@ DUCOSIM = os.path.join(BUILD, "host", "ducosim")
 RESET_WATCHDOG, RESET_SOFT = 0x08, 0x80
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, done, wait_until, crc8, frame, start_ducosim, stop_process, SimBus  # noqa: E402
+from ducotest import (ok, done, wait_until, read_ok, simple_frame, set_addr_frame,  # noqa: E402
+                      reset_frame, start_ducosim, stop_process, SimBus, CMD_CLEAR_ERR)
 
 
 class Bus(SimBus):
@@ -31,14 +32,14 @@ class Bus(SimBus):
         return res, d
 
     def identify(self, addr):
-        """Identity body (28 bytes) or None, IDENTIFY and read in one transaction."""
-        return self.identity_body(addr, combined=True)
+        """Identity (dict) or None, IDENTIFY and read in one transaction."""
+        return SimBus.identify(self, addr, combined=True)
 
 
 def wait_identity(bus, addr, pred, wall_s=20.0):
     def match():
-        body = bus.identify(addr)
-        return body if body is not None and pred(body) else None
+        ident = bus.identify(addr)
+        return ident if ident is not None and pred(ident) else None
     return wait_until(match, wall_s)
 
 
@@ -51,41 +52,42 @@ def run_board(tmp, board, hard):
         want = RESET_WATCHDOG | (0 if hard else RESET_SOFT)
         how = "watchdog reset" if hard else "restart by jump"
 
-        body = wait_identity(bus, 0x08, lambda b: True)
-        ok(body is not None and not (body[16] & RESET_WATCHDOG),
-           "%s: boots, identity read (reset cause %#x)" % (board, body[16] if body else -1))
+        ident = wait_identity(bus, 0x08, lambda i: True)
+        ok(ident is not None and not (ident["reset_cause"] & RESET_WATCHDOG),
+           "%s: boots, identity read (reset cause %#x)"
+           % (board, ident["reset_cause"] if ident else -1))
 
         res, d = bus.xfer(0x08, b"", 1)
         seq = (d[0] >> 4) if res == 0 and d else -1
-        res, _ = bus.xfer(0x08, frame(6))       # CLEAR_ERR: the test build hangs
+        res, _ = bus.xfer(0x08, simple_frame(CMD_CLEAR_ERR))  # the test build hangs
         ok(res == 0, "%s: CLEAR_ERR accepted (test build hangs its main loop)" % board)
         stats = [bus.xfer(0x08, b"", 2) for _ in range(3)]
-        ok(all(r == 0 and len(d) == 2 and crc8(d[:1]) == d[1] and (d[0] >> 4) == (seq + 1) & 15
+        ok(all(r == 0 and len(d) == 2 and read_ok(d) and (d[0] >> 4) == (seq + 1) & 15
                for r, d in stats),
            "%s: status still readable while the main loop hangs" % board)
-        body = wait_identity(bus, 0x08, lambda b: b[16] & RESET_WATCHDOG)
-        ok(body is not None and body[16] == want,
+        ident = wait_identity(bus, 0x08, lambda i: i["reset_cause"] & RESET_WATCHDOG)
+        ok(ident is not None and ident["reset_cause"] == want,
            "%s: the watchdog brings it back by %s (cause %#x, want %#x)"
-           % (board, how, body[16] if body else -1, want))
+           % (board, how, ident["reset_cause"] if ident else -1, want))
         res, d = bus.xfer(0x08, b"", 2)
-        ok(res == 0 and len(d) == 2 and crc8(d[:1]) == d[1] and d[0] & 7 == 0,
+        ok(res == 0 and len(d) == 2 and read_ok(d) and d[0] & 7 == 0,
            "%s: idle and answering after the recovery (status %02x)"
            % (board, d[0] if d else -1))
 
         # SET_ADDR, then RESET: the address survives, cause as above
-        res, _ = bus.xfer(0x08, frame(4, bytes([0x2b, 0xd4])))
-        body = wait_identity(bus, 0x2b, lambda b: b[26] == 0x2b)
-        ok(body is not None, "%s: SET_ADDR 0x2b applied" % board)
-        res, _ = bus.xfer(0x2b, frame(5, bytes([0x5a, 0xa5])))
+        res, _ = bus.xfer(0x08, set_addr_frame(0x2b))
+        ident = wait_identity(bus, 0x2b, lambda i: i["i2c_addr"] == 0x2b)
+        ok(ident is not None, "%s: SET_ADDR 0x2b applied" % board)
+        res, _ = bus.xfer(0x2b, reset_frame())
         ok(res == 0, "%s: RESET accepted" % board)
         # the restart clears the sequence: wait for it, then identify
         def restarted():
             res, d = bus.xfer(0x2b, b"", 1)
             return res == 0 and d and (d[0] >> 4) == 0
-        fresh = wait_identity(bus, 0x2b, lambda b: True) if wait_until(restarted, 20) else None
-        ok(fresh is not None and fresh[16] == want and fresh[26] == 0x2b,
+        fresh = wait_identity(bus, 0x2b, lambda i: True) if wait_until(restarted, 20) else None
+        ok(fresh is not None and fresh["reset_cause"] == want and fresh["i2c_addr"] == 0x2b,
            "%s: after RESET it answers at 0x2b again (cause %#x, want %#x)"
-           % (board, fresh[16] if fresh else -1, want))
+           % (board, fresh["reset_cause"] if fresh else -1, want))
     except (IOError, OSError) as e:
         ok(False, "%s: bus error %s" % (board, e))
     finally:

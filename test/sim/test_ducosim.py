@@ -17,7 +17,6 @@ import os
 import random
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,8 @@ DUCOSIM = os.path.join(BUILD, "host", "ducosim")
 ELF = os.environ.get("DUCOSIM_TEST_ELF", os.path.join(BUILD, "avr-nano", "firmware.elf"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ducotest import ok, diag, done, wait_until, job_frame, SimBus as Bus  # noqa: E402
+from ducotest import (ok, diag, done, wait_until, job_frame, request_header,  # noqa: E402
+                      OP_TRANSFER, SimBus as Bus)
 
 
 def expected_for(last, nonce):
@@ -149,10 +149,10 @@ def test_rig(tmp, rng):
            "scan: slaves at 0x10..0x14 only (%s)" % " ".join("%02x" % a for a in answers))
 
         ids = [bus.identify(a) for a in (0x10, 0x11, 0x12)]
-        ok(ids[0] and ids[1] and ids[0]["addr"] == 0x10 and ids[1]["addr"] == 0x11 and
-           ids[0]["f_cpu"] == 16000000 and ids[0]["board"] != 100,
+        ok(ids[0] and ids[1] and ids[0]["i2c_addr"] == 0x10 and ids[1]["i2c_addr"] == 0x11 and
+           ids[0]["f_cpu"] == 16000000 and ids[0]["board_id"] != 100,
            "firmware copies took their assigned addresses 0x10, 0x11")
-        ok(ids[2] and ids[2]["board"] == 100 and ids[2]["addr"] == 0x12,
+        ok(ids[2] and ids[2]["board_id"] == 100 and ids[2]["i2c_addr"] == 0x12,
            "0x12 is a host model slave (board id 100)")
 
         # a job to a model slave: 20000 H/s paced, exact answer
@@ -215,7 +215,7 @@ def test_rig(tmp, rng):
            "a request with a bad magic gets BAD_REQUEST and the connection is closed")
         half = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         half.connect(rig.path)
-        half.sendall(struct.pack("<BBBBHH", ord("S"), 1, 0x10, 0, 70, 0) + b"\x01" * 10)
+        half.sendall(request_header(OP_TRANSFER, 0x10, 70, 0) + b"\x01" * 10)
         half.close()        # hangs up in the middle of its request
         big = Bus(rig.path)
         try:

@@ -330,6 +330,65 @@ static void test_read_frames(void)
 	       "identity frame round trip");
 }
 
+/*
+ * Byte-exact frames from docs/i2c-protocol.md. The bytes were computed by
+ * an encoder written from the document alone (the Python tests' own, before
+ * they came to use common/ through ctypes), so this, not a round trip,
+ * pins the wire format.
+ */
+static void test_known_frames(void)
+{
+	static const uint8_t identify[] = { 0x03, 0x00, 0x3f };
+	static const uint8_t set_addr[] = { 0x04, 0x02, 0x2b, 0xd4, 0x95 };
+	static const uint8_t reset[] = { 0x05, 0x02, 0x5a, 0xa5, 0x64 };
+	static const uint8_t job[DUCO_JOB_FRAME] = {
+		0x01, 0x46, 0x34, 0x12, 0x01, 0x00, 0x00, 0x00, 0x04, 0x03, 0x02, 0x01,
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+		0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
+		'b', 'a', '2', '9', 'a', '1', '5', '8', '9', '6', 'f', 'd', '2', 'd', '7', '9',
+		'2', 'd', '5', 'c', '4', 'b', '6', '0', '6', '6', '8', 'b', 'f', '2', 'b', '9',
+		'f', 'e', 'e', 'b', 'c', '5', '1', 'D', 0x8f,
+	};
+	static const uint8_t result[] = {
+		0xb2, 0x17, 0x0b, 0xef, 0xbe, 0x01, 0x7f, 0x96, 0x98, 0x00, 0x15, 0xcd,
+		0x5b, 0x07, 0x38,
+	};
+	static const uint8_t identity[] = {
+		0x10, 0x70, 0x1c, 0x01, 0x02, 0x01, 0x02, 0x00, 0x24, 0xf4, 0x00, 0xa0,
+		0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0x08, 0x01, 0x07, 0x00, 0x34,
+		0x12, 0x02, 0x00, 0xff, 0xff, 0x21, 0x00, 0xb3,
+	};
+	struct duco_job j = { .job_id = 0x1234, .start_nonce = 1, .end_nonce = 0x01020304 };
+	struct duco_result r = { 0xbeef, 1, 9999999, 123456789 };
+	struct duco_identity id = {
+		.proto_version = 1, .fw_version = 0x0102, .board_id = 2, .f_cpu = 16000000,
+		.ducoid = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7 },
+		.reset_cause = 8, .hash_impl = 1, .crc_errors = 7, .frame_errors = 0x1234,
+		.overruns = 2, .jobs_done = 65535, .i2c_addr = 0x21,
+	};
+	uint8_t f[DUCO_MAX_READ_FRAME + DUCO_MAX_WRITE_FRAME], body[DUCO_MAX_READ_BODY], n;
+
+	n = duco_encode_simple(f, DUCO_CMD_IDENTIFY);
+	tap_ok(n == sizeof(identify) && !memcmp(f, identify, n), "IDENTIFY frame byte for byte");
+	n = duco_encode_set_addr(f, 0x2b);
+	tap_ok(n == sizeof(set_addr) && !memcmp(f, set_addr, n), "SET_ADDR 0x2b frame byte for byte");
+	n = duco_encode_reset(f);
+	tap_ok(n == sizeof(reset) && !memcmp(f, reset, n), "RESET frame byte for byte");
+	n = duco_encode_frame(f, DUCO_CMD_RESET, reset + 2, 2);
+	tap_ok(n == sizeof(reset) && !memcmp(f, reset, n), "generic frame encoder, same bytes");
+	for (int i = 0; i < 20; i++)
+		j.expected[i] = (uint8_t)i;
+	memcpy(j.last_hash, "ba29a15896fd2d792d5c4b60668bf2b9feebc51D", 40);
+	n = duco_encode_job(f, &j);
+	tap_ok(n == sizeof(job) && !memcmp(f, job, n), "JOB frame byte for byte");
+	duco_encode_result_body(body, &r);
+	n = duco_encode_read(f, 0xb2, body, DUCO_RESULT_BODY);
+	tap_ok(n == sizeof(result) && !memcmp(f, result, n), "result read frame byte for byte");
+	duco_encode_identity_body(body, &id);
+	n = duco_encode_read(f, 0x10, body, DUCO_IDENTITY_BODY);
+	tap_ok(n == sizeof(identity) && !memcmp(f, identity, n), "identity read frame byte for byte");
+}
+
 static void test_simbus(void)
 {
 	uint8_t h[SIMBUS_HDR_SIZE];
@@ -347,6 +406,25 @@ static void test_simbus(void)
 	simbus_encode_rsp(h, &s);
 	tap_ok(simbus_decode_rsp(h, &s2) == 0 && s2.result == SIMBUS_DATA_NACK && s2.wacked == 12,
 	       "simbus response header round trip");
+
+	uint8_t p[SIMBUS_INFO_SIZE], kind = 0;
+	uint32_t param = 0;
+	struct simbus_info in = { 0x0102030405060708ull, 400000, 57, 1 }, out;
+	static const uint8_t info_bytes[SIMBUS_INFO_SIZE] = {
+		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+		0x80, 0x1a, 0x06, 0x00, 0x39, 0x00, 0x01, 0x00,
+	};
+	static const uint8_t fault_bytes[SIMBUS_FAULT_SIZE] = { 0x04, 0xe8, 0x03, 0x00, 0x00 };
+
+	simbus_encode_info(p, &in);
+	simbus_decode_info(p, &out);
+	tap_ok(!memcmp(p, info_bytes, sizeof(info_bytes)) && out.sim_time_ns == in.sim_time_ns &&
+	       out.bus_hz == in.bus_hz && out.slaves == 57 && out.flags == 1,
+	       "simbus INFO payload: little-endian bytes and back");
+	simbus_encode_fault(p, SIMBUS_FAULT_SILENT, 1000);
+	simbus_decode_fault(p, &kind, &param);
+	tap_ok(!memcmp(p, fault_bytes, sizeof(fault_bytes)) && kind == SIMBUS_FAULT_SILENT &&
+	       param == 1000, "simbus FAULT payload: kind, then the parameter little-endian");
 }
 
 int main(void)
@@ -358,6 +436,7 @@ int main(void)
 	test_crc();
 	test_frames();
 	test_read_frames();
+	test_known_frames();
 	test_simbus();
 	return tap_done();
 }
