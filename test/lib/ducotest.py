@@ -310,10 +310,10 @@ RESULT_READ = 15                        # DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)
 OP_TRANSFER, OP_INFO, OP_FAULT = 1, 2, 3
 
 
-def request_header(op, addr, wlen, rlen):
+def request_header(op, addr, wlen, rlen, flags=0):
     """The 8-byte header of a request to ducosim's socket."""
     hdr = ctypes.create_string_buffer(SIMBUS_HDR)
-    _c().simbus_encode_req(hdr, ctypes.byref(_SimReq(op, addr, 0, wlen, rlen)))
+    _c().simbus_encode_req(hdr, ctypes.byref(_SimReq(op, addr, flags, wlen, rlen)))
     return hdr.raw
 
 

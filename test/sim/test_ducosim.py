@@ -226,7 +226,7 @@ def test_rig(tmp, rng):
         ok(res == 4, "a read longer than 8192 bytes (i2c-dev's limit) is a bad request (%s)" % res)
         flg = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         flg.connect(rig.path)
-        flg.sendall(struct.pack("<BBBBHH", ord("S"), 1, 0x10, 0x80, 0, 1))
+        flg.sendall(request_header(OP_TRANSFER, 0x10, 0, 1, flags=0x80))
         rsp = flg.recv(8)
         flg.close()
         ok(len(rsp) == 8 and rsp[1] == 4, "a TRANSFER with an unknown flag is a bad request")
