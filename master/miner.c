@@ -22,8 +22,16 @@
 #define SLAVE_POOL_BACKOFF_US     (1 * 1000000LL)
 #define SLAVE_POOL_BACKOFF_CAP_US (120 * 1000000LL)
 #define SLAVE_REFUSAL_BACKOFF_US  (30 * 1000000LL)
-#define SLAVE_AVR_BACKOFF_US      (500 * 1000LL)
-#define SLAVE_AVR_BACKOFF_CAP_US  (15 * 1000000LL)
+/*
+ * Identity probes of an AVR that stopped answering: every 250 ms for its
+ * first SLAVE_AVR_QUICK_PROBES tries (a NACK burst or a reset is over in
+ * that time), then doubling up to 2 s. A probe is one short transaction, so
+ * even the quick ones cost the bus well under 1 %; the cap is the recovery
+ * bound of docs/ducomaster.md ("Recovery": 2 s + 25 % jitter).
+ */
+#define SLAVE_AVR_BACKOFF_US      (250 * 1000LL)
+#define SLAVE_AVR_BACKOFF_CAP_US  (2 * 1000000LL)
+#define SLAVE_AVR_QUICK_PROBES    20
 /*
  * Bus errors in a row (after slave_io's own retries) that are taken as noise
  * and retried at the next poll before the slave counts as faulty: a burst of
@@ -114,6 +122,16 @@ static int miner_enter_d(struct miner *s, struct miner_env *env, enum miner_dsub
 	return 1;
 }
 
+/* When to probe a faulty AVR next (the scheme above SLAVE_AVR_BACKOFF_US). */
+static int64_t miner_avr_retry_at(struct miner *s, struct miner_env *env, int64_t now)
+{
+	int n = s->slave_attempt++;
+
+	n = n < SLAVE_AVR_QUICK_PROBES ? 0 : n - SLAVE_AVR_QUICK_PROBES + 1;
+	return now + ratelimit_backoff_us(n, SLAVE_AVR_BACKOFF_US, SLAVE_AVR_BACKOFF_CAP_US,
+					  &env->rng);
+}
+
 static void miner_wake(struct miner *s, int64_t when)
 {
 	if (when > 0 && (!s->wake_at_us || when < s->wake_at_us))
@@ -163,8 +181,7 @@ static void miner_fault(struct miner *s, struct miner_env *env, const char *what
 		  what, rc ? strerror(-rc) : "no error code");
 	slave_io_reset(&s->io);
 	s->io_ready = 0;
-	s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++, SLAVE_AVR_BACKOFF_US,
-							  SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
+	s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
 	if (s->fd >= 0 && s->state >= MINER_J && s->state <= MINER_W)
 		miner_enter(s, env, MINER_J);
 	else if (s->state != MINER_D)
@@ -205,8 +222,7 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 	}
 	rc = slave_io_identify(&s->io, &s->ident);
 	if (rc < 0) {
-		s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++,
-				SLAVE_AVR_BACKOFF_US, SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
+		s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
 		if (s->slave_attempt <= 3 || mlog_enabled(MLOG_DEBUG))
 			mlog_warn("%s: no identity: %s (retry in %lld ms)", s->name, strerror(-rc),
 				  (long long)(s->slave_retry_at_us - now) / 1000);
@@ -236,8 +252,7 @@ static void miner_calib_fail(struct miner *s, struct miner_env *env, const char 
 	mlog_warn("%s: speed test failed: %s (%s)", s->name, what, rc ? strerror(-rc) : "-");
 	slave_io_reset(&s->io);
 	s->io_ready = 0;
-	s->slave_retry_at_us = now + ratelimit_backoff_us(s->slave_attempt++, SLAVE_AVR_BACKOFF_US,
-							  SLAVE_AVR_BACKOFF_CAP_US, &env->rng);
+	s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
 	miner_wake(s, s->slave_retry_at_us);
 }
 

@@ -283,6 +283,75 @@ static void test_silent_slave(void)
 	miner_shutdown(&sl, &env);
 }
 
+/*
+ * Fake microseconds from now until the board is mining again (identity read,
+ * job on the AVR or past it), stepping 10 ms at a time, after it was first
+ * seen as faulty; -1 if not by limit_us. *probe_gap gets the longest time
+ * to the next identity probe seen on the way.
+ */
+static int64_t time_to_recover(int64_t limit_us, int64_t *probe_gap)
+{
+	int64_t t0 = clk.fake_us;
+	int seen_down = 0;
+
+	*probe_gap = 0;
+	while (clk.fake_us - t0 <= limit_us) {
+		if (!sl.io_ready) {
+			seen_down = 1;
+			if (sl.slave_retry_at_us - clk.fake_us > *probe_gap)
+				*probe_gap = sl.slave_retry_at_us - clk.fake_us;
+		} else if (seen_down && sl.state >= MINER_K && sl.state <= MINER_E) {
+			return clk.fake_us - t0;
+		}
+		run_until(clk.fake_us + 10000);
+	}
+	return -1;
+}
+
+/*
+ * A transient NACK burst (60 transfers, about 1.2 s of polls on a real bus)
+ * costs the board seconds, not the rest of the run; and during a long
+ * outage the identity probes never space out beyond the documented bound
+ * (docs/ducomaster.md, "Recovery"), so a board that answers again is back
+ * within it.
+ */
+static void test_nack_recovery(void)
+{
+	char job[128];
+	int64_t t, gap;
+	int fd;
+
+	setup(300);
+	connect_and_request();
+	fd = sl.fd;
+	make_job(job, sizeof(job), 600, 10);
+	pool_say(job);
+	run_until(clk.fake_us + 100000);
+	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_NACK, 60);
+	t = time_to_recover(60000000, &gap);
+	tap_ok(t >= 0 && t <= 4000000, "60 NACKed transfers: mining again %.2f s after the burst "
+	       "began (bound 4 s)", t / 1e6);
+	tap_ok(sl.fd == fd, "pool connection kept through the burst");
+	miner_shutdown(&sl, &env);
+
+	setup(300);
+	connect_and_request();
+	make_job(job, sizeof(job), 600, 10);
+	pool_say(job);
+	run_until(clk.fake_us + 100000);
+	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_NACK, 1000000);
+	t = time_to_recover(30000000, &gap);
+	tap_ok(t < 0 && !sl.io_ready && sl.state == MINER_J,
+	       "30 s outage: waiting for the board in J (%c)", miner_state_letter(sl.state));
+	tap_ok(gap <= 2500000, "identity probes at most %.2f s apart during it (bound 2.5 s)",
+	       gap / 1e6);
+	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_CLEAR, 0);
+	t = time_to_recover(60000000, &gap);
+	tap_ok(t >= 0 && t <= 2500000, "board answering again: mining after %.2f s (bound 2.5 s)",
+	       t / 1e6);
+	miner_shutdown(&sl, &env);
+}
+
 static void test_refusal_and_close(void)
 {
 	setup(300);
@@ -431,6 +500,7 @@ int main(void)
 	test_slow_slave();
 	test_wrong_nonce();
 	test_silent_slave();
+	test_nack_recovery();
 	test_refusal_and_close();
 	test_timeout();
 	test_auto_tier();
