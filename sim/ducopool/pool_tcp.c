@@ -35,6 +35,7 @@
 #define POOL_TCP_LOG_MAX   (POOL_TCP_MSG_MAX + 8)   /* a message as logged */
 #define POOL_TCP_HEX       (2 * DUCO_SHA1_DIGEST)   /* a digest in hex */
 #define POOL_TCP_KEY_FIELD    3   /* JOB,<user>,<tier>,<mining key>,... */
+#define POOL_TCP_ACCEPT_PAUSE_MS 100   /* after EMFILE and the like */
 
 enum pool_conn_state {
 	POOL_CONN_GREETED,        /* banner sent; waiting for MOTD/JOB (first timeout) */
@@ -78,6 +79,10 @@ struct pool_tcp {
 	int      listen_fd;
 	uint16_t port;
 	char     last_hash[POOL_TCP_HEX + 1];       /* the chain every new job starts from */
+	/* accept paused until then (ms) after running out of fds or memory: the
+	 * loop is level-triggered, so a listener it keeps watching would spin */
+	int64_t  accept_resume_ms;
+	int      accept_paused;           /* since the last accept that worked */
 	struct pool_conn **conns;
 	int      nconns, cap;
 };
@@ -526,8 +531,23 @@ static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int n;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* The client stays in the backlog; settle resumes accepting. */
+				if (!t->accept_paused)
+					mlog_warn("accept: %s; not accepting for %d ms",
+						  strerror(errno), POOL_TCP_ACCEPT_PAUSE_MS);
+				evloop_del_file(t->el, t->listen_fd);
+				t->accept_resume_ms = now_ms + POOL_TCP_ACCEPT_PAUSE_MS;
+				t->accept_paused = 1;
+			}
 			return;   /* EAGAIN, or a transient error: try on the next event */
+		}
+		if (t->accept_paused) {
+			mlog_info("accepting again");
+			t->accept_paused = 0;
+		}
 		if (t->nconns == t->cap) {
 			int cap = t->cap ? t->cap * 2 : 16;
 			struct pool_conn **p = realloc(t->conns, (size_t)cap * sizeof(*p));
@@ -584,6 +604,7 @@ static void pool_tcp_sweep(struct pool_tcp *t)
 }
 
 static void pool_tcp_on_conn(struct evloop *el, int fd, int mask, void *arg);
+static void pool_tcp_on_listen(struct evloop *el, int fd, int mask, void *arg);
 
 /*
  * After every event: run the due deadlines, bring each socket's watch in
@@ -594,6 +615,15 @@ static void pool_tcp_settle(struct pool_tcp *t, int64_t now_ms)
 {
 	int64_t next = INT64_MAX;
 
+	if (t->accept_resume_ms && t->accept_resume_ms <= now_ms) {
+		/* Watch the listener again and take the backlog now (pausing again
+		 * if the fds are still short); new connections are settled below. */
+		t->accept_resume_ms = 0;
+		if (evloop_add_file(t->el, t->listen_fd, EVLOOP_READABLE, pool_tcp_on_listen, t) == 0)
+			pool_tcp_accept(t, now_ms);
+		else
+			t->accept_resume_ms = now_ms + POOL_TCP_ACCEPT_PAUSE_MS;
+	}
 	for (int i = 0; i < t->nconns; i++) {
 		struct pool_conn *c = t->conns[i];
 		int want;
@@ -617,6 +647,8 @@ static void pool_tcp_settle(struct pool_tcp *t, int64_t now_ms)
 			next = c->deadline_ms;
 	}
 	pool_tcp_sweep(t);
+	if (t->accept_resume_ms && t->accept_resume_ms < next)
+		next = t->accept_resume_ms;
 	if (next != INT64_MAX)
 		evloop_set_timer_at(t->el, t->timer, next * 1000);
 }
