@@ -159,18 +159,35 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 	return opt_load_file(&config_table, c, path, err, errlen);
 }
 
+/* The text fields that go into the lines sent to the pool. */
+static const struct {
+	const char *name;
+	size_t off;
+} config_wire_fields[] = {
+	{ "user", offsetof(struct config, user) },
+	{ "rig_id", offsetof(struct config, rig_id) },
+	{ "software", offsetof(struct config, software) },
+	{ "mining_key", offsetof(struct config, mining_key) },
+};
+
 int config_validate(const struct config *c, char *err, size_t errlen)
 {
 	if (!c->user[0]) {
 		snprintf(err, errlen, "user: required");
 		return -EINVAL;
 	}
-	if (strchr(c->user, ',') || strchr(c->rig_id, ',') || strchr(c->software, ',') ||
-	    strchr(c->mining_key, ',')) {
-		snprintf(err, errlen, "%s: must not contain ','",
-			 strchr(c->user, ',') ? "user" : strchr(c->rig_id, ',') ? "rig_id" :
-			 strchr(c->software, ',') ? "software" : "mining_key");
-		return -EINVAL;
+	for (size_t i = 0; i < sizeof(config_wire_fields) / sizeof(config_wire_fields[0]); i++) {
+		const char *v = (const char *)c + config_wire_fields[i].off;
+
+		/* A comma splits the pool's fields, a newline ends its line. */
+		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+			if (*p == ',' || *p < 0x20 || *p == 0x7f) {
+				snprintf(err, errlen, "%s: must not contain %s",
+					 config_wire_fields[i].name,
+					 *p == ',' ? "','" : "control characters");
+				return -EINVAL;
+			}
+		}
 	}
 	/* The wallet classifies miners by these substrings; the name must be true. */
 	if (!strstr(c->software, "AVR") || !strstr(c->software, "I2C")) {

@@ -217,11 +217,21 @@ static void rig_on_signal(struct evloop *el, int fd, int mask, void *arg)
 			r->exit_code = RIG_EXIT_OK;
 			evloop_stop(el);
 			break;
-		case SIGHUP:
-			mlog_reopen();
-			joblog_reopen(&r->joblog);
-			mlog_info("SIGHUP: log files reopened");
+		case SIGHUP: {
+			/* A file that cannot be reopened stays the old one (still open,
+			 * so no line is lost) and the failure is said there. */
+			int lrc = mlog_reopen(), jrc = joblog_reopen(&r->joblog);
+
+			if (lrc < 0)
+				mlog_error("SIGHUP: cannot reopen the log %s: %s; still writing to "
+					   "the old file", r->cfg->log, strerror(-lrc));
+			if (jrc < 0)
+				mlog_error("SIGHUP: cannot reopen the job log %s: %s; still writing "
+					   "to the old file", r->cfg->joblog, strerror(-jrc));
+			if (lrc == 0 && jrc == 0)
+				mlog_info("SIGHUP: log files reopened");
 			break;
+		}
 		case SIGUSR1:
 			summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
 			rig_write_metrics(r);

@@ -9,6 +9,9 @@
 #  - e2e.sh: ducopool + ducosim + ducomaster on loopback (shares, rate-limit
 #    hold, i2cdev path through the LD_PRELOAD shim, discovery over HTTP,
 #    signals and exit codes).
+#  - faults.sh: bad configurations refused (non-finite numbers, control
+#    characters and commas in fields sent to the pool, trailing text, NUL,
+#    over-long values), a failed SIGHUP reopen keeping the old files.
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
                 $(HOSTDIR)/test/test_master_fuzz
 
@@ -24,7 +27,7 @@ $(HOSTDIR)/test/test_master_sm: MASTER_LIBS := $(BUS_RIG_OBJ) $(DUCOSIM_LIB) $(M
 
 TEST_PROGS += $(MASTER_TESTS)
 
-TEST_SCRIPTS += test/master/e2e.sh
+TEST_SCRIPTS += test/master/e2e.sh test/master/faults.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
 
