@@ -3,15 +3,18 @@
 # One non-recursive make: every part contributes a module.mk fragment that
 # appends to the variables below, so make sees the whole dependency graph at
 # once. All output goes out of tree: host programs in build/host/, firmware
-# in build/avr-<board>/. Assumes GNU make >= 4 and the Debian packages listed
-# in scripts/deps.sh.
+# in build/avr-<board>/. `make help` lists the goals and the boards.
+# Assumes GNU make >= 4 and the Debian packages of scripts/deps.sh, in the
+# groups each goal needs: `make master` (what a Raspberry Pi needs) only the
+# "build" group, the firmware only the AVR toolchain, the development
+# servers only simavr and libmicrohttpd. The usual variables are honoured:
+# CC, CFLAGS, CPPFLAGS, LDFLAGS, AR, PKG_CONFIG, PREFIX, DESTDIR.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
 # Keep intermediate objects (test objects made by chained rules) between runs.
 .SECONDARY:
-MAKEFLAGS += --no-builtin-rules
 
 BUILD    ?= build
 HOSTDIR  := $(BUILD)/host
@@ -19,33 +22,75 @@ HOSTDIR  := $(BUILD)/host
 GENDIR   := $(BUILD)/gen
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DATADIR     ?= $(PREFIX)/share/ducorig
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+# The unit reads /etc/ducorig whatever PREFIX is.
+SYSCONFDIR  ?= /etc
+INSTALL     ?= install
 
-# Missing Debian packages are installed (as root) or named with the exact
-# apt-get line before anything is parsed that needs them (pkg-config flags).
-# DUCORIG_NO_DEPS=1 skips the check.
-ifeq ($(DUCORIG_NO_DEPS)$(filter clean deps help,$(MAKECMDGOALS)),)
-DEPS_RC := $(shell scripts/deps.sh >&2; echo $$?)
+# --- Debian packages --------------------------------------------------------
+# Installing packages is for the README's two commands (make run, make test)
+# and `make deps` only; they install before make reads any pkg-config flags,
+# and never under make -n. Every other goal checks the group it needs when it
+# gets there (deps-check-<group>) and names the apt-get line, installing
+# nothing. DUCORIG_NO_DEPS=1 skips both (packaging, where dpkg checks the
+# build dependencies, and cross builds, whose packages are :<arch>).
+DEPS_DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))
+DEPS_INSTALL := $(if $(DUCORIG_NO_DEPS)$(DEPS_DRY_RUN),,$(filter run test,$(MAKECMDGOALS)))
+ifneq ($(DEPS_INSTALL),)
+DEPS_RC := $(shell scripts/deps.sh build firmware sim $(if $(filter test,$(DEPS_INSTALL)),test) >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
 $(error Debian packages missing (see the apt-get line above))
 endif
 endif
+MAKEFLAGS += --no-builtin-rules
 
-# --- host toolchain ---------------------------------------------------------
-CC       ?= cc
+# --- host toolchain -----------------------------------------------------------
+# CFLAGS/CPPFLAGS/LDFLAGS are the user's (Debian's dpkg-buildflags fill them
+# in a package build); what the code needs to compile at all is added around
+# them, so overriding them never drops an include path. Hardening is on by
+# default (HARDEN=no turns it off, e.g. under a sanitizer): fortified libc
+# calls and stack protector unless the user's flags already choose, full
+# RELRO with immediate binding.
+CC         ?= cc
+AR         ?= ar
+PKG_CONFIG ?= pkg-config
+# Programs run during the build (table generators) are built for this machine.
+CC_FOR_BUILD ?= cc
+CFLAGS     ?= -O2 -g
+CPPFLAGS   ?=
+LDFLAGS    ?=
+HARDEN     ?= yes
 CWARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wformat=2 -Wno-unused-parameter
 ifneq ($(CI),)
 CWARN    += -Werror
 endif
-HOST_CFLAGS  ?= -O2 -g
-HOST_CFLAGS  += -std=gnu11 $(CWARN) -D_GNU_SOURCE -fPIC -Icommon -I$(GENDIR)
-HOST_LDFLAGS ?=
+USER_FLAGS := $(CPPFLAGS) $(CFLAGS)
+ifeq ($(HARDEN),yes)
+HARDEN_CPPFLAGS := $(if $(findstring _FORTIFY_SOURCE,$(USER_FLAGS)),,-D_FORTIFY_SOURCE=2)
+HARDEN_CFLAGS   := $(if $(findstring -fstack-protector,$(USER_FLAGS)),,-fstack-protector-strong)
+HARDEN_LDFLAGS  := -Wl,-z,relro -Wl,-z,now
+endif
+HOST_CPPFLAGS := -Icommon -I$(GENDIR) -D_GNU_SOURCE $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+HOST_CFLAGS   := -std=gnu11 $(CWARN) -fPIC $(HARDEN_CFLAGS) $(CFLAGS)
+# Links see the compile flags too (sanitizers, LTO need them on both).
+HOST_LDFLAGS  := $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
 DEPFLAGS  = -MMD -MP
 
 # Collected by the module fragments.
-HOST_PROGS   :=   # programs built by `make` (build/host/...)
+INSTALL_PROGS :=  # what a Pi needs: built by `make master`, installed by `make install`
+DEV_PROGS    :=   # development servers: `make sim`, `make install-dev`
+HOST_PROGS   :=   # other host programs `make host` builds (test fixtures)
+MAN_PAGES    :=   # man pages of INSTALL_PROGS (section from the suffix)
+DEV_MAN_PAGES :=  # man pages of DEV_PROGS
 TEST_PROGS   :=   # executables run by `make test` (TAP on stdout)
 TEST_SCRIPTS :=   # scripts run by `make test` (TAP on stdout)
+UNIT_TESTS   :=   # test programs that need only the master's libraries: `make test-unit`
 BENCH_TARGETS :=  # phony targets run by `make bench`
 CLEAN_EXTRA  :=
 GEN_HEADERS  :=   # generated headers every compile may include (common/module.mk)
@@ -57,8 +102,14 @@ include boards.mk
 include common/module.mk
 include $(filter-out common/module.mk,$(sort $(wildcard */module.mk */*/module.mk)))
 
-.PHONY: all host test bench clean install deps
-all: host firmware
+HOST_PROGS += $(INSTALL_PROGS) $(DEV_PROGS)
+
+# Goals that share a name with a folder (master, test, ...) must be phony,
+# or make would call the folder up to date.
+.PHONY: all master sim host test test-unit bench clean deps help deps-check-%
+all: master sim firmware
+master: $(INSTALL_PROGS)
+sim: $(DEV_PROGS)
 host: $(HOST_PROGS)
 
 # make test: build everything the tests need, then run them in layers. Tests
@@ -66,13 +117,53 @@ host: $(HOST_PROGS)
 test: host $(TEST_PROGS) $(TEST_DEPS)
 	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) scripts/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
 
+# make test-unit: the host tests that need no simulator and no AVR toolchain
+# (what a package build and the cross-built Pi binaries run). TEST_WRAPPER
+# runs each program, e.g. TEST_WRAPPER="qemu-aarch64 -L /usr/aarch64-linux-gnu".
+test-unit: $(UNIT_TESTS)
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_TESTS)
+
 bench: $(BENCH_TARGETS)
 
+# make deps [GROUPS="build firmware ..."]: install the packages (as root).
+GROUPS ?=
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh $(GROUPS)
+
+deps-check-%:
+	@$(if $(DUCORIG_NO_DEPS),:,scripts/deps.sh --check $*)
 
 clean:
 	rm -rf $(BUILD) $(CLEAN_EXTRA)
+
+help:
+	@echo 'ducorig: make [goal] [BOARD=<board>] [VARIABLE=value ...]'
+	@echo
+	@echo 'Goals:'
+	@echo '  all (default)  master + sim + firmware'
+	@echo '  master         what a Raspberry Pi needs: $(notdir $(INSTALL_PROGS))'
+	@echo '  install        install those, their man pages, the systemd unit, the'
+	@echo '                 sysusers and tmpfiles entries and the sample config'
+	@echo '                 (PREFIX=$(PREFIX), DESTDIR honoured)'
+	@echo '  sim            development servers: $(notdir $(DEV_PROGS))'
+	@echo '  install-dev    install those'
+	@echo '  firmware       the firmware of BOARD (now $(BOARD)) in $(BUILD)/avr-$(BOARD)/'
+	@echo '  boards         the firmware of every board'
+	@echo '  flash          program BOARD: make flash BOARD=nano PORT=/dev/ttyUSB0 ADDR=0x09'
+	@echo '  fuses          set BOARD'"'"'s fuses over ISP: make fuses BOARD=uno ISP=usbasp'
+	@echo '  run            mine: a simulated rig against a local pool, or CONFIG=<file>'
+	@echo '  test           build everything and run every test'
+	@echo '  test-unit      the unit tests that need no simulator (TEST_WRAPPER=...)'
+	@echo '  bench          benchmarks (cycles per nonce, master under load, bus costs)'
+	@echo '  fuzz           the parsers under libFuzzer (clang)'
+	@echo '  deb            Debian packages ducorig and ducorig-firmware in $(BUILD)/deb/;'
+	@echo '                 ARCH=arm64 or ARCH=armhf cross-builds ducorig for a Pi'
+	@echo '  deps           install the Debian packages (GROUPS="build firmware flash sim'
+	@echo '                 test deb cross-arm64 cross-armhf", default the first five)'
+	@echo '  clean          remove $(BUILD)/'
+	@echo
+	@echo 'Boards (BOARD=):'
+	@$(foreach b,$(BOARDS),printf '  %-20s %s %s MHz, %s at %s baud\n' $(b) $($(b).MCU) $$(( $($(b).F_CPU) / 1000000 )) $($(b).PROG) $($(b).BAUD);)
 
 # --- generic host rules -------------------------------------------------------
 # Objects mirror the source tree under build/host/obj/. A module adds flags for
@@ -80,8 +171,10 @@ clean:
 #   $(HOSTDIR)/obj/sim/ducosim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
 # Generated headers are order-only: the first build needs them before any
 # -MMD output exists; after that the .d files name the ones each object uses.
-$(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS)
+# Every host object needs the "build" group; a module whose objects need
+# more adds its own order-only deps-check-<group>.
+$(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS) deps-check-build
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) $(EXTRA_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(EXTRA_CFLAGS) $(HOST_CPPFLAGS) $(HOST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

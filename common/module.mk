@@ -11,7 +11,7 @@ COMMON_OBJS := $(COMMON_HOST_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # The same objects as a shared library, so the Python tests encode and
 # decode frames with this code (ctypes, test/lib/ducotest.py) instead of a
@@ -23,10 +23,10 @@ $(COMMON_SO): $(COMMON_OBJS)
 
 # CRC-8 table: generated from duco_crc8_bitwise by a build-machine program,
 # so the constants exist nowhere in the tree (test/unit checks the result).
-BUILD_CC ?= $(CC)
+# It runs on the build machine, so CC_FOR_BUILD compiles it (not a cross CC).
 $(HOSTDIR)/scripts/gen-crc8-table: scripts/gen-crc8-table.c common/duco_crc8.h $(MAKEFILE_DEPS)
 	@mkdir -p $(@D)
-	$(BUILD_CC) -std=gnu11 $(CWARN) -Icommon -o $@ $<
+	$(CC_FOR_BUILD) -std=gnu11 $(CWARN) -Icommon -o $@ $<
 
 $(GENDIR)/duco_crc8_table.h: $(HOSTDIR)/scripts/gen-crc8-table
 	@mkdir -p $(@D)

@@ -72,11 +72,11 @@ $$(FW_DIR_$(1))/flags.txt:
 	@mkdir -p $$(@D)
 	@echo '$$(FW_FLAGS_$(1))' > $$@
 
-$$(FW_DIR_$(1))/obj/%.o: %.c $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS)
+$$(FW_DIR_$(1))/obj/%.o: %.c $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS) deps-check-firmware
 	@mkdir -p $$(@D)
 	$$(AVR_CC) $$(FW_FLAGS_$(1)) $$(DEPFLAGS) -c -o $$@ $$<
 
-$$(FW_DIR_$(1))/obj/%.o: %.S $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS)
+$$(FW_DIR_$(1))/obj/%.o: %.S $$(MAKEFILE_DEPS) $$(FW_DIR_$(1))/flags.txt | $$(GEN_HEADERS) deps-check-firmware
 	@mkdir -p $$(@D)
 	$$(AVR_CC) $$(FW_FLAGS_$(1)) $$(DEPFLAGS) -c -o $$@ $$<
 
@@ -109,12 +109,14 @@ boards: $(addprefix firmware-,$(BOARDS))
 # ADDR is compiled in as the default address (the fallback that works with
 # every bootloader); when the board's bootloader can write EEPROM, the
 # address record (address, complement, address) is written there as well.
+# firmware-avr/ducorig-flash composes the avrdude command (the same helper
+# the ducorig-firmware package installs); under make -n it runs with
+# --dry-run and prints that command, so `make -n flash` shows it exactly.
 FW_FLASH_ADDR = $(or $(ADDR),$($(BOARD).ADDR))
-FW_EEPROM_REC = $(FW_FLASH_ADDR),$(shell printf '0x%02x' $$(( ~$(FW_FLASH_ADDR) & 0xff ))),$(FW_FLASH_ADDR)
-FW_AVRDUDE = $(AVRDUDE) -p $($(BOARD).AVRDUDE_MCU) -c $($(BOARD).PROG) \
-	-P $(PORT) -b $($(BOARD).BAUD) -D \
-	-U flash:w:$(BUILD)/avr-$(BOARD)/firmware.hex:i \
-	$(if $(filter yes,$($(BOARD).EEPROM)),-U eeprom:w:$(FW_EEPROM_REC):m)
+FW_FLASH = AVRDUDE=$(AVRDUDE) firmware-avr/ducorig-flash $(if $(DEPS_DRY_RUN),--dry-run) \
+	--part $($(BOARD).AVRDUDE_MCU) --programmer $($(BOARD).PROG) --baud $($(BOARD).BAUD) \
+	--eeprom $($(BOARD).EEPROM) --image-addr $(FW_FLASH_ADDR) --addr $(FW_FLASH_ADDR) \
+	--port $(PORT) $(BUILD)/avr-$(BOARD)/firmware.hex
 
 # A bad PORT or ADDR stops make before it builds anything (and under -n).
 ifneq ($(filter flash,$(MAKECMDGOALS)),)
@@ -125,14 +127,44 @@ ifneq ($(shell a=$$(( $(FW_FLASH_ADDR) )) 2>/dev/null && [ $$a -ge 8 ] && [ $$a 
 $(error make flash: ADDR must be 0x08..0x77 (got $(FW_FLASH_ADDR)))
 endif
 endif
-flash: firmware-$(BOARD)
-	$(FW_AVRDUDE)
+flash: firmware-$(BOARD) $(if $(DEPS_DRY_RUN),,deps-check-flash)
+	+$(FW_FLASH)
+
+# The prebuilt images the ducorig-firmware package ships (make firmware-dist):
+# every board's hex at its boards.mk default address, and the board table
+# ducorig-flash --board reads, generated from boards.mk:
+#   <board> <avrdude part> <programmer> <baud> <eeprom> <default address>
+FW_DIST_DIR := $(BUILD)/firmware
+FW_DIST_LINES = echo '\# board part programmer baud eeprom address (generated from boards.mk)'; \
+	$(foreach b,$(BOARDS),echo '$(b) $($(b).AVRDUDE_MCU) $($(b).PROG) $($(b).BAUD) $($(b).EEPROM) $($(b).ADDR)';)
+$(FW_DIST_DIR)/boards.txt: $(MAKEFILE_DEPS)
+	@mkdir -p $(@D)
+	@{ $(FW_DIST_LINES) } > $@
+$(FW_DIST_DIR)/%.hex: $(BUILD)/avr-%/firmware.hex
+	@mkdir -p $(@D)
+	cp $< $@
+ifneq ($(and $(ADDR),$(filter firmware-dist install-firmware,$(MAKECMDGOALS))),)
+$(error make firmware-dist: the images carry each board's default address; drop ADDR=)
+endif
+MAN_FIRMWARE := firmware-avr/ducorig-flash.1
+.PHONY: firmware-dist install-firmware
+firmware-dist: $(FW_DIST_DIR)/boards.txt $(BOARDS:%=$(FW_DIST_DIR)/%.hex)
+
+# make install-firmware: the images, the table, ducorig-flash and its man
+# page (what the ducorig-firmware package holds).
+install-firmware: firmware-dist
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/firmware $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0644 $(FW_DIST_DIR)/boards.txt $(BOARDS:%=$(FW_DIST_DIR)/%.hex) $(DESTDIR)$(DATADIR)/firmware/
+	sed 's|^FWDIR=.*|FWDIR=$${DUCORIG_FIRMWARE_DIR:-$(DATADIR)/firmware}|' firmware-avr/ducorig-flash \
+		> $(DESTDIR)$(BINDIR)/ducorig-flash
+	chmod 0755 $(DESTDIR)$(BINDIR)/ducorig-flash
+	$(INSTALL) -m 0644 $(MAN_FIRMWARE) $(DESTDIR)$(MANDIR)/man1/
 
 # make fuses BOARD=<b> ISP=<programmer> [ISP_PORT=usb]: ISP only, never needed
 # for boards that already run their bootloader.
 ISP      ?= usbasp
 ISP_PORT ?= usb
-fuses:
+fuses: deps-check-flash
 	@test -n "$($(BOARD).FUSES)" || { echo "make fuses: no fuses recorded for $(BOARD)" >&2; exit 1; }
 	$(AVRDUDE) -p $($(BOARD).AVRDUDE_MCU) -c $(ISP) -P $(ISP_PORT) $($(BOARD).FUSES)
 

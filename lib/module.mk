@@ -6,11 +6,17 @@ HOST_LIB_SRCS := $(wildcard lib/*.c)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 HOST_LIB      := $(HOSTDIR)/libducohost.a
 # What a program linking $(HOST_LIB) needs after it.
-HOST_LIB_LIBS := $(HOST_LIB) $(COMMON_LIB) -lcjson -lcares -li2c -lm
-HOST_LIB_CFLAGS := -Ilib -I/usr/include/cjson
+# cJSON and c-ares through $(PKG_CONFIG) (a cross build's finds the target's);
+# libi2c has no .pc file. Asked once, quietly: a tree without the packages
+# still parses, and deps-check-build names them.
+HOST_LIB_PKGS := libcjson libcares
+HOST_LIB_PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(HOST_LIB_PKGS) 2>/dev/null)
+HOST_LIB_PC_LIBS   := $(or $(shell $(PKG_CONFIG) --libs $(HOST_LIB_PKGS) 2>/dev/null),-lcjson -lcares)
+HOST_LIB_LIBS := $(HOST_LIB) $(COMMON_LIB) $(HOST_LIB_PC_LIBS) -li2c -lm
+HOST_LIB_CFLAGS := -Ilib $(HOST_LIB_PC_CFLAGS)
 
 $(HOSTDIR)/obj/lib/%.o: EXTRA_CFLAGS += $(HOST_LIB_CFLAGS)
 
 $(HOST_LIB): $(HOST_LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^

@@ -4,19 +4,20 @@
 MASTER_SRCS := $(filter-out master/main.c,$(wildcard master/*.c))
 MASTER_OBJS := $(MASTER_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 MASTER_LIB  := $(HOSTDIR)/libducomaster.a
-MASTER_LIBS := $(MASTER_LIB) $(HOST_LIB_LIBS) -lcurl
+MASTER_CURL_LIBS := $(or $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null),-lcurl)
+MASTER_LIBS := $(MASTER_LIB) $(HOST_LIB_LIBS) $(MASTER_CURL_LIBS)
 
 $(HOSTDIR)/obj/master/%.o: EXTRA_CFLAGS += -Imaster $(HOST_LIB_CFLAGS)
 
 $(MASTER_LIB): $(MASTER_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
 
-HOST_PROGS += $(HOSTDIR)/ducomaster
+INSTALL_PROGS += $(HOSTDIR)/ducomaster
 
 # The main job: a simulated rig, or the real one with CONFIG=<config file>.
 DURATION ?= 0

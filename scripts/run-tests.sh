@@ -8,7 +8,10 @@
 # Output of each program is kept in build/test-logs/<run>/<name>.log, one
 # directory per run (so runs side by side in one tree never share a log);
 # build/test-logs/latest points at the newest, the last 5 runs are kept.
+# TEST_WRAPPER (words) runs each ELF program, e.g. under qemu-user for a
+# cross build: TEST_WRAPPER="qemu-aarch64 -L /usr/aarch64-linux-gnu".
 set -u
+read -r -a wrapper <<<"${TEST_WRAPPER:-}"
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 logroot=${BUILD:-build}/test-logs
 mkdir -p "$logroot"
@@ -22,7 +25,9 @@ for t in "$@"; do
 	name=$(echo "$t" | sed 's|^build/host/||; s|/|_|g')
 	log="$logdir/$name.log"
 	start=$(date +%s)
-	timeout --kill-after=10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1
+	run=("$t")
+	[ ${#wrapper[@]} -gt 0 ] && [ "$(head -c 4 "$t" 2>/dev/null)" = $'\x7fELF' ] && run=("${wrapper[@]}" "$t")
+	timeout --kill-after=10 "$TEST_TIMEOUT" "${run[@]}" >"$log" 2>&1
 	rc=$?
 	p=$(grep -aE '^ok( |$)' "$log" | grep -avic '# *skip' || true)
 	s=$(grep -aE '^ok( |$)' "$log" | grep -aic '# *skip' || true)

@@ -1,53 +1,58 @@
-# master/dist: packaging - the systemd unit, the service user, and `make install`.
-# Installs the host programs under $(DESTDIR)$(PREFIX)/bin, the unit and the
-# sysusers.d entry under $(PREFIX)/lib, the sample configuration under
-# $(PREFIX)/share/ducorig, and (only when none exists yet) the live
-# configuration /etc/ducorig/ducomaster.json, mode 0640 since it holds the
-# mining key. The unit reads /etc whatever PREFIX is. As root on a live
-# system (no DESTDIR) it also creates the service user.
-BINDIR       ?= $(PREFIX)/bin
-UNITDIR      ?= $(PREFIX)/lib/systemd/system
-SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
-DATADIR      ?= $(PREFIX)/share/ducorig
-SYSCONFDIR   ?= /etc
-INSTALL      ?= install
+# master/dist: installing - the systemd unit, the service user, the state
+# directory, `make install` and `make install-dev`.
+# `make install` installs what a Pi needs and nothing else: INSTALL_PROGS
+# (ducomaster and the user tools) under $(DESTDIR)$(BINDIR), their man pages,
+# the unit, the sysusers.d and tmpfiles.d entries under $(PREFIX)/lib, the
+# sample configuration under $(DATADIR) and (only when none exists yet) the
+# live configuration /etc/ducorig/ducomaster.json: mode 0640 in a 0750
+# folder, group ducorig, since it holds the mining key. `make install-dev`
+# adds the development servers (DEV_PROGS). As root on a live system (no
+# DESTDIR) install also creates the service user and /var/lib/ducorig and
+# gives the configuration its group; the Debian package does the same in
+# its maintainer scripts (debian/). The directory variables are the top
+# Makefile's.
 # DIST_SETUP=no: never create the user or touch the live /etc (tests).
 DIST_SETUP   ?= auto
+DIST_SAMPLE  := master/ducomaster.sample.json
+DIST_UNIT    := master/dist/ducomaster.service.in
+DIST_CONFDIR := $(SYSCONFDIR)/ducorig
 
-DIST_PROGS    := ducomaster ducoctl ducosim ducopool
-DIST_SAMPLE   := master/ducomaster.sample.json
+# dist_install_files(mode, dir, files): one INSTALL line per file.
+dist_install_files = @set -e; for f in $(3); do \
+	echo "  INSTALL $(DESTDIR)$(2)/$$(basename $$f)"; \
+	$(INSTALL) -D -m $(1) $$f $(DESTDIR)$(2)/$$(basename $$f); done
+# dist_install_man(pages): each page into man<section> by its suffix.
+dist_install_man = @set -e; for m in $(1); do \
+	d=$(DESTDIR)$(MANDIR)/man$${m\#\#*.}; echo "  INSTALL $$d/$$(basename $$m)"; \
+	$(INSTALL) -D -m 0644 $$m $$d/$$(basename $$m); done
 
-# Programs come from HOST_PROGS at recipe time (all fragments are read by
-# then); a program another part has not built into HOST_PROGS is reported.
-install: host master/dist/ducomaster.service.in
-	@set -e; for p in $(DIST_PROGS); do \
-		if echo " $(HOST_PROGS) " | grep -q " $(HOSTDIR)/$$p "; then \
-			echo "  INSTALL $(DESTDIR)$(BINDIR)/$$p"; \
-			$(INSTALL) -D -m 0755 $(HOSTDIR)/$$p $(DESTDIR)$(BINDIR)/$$p; \
-		else \
-			echo "install: warning: $$p is not part of this build, skipped" >&2; \
-		fi; \
-	done
+.PHONY: install install-dev
+install: master $(DIST_UNIT)
+	$(call dist_install_files,0755,$(BINDIR),$(INSTALL_PROGS))
+	$(call dist_install_man,$(MAN_PAGES))
 	@# The unit names the installed binary, so it is generated per BINDIR here.
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
-	sed 's|@BINDIR@|$(BINDIR)|g' master/dist/ducomaster.service.in > $(DESTDIR)$(UNITDIR)/ducomaster.service
+	sed 's|@BINDIR@|$(BINDIR)|g' $(DIST_UNIT) > $(DESTDIR)$(UNITDIR)/ducomaster.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ducomaster.service
 	$(INSTALL) -D -m 0644 master/dist/ducorig.sysusers $(DESTDIR)$(SYSUSERSDIR)/ducorig.conf
-	@set -e; if [ -f $(DIST_SAMPLE) ]; then \
-		$(INSTALL) -D -m 0644 $(DIST_SAMPLE) $(DESTDIR)$(DATADIR)/ducomaster.sample.json; \
-		if [ -e $(DESTDIR)$(SYSCONFDIR)/ducorig/ducomaster.json ]; then \
-			echo "  KEEP    $(DESTDIR)$(SYSCONFDIR)/ducorig/ducomaster.json (exists)"; \
-		else \
-			echo "  INSTALL $(DESTDIR)$(SYSCONFDIR)/ducorig/ducomaster.json (from the sample: edit it)"; \
-			$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/ducorig; \
-			$(INSTALL) -m 0640 $(DIST_SAMPLE) $(DESTDIR)$(SYSCONFDIR)/ducorig/ducomaster.json; \
-		fi; \
+	$(INSTALL) -D -m 0644 master/dist/ducorig.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ducorig.conf
+	$(INSTALL) -D -m 0644 $(DIST_SAMPLE) $(DESTDIR)$(DATADIR)/ducomaster.sample.json
+	@set -e; if [ -e $(DESTDIR)$(DIST_CONFDIR)/ducomaster.json ]; then \
+		echo "  KEEP    $(DESTDIR)$(DIST_CONFDIR)/ducomaster.json (exists)"; \
 	else \
-		echo "install: warning: $(DIST_SAMPLE) does not exist yet, no configuration installed" >&2; \
+		echo "  INSTALL $(DESTDIR)$(DIST_CONFDIR)/ducomaster.json (from the sample: edit it)"; \
+		$(INSTALL) -d -m 0750 $(DESTDIR)$(DIST_CONFDIR); \
+		$(INSTALL) -m 0640 $(DIST_SAMPLE) $(DESTDIR)$(DIST_CONFDIR)/ducomaster.json; \
 	fi
 	@set -e; if [ -z "$(DESTDIR)" ] && [ "$(DIST_SETUP)" != no ] && [ "$$(id -u)" -eq 0 ] && command -v systemd-sysusers >/dev/null; then \
 		systemd-sysusers $(SYSUSERSDIR)/ducorig.conf; \
-		chgrp -R ducorig $(SYSCONFDIR)/ducorig; \
+		systemd-tmpfiles --create $(TMPFILESDIR)/ducorig.conf || true; \
+		chgrp ducorig $(DIST_CONFDIR) $(DIST_CONFDIR)/ducomaster.json; \
+		chmod 0750 $(DIST_CONFDIR); chmod 0640 $(DIST_CONFDIR)/ducomaster.json; \
 		systemctl daemon-reload 2>/dev/null || true; \
-		echo "installed: edit $(SYSCONFDIR)/ducorig/ducomaster.json, then systemctl enable --now ducomaster"; \
+		echo "installed: edit $(DIST_CONFDIR)/ducomaster.json, then systemctl enable --now ducomaster"; \
 	fi
+
+install-dev: sim
+	$(call dist_install_files,0755,$(BINDIR),$(DEV_PROGS))
+	$(call dist_install_man,$(DEV_MAN_PAGES))

@@ -4,14 +4,18 @@ POOL_SRCS := $(wildcard sim/ducopool/*.c)
 POOL_OBJS := $(POOL_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 POOL_PKGS := libmicrohttpd libcjson
 
-$(HOSTDIR)/obj/sim/ducopool/%.o: EXTRA_CFLAGS += $(shell pkg-config --cflags $(POOL_PKGS)) $(HOST_LIB_CFLAGS)
+POOL_PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(POOL_PKGS) 2>/dev/null)
+POOL_PC_LIBS   := $(or $(shell $(PKG_CONFIG) --libs $(POOL_PKGS) 2>/dev/null),-lmicrohttpd -lcjson)
+
+$(HOSTDIR)/obj/sim/ducopool/%.o: EXTRA_CFLAGS += $(POOL_PC_CFLAGS) $(HOST_LIB_CFLAGS)
+$(POOL_OBJS): | deps-check-sim
 
 $(HOSTDIR)/ducopool: $(POOL_OBJS) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $(POOL_OBJS) $(HOST_LIB_LIBS) \
-		$(shell pkg-config --libs $(POOL_PKGS))
+		$(POOL_PC_LIBS)
 
-HOST_PROGS += $(HOSTDIR)/ducopool
+DEV_PROGS += $(HOSTDIR)/ducopool
 
 # make bench: pool throughput and latency-profile fidelity, one JSON line.
 .PHONY: bench-pool

@@ -25,29 +25,27 @@ endif
 ASM_TEST_DEPS  := $(ASM_TEST_SRCS) firmware-avr/hashcore.h common/duco_s1.h \
                   common/duco_sha1.h $(MAKEFILE_DEPS)
 
-$(ASM_TEST_ELF): $(ASM_TEST_DEPS)
+$(ASM_TEST_ELF): $(ASM_TEST_DEPS) | deps-check-firmware
 	@mkdir -p $(@D)
-	avr-gcc $(ASM_TEST_FLAGS) -o $@ $(ASM_TEST_SRCS)
-	@avr-size $@
+	$(AVR_CC) $(ASM_TEST_FLAGS) -o $@ $(ASM_TEST_SRCS)
+	@$(AVR_SIZE) $@
 
 # The same checks, fewer random pairs, on the ATmega2560 (3-byte return
 # addresses, the mega2560 board's core).
 ASM_TEST_ELF_2560 := $(ASM_TEST_DIR)/asm_diff_2560.elf
-$(ASM_TEST_ELF_2560): $(ASM_TEST_DEPS)
+$(ASM_TEST_ELF_2560): $(ASM_TEST_DEPS) | deps-check-firmware
 	@mkdir -p $(@D)
-	avr-gcc $(subst atmega328p,atmega2560,$(ASM_TEST_FLAGS)) -DASM_TEST_PAIRS=1000 \
+	$(AVR_CC) $(subst atmega328p,atmega2560,$(ASM_TEST_FLAGS)) -DASM_TEST_PAIRS=1000 \
 		-o $@ $(ASM_TEST_SRCS)
-	@avr-size $@
+	@$(AVR_SIZE) $@
 
-ASM_SIM_CFLAGS := $(shell pkg-config --cflags simavr 2>/dev/null)
-ASM_SIM_LIBS   := $(shell pkg-config --libs simavr 2>/dev/null || echo -lsimavr) \
-                  -l:libelf.so.1 -lpthread
-
-$(HOSTDIR)/obj/test/asm/%.o: EXTRA_CFLAGS += $(ASM_SIM_CFLAGS)
+# simavr's flags as sim/ducosim/module.mk finds them.
+$(HOSTDIR)/obj/test/asm/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
+$(HOSTDIR)/obj/test/asm/asm_sim.o: | deps-check-sim
 
 $(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o
 	@mkdir -p $(@D)
-	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(ASM_SIM_LIBS)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS) -lpthread
 
 # Whole jobs over the simulated I2C bus with the boards' asm firmware images
 # (one per clock: 16, 8, 32 MHz, plus the ATmega2560).

@@ -10,6 +10,7 @@ $(HOSTDIR)/test/fuzz_frames: $(HOSTDIR)/obj/test/fuzz/fuzz_frames.o \
 	$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 TEST_PROGS += $(HOSTDIR)/test/fuzz_frames
+UNIT_TESTS += $(HOSTDIR)/test/fuzz_frames
 
 .PHONY: fuzz
 fuzz: $(MAKEFILE_DEPS) $(GEN_HEADERS)

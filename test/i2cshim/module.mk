@@ -22,9 +22,9 @@ $(I2CSHIM_SO): $(I2CSHIM_OBJS) $(HOST_LIB) $(COMMON_LIB)
 
 SMBUS_DEV_ELF := $(BUILD)/sim-test/smbus_dev.elf
 
-$(SMBUS_DEV_ELF): test/i2cshim/smbus_dev.c $(MAKEFILE_DEPS)
+$(SMBUS_DEV_ELF): test/i2cshim/smbus_dev.c $(MAKEFILE_DEPS) | deps-check-firmware
 	@mkdir -p $(@D)
-	avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL -Os -std=gnu99 -Wall -Wextra -o $@ $<
+	$(AVR_CC) -mmcu=atmega328p -DF_CPU=16000000UL -Os -std=gnu99 -Wall -Wextra -o $@ $<
 
 $(HOSTDIR)/test/test_i2cshim: $(HOSTDIR)/obj/test/i2cshim/test_i2cshim.o
 	@mkdir -p $(@D)

@@ -27,3 +27,4 @@ $(HOSTDIR)/test/test_options $(HOSTDIR)/test/test_joblog: $(HOSTDIR)/test/test_%
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(HOST_LIB_LIBS)
 
 TEST_PROGS += $(LIBHOST_TESTS)
+UNIT_TESTS += $(LIBHOST_TESTS)

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 #include "evloop.h"
 #include "tap.h"
@@ -80,6 +82,21 @@ static void test_timers_and_files(void)
 	evloop_free(el);
 }
 
+/* Whether the kernel has epoll_pwait2 (5.11+; qemu-user 7.2, which runs the
+ * cross-built tests, has not): without it the loop waits in whole
+ * milliseconds, as lib/evloop.c documents. */
+static int have_epoll_pwait2(void)
+{
+	struct epoll_event ev;
+	struct timespec ts = { 0, 0 };
+	int fd = epoll_create1(0), r, e;
+
+	r = epoll_pwait2(fd, &ev, 1, &ts, NULL);
+	e = errno;
+	close(fd);
+	return !(r < 0 && e == ENOSYS);
+}
+
 /* Slack 1 us: a 300 us timer is not rounded up to a whole millisecond. */
 static void test_fine_timer(void)
 {
@@ -101,8 +118,12 @@ static void test_fine_timer(void)
 		tap_ok(p.at[0] - t0 >= 300, "fine timer run %d not early (%lld us)", run,
 		       (long long)(p.at[0] - t0));
 	}
-	tap_ok(best < 1000, "fine timer fires before the next millisecond (best %lld us)",
-	       (long long)best);
+	if (have_epoll_pwait2())
+		tap_ok(best < 1000, "fine timer fires before the next millisecond (best %lld us)",
+		       (long long)best);
+	else
+		tap_ok(1, "fine timer before the next millisecond # skip no epoll_pwait2 "
+		       "(millisecond waits; best %lld us)", (long long)best);
 	evloop_free(el);
 }
 

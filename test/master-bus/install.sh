@@ -4,22 +4,33 @@
 # Checks what lands where with DESTDIR and PREFIX, that the unit runs the
 # installed ducomaster unprivileged in group i2c and passes systemd-analyze
 # verify, that the live configuration is created with mode 0640 and never
-# overwritten by a later install. Uses the already built host programs
-# (make -o host) and DIST_SETUP=no, so no user is created even as root.
+# overwritten by a later install, that `make install` installs what a Pi
+# needs and no development server, and `make install-dev` those. Uses the
+# already built programs (make -o master -o sim) and DIST_SETUP=no, so no
+# user is created even as root.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 tmp=$(mktemp -d /tmp/ducorig-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -o host DIST_SETUP=no "$@"; }
+mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -o master -o sim DIST_SETUP=no "$@"; }
 
 d=$tmp/dest
 mk install DESTDIR="$d" PREFIX=/usr >"$tmp/log1" 2>&1
 ok $? "make install DESTDIR=... PREFIX=/usr"
 sed 's/^/# /' "$tmp/log1" | grep -i warning
 
-for p in ducomaster ducoctl ducosim ducopool; do
+for p in ducomaster ducoctl ducoreport; do
 	[ -x "$d/usr/bin/$p" ]; ok $? "installs /usr/bin/$p"
 done
+for p in ducosim ducopool; do
+	[ ! -e "$d/usr/bin/$p" ]; ok $? "make install leaves out the development server $p"
+done
+[ -f "$d/usr/lib/tmpfiles.d/ducorig.conf" ] &&
+	grep -qx 'd /var/lib/ducorig 0750 ducorig ducorig -' "$d/usr/lib/tmpfiles.d/ducorig.conf"
+ok $? "tmpfiles.d entry makes /var/lib/ducorig for the service user"
+mk install-dev DESTDIR="$d" PREFIX=/usr >"$tmp/log-dev" 2>&1 &&
+	[ -x "$d/usr/bin/ducosim" ] && [ -x "$d/usr/bin/ducopool" ]
+ok $? "make install-dev installs ducosim and ducopool"
 "$d/usr/bin/ducoctl" --version | grep -q '^ducoctl '; ok $? "installed ducoctl runs"
 unit=$d/usr/lib/systemd/system/ducomaster.service
 grep -qx 'ExecStart=/usr/bin/ducomaster --config /etc/ducorig/ducomaster.json' "$unit"
@@ -33,8 +44,8 @@ ok $? "sysusers.d entry puts ducorig in group i2c"
 
 if [ -f master/ducomaster.sample.json ]; then
 	cfg=$d/etc/ducorig/ducomaster.json
-	[ -f "$cfg" ] && [ "$(stat -c %a "$cfg")" = 640 ]
-	ok $? "live config created from the sample, mode 0640 (mining key)"
+	[ -f "$cfg" ] && [ "$(stat -c %a "$cfg")" = 640 ] && [ "$(stat -c %a "${cfg%/*}")" = 750 ]
+	ok $? "live config created from the sample, mode 0640 in a 0750 folder (mining key)"
 	echo '{"edited": true}' > "$cfg"
 	mk install DESTDIR="$d" PREFIX=/usr >"$tmp/log2" 2>&1
 	grep -q edited "$cfg"; ok $? "a second install keeps the edited config"

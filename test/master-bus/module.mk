@@ -6,6 +6,7 @@ MBUS_TEST      := $(HOSTDIR)/test/test_slave_io
 MBUS_FUZZ      := $(HOSTDIR)/test/test_slave_io_fuzz
 
 TEST_PROGS   += $(MBUS_FUZZ)
+UNIT_TESTS   += $(MBUS_FUZZ)
 TEST_SCRIPTS += test/master-bus/slave-io.sh test/master-bus/install.sh
 TEST_DEPS    += $(MBUS_TEST) $(HOSTDIR)/ducoctl $(HOSTDIR)/libducoi2cshim.so \
                 $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf

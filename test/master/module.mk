@@ -26,6 +26,8 @@ $(HOSTDIR)/test/test_master_sm: $(BUS_RIG_OBJ) $(DUCOSIM_LIB)
 $(HOSTDIR)/test/test_master_sm: MASTER_LIBS := $(BUS_RIG_OBJ) $(DUCOSIM_LIB) $(MASTER_LIBS)
 
 TEST_PROGS += $(MASTER_TESTS)
+# test_master_sm needs the simulator's library; the others only the master's.
+UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 
 TEST_SCRIPTS += test/master/e2e.sh test/master/faults.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \

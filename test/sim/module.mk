@@ -11,6 +11,7 @@
 SIM_TEST_ELF := $(BUILD)/avr-nano/firmware.elf
 
 $(HOSTDIR)/obj/test/sim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS) $(HOST_LIB_CFLAGS) -Isim/ducosim
+$(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/obj/test/sim/test_sim_bus.o: | deps-check-sim
 
 $(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/libducosim.a $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
@@ -35,9 +36,9 @@ BENCH_TARGETS += bench-fw
 SIM_PROBE_DIR  := $(BUILD)/sim-test
 SIM_PROBE_ELFS := $(SIM_PROBE_DIR)/twi_probe_30.elf $(SIM_PROBE_DIR)/twi_probe_31.elf
 
-$(SIM_PROBE_DIR)/twi_probe_%.elf: test/sim/twi_probe.c $(MAKEFILE_DEPS)
+$(SIM_PROBE_DIR)/twi_probe_%.elf: test/sim/twi_probe.c $(MAKEFILE_DEPS) | deps-check-firmware
 	@mkdir -p $(@D)
-	avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL -DPROBE_ADDR=0x$* -Os -std=gnu99 \
+	$(AVR_CC) -mmcu=atmega328p -DF_CPU=16000000UL -DPROBE_ADDR=0x$* -Os -std=gnu99 \
 		-Wall -Wextra -o $@ $<
 
 $(HOSTDIR)/test/test_sim_bus: $(HOSTDIR)/obj/test/sim/test_sim_bus.o $(HOSTDIR)/libducosim.a $(HOST_LIB) $(COMMON_LIB)

@@ -3,7 +3,7 @@
 DUCOCTL      := $(HOSTDIR)/ducoctl
 DUCOCTL_OBJS := $(HOSTDIR)/obj/tools/ducoctl/ducoctl.o
 
-HOST_PROGS += $(DUCOCTL)
+INSTALL_PROGS += $(DUCOCTL)
 
 $(DUCOCTL_OBJS): EXTRA_CFLAGS += $(HOST_LIB_CFLAGS)
 

@@ -8,4 +8,4 @@ $(HOSTDIR)/ducoreport: $(DUCOREPORT_OBJS) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $(DUCOREPORT_OBJS) $(HOST_LIB_LIBS)
 
-HOST_PROGS += $(HOSTDIR)/ducoreport
+INSTALL_PROGS += $(HOSTDIR)/ducoreport
