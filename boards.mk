@@ -13,6 +13,7 @@
 #              default address (see firmware-avr/README.md "Addresses")
 #   FUSES      avrdude -U options for ISP programming (`make fuses`), where
 #              they matter; the bootloader boards ship with these set
+#              (the stock values: see "Where the figures come from" below)
 #   WDT_RESET  yes if the bootloader survives a watchdog reset (Optiboot
 #              starts the application at once). no for ATmegaBOOT and the
 #              stk500v2 Mega bootloader: after a watchdog reset the watchdog
@@ -20,12 +21,28 @@
 #              upload, and the board resets for ever. There the firmware
 #              restarts itself by a jump instead (firmware-avr/platform.c).
 #   ADDR       default I2C slave address (0x08..0x77)
-#   FLASH      bytes of flash available to the application (minus bootloader)
+#   FLASH      bytes of flash available to the application: below the boot
+#              section the high fuse reserves (BOOTSZ), not just below the
+#              bootloader's own size
 #   RAM        bytes of SRAM
 #   ID         board id (1..99, never reused): DUCO_BOARD_<BOARD> of enum
 #              duco_board, generated into build/gen/duco_boards.h
 #   HASH_IMPL  c or asm (firmware-avr/hashcore_c.c or hashcore_asm.S)
 # Assumes GNU make; included by the top-level Makefile before all modules.
+#
+# Where the figures come from: the stock boards as the Arduino AVR core's
+# boards.txt defines them (Debian's arduino-core-avr ships it:
+# /usr/share/arduino/hardware/arduino/avr/boards.txt; fuses as low/high/
+# extended, FLASH = upload.maximum_size, BAUD = upload.speed, PROG =
+# upload.protocol), and for the LGT8F328P the lgt8fx core (dbuezas/lgt8fx:
+# boards.txt, platform.txt and bootloaders/lgt8fx8p/Makefile). On the
+# ATmega328P the high fuse's BOOTSZ bits size the boot section: 0xDE =
+# 512 bytes (32256 left), 0xDA = 2048 bytes (30720 left). The reset vector
+# (BOOTRST) jumps to the start of that section, so the application must end
+# below it even when the bootloader in it is smaller: the new-bootloader
+# Nano runs the 512-byte Optiboot in a 2 KB section (high fuse 0xDA), so it
+# has 30720 bytes, not the Uno's 32256. test/fw/boards.sh checks every image
+# against its FLASH.
 
 BOARDS := uno nano nano-oldbootloader promini16 promini8 mega2560 lgt8f328p
 BOARD  ?= nano
@@ -45,7 +62,8 @@ uno.RAM         := 2048
 uno.ID          := 1
 uno.HASH_IMPL   := asm
 
-# Arduino Nano (current bootloader): ATmega328P 16 MHz, Optiboot at 115200.
+# Arduino Nano (current bootloader): ATmega328P 16 MHz, Optiboot at 115200,
+# in a 2 KB boot section (stock high fuse 0xDA, as the old bootloader's).
 nano.MCU         := atmega328p
 nano.AVRDUDE_MCU := m328p
 nano.F_CPU       := 16000000
@@ -53,9 +71,9 @@ nano.PROG        := arduino
 nano.BAUD        := 115200
 nano.EEPROM      := no
 nano.WDT_RESET   := yes
-nano.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDE:m -U efuse:w:0xFD:m
+nano.FUSES       := -U lfuse:w:0xFF:m -U hfuse:w:0xDA:m -U efuse:w:0xFD:m
 nano.ADDR        := 0x08
-nano.FLASH       := 32256
+nano.FLASH       := 30720
 nano.RAM         := 2048
 nano.ID          := 2
 nano.HASH_IMPL   := asm
@@ -131,7 +149,21 @@ mega2560.HASH_IMPL   := asm
 # EEPROM (so the address falls back to the compiled-in ADDR, EEPROM := no),
 # its watchdog and its bootloader's behaviour after a watchdog reset,
 # its signature row (DUCOID) and the TWI timing. Flashed with its
-# Optiboot-derived bootloader at 57600.
+# Optiboot-derived bootloader at 57600 as avrdude part m328p: avrdude has no
+# LGT8F328P part, and the lgt8fx bootloader is Optiboot built for
+# -mmcu=atmega328p, so it answers the ATmega328P's signature (1E 95 0F) and
+# speaks STK500v1 (-c arduino), as the lgt8fx core's own upload does
+# (-p{build.mcu} with build.mcu=atmega328p). The chip has no fuses or boot
+# section: that bootloader is a "virtual boot partition" at 0x7400-0x77FF
+# that patches the reset vector, and the top 2 KB hold the emulated EEPROM,
+# so the application has 0x0000-0x73FF = 29696 bytes (lgt8fx's
+# upload.maximum_size). When it writes page 0 it moves the application's
+# reset vector into the watchdog-interrupt vector (and jumps there to start
+# it), so an image for it must not use the watchdog interrupt: with
+# WDT_RESET := yes this firmware uses watchdog resets only. That bootloader
+# starts the application at once after a power-on, brown-out or watchdog
+# reset, but clears MCUSR first (the cause goes in r2), so the reset cause
+# the firmware reports reads 0 on real LGT boards (not verified).
 lgt8f328p.MCU         := atmega328p
 lgt8f328p.AVRDUDE_MCU := m328p
 lgt8f328p.F_CPU       := 32000000
