@@ -18,6 +18,7 @@ $(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(HOST_LIB) $(
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
 
 INSTALL_PROGS += $(HOSTDIR)/ducomaster
+MAN_PAGES     += master/ducomaster.8 master/ducomaster.json.5
 
 # The main job: a simulated rig, or the real one with CONFIG=<config file>.
 DURATION ?= 0

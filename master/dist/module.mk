@@ -56,3 +56,11 @@ install: master $(DIST_UNIT)
 install-dev: sim
 	$(call dist_install_files,0755,$(BINDIR),$(DEV_PROGS))
 	$(call dist_install_man,$(DEV_MAN_PAGES))
+
+# make deb [ARCH=arm64|armhf]: the Debian packages (debian/) in $(BUILD)/deb/,
+# built from a copy of the tree by scripts/deb.sh, checked by lintian. A
+# cross build needs the cross-<arch> group (sudo make deps GROUPS=cross-arm64).
+ARCH ?=
+.PHONY: deb
+deb: deps-check-deb $(if $(ARCH),deps-check-cross-$(ARCH),deps-check-firmware)
+	scripts/deb.sh $(BUILD)/deb $(ARCH)

@@ -16,6 +16,7 @@ $(HOSTDIR)/ducopool: $(POOL_OBJS) $(HOST_LIB) $(COMMON_LIB)
 		$(POOL_PC_LIBS)
 
 DEV_PROGS += $(HOSTDIR)/ducopool
+DEV_MAN_PAGES += sim/ducopool/ducopool.1
 
 # make bench: pool throughput and latency-profile fidelity, one JSON line.
 .PHONY: bench-pool

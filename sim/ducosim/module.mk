@@ -25,3 +25,4 @@ $(HOSTDIR)/ducosim: $(HOSTDIR)/obj/sim/ducosim/ducosim.o $(DUCOSIM_LIB) $(HOST_L
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(DUCOSIM_LIB) $(HOST_LIB_LIBS) $(SIMAVR_LIBS)
 
 DEV_PROGS += $(HOSTDIR)/ducosim
+DEV_MAN_PAGES += sim/ducosim/ducosim.1

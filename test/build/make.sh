@@ -16,7 +16,11 @@ set -u
 B=${BUILD:-build}
 tmp=$(mktemp -d /tmp/ducorig-make.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory "$@"; }
+# The caller's make variables (a package build exports CFLAGS, DUCORIG_NO_DEPS)
+# must not leak into the makes asked here.
+clean_env=(-u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u DUCORIG_NO_DEPS -u CFLAGS -u CPPFLAGS
+	-u LDFLAGS -u HARDEN -u CC -u AR -u PKG_CONFIG -u PREFIX -u DESTDIR)
+mk() { env "${clean_env[@]}" make --no-print-directory "$@"; }
 boards=$(sed -n 's/^BOARDS *:= *//p' boards.mk)
 
 out=$(mk help 2>&1)
@@ -52,7 +56,7 @@ mkdir -p "$fake"
 printf '#!/bin/sh\necho "apt-get $*" >>%s/apt.log\nexit 1\n' "$tmp" >"$fake/apt-get"
 printf '#!/bin/sh\nexit 1\n' >"$fake/dpkg-query"
 chmod +x "$fake/apt-get" "$fake/dpkg-query"
-nap() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PATH="$fake:$PATH" make --no-print-directory "$@"; }
+nap() { env "${clean_env[@]}" PATH="$fake:$PATH" make --no-print-directory "$@"; }
 nap help >/dev/null 2>&1
 nap -n flash BOARD=nano PORT=/dev/ttyUSB7 BUILD="$tmp/n1" >/dev/null 2>&1
 nap -n install BUILD="$tmp/n2" >/dev/null 2>&1

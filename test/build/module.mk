@@ -1,5 +1,6 @@
 # test/build/: the make interface (make.sh): make help, phony goals named
 # like folders, a Pi's build needing only its own packages, no apt-get
-# outside run/test/deps, the usual variables, hardened programs.
-TEST_SCRIPTS += test/build/make.sh
-TEST_DEPS    += $(HOSTDIR)/ducomaster
+# outside run/test/deps, the usual variables, hardened programs; man.sh:
+# the man pages format cleanly and name every option the programs list.
+TEST_SCRIPTS += test/build/make.sh test/build/man.sh
+TEST_DEPS    += $(INSTALL_PROGS)

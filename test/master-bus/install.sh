@@ -12,7 +12,8 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 tmp=$(mktemp -d /tmp/ducorig-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -o master -o sim DIST_SETUP=no "$@"; }
+mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u DESTDIR -u PREFIX -u BINDIR -u MANDIR \
+	-u DATADIR -u UNITDIR -u SYSUSERSDIR -u TMPFILESDIR -u SYSCONFDIR make --no-print-directory -o master -o sim DIST_SETUP=no "$@"; }
 
 d=$tmp/dest
 mk install DESTDIR="$d" PREFIX=/usr >"$tmp/log1" 2>&1

@@ -4,6 +4,7 @@ DUCOCTL      := $(HOSTDIR)/ducoctl
 DUCOCTL_OBJS := $(HOSTDIR)/obj/tools/ducoctl/ducoctl.o
 
 INSTALL_PROGS += $(DUCOCTL)
+MAN_PAGES     += tools/ducoctl/ducoctl.1
 
 $(DUCOCTL_OBJS): EXTRA_CFLAGS += $(HOST_LIB_CFLAGS)
 

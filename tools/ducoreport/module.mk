@@ -9,3 +9,4 @@ $(HOSTDIR)/ducoreport: $(DUCOREPORT_OBJS) $(HOST_LIB) $(COMMON_LIB)
 	$(CC) $(HOST_LDFLAGS) -o $@ $(DUCOREPORT_OBJS) $(HOST_LIB_LIBS)
 
 INSTALL_PROGS += $(HOSTDIR)/ducoreport
+MAN_PAGES     += tools/ducoreport/ducoreport.1
