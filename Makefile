@@ -177,4 +177,6 @@ $(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS) deps-check-build
 	@mkdir -p $(@D)
 	$(CC) $(EXTRA_CFLAGS) $(HOST_CPPFLAGS) $(HOST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (make deb's copy of the tree under $(BUILD)/deb has its own build and
+# folders named *.d: not ours.)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
