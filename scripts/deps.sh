@@ -33,7 +33,7 @@ group_packages() {
 	deb) echo dpkg-dev debhelper fakeroot lintian ;;
 	cross-arm64 | cross-armhf)
 		local a=${1#cross-}
-		echo crossbuild-essential-$a qemu-user pkgconf:$a \
+		echo crossbuild-essential-$a qemu-user pkgconf:$a file \
 			libi2c-dev:$a libcurl4-openssl-dev:$a libcjson-dev:$a libc-ares-dev:$a ;;
 	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test deb cross-arm64 cross-armhf)" >&2
 	   return 1 ;;
