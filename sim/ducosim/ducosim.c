@@ -2,12 +2,16 @@
  * ducosim.c - the simulated ducorig rig: real firmware images in simavr and
  * host model slaves on one simulated I2C bus, served on a Unix socket.
  *
- * Two modes. Rig mode runs --count copies of --firmware at consecutive
- * addresses from --first-addr (each copy is given its address through the
- * protocol's SET_ADDR at start-up, privately, before the bus is opened),
- * plus --model-slaves host model slaves after them, and serves the bus on
- * --socket (common/simbus_proto.h) in real time or, with --fast, as fast as
- * the host allows. It prints "ready <socket>" once the socket listens and
+ * Two modes. Rig mode runs firmware boards: --count copies of one
+ * --firmware, or one board per --firmware or --board image (sim_boards.c
+ * gives ducorig's firmware its address with the protocol's SET_ADDR,
+ * privately, before the bus is opened; other firmware stays at the address
+ * its image sets), plus --model-slaves host model slaves after them, and
+ * serves the bus on --socket (common/simbus_proto.h) in real time or, with
+ * --fast, as fast as the host allows. Simulated time follows the wall clock;
+ * a host too slow for the rig makes it fall behind smoothly (never in bursts
+ * before a transfer), and the summary says by how much. A chip that crashes
+ * or stops is reported on stderr at once, with its last transfers. It prints "ready <socket>" once the socket listens and
  * exits cleanly on SIGTERM/SIGINT, removing the socket. One-shot mode
  * (--job) sends one job through the real I2C protocol to one simulated
  * slave and prints the nonce, the firmware's elapsed microseconds and the
@@ -32,6 +36,7 @@
 #include "mclock.h"
 #include "options.h"
 #include "sim_avr.h"
+#include "sim_boards.h"
 #include "sim_duco.h"
 #include "sim_model.h"
 #include "sim_rig.h"
@@ -49,8 +54,16 @@ struct ducosim_fault {
 };
 
 struct ducosim_opts {
-	char     firmware[4096], socket[256], mcu[32], job[128];
+	char     firmware[DUCOSIM_MAX_SLAVES][SIM_BOARD_PATH];
+	int      nfirmware;
+	struct sim_board board[DUCOSIM_MAX_SLAVES];
+	int      nboards;
+	char     socket[256], mcu[32], job[128];
 	uint32_t freq, bus_khz;
+	double   vcc, temp, bandgap;        /* analog inputs of boards without their own */
+	int      on_crash;                  /* enum ducosim_on_crash */
+	uint32_t crash_trace;
+	double   max_speed;
 	int      count, models, fast, json, verbose, trace, help;
 	int      have_start, have_end;
 	uint32_t first_addr;
@@ -61,6 +74,9 @@ struct ducosim_opts {
 	struct ducosim_fault fault[DUCOSIM_MAX_FAULTS];
 	int      nfaults;
 };
+
+enum ducosim_on_crash { DUCOSIM_CRASH_RESTART, DUCOSIM_CRASH_STOP };
+static const char *const ducosim_crash_names[] = { "restart", "stop", NULL };
 
 static uint64_t ducosim_mono_ns(void)
 {
@@ -125,16 +141,56 @@ bad:
 	return -EINVAL;
 }
 
+/* --board ADDR:ELF[,vcc=V][,temp=C][,bandgap=V]: one more board. */
+static int ducosim_parse_board(void *obj, const struct opt_row *row, const char *s,
+			       char *err, size_t errlen)
+{
+	struct ducosim_opts *o = obj;
+
+	if (o->nboards == DUCOSIM_MAX_SLAVES) {
+		snprintf(err, errlen, "more than %d boards", DUCOSIM_MAX_SLAVES);
+		return -ERANGE;
+	}
+	o->board[o->nboards] = (struct sim_board){ .want = 0 };
+	if (sim_board_parse(&o->board[o->nboards], s, err, errlen))
+		return -EINVAL;
+	o->nboards++;
+	return 0;
+}
+
 #define O(field) .off = offsetof(struct ducosim_opts, field)
 #define S(field) O(field), .size = sizeof(((struct ducosim_opts *)0)->field)
 #define SEEN(field) .seen_off = offsetof(struct ducosim_opts, field)
 
 static const struct opt_row ducosim_rows[] = {
-	{ .name = "firmware", .type = OPT_STR, S(firmware), .arg = "ELF",
-	  .help = "firmware image to run in simavr" },
+	{ .name = "firmware", .type = OPT_LIST, O(firmware), .size = SIM_BOARD_PATH,
+	  .max = DUCOSIM_MAX_SLAVES, .count_off = offsetof(struct ducosim_opts, nfirmware),
+	  .arg = "ELF", .help = "firmware image to run in simavr; rig: one board per "
+	  "image (repeatable)" },
+	{ .name = "board", .type = OPT_CUSTOM, .parse = ducosim_parse_board,
+	  .count_off = offsetof(struct ducosim_opts, nboards), .flags = OPT_F_REPEAT,
+	  .arg = "ADDR:ELF[,vcc=V][,temp=C][,bandgap=V]",
+	  .help = "rig: a board running ELF at ADDR, with its own analog inputs (repeatable)" },
 	{ .name = "count", .type = OPT_INT, O(count),
 	  .min = 0, .max = DUCOSIM_MAX_SLAVES, .arg = "N",
-	  .help = "rig: copies of the firmware (default 1 with --firmware)" },
+	  .help = "rig: copies of one --firmware image (ducorig's: they take their "
+	  "addresses by SET_ADDR)" },
+	{ .name = "vcc", .type = OPT_DBL, O(vcc), .min = 1.8, .max = 5.5, .def = "5.0",
+	  .arg = "V", .help = "rig: supply voltage the ADC sees (AVcc = AREF)" },
+	{ .name = "temp", .type = OPT_DBL, O(temp), .min = -40, .max = 125, .def = "25",
+	  .arg = "C", .help = "rig: die temperature for the ADC's temperature sensor" },
+	{ .name = "bandgap", .type = OPT_DBL, O(bandgap), .min = 0.9, .max = 1.3, .def = "1.1",
+	  .arg = "V", .help = "rig: the chip's bandgap (internal 1.1 V reference)" },
+	{ .name = "on-crash", .type = OPT_ENUM, O(on_crash), .names = ducosim_crash_names,
+	  .def = "restart", .arg = "restart|stop",
+	  .help = "rig: a chip whose program counter left the flash runs on from 0 "
+	  "(as the chip does) or stays stopped" },
+	{ .name = "crash-trace", .type = OPT_UINT, O(crash_trace), .min = 0, .max = 4096,
+	  .def = "0", .arg = "N", .help = "rig: report the last N instructions of a "
+	  "crashed chip (slower)" },
+	{ .name = "max-speed", .type = OPT_DBL, O(max_speed), .min = 0, .max = 1,
+	  .flags = OPT_F_GT_MIN, .def = "1", .arg = "R",
+	  .help = "rig: simulate at most R times real time (R < 1: a host too slow)" },
 	{ .name = "first-addr", .type = OPT_UINT, O(first_addr), .min = DUCO_ADDR_MIN,
 	  .max = DUCO_ADDR_MAX, .def = "0x08", .arg = "0xNN",
 	  .help = "rig: address of the first slave, the others follow" },
@@ -193,6 +249,9 @@ static const struct opt_table ducosim_table = {
 	.synopsis =
 "usage:\n"
 "  ducosim --firmware <elf> --count <n> --first-addr <0xNN> --socket <path>\n"
+"  ducosim {--firmware <elf> | --board <addr>:<elf>[,vcc=V,temp=C,bandgap=V]}...\n"
+"          --socket <path> [--vcc V] [--temp C] [--bandgap V]\n"
+"          [--on-crash restart|stop] [--crash-trace N] [--max-speed R]\n"
 "          [--bus-khz 100|400] [--fast] [--model-slaves <n> --model-hashrate <h>]\n"
 "          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>] [--trace]\n"
 "  ducosim --firmware <elf> --job <last>,<expected>,<diff> [--start-nonce <n>]\n"
@@ -226,15 +285,15 @@ static int ducosim_parse(int argc, char **argv, struct ducosim_opts *o)
 static int ducosim_oneshot(const struct ducosim_opts *o)
 {
 	struct sim_oneshot os = {
-		.elf = o->firmware, .mcu = o->mcu, .freq = o->freq,
+		.elf = o->firmware[0], .mcu = o->mcu, .freq = o->freq,
 		.bus_hz = o->bus_khz * 1000, .poll_us = o->poll_us,
 		.poll_len = (uint8_t)o->poll_bytes,
 		.max_cycles = (uint64_t)(o->max_seconds * o->freq),
 	};
 	int err;
 
-	if (!o->firmware[0]) {
-		fprintf(stderr, "ducosim: --job needs --firmware\n");
+	if (o->nfirmware != 1 || o->nboards) {
+		fprintf(stderr, "ducosim: --job needs one --firmware\n");
 		return 2;
 	}
 	if (sim_duco_parse_job(o->job, &os.job)) {
@@ -288,42 +347,6 @@ static int ducosim_oneshot(const struct ducosim_opts *o)
 
 /* --- rig mode ------------------------------------------------------------- */
 
-/* Boot the firmware copies and give copy i the address first + i. */
-static int ducosim_assign(struct sim_rig *r, int count, uint8_t first)
-{
-	uint64_t limit = r->now_ns + 2000000000ull;
-	int i, up;
-
-	do {
-		sim_rig_run(r, r->now_ns + 1000000);
-		for (i = 0, up = 0; i < count; i++)
-			up += sim_avr_twi_addr(r->slave[i]) != 0;
-	} while (up < count && r->now_ns < limit);
-	if (up < count)
-		return -ETIMEDOUT;
-	sim_rig_run(r, r->now_ns + 2000000);
-	for (i = 0; i < count; i++) {
-		struct sim_slave *s = r->slave[i];
-		uint8_t want = (uint8_t)(first + i), have = sim_avr_twi_addr(s);
-		struct sim_xfer *x;
-
-		if (have == want)
-			continue;
-		x = calloc(1, sizeof(*x));
-		if (!x)
-			return -ENOMEM;
-		x->addr = have;
-		x->wlen = duco_encode_set_addr(x->w, want);
-		sim_rig_xfer_to(r, s, x);
-		free(x);
-		for (int ms = 0; ms < 200 && sim_avr_twi_addr(s) != want; ms++)
-			sim_rig_run(r, r->now_ns + 1000000);
-		if (sim_avr_twi_addr(s) != want)
-			return -EPROTO;
-	}
-	return 0;
-}
-
 /* --trace: one line per served transfer on stderr, in simulated time. */
 static void ducosim_trace(void *ctx, const struct sim_xfer *x, uint64_t start_ns)
 {
@@ -348,41 +371,135 @@ static void ducosim_trace(void *ctx, const struct sim_xfer *x, uint64_t start_ns
 		(double)(x->done_ns - start_ns) / 1e3);
 }
 
-static void ducosim_summary(struct sim_rig *r, int avrs, uint64_t wall_ns)
-{
-	uint32_t max_stretch = 0;
-	struct sim_avr_stats st;
-
-	for (int i = 0; i < avrs; i++) {
-		sim_avr_stats(r->slave[i], &st);
-		if (st.max_stretch > max_stretch)
-			max_stretch = st.max_stretch;
-	}
-	fprintf(stderr, "ducosim: sim %.3f s in %.3f s wall, %llu transfers "
-		"(%llu addr NACK, %llu data NACK, %llu bus errors, %llu timeouts, %llu flips, "
-		"%llu resets), max stretch %lu cycles\n",
-		(double)r->now_ns / 1e9, (double)wall_ns / 1e9,
-		(unsigned long long)r->st.xfers, (unsigned long long)r->st.addr_nacks,
-		(unsigned long long)r->st.data_nacks, (unsigned long long)r->st.bus_errors,
-		(unsigned long long)r->st.timeouts,
-		(unsigned long long)r->st.flips, (unsigned long long)r->st.resets,
-		(unsigned long)max_stretch);
-}
-
 /* The rig's event loop: the simbus sockets, signals and one pump timer. */
 struct ducosim_run {
 	struct ducosim_opts *o;
 	struct sim_rig *r;
 	struct sim_server *sv;
 	struct evloop *el;
+	struct sim_board *boards;       /* the firmware boards, slaves 0..nboards-1 */
+	int nboards;
 	long long pump;
-	uint64_t sim0, wall0;           /* simulated and wall time at ready */
+	uint64_t sim0, wall0;           /* simulated time and wall clock at ready */
+	uint64_t behind_ns;             /* simulated time given up to a slow host */
+	uint64_t events;                /* crashes and stops reported */
 };
 
-/* Simulated time that corresponds to the wall clock now. */
-static uint64_t ducosim_wall(const struct ducosim_run *u)
+/*
+ * Lag the rig may have on the wall clock before it gives the rest up: a
+ * request that arrives while the rig is behind first runs at most this much
+ * (so its transfer starts close to "now"), never a backlog.
+ */
+#define DUCOSIM_MAX_LAG_NS 2000000ull
+
+/*
+ * Simulated time to run to now: the wall clock less what was given up. A
+ * rig too big for the host falls behind; the backlog beyond the allowed lag
+ * is given up (counted in behind_ns) instead of being run in a burst. With
+ * --max-speed R the rig is not let past R times the wall clock, as on a
+ * host that slow.
+ */
+static uint64_t ducosim_wall(struct ducosim_run *u)
 {
-	return u->sim0 + (ducosim_mono_ns() - u->wall0);
+	uint64_t el = ducosim_mono_ns() - u->wall0;
+	uint64_t target = u->sim0 + el - u->behind_ns;
+	uint64_t cap = u->sim0 + (uint64_t)((double)el * u->o->max_speed);
+
+	if (target > u->r->now_ns + DUCOSIM_MAX_LAG_NS) {
+		u->behind_ns += target - (u->r->now_ns + DUCOSIM_MAX_LAG_NS);
+		target = u->r->now_ns + DUCOSIM_MAX_LAG_NS;
+	}
+	if (target > cap)
+		target = cap > u->r->now_ns ? cap : u->r->now_ns;
+	return target;
+}
+
+static void ducosim_summary(struct ducosim_run *u, uint64_t wall_ns)
+{
+	struct sim_rig *r = u->r;
+	uint32_t max_stretch = 0;
+	struct sim_avr_stats st;
+	double wall_s = (double)wall_ns / 1e9;
+
+	for (int i = 0; i < u->nboards; i++) {
+		sim_avr_stats(r->slave[i], &st);
+		if (st.max_stretch > max_stretch)
+			max_stretch = st.max_stretch;
+		if (st.crashes)
+			fprintf(stderr, "ducosim: 0x%02x %s: %u crash%s or stop%s, %u restart%s "
+				"from address 0\n", u->boards[i].addr, r->slave[i]->name,
+				st.crashes, st.crashes == 1 ? "" : "es", st.crashes == 1 ? "" : "s",
+				st.restarts, st.restarts == 1 ? "" : "s");
+	}
+	fprintf(stderr, "ducosim: sim %.3f s in %.3f s wall, %llu transfers "
+		"(%llu addr NACK, %llu data NACK, %llu bus errors, %llu timeouts, %llu flips, "
+		"%llu resets), max stretch %lu cycles, %llu chip crashes\n",
+		(double)(r->now_ns - u->sim0) / 1e9, wall_s,
+		(unsigned long long)r->st.xfers, (unsigned long long)r->st.addr_nacks,
+		(unsigned long long)r->st.data_nacks, (unsigned long long)r->st.bus_errors,
+		(unsigned long long)r->st.timeouts,
+		(unsigned long long)r->st.flips, (unsigned long long)r->st.resets,
+		(unsigned long)max_stretch, (unsigned long long)u->events);
+	if (!u->o->fast)
+		fprintf(stderr, "ducosim: fell behind the wall clock by %.3f s (%.1f%% of the "
+			"run)%s\n", (double)u->behind_ns / 1e9,
+			wall_s > 0 ? 100.0 * (double)u->behind_ns / 1e9 / wall_s : 0.0,
+			u->o->max_speed < 1 ? " at --max-speed" : "");
+}
+
+/* One recorded transfer in --trace's notation. */
+static void ducosim_xlog_text(const struct sim_rig_xlog *l, char *out, size_t n)
+{
+	size_t k = (size_t)snprintf(out, n, "%.6f w%u[", (double)l->start_ns / 1e9, l->wlen);
+
+	for (int i = 0; i < l->wlen && i < SIM_RIG_XLOG_DATA && k < n; i++)
+		k += (size_t)snprintf(out + k, n - k, " %02x", l->w[i]);
+	if (k < n)
+		k += (size_t)snprintf(out + k, n - k, "%s ] r%u[", l->wlen > SIM_RIG_XLOG_DATA ?
+				      " .." : "", l->rlen);
+	for (int i = 0; l->result == SIMBUS_OK && i < l->rlen && i < SIM_RIG_XLOG_DATA && k < n; i++)
+		k += (size_t)snprintf(out + k, n - k, " %02x", l->r[i]);
+	if (k < n)
+		snprintf(out + k, n - k, "%s ] result %u", l->rlen > SIM_RIG_XLOG_DATA ? " .." : "",
+			 l->result);
+}
+
+/* A chip crashed or stopped: say so at once, with what led up to it. */
+static void ducosim_on_event(void *ctx, int i, const struct sim_slave_event *ev)
+{
+	struct ducosim_run *u = ctx;
+	struct sim_rig_xlog hist[SIM_RIG_XLOG];
+	char line[160];
+	int n;
+
+	u->events++;
+	fprintf(stderr, "ducosim: 0x%02x %s (%s) %s at %.6f s: %s; PC 0x%04x SP 0x%04x "
+		"cycle %llu; %s\n", i < u->nboards ? u->boards[i].addr : 0, u->r->slave[i]->name,
+		i < u->nboards ? u->boards[i].elf : "?",
+		ev->kind == SIM_SLAVE_CRASHED ? "crashed" : "stopped",
+		(double)u->r->now_ns / 1e9, ev->why[0] ? ev->why : "no reason given",
+		(unsigned)ev->pc, (unsigned)ev->sp, (unsigned long long)ev->cycle,
+		ev->restarted ? "it runs on from address 0, as the chip would "
+		"(--on-crash stop keeps it stopped)" : "it stays stopped until reset");
+	n = sim_rig_history(u->r, i, hist, SIM_RIG_XLOG);
+	for (int k = 0; k < n; k++) {
+		ducosim_xlog_text(&hist[k], line, sizeof(line));
+		fprintf(stderr, "ducosim:   transfer %s\n", line);
+	}
+	if (!n)
+		fprintf(stderr, "ducosim:   no transfers to it yet\n");
+	for (int k = 0; k < ev->ntrace; k += 8) {
+		int len = snprintf(line, sizeof(line), "ducosim:   trace");
+
+		for (int j = k; j < ev->ntrace && j < k + 8; j++)
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %04x/%04x",
+					(unsigned)ev->trace_pc[j], (unsigned)ev->trace_sp[j]);
+		fprintf(stderr, "%s\n", line);
+	}
+	if (ev->ntrace)
+		fprintf(stderr, "ducosim:   (PC/SP of the last %u instructions, oldest first; "
+			"avr-objdump -d the image to read them)\n", ev->ntrace);
+	fflush(stderr);
 }
 
 /* A request is waiting and the bus was idle: start it now. */
@@ -393,8 +510,8 @@ static void ducosim_on_request(void *ctx)
 
 	if (!sim_server_pending(u->sv))
 		return;
-	/* Bring simulated time up to now, so the transfer takes its bus time
-	 * from the moment it arrived. */
+	/* Bring simulated time up to now (at most DUCOSIM_MAX_LAG_NS of it), so
+	 * the transfer takes its bus time from about the moment it arrived. */
 	if (!u->o->fast) {
 		wall = ducosim_wall(u);
 		if (wall > u->r->now_ns)
@@ -432,7 +549,7 @@ static int64_t ducosim_on_pump(struct evloop *el, long long id, void *arg)
 {
 	struct ducosim_run *u = arg;
 	struct sim_rig *r = u->r;
-	uint64_t target, wall;
+	uint64_t target;
 
 	if (u->o->duration_s > 0 && r->now_ns - u->sim0 >= (uint64_t)(u->o->duration_s * 1e9)) {
 		evloop_stop(el);
@@ -442,13 +559,7 @@ static int64_t ducosim_on_pump(struct evloop *el, long long id, void *arg)
 	if (u->o->fast) {
 		target = r->now_ns + 1000000;
 	} else {
-		wall = ducosim_wall(u);
-		/* a rig too big for the host falls behind; don't race to catch up */
-		if (wall > r->now_ns + 100000000ull) {
-			u->wall0 += wall - (r->now_ns + 100000000ull);
-			wall = r->now_ns + 100000000ull;
-		}
-		target = wall < r->now_ns + 5000000 ? wall : r->now_ns + 5000000;
+		target = ducosim_wall(u);
 		/* idle: advance in steps of at least 1 ms, not in a busy loop;
 		 * with a transfer in flight follow the wall clock closely */
 		if (!r->cur && target < r->now_ns + 1000000)
@@ -471,17 +582,53 @@ static void ducosim_on_signal(struct evloop *el, int fd, int mask, void *arg)
 		evloop_stop(el);
 }
 
+/*
+ * The firmware boards from the command line: --count copies of one
+ * --firmware, or one board per --firmware and per --board. Boards without
+ * their own analog inputs get --vcc, --temp, --bandgap. Returns the number
+ * of boards, or -1 with the complaint printed.
+ */
+static int ducosim_boards(struct ducosim_opts *o, struct sim_board **out)
+{
+	int copies = o->count < 0 ? 1 : o->count, n;
+	struct sim_board *b;
+
+	if (o->count >= 0 && o->nfirmware != 1) {
+		fprintf(stderr, "ducosim: --count makes copies of one --firmware image (%d given); "
+			"for other images use one --firmware or --board each\n", o->nfirmware);
+		return -1;
+	}
+	n = (o->nfirmware == 1 ? copies : o->nfirmware) + o->nboards;
+	b = calloc((size_t)n + 1, sizeof(*b));
+	if (!b)
+		return -1;
+	for (int i = 0; i < n - o->nboards; i++)
+		snprintf(b[i].elf, sizeof(b[i].elf), "%s", o->firmware[o->nfirmware == 1 ? 0 : i]);
+	for (int i = 0; i < o->nboards; i++)
+		b[n - o->nboards + i] = o->board[i];
+	for (int i = 0; i < n; i++) {
+		if (!b[i].set_vcc)
+			b[i].an.vcc_mv = (uint16_t)(o->vcc * 1000 + 0.5);
+		if (!b[i].set_bandgap)
+			b[i].an.bandgap_mv = (uint16_t)(o->bandgap * 1000 + 0.5);
+		if (!b[i].set_temp)
+			b[i].an.temp_c = o->temp;
+	}
+	*out = b;
+	return n;
+}
+
 static int ducosim_rig(struct ducosim_opts *o)
 {
 	struct sim_rig *r = calloc(1, sizeof(*r));
 	struct sim_server *sv = calloc(1, sizeof(*sv));
 	struct evloop *el = evloop_new();
 	struct ducosim_run u = { .o = o, .r = r, .sv = sv, .el = el };
+	uint8_t model_addr[DUCOSIM_MAX_SLAVES];
 	uint64_t start_wall;
-	int avrs = o->count < 0 ? (o->firmware[0] ? 1 : 0) : o->count;
-	int err, rc = 1, opened = 0, sfd = -1;
+	int err, rc = 1, opened = 0, sfd = -1, autos = 0;
 	sigset_t sigs;
-	char name[32];
+	char name[32], why[256];
 
 	if (!r || !sv || !el)
 		goto out;
@@ -490,46 +637,54 @@ static int ducosim_rig(struct ducosim_opts *o)
 		rc = 2;
 		goto out;
 	}
-	if (avrs && !o->firmware[0]) {
-		fprintf(stderr, "ducosim: --count needs --firmware\n");
+	u.nboards = ducosim_boards(o, &u.boards);
+	if (u.nboards < 0) {
 		rc = 2;
 		goto out;
 	}
-	if (o->first_addr + avrs + o->models - 1 > DUCO_ADDR_MAX) {
+	for (int i = 0; i < u.nboards; i++)
+		autos += u.boards[i].want == 0;
+	if (o->first_addr + autos + o->models - 1 > DUCO_ADDR_MAX) {
 		fprintf(stderr, "ducosim: %d slaves from 0x%02x run past 0x%02x\n",
-			avrs + o->models, o->first_addr, DUCO_ADDR_MAX);
+			autos + o->models, o->first_addr, DUCO_ADDR_MAX);
 		rc = 2;
 		goto out;
 	}
 	sim_rig_init(r, o->bus_khz * 1000);
-	for (int i = 0; i < avrs; i++) {
-		struct sim_slave *s;
+	r->on_event = ducosim_on_event;
+	r->event_ctx = &u;
+	for (int i = 0; i < u.nboards; i++) {
+		struct sim_board *b = &u.boards[i];
 
 		snprintf(name, sizeof(name), "avr%d", i);
-		err = sim_avr_create(&s, o->firmware, o->mcu, o->freq, o->bus_khz * 1000, name);
+		err = sim_avr_create(&b->s, b->elf, o->mcu, o->freq, o->bus_khz * 1000, name);
 		if (err) {
-			fprintf(stderr, "ducosim: cannot load %s as %s: %s\n", o->firmware,
+			fprintf(stderr, "ducosim: cannot load %s as %s: %s\n", b->elf,
 				o->mcu, strerror(-err));
 			goto out;
 		}
-		sim_rig_add(r, s);
+		sim_avr_set_analog(b->s, &b->an);
+		sim_avr_set_crash(b->s, o->on_crash == DUCOSIM_CRASH_RESTART,
+				  (uint16_t)o->crash_trace);
+		sim_rig_add(r, b->s);
 	}
 	for (int i = 0; i < o->models; i++) {
 		struct sim_slave *s;
 
+		model_addr[i] = (uint8_t)(o->first_addr + autos + i);
 		snprintf(name, sizeof(name), "model%d", i);
-		err = sim_model_create(&s, (uint8_t)(o->first_addr + avrs + i),
-				       o->model_hashrate, o->bus_khz * 1000, (uint32_t)i, name);
+		err = sim_model_create(&s, model_addr[i], o->model_hashrate, o->bus_khz * 1000,
+				       (uint32_t)i, name);
 		if (err) {
 			fprintf(stderr, "ducosim: model slave %d: %s\n", i, strerror(-err));
 			goto out;
 		}
 		sim_rig_add(r, s);
 	}
-	err = ducosim_assign(r, avrs, (uint8_t)o->first_addr);
+	err = sim_boards_assign(r, u.boards, u.nboards, (uint8_t)o->first_addr, model_addr,
+				o->models, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "ducosim: firmware did not come up at its addresses: %s\n",
-			strerror(-err));
+		fprintf(stderr, "ducosim: firmware did not come up at its addresses: %s\n", why);
 		goto out;
 	}
 	err = sim_server_open(sv, o->socket, el);
@@ -557,9 +712,16 @@ static int ducosim_rig(struct ducosim_opts *o)
 	}
 	/* real time: wake within microseconds, not on whole milliseconds */
 	evloop_set_slack_us(el, 1);
-	if (o->verbose)
-		fprintf(stderr, "ducosim: %d firmware + %d model slaves from 0x%02x, %u kHz, %s\n",
-			avrs, o->models, o->first_addr, o->bus_khz, o->fast ? "fast" : "real time");
+	if (o->verbose) {
+		fprintf(stderr, "ducosim: %d firmware + %d model slaves, %u kHz, %s\n",
+			u.nboards, o->models, o->bus_khz, o->fast ? "fast" : "real time");
+		for (int i = 0; i < u.nboards; i++)
+			fprintf(stderr, "ducosim:   0x%02x %s %s (%s), Vcc %.2f V, bandgap %.3f V, "
+				"%.1f C\n", u.boards[i].addr, u.boards[i].s->name, u.boards[i].elf,
+				u.boards[i].ducorig ? "ducorig protocol" : "its own address",
+				u.boards[i].an.vcc_mv / 1e3, u.boards[i].an.bandgap_mv / 1e3,
+				u.boards[i].an.temp_c);
+	}
 	printf("ready %s\n", o->socket);
 	fflush(stdout);
 
@@ -573,7 +735,7 @@ static int ducosim_rig(struct ducosim_opts *o)
 	}
 	rc = 0;
 	if (o->verbose || o->duration_s > 0)
-		ducosim_summary(r, avrs, ducosim_mono_ns() - start_wall);
+		ducosim_summary(&u, ducosim_mono_ns() - start_wall);
 out:
 	if (opened)
 		sim_server_close(sv);
@@ -582,6 +744,7 @@ out:
 	evloop_free(el);
 	if (r)
 		sim_rig_destroy(r);
+	free(u.boards);
 	free(r);
 	free(sv);
 	return rc;

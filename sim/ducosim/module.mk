@@ -10,7 +10,7 @@ SIMAVR_LIBS   := $(or $(shell $(PKG_CONFIG) --libs simavr 2>/dev/null),-lsimavr)
 
 DUCOSIM_LIB  := $(HOSTDIR)/libducosim.a
 DUCOSIM_SRCS := sim/ducosim/sim_avr.c sim/ducosim/sim_rig.c sim/ducosim/sim_duco.c \
-                sim/ducosim/sim_server.c sim/ducosim/sim_model.c
+                sim/ducosim/sim_server.c sim/ducosim/sim_model.c sim/ducosim/sim_boards.c
 DUCOSIM_OBJS := $(DUCOSIM_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 
 $(HOSTDIR)/obj/sim/ducosim/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS) $(HOST_LIB_CFLAGS) -Isim/ducosim

@@ -31,6 +31,7 @@
 #include <avr_twi.h>
 #include <avr_watchdog.h>
 #include <avr_flash.h>
+#include <avr_adc.h>
 
 #include "sim_avr.h"
 
@@ -70,6 +71,21 @@ struct sim_avr {
 	uint64_t          sleep_cycle;
 
 	struct sim_avr_stats st;
+
+	/* a crashed or stopped core (poll_event) and what follows */
+	uint8_t           down;         /* reported, not running */
+	uint8_t           restart;      /* a PC that left the flash wraps to 0 */
+	uint8_t           event_ready;
+	struct sim_slave_event event;
+	unsigned          log_seen;     /* simavr errors already accounted */
+	/* crash trace: the last trace_len instructions' PC and SP, a ring */
+	uint16_t          trace_len, trace_head, trace_n;
+	uint32_t         *trace_pc;
+	uint16_t         *trace_sp;
+	uint32_t         *event_pc;     /* the ring in order, for the event */
+	uint16_t         *event_sp;
+	avr_adc_t        *adc;
+	uint16_t          bandgap_mv_cur;       /* what the ADC tables say now */
 
 	/* signature row: simavr 1.6 answers an LPM after SIGRD from flash, so
 	 * every simulated chip would report the vector table as its serial */
@@ -245,11 +261,43 @@ static void sim_avr_recv_len(struct sim_xfer *x)
 		x->rlen = (uint16_t)(x->rlen + n);
 }
 
+/*
+ * Keep simavr's own TWI state machine out of the bus. Its TWCR hook runs
+ * before ours and acts as a bus master whenever its state says so: TWDR
+ * reads and writes set state bits, and unless the firmware enabled TWEN
+ * after setting TWAR (ducorig's firmware does, the Arduino Wire library
+ * does not) the next TWCR write with TWINT "sends an address" and arms a
+ * timer that, 9 us later, puts a master status (0x18..0x58) in TWSR and
+ * raises the TWI interrupt. A Wire-library slave then runs its master
+ * receiver code: after each byte it sent as the last one (every one-byte
+ * read) a spurious 0x58 stores TWDR at twi_masterBuffer[index++] with no
+ * bound, which after 33 reads overwrites the library's own variables and
+ * its receive/transmit callback pointers, and the next callback jumps into
+ * erased flash. So: cancel the timers it armed (they carry its avr_twi_t
+ * as parameter) and clear its state after every TWCR write.
+ */
+static void sim_avr_mute_twi(struct sim_avr *a)
+{
+	avr_t *avr = a->avr;
+	avr_cycle_timer_slot_p t, next;
+
+	for (t = avr->cycle_timers.timer; t; t = next) {
+		next = t->next;
+		if (t->param == a->twi)
+			avr_cycle_timer_cancel(avr, t->timer, t->param);
+	}
+	a->twi->state = 0;
+	a->twi->peer_addr = 0;
+	a->twi->next_twstate = 0;
+}
+
 /* The firmware wrote TWCR: TWINT written as 1 ends the clock stretch. */
 static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
 {
 	struct sim_avr *a = param;
 	uint8_t twint = (uint8_t)(v >> a->twi->twi.raised.bit) & 1;
+
+	sim_avr_mute_twi(a);
 
 	if (!twint)
 		return;
@@ -363,6 +411,101 @@ static void sim_avr_check_done(struct sim_avr *a)
 	}
 }
 
+/*
+ * Instructions simavr may run in one go. It stops a batch at the next cycle
+ * timer (bus events, the slice end, the chip's own timers) and whenever an
+ * interrupt is due, so timing is the same as one instruction per call; the
+ * default of 1 spends most host time on the per-call bookkeeping. Single
+ * steps are kept where an instruction boundary is watched (sleep watch,
+ * crash trace).
+ */
+#define SIM_AVR_BATCH 1000000u
+
+/* One instruction (and its interrupt), its PC and SP kept in the trace ring. */
+static void sim_avr_trace(struct sim_avr *a)
+{
+	avr_t *avr = a->avr;
+
+	a->trace_pc[a->trace_head] = avr->pc;
+	a->trace_sp[a->trace_head] = (uint16_t)(avr->data[R_SPL] | avr->data[R_SPH] << 8);
+	a->trace_head = (uint16_t)((a->trace_head + 1) % a->trace_len);
+	if (a->trace_n < a->trace_len)
+		a->trace_n++;
+	avr->run(avr);
+}
+
+/*
+ * The core is neither running nor sleeping: report it once. simavr stops a
+ * core whose program counter leaves the flash (a return to a corrupted
+ * address, or running through erased flash) and sets the PC to 0; on the
+ * chip the PC wraps around and the program starts over from address 0 with
+ * the I/O registers as they were. Unless told to stop, do what the chip
+ * does. Returns 1 when the core runs again.
+ */
+static int sim_avr_down(struct sim_avr *a)
+{
+	avr_t *avr = a->avr;
+	struct sim_slave_event *ev = &a->event;
+	unsigned nerr;
+	const char *msg = sim_avr_last_error(&nerr);
+
+	if (a->down)
+		return 0;
+	a->down = 1;
+	*ev = (struct sim_slave_event){
+		.kind = avr->state == cpu_Crashed ? SIM_SLAVE_CRASHED : SIM_SLAVE_STOPPED,
+		.pc = avr->pc,
+		.sp = (uint16_t)(avr->data[R_SPL] | avr->data[R_SPH] << 8),
+		.cycle = avr->cycle,
+	};
+	if (ev->kind == SIM_SLAVE_STOPPED)
+		snprintf(ev->why, sizeof(ev->why), "SLEEP with interrupts off (state %d)",
+			 avr->state);
+	else if (avr->pc == 0)
+		snprintf(ev->why, sizeof(ev->why), "the program counter left the flash "
+			 "(%u bytes)", (unsigned)avr->flashend + 1);
+	else if (nerr != a->log_seen)
+		snprintf(ev->why, sizeof(ev->why), "%s", msg);
+	a->log_seen = nerr;
+	for (size_t i = strlen(ev->why); i > 0 && (ev->why[i - 1] == '\n' ||
+						      ev->why[i - 1] == ' '); i--)
+		ev->why[i - 1] = '\0';
+	if (a->trace_n) {
+		uint16_t first = (uint16_t)((a->trace_head + a->trace_len - a->trace_n) %
+					    a->trace_len);
+
+		for (uint16_t i = 0; i < a->trace_n; i++) {
+			a->event_pc[i] = a->trace_pc[(first + i) % a->trace_len];
+			a->event_sp[i] = a->trace_sp[(first + i) % a->trace_len];
+		}
+		ev->ntrace = a->trace_n;
+		ev->trace_pc = a->event_pc;
+		ev->trace_sp = a->event_sp;
+		a->trace_n = 0;
+	}
+	a->st.crashes++;
+	a->event_ready = 1;
+	if (a->restart && ev->kind == SIM_SLAVE_CRASHED && avr->pc == 0) {
+		avr->state = cpu_Running;
+		a->down = 0;
+		a->st.restarts++;
+		ev->restarted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int sim_avr_poll_event(struct sim_slave *s, struct sim_slave_event *ev)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	if (!a->event_ready)
+		return 0;
+	a->event_ready = 0;
+	*ev = a->event;
+	return 1;
+}
+
 /* A no-op timer at the end of the slice: a sleeping core skips ahead only
  * to its next timer, and must not skip past the time the rig asked for. */
 static avr_cycle_count_t sim_avr_slice_end(avr_t *avr, avr_cycle_count_t when, void *param)
@@ -383,17 +526,22 @@ static void sim_avr_advance(struct sim_slave *s, uint64_t t_ns)
 
 	while (avr->cycle < target) {
 		if (avr->state != cpu_Running && avr->state != cpu_Sleeping) {
+			if (sim_avr_down(a))
+				continue;       /* it wrapped to 0 and runs on */
 			/* stopped or crashed: time passes without it */
 			avr->cycle = target;
 			break;
 		}
-		if (a->sleep_armed) {
+		if (a->trace_len) {
+			sim_avr_trace(a);
+		} else if (a->sleep_armed) {
 			uint64_t before = avr->cycle;
 			int was = avr->state;
 			avr->run(avr);
 			if (was == cpu_Running && avr->state == cpu_Sleeping) {
 				a->sleep_armed = 0;
 				a->sleep_cycle = before;
+				avr->run_cycle_limit = SIM_AVR_BATCH;
 			}
 		} else {
 			avr->run(avr);
@@ -409,6 +557,7 @@ static void sim_avr_reset(struct sim_slave *s)
 	struct sim_avr *a = sim_avr_of(s);
 
 	avr_reset(a->avr);
+	a->down = 0;            /* a reset brings a stopped core back */
 	/* the reset pin sets EXTRF in MCUSR (the register that holds WDRF);
 	 * simavr's reset leaves it clear, but firmware reports it */
 	if (a->wd)
@@ -435,6 +584,10 @@ static void sim_avr_destroy(struct sim_slave *s)
 		avr_terminate(a->avr);
 	free(a->fw.flash);
 	free(a->fw.eeprom);
+	free(a->trace_pc);
+	free(a->trace_sp);
+	free(a->event_pc);
+	free(a->event_sp);
 	free(a);
 }
 
@@ -445,6 +598,7 @@ static const struct sim_slave_ops sim_avr_ops = {
 	.advance = sim_avr_advance,
 	.reset = sim_avr_reset,
 	.abort = sim_avr_abort,
+	.poll_event = sim_avr_poll_event,
 	.destroy = sim_avr_destroy,
 };
 
@@ -584,11 +738,16 @@ int sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 	sim_avr_make_serial(a->serial, name);
 	a->resetwatch = (avr_io_t){ .kind = "ducosim-bus", .reset = sim_avr_on_reset };
 	avr_register_io(a->avr, &a->resetwatch);
+	a->adc = (avr_adc_t *)sim_avr_find_io(a->avr, "adc");
+	a->bandgap_mv_cur = ADC_VREF_V110;
+	a->restart = 1;
+	a->avr->run_cycle_limit = SIM_AVR_BATCH;
 
 	a->scl = freq / bus_hz;
 	a->slave = (struct sim_slave){ .ops = &sim_avr_ops, .freq = freq,
 				       .bus_hz = bus_hz, .priv = a };
 	snprintf(a->slave.name, sizeof(a->slave.name), "%s", name);
+	sim_avr_set_analog(&a->slave, &(struct sim_avr_analog)SIM_AVR_ANALOG_DEFAULT);
 	*out = &a->slave;
 	return 0;
 fail:
@@ -633,6 +792,72 @@ void sim_avr_sleep_watch(struct sim_slave *s)
 
 	a->sleep_armed = 1;
 	a->sleep_cycle = 0;
+	/* the SLEEP instruction's own cycle: one instruction per call */
+	a->avr->run_cycle_limit = 1;
+}
+
+void sim_avr_set_crash(struct sim_slave *s, int restart, uint16_t trace_len)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	a->restart = restart ? 1 : 0;
+	free(a->trace_pc);
+	free(a->trace_sp);
+	free(a->event_pc);
+	free(a->event_sp);
+	a->trace_pc = a->event_pc = NULL;
+	a->trace_sp = a->event_sp = NULL;
+	a->trace_len = a->trace_head = a->trace_n = 0;
+	a->avr->run_cycle_limit = a->sleep_armed ? 1 : SIM_AVR_BATCH;
+	if (trace_len == 0)
+		return;
+	a->trace_pc = calloc(trace_len, sizeof(*a->trace_pc));
+	a->event_pc = calloc(trace_len, sizeof(*a->event_pc));
+	a->trace_sp = calloc(trace_len, sizeof(*a->trace_sp));
+	a->event_sp = calloc(trace_len, sizeof(*a->event_sp));
+	if (a->trace_pc && a->event_pc && a->trace_sp && a->event_sp) {
+		a->trace_len = trace_len;
+		a->avr->run_cycle_limit = 1;    /* every instruction seen */
+	}
+}
+
+/*
+ * The ATmega328P's temperature sensor, datasheet table "Temperature vs.
+ * Sensor Output Voltage (typical case)": 242 mV at -45 C, 314 mV at 25 C,
+ * 380 mV at 85 C, linear in between (and beyond, with the nearest slope).
+ */
+static double sim_avr_temp_mv(double temp_c)
+{
+	if (temp_c < 25)
+		return 314.0 + (temp_c - 25.0) * (314.0 - 242.0) / 70.0;
+	return 314.0 + (temp_c - 25.0) * (380.0 - 314.0) / 60.0;
+}
+
+/*
+ * What simavr's ADC reads: AVcc (and AREF, which the boards leave to the
+ * same supply) at the board's Vcc, the bandgap (ADMUX channel 14) and the
+ * internal 1.1 V reference at the chip's bandgap voltage, the temperature
+ * sensor (channel 8) at the datasheet's voltage for the die temperature.
+ * simavr converts these millivolts with its own ADC = V * 1023 / Vref.
+ */
+void sim_avr_set_analog(struct sim_slave *s, const struct sim_avr_analog *an)
+{
+	struct sim_avr *a = sim_avr_of(s);
+	double mv = sim_avr_temp_mv(an->temp_c);
+
+	a->avr->vcc = a->avr->avcc = a->avr->aref = an->vcc_mv;
+	if (!a->adc)
+		return;
+	a->adc->temp = (uint16_t)(mv < 0 ? 0 : mv + 0.5);
+	/* the tables hold the bandgap as 1100 (mV) until set otherwise */
+	for (size_t i = 0; i < sizeof(a->adc->ref_values) / sizeof(a->adc->ref_values[0]); i++)
+		if (a->adc->ref_values[i] == a->bandgap_mv_cur)
+			a->adc->ref_values[i] = an->bandgap_mv;
+	for (size_t i = 0; i < sizeof(a->adc->muxmode) / sizeof(a->adc->muxmode[0]); i++)
+		if (a->adc->muxmode[i].kind == ADC_MUX_REF &&
+		    a->adc->muxmode[i].src == a->bandgap_mv_cur)
+			a->adc->muxmode[i].src = an->bandgap_mv & 0x1fff;
+	a->bandgap_mv_cur = an->bandgap_mv;
 }
 
 uint64_t sim_avr_sleep_cycle(struct sim_slave *s)

@@ -17,6 +17,19 @@
 #include <stdint.h>
 #include "sim_slave.h"
 
+/*
+ * Analog inputs of the chip as the ADC sees them (sim_avr_set_analog):
+ * supply voltage, bandgap voltage, die temperature. Real ATmega328Ps have
+ * a bandgap of 1.0-1.2 V (1.1 V typical) and a temperature sensor that is
+ * off by up to +-10 C; the defaults are the datasheet's typical values.
+ */
+struct sim_avr_analog {
+	uint16_t vcc_mv;                /* Vcc = AVcc = AREF, millivolts */
+	uint16_t bandgap_mv;            /* internal 1.1 V reference, millivolts */
+	double   temp_c;                /* die temperature, degrees C */
+};
+#define SIM_AVR_ANALOG_DEFAULT { .vcc_mv = 5000, .bandgap_mv = 1100, .temp_c = 25.0 }
+
 struct sim_avr_stats {
 	uint64_t events;                /* bus events delivered */
 	uint64_t stretch_total;         /* cycles SCL was held, summed */
@@ -24,6 +37,8 @@ struct sim_avr_stats {
 	uint8_t  max_stretch_status;    /* TWSR status of that event */
 	uint32_t max_by_status[32];     /* longest stretch per status (index TWSR >> 3) */
 	uint32_t resets;                /* resets seen (watchdog, external) */
+	uint32_t crashes;               /* times the core crashed or stopped */
+	uint32_t restarts;              /* of those, runs on from address 0 */
 };
 
 /* Load elf into a new simulated mcu at freq Hz; 0 or -errno. */
@@ -50,6 +65,16 @@ uint64_t sim_avr_xfer_end_cycle(struct sim_slave *s);
  */
 void     sim_avr_sleep_watch(struct sim_slave *s);
 uint64_t sim_avr_sleep_cycle(struct sim_slave *s);
+
+/* Set the analog inputs (defaults: SIM_AVR_ANALOG_DEFAULT). */
+void     sim_avr_set_analog(struct sim_slave *s, const struct sim_avr_analog *an);
+/*
+ * What a crash does: restart = 1 (the default) lets a core whose program
+ * counter left the flash run on from address 0, as the chip does; 0 keeps
+ * it stopped. trace_len > 0 keeps the PC and SP of that many instructions
+ * for the crash report (slower: one instruction per simavr call).
+ */
+void     sim_avr_set_crash(struct sim_slave *s, int restart, uint16_t trace_len);
 
 /* simavr's last error message and how many there were (it logs, we don't). */
 const char *sim_avr_last_error(unsigned *count);

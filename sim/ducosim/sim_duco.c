@@ -20,8 +20,8 @@
 #include "sim_avr.h"
 #include "sim_duco.h"
 
-static int sim_duco_xfer(struct sim_rig *r, uint8_t addr, const uint8_t *w, uint16_t wlen,
-			 uint8_t *rd, uint16_t rlen)
+int sim_duco_xfer_to(struct sim_rig *r, struct sim_slave *s, uint8_t addr,
+		     const uint8_t *w, uint16_t wlen, uint8_t *rd, uint16_t rlen)
 {
 	struct sim_xfer *x = calloc(1, sizeof(*x));
 	int err;
@@ -33,7 +33,7 @@ static int sim_duco_xfer(struct sim_rig *r, uint8_t addr, const uint8_t *w, uint
 	x->rlen = rlen;
 	if (wlen)
 		memcpy(x->w, w, wlen);
-	err = sim_rig_xfer(r, x);
+	err = s ? sim_rig_xfer_to(r, s, x) : sim_rig_xfer(r, x);
 	if (!err) {
 		err = x->result;
 		if (rlen)
@@ -41,6 +41,12 @@ static int sim_duco_xfer(struct sim_rig *r, uint8_t addr, const uint8_t *w, uint
 	}
 	free(x);
 	return err;
+}
+
+static int sim_duco_xfer(struct sim_rig *r, uint8_t addr, const uint8_t *w, uint16_t wlen,
+			 uint8_t *rd, uint16_t rlen)
+{
+	return sim_duco_xfer_to(r, NULL, addr, w, wlen, rd, rlen);
 }
 
 int sim_duco_write(struct sim_rig *r, uint8_t addr, const uint8_t *frame, uint16_t n)

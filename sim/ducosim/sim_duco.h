@@ -15,6 +15,12 @@
 #include "duco_proto.h"
 #include "sim_rig.h"
 
+/*
+ * One transfer: routed by address (s NULL), or privately to slave s whatever
+ * answers addr. 0, the bus's enum simbus_result, or -errno.
+ */
+int sim_duco_xfer_to(struct sim_rig *r, struct sim_slave *s, uint8_t addr,
+		     const uint8_t *w, uint16_t wlen, uint8_t *rd, uint16_t rlen);
 int sim_duco_write(struct sim_rig *r, uint8_t addr, const uint8_t *frame, uint16_t n);
 int sim_duco_read(struct sim_rig *r, uint8_t addr, uint8_t *buf, uint16_t n);
 /* 2-byte checked status read. */

@@ -142,6 +142,58 @@ static uint64_t sim_rig_deadline_ns(const struct sim_rig *r, const struct sim_xf
 	return r->timeout_ns + (bytes * 9 + 4) * sim_rig_scl_ns(r);
 }
 
+/* Keep x in the history of the slave that answered it. */
+static void sim_rig_remember(struct sim_rig *r, const struct sim_slave *s,
+			     const struct sim_xfer *x, uint64_t start_ns)
+{
+	struct sim_rig_history *h;
+	struct sim_rig_xlog *l;
+	int i;
+
+	for (i = 0; i < r->count && r->slave[i] != s; i++)
+		;
+	if (i == r->count)
+		return;
+	h = &r->hist[i];
+	l = &h->x[h->head];
+	h->head = (uint8_t)((h->head + 1) % SIM_RIG_XLOG);
+	if (h->n < SIM_RIG_XLOG)
+		h->n++;
+	*l = (struct sim_rig_xlog){ .start_ns = start_ns, .done_ns = x->done_ns,
+				    .addr = x->addr, .result = x->result,
+				    .wlen = x->wlen, .rlen = x->rlen };
+	memcpy(l->w, x->w, x->wlen < SIM_RIG_XLOG_DATA ? x->wlen : SIM_RIG_XLOG_DATA);
+	if (x->result == SIMBUS_OK)
+		memcpy(l->r, x->r, x->rlen < SIM_RIG_XLOG_DATA ? x->rlen : SIM_RIG_XLOG_DATA);
+}
+
+int sim_rig_history(const struct sim_rig *r, int i, struct sim_rig_xlog *out, int max)
+{
+	const struct sim_rig_history *h;
+	int n = 0;
+
+	if (i < 0 || i >= r->count)
+		return 0;
+	h = &r->hist[i];
+	for (int k = h->n > max ? h->n - max : 0; k < h->n; k++)
+		out[n++] = h->x[(h->head + SIM_RIG_XLOG - h->n + k) % SIM_RIG_XLOG];
+	return n;
+}
+
+/* Crashes and stops the slaves noticed in the last slice. */
+static void sim_rig_events(struct sim_rig *r)
+{
+	struct sim_slave_event ev;
+
+	for (int i = 0; i < r->count; i++) {
+		struct sim_slave *s = r->slave[i];
+
+		while (s->ops->poll_event && s->ops->poll_event(s, &ev))
+			if (r->on_event)
+				r->on_event(r->event_ctx, i, &ev);
+	}
+}
+
 /* 1 when the transfer in flight is over (result final, bus time passed). */
 static int sim_rig_check_cur(struct sim_rig *r)
 {
@@ -174,6 +226,8 @@ static int sim_rig_check_cur(struct sim_rig *r)
 		r->st.timeouts++;
 	else if (x->result == SIMBUS_ADDR_NACK && r->cur_slave)
 		r->st.addr_nacks++;
+	if (r->cur_slave)
+		sim_rig_remember(r, r->cur_slave, x, r->cur_start_ns);
 	r->cur = NULL;
 	r->cur_slave = NULL;
 	return 1;
@@ -193,6 +247,7 @@ int sim_rig_run(struct sim_rig *r, uint64_t until_ns)
 		for (int i = 0; i < r->count; i++)
 			r->slave[i]->ops->advance(r->slave[i], next);
 		r->now_ns = next;
+		sim_rig_events(r);
 		if (sim_rig_check_cur(r))
 			return 1;
 	}

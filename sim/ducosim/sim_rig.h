@@ -24,6 +24,21 @@ struct sim_fault {
 	uint64_t silent_until_ns;       /* 0 = until cleared */
 };
 
+/* A finished transfer as a slave's recent history keeps it (crash reports). */
+#define SIM_RIG_XLOG      4     /* transfers kept per slave */
+#define SIM_RIG_XLOG_DATA 8     /* bytes kept per direction */
+struct sim_rig_xlog {
+	uint64_t start_ns, done_ns;
+	uint8_t  addr, result;
+	uint16_t wlen, rlen;
+	uint8_t  w[SIM_RIG_XLOG_DATA], r[SIM_RIG_XLOG_DATA];
+};
+
+struct sim_rig_history {
+	struct sim_rig_xlog x[SIM_RIG_XLOG];
+	uint8_t head, n;
+};
+
 struct sim_rig_stats {
 	uint64_t xfers, addr_nacks, data_nacks, bus_errors, timeouts, flips, resets;
 };
@@ -46,6 +61,11 @@ struct sim_rig {
 	struct sim_fault fault[128];
 	uint32_t  flip_seq;             /* picks which bit a FLIP_BIT fault hits */
 	struct sim_rig_stats st;
+
+	/* each slave's last transfers, and who hears of a crashed chip */
+	struct sim_rig_history hist[SIM_RIG_MAX_SLAVES];
+	void    (*on_event)(void *ctx, int slave, const struct sim_slave_event *ev);
+	void     *event_ctx;
 };
 
 void sim_rig_init(struct sim_rig *r, uint32_t bus_hz);
@@ -66,6 +86,8 @@ int  sim_rig_xfer(struct sim_rig *r, struct sim_xfer *x);
  * ducosim uses it at start-up to give identical images their addresses.
  */
 int  sim_rig_xfer_to(struct sim_rig *r, struct sim_slave *s, struct sim_xfer *x);
+/* Slave i's last transfers, oldest first, at most max; returns how many. */
+int  sim_rig_history(const struct sim_rig *r, int i, struct sim_rig_xlog *out, int max);
 /* One SCL period in ns. */
 uint64_t sim_rig_scl_ns(const struct sim_rig *r);
 

@@ -32,6 +32,26 @@ struct sim_xfer {
 
 struct sim_slave;
 
+/* What a slave's chip did on its own that the rig reports (poll_event). */
+enum sim_slave_event_kind {
+	SIM_SLAVE_CRASHED = 1,  /* the simulator stopped the core: the program
+				 * counter left the flash, or a bad memory access */
+	SIM_SLAVE_STOPPED,      /* the core stopped itself (SLEEP, interrupts off) */
+};
+
+struct sim_slave_event {
+	uint8_t  kind;                  /* enum sim_slave_event_kind */
+	uint8_t  restarted;             /* 1: it runs on from address 0 */
+	uint32_t pc;                    /* byte address where it stopped */
+	uint16_t sp;                    /* stack pointer then */
+	uint64_t cycle;                 /* its cycle count then */
+	char     why[128];              /* what the simulator said, if anything */
+	/* the instructions before it, oldest first (only with a crash trace) */
+	uint16_t ntrace;
+	const uint32_t *trace_pc;       /* byte addresses */
+	const uint16_t *trace_sp;
+};
+
 struct sim_slave_ops {
 	const char *kind;               /* "avr", "model" */
 	/* 1 when the slave would ACK addr right now */
@@ -44,6 +64,9 @@ struct sim_slave_ops {
 	void (*reset)(struct sim_slave *s);
 	/* give up on the transfer in flight (bus timeout); the slave forgets it */
 	void (*abort)(struct sim_slave *s);
+	/* optional: 1 and *ev filled when the chip crashed or stopped since the
+	 * last call (valid until the next call) */
+	int  (*poll_event)(struct sim_slave *s, struct sim_slave_event *ev);
 	void (*destroy)(struct sim_slave *s);
 };
 

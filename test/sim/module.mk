@@ -31,10 +31,25 @@ bench-fw: $(HOSTDIR)/ducosim $(SIM_TEST_ELF)
 
 BENCH_TARGETS += bench-fw
 
+# make bench: simulated MHz per host core for hashing, idle and busy-loop
+# boards (test/sim/bench_speed.py; the Wire sketch from test/foreign).
+.PHONY: bench-speed
+bench-speed: $(HOSTDIR)/ducosim $(SIM_TEST_ELF) $(BUILD)/foreign/wire_slave_10.elf
+	@BUILD=$(BUILD) test/sim/bench_speed.py
+
+BENCH_TARGETS += bench-speed
+
 # The bus model's own test: a tiny TWI probe slave (not ducorig firmware),
 # built for the ATmega328P at two addresses, driven by test_sim_bus.
 SIM_PROBE_DIR  := $(BUILD)/sim-test
-SIM_PROBE_ELFS := $(SIM_PROBE_DIR)/twi_probe_30.elf $(SIM_PROBE_DIR)/twi_probe_31.elf
+# twi_probe_late_33 enables TWEN before TWAR, in the Arduino Wire library's order.
+SIM_PROBE_ELFS := $(SIM_PROBE_DIR)/twi_probe_30.elf $(SIM_PROBE_DIR)/twi_probe_31.elf \
+                  $(SIM_PROBE_DIR)/twi_probe_late_33.elf
+
+$(SIM_PROBE_DIR)/twi_probe_late_%.elf: test/sim/twi_probe.c $(MAKEFILE_DEPS)
+	@mkdir -p $(@D)
+	avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL -DPROBE_ADDR=0x$* -DPROBE_TWEN_FIRST -Os \
+		-std=gnu99 -Wall -Wextra -o $@ $<
 
 $(SIM_PROBE_DIR)/twi_probe_%.elf: test/sim/twi_probe.c $(MAKEFILE_DEPS) | deps-check-firmware
 	@mkdir -p $(@D)

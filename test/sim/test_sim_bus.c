@@ -218,6 +218,136 @@ static void test_mixed_bus(void)
 	tap_ok(x->result == SIMBUS_OK && x->r[0] == 'o', "the probe still answers next to it");
 }
 
+/* Zero-length reads and block reads whose count the slave sends. */
+static void test_read_flags(void)
+{
+	/* the 'E' write that sets the probe's mode, then the read */
+	static const uint8_t quick[] = { 0x60, 0x80, 0xA0, 0xA8 };
+	static const uint8_t block[] = { 0x60, 0x80, 0x80, 0x80, 0x80, 0x80, 0xA0,
+					 0xA8, 0xB8, 0xB8, 0xB8, 0xC0 };
+	static struct sim_xfer x;
+	uint8_t log[40];
+	int err;
+
+	read_log(0x30, log);
+	xfer(0x30, "E", 1, 0, NULL);
+	memset(&x, 0, sizeof(x));
+	x.addr = 0x30;
+	x.flags = SIMBUS_XF_READ;
+	tap_ok(sim_rig_xfer(rig, &x) == 0 && x.result == SIMBUS_OK,
+	       "zero-length read (SIMBUS_XF_READ): OK");
+	sim_rig_run(rig, rig->now_ns + 200000);
+	log_is(0x30, quick, sizeof(quick), "zero-length read");
+	read_log(0x30, log);
+	xfer(0x30, "E\x03" "abc", 5, 0, NULL);
+	memset(&x, 0, sizeof(x));
+	x.addr = 0x30;
+	x.flags = SIMBUS_XF_RECV_LEN;
+	x.rlen = 1;
+	err = sim_rig_xfer(rig, &x);
+	tap_ok(err == 0 && x.result == SIMBUS_OK && x.rlen == 4 &&
+	       memcmp(x.r, "\x03" "abc", 4) == 0,
+	       "block read (SIMBUS_XF_RECV_LEN): the count byte 3 makes it 4 bytes (%u)", x.rlen);
+	sim_rig_run(rig, rig->now_ns + 200000);
+	log_is(0x30, block, sizeof(block), "block read");
+	xfer(0x30, "E\x00", 2, 0, NULL);
+	memset(&x, 0, sizeof(x));
+	x.addr = 0x30;
+	x.flags = SIMBUS_XF_RECV_LEN;
+	x.rlen = 1;
+	tap_ok(sim_rig_xfer(rig, &x) == 0 && x.result == SIMBUS_OK && x.rlen == 1 && x.r[0] == 0,
+	       "block read with count 0: the master stops after the count byte");
+}
+
+/*
+ * A slave that enables TWEN before TWAR, as the Wire library does, sees only
+ * slave statuses: simavr's own TWI master logic must not inject any (it
+ * used to follow each release with a master status 9 us later).
+ */
+static void test_twen_first(void)
+{
+	static const uint8_t want[] = { 0x60, 0x80, 0x80, 0x80, 0xA0, 0xA8, 0xC0, 0xA8, 0xC0,
+					0xA8, 0xC0 };
+	const char *dir = getenv("DUCOSIM_PROBE_DIR"), *build = getenv("BUILD");
+	struct sim_slave *p33;
+	char path[256];
+	uint8_t log[40];
+	int ok = 1;
+
+	snprintf(path, sizeof(path), "%s%s/twi_probe_late_33.elf", dir ? dir : build ? build : "build",
+		 dir ? "" : "/sim-test");
+	if (!tap_ok(sim_avr_create(&p33, path, "atmega328p", 16000000, rig->bus_hz, "p33") == 0 &&
+		    sim_rig_add(rig, p33) == 0, "a probe that enables TWEN before TWAR loads"))
+		return;
+	sim_rig_run(rig, rig->now_ns + 5000000);
+	read_log(0x33, log);
+	xfer(0x33, "Eab", 3, 0, NULL);
+	for (int i = 0; i < 3; i++) {
+		struct sim_xfer *x = xfer(0x33, "", 0, 1, NULL);
+
+		ok = ok && x->result == SIMBUS_OK && x->r[0] == 'a';
+		sim_rig_run(rig, rig->now_ns + 1000000);        /* 1 ms: room for strays */
+	}
+	tap_ok(ok, "it answers three one-byte reads");
+	log_is(0x33, want, sizeof(want), "TWEN before TWAR, a write and three one-byte reads");
+}
+
+static struct sim_slave_event crash_ev;
+static int crash_n, crash_slave;
+
+static void on_crash(void *ctx, int slave, const struct sim_slave_event *ev)
+{
+	crash_ev = *ev;
+	crash_slave = slave;
+	crash_n++;
+}
+
+/* A chip whose PC leaves the flash starts over; or stays stopped if told. */
+static void test_crash(void)
+{
+	struct sim_avr_stats st;
+	struct sim_xfer *x;
+
+	rig->on_event = on_crash;
+	crash_n = 0;
+	xfer(0x30, "X", 1, 0, NULL);
+	sim_rig_run(rig, rig->now_ns + 20000000);
+	tap_ok(crash_n == 1 && crash_slave == 0 && crash_ev.kind == SIM_SLAVE_CRASHED &&
+	       crash_ev.pc == 0 && crash_ev.restarted,
+	       "a jump into erased flash: reported once as a crash at PC 0, restarted (%d events)",
+	       crash_n);
+	x = xfer(0x30, "Eok", 3, 2, NULL);
+	sim_avr_stats(p30, &st);
+	tap_ok(x->result == SIMBUS_OK && x->r[0] == 'o' && st.crashes == 1 && st.restarts == 1,
+	       "the probe runs again from address 0 and answers");
+
+	sim_avr_set_crash(p30, 0, 16);
+	crash_n = 0;
+	xfer(0x30, "X", 1, 0, NULL);
+	sim_rig_run(rig, rig->now_ns + 20000000);
+	tap_ok(crash_n == 1 && !crash_ev.restarted && crash_ev.ntrace == 16 &&
+	       crash_ev.trace_pc[15] >= 0x6000 && crash_ev.trace_pc[15] <= 0x8000,
+	       "with restarts off it stays stopped; the trace runs through erased flash "
+	       "to its end (last PC %04x)",
+	       crash_ev.ntrace ? (unsigned)crash_ev.trace_pc[crash_ev.ntrace - 1] : 0u);
+	x = xfer(0x30, "Eok", 3, 2, NULL);
+	tap_ok(x->result == SIMBUS_TIMEOUT, "a stopped chip holds SCL: the transfer times out (%u)",
+	       x->result);
+	tap_ok(sim_rig_fault(rig, 0x30, SIMBUS_FAULT_RESET, 0) == 0,
+	       "the reset pin (RESET fault) reaches the stopped chip");
+	sim_rig_run(rig, rig->now_ns + 5000000);
+	x = xfer(0x30, "Eok", 3, 2, NULL);
+	tap_ok(x->result == SIMBUS_OK && x->r[0] == 'o', "after a reset it answers again");
+
+	crash_n = 0;
+	xfer(0x31, "H", 1, 0, NULL);
+	sim_rig_run(rig, rig->now_ns + 5000000);
+	tap_ok(crash_n == 1 && crash_slave == 1 && crash_ev.kind == SIM_SLAVE_STOPPED &&
+	       !crash_ev.restarted, "SLEEP with interrupts off: reported as stopped (%s)",
+	       crash_ev.why);
+	rig->on_event = NULL;
+}
+
 int main(void)
 {
 	int err = setup(100000);
@@ -228,6 +358,9 @@ int main(void)
 	test_timing(100000);
 	test_stretch();
 	test_mixed_bus();
+	test_read_flags();
+	test_crash();
+	test_twen_first();
 	err = setup(400000);
 	if (tap_ok(err == 0, "probes on a 400 kHz bus")) {
 		test_timing(400000);

@@ -8,7 +8,12 @@
  * the 'E'), 'L' log (the next read returns the status log, then clears it),
  * 'S' short (the next read sends 4 bytes and then says "last byte", TWEA=0),
  * 'D' delay (every later event is handled after a ~1000-cycle busy loop, to
- * check the stretch measurement). It NACKs the 8th data byte of any write.
+ * check the stretch measurement), and two that test the simulator's crash
+ * handling after the write's STOP: 'X' jumps into erased flash, which the
+ * core runs through to the end of flash, 'H' sleeps with interrupts off.
+ * It NACKs the 8th data byte of any write. Built with PROBE_TWEN_FIRST it
+ * enables the TWI before it sets its address, in the Arduino Wire library's
+ * order.
  * Address PROBE_ADDR (compile time). Assumes avr-libc and an ATmega328P.
  */
 #include <avr/interrupt.h>
@@ -25,6 +30,7 @@
 static volatile uint8_t probe_log[64], probe_nlog;
 static uint8_t probe_rx[16], probe_nrx, probe_mode, probe_delay;
 static uint8_t probe_out[64], probe_nout, probe_tx;
+static volatile uint8_t probe_action;   /* 'X' or 'H': main does it */
 
 static void probe_prepare_read(void)
 {
@@ -84,7 +90,11 @@ ISR(TWI_vect)
 	case 0xB8:
 		TWDR = probe_next(&ctl);
 		break;
-	default:        /* A0, C0, C8: re-arm */
+	case 0xA0:
+		if (probe_mode == 'X' || probe_mode == 'H')
+			probe_action = probe_mode;
+		break;
+	default:        /* C0, C8: re-arm */
 		break;
 	}
 	TWCR = ctl;
@@ -92,10 +102,22 @@ ISR(TWI_vect)
 
 int main(void)
 {
+#ifdef PROBE_TWEN_FIRST
+	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
+	TWAR = (uint8_t)(PROBE_ADDR << 1);
+#else
 	TWAR = (uint8_t)(PROBE_ADDR << 1);
 	TWCR = _BV(TWEA) | _BV(TWEN) | _BV(TWIE);
+#endif
 	set_sleep_mode(SLEEP_MODE_IDLE);
 	sei();
-	for (;;)
+	for (;;) {
 		sleep_mode();
+		if (probe_action == 'X')
+			((void (*)(void))0x3000)();     /* word 0x3000: erased flash */
+		if (probe_action == 'H') {
+			cli();
+			sleep_mode();
+		}
+	}
 }
