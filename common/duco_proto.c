@@ -171,7 +171,7 @@ void duco_encode_result_body(uint8_t *body, const struct duco_result *r)
 	duco_put_u16(body, r->job_id);
 	body[2] = r->found;
 	duco_put_u32(body + 3, r->nonce);
-	duco_put_u32(body + 7, r->elapsed_us);
+	duco_put_u32(body + DUCO_RESULT_ELAPSED, r->elapsed_us);
 }
 
 /* Shared by the body decoders: a checked frame whose body has exactly len bytes. */

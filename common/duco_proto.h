@@ -96,6 +96,7 @@ enum duco_state {
  *   7  elapsed_us  u32   slave timer, job accepted -> result ready
  */
 #define DUCO_RESULT_BODY 11
+#define DUCO_RESULT_ELAPSED 7   /* offset of elapsed_us, the last field */
 
 /*
  * Identity body (one read after IDENTIFY), 28 bytes:
@@ -211,8 +212,10 @@ static inline int8_t duco_payload_len(uint8_t cmd)
 	}
 }
 
-/* 1 when the arguments of a frame (length already checked) are acceptable. */
-static inline uint8_t duco_frame_args_ok(const uint8_t *frame)
+/* 1 when the arguments of a frame (length already checked) are acceptable.
+ * Always inlined: a call from the slave's STOP handler would make it save
+ * every call-clobbered register. */
+static inline __attribute__((always_inline)) uint8_t duco_frame_args_ok(const uint8_t *frame)
 {
 	const uint8_t *p = frame + 2;
 	int8_t i;

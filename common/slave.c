@@ -37,40 +37,86 @@
 #define SLAVE_CRITICAL  /* host: events and main loop share one thread */
 #endif
 
-/* Little-endian in-place increment of an identity counter (saturates). */
-SLAVE_HELPER void slave_count(struct slave *s, uint8_t offset)
-{
-	uint8_t *p = &s->identity[offset];
-
-	s->id_ver++;
-	if (p[0] != 0xff) {
-		p[0]++;
-	} else if (p[1] != 0xff) {
-		p[0] = 0;
-		p[1]++;
-	}
-}
-
-SLAVE_HELPER void slave_reject(struct slave *s, uint8_t counter)
-{
-	slave_count(s, counter);
-	s->reject = 1;
-}
-
 /* --- read frames ----------------------------------------------------------- */
 
 /*
  * Render body into f with duco_encode_read, then the pad byte. The status
  * bytes are left 0: a read fills them in from s->head, and the trailing
- * CRC holds for any status (slave.h). Returns the bytes after the status
- * before the pad, what a read's cursor advances over.
+ * CRC holds for any status (slave.h).
  */
-SLAVE_OUTLINE uint8_t slave_render(uint8_t *f, const uint8_t *body, uint8_t len)
+SLAVE_OUTLINE void slave_render(uint8_t *f, const uint8_t *body, uint8_t len)
 {
-	uint8_t n = duco_encode_read(f, 0, body, len);
+	f[duco_encode_read(f, 0, body, len)] = SLAVE_PAD_BYTE;
+}
 
-	f[n] = SLAVE_PAD_BYTE;
-	return (uint8_t)(n - 1);
+/*
+ * The identity lives in its rendered frame (the body at id_frame + 3) and
+ * changes in place, its trailing CRC patched rather than recomputed:
+ * CRC-8 is linear (crc(a ^ b) == crc(a) ^ crc(b) for messages of one
+ * length), so XOR-ing d[0..n-1] into the body at off changes the CRC by
+ * the CRC of d followed by the body bytes after it as zeros: 28 - off
+ * table steps, whatever n. A counter step costs at most ten lookups, not a
+ * 29-byte render. The same linearity keeps CLEAR_ERR cheap: err_crc is the
+ * XOR of every change made to the error counters since they were last
+ * zero, i.e. exactly the CRC change that zeroing them makes.
+ */
+#define SLAVE_ID_ERRS (SLAVE_ID_JOBS_DONE - SLAVE_ID_CRC_ERRORS)   /* 3 counters */
+
+/* The CRC change of XOR-ing d[0..n-1] into a body of len bytes at off. */
+SLAVE_HELPER uint8_t slave_crc_change_in(uint8_t off, const uint8_t *d, uint8_t n, uint8_t len)
+{
+	uint8_t r = 0, i;
+
+	for (i = 0; i < n; i++)
+		r = duco_crc8_step(r, d[i]);
+	for (i = (uint8_t)(off + n); i < len; i++)
+		r = duco_crc8_step(r, 0);
+	return r;
+}
+
+/* ... in the identity body. */
+SLAVE_HELPER uint8_t slave_crc_change(uint8_t off, const uint8_t *d, uint8_t n)
+{
+	return slave_crc_change_in(off, d, n, DUCO_IDENTITY_BODY);
+}
+
+/* Event context (no read open): little-endian increment of an error
+ * counter, saturating. Inline: a call would make the STOP handler save
+ * every call-clobbered register on every frame. */
+SLAVE_HELPER void slave_count(struct slave *s, uint8_t offset)
+{
+	uint8_t *p = s->id_frame + DUCO_READ_HEAD + offset, d[2], delta;
+
+	if (p[0] != 0xff) {
+		d[0] = (uint8_t)(p[0] ^ (p[0] + 1));
+		d[1] = 0;
+		p[0]++;
+	} else if (p[1] != 0xff) {
+		d[0] = 0xff;
+		d[1] = (uint8_t)(p[1] ^ (p[1] + 1));
+		p[0] = 0;
+		p[1]++;
+	} else {
+		return;
+	}
+	delta = slave_crc_change(offset, d, 2);
+	s->id_frame[DUCO_READ_HEAD + DUCO_IDENTITY_BODY] ^= delta;
+	s->err_crc ^= delta;
+	s->id_ver++;
+}
+
+/* Event context: the three error counters to 0 (CLEAR_ERR). */
+SLAVE_HELPER void slave_clear_counters(struct slave *s)
+{
+	uint8_t *b = s->id_frame + DUCO_READ_HEAD;      /* once: stores may alias it */
+
+	/* written out: no loop in the STOP handler */
+	b[SLAVE_ID_CRC_ERRORS] = b[SLAVE_ID_CRC_ERRORS + 1] = 0;
+	b[SLAVE_ID_FRAME_ERRORS] = b[SLAVE_ID_FRAME_ERRORS + 1] = 0;
+	b[SLAVE_ID_OVERRUNS] = b[SLAVE_ID_OVERRUNS + 1] = 0;
+	b[DUCO_IDENTITY_BODY] ^= s->err_crc;
+	s->err_crc = 0;
+	s->id_ver++;
 }
 
 /* The status bytes a read sends, after any change of state, REJECT or seq. */
@@ -82,20 +128,11 @@ SLAVE_HELPER void slave_head_update(struct slave *s)
 	s->head[1] = duco_crc8_step(0, st);
 }
 
-/*
- * Offer the frame of the current view and state, with the status bytes.
- * In event context (no read open, so id_frame may be written) a stale
- * identity is rendered first; the main loop passes render = 0 and renders
- * it itself, with interrupts on (slave_identity_refresh).
- */
-SLAVE_HELPER void slave_offer_update(struct slave *s, uint8_t render)
+/* Offer the frame of the current view and state, with the status bytes. */
+SLAVE_HELPER void slave_offer_update(struct slave *s)
 {
 	slave_head_update(s);
 	if (s->view == SLAVE_VIEW_IDENTITY) {
-		if (render && s->id_frame_ver != s->id_ver) {
-			slave_render(s->id_frame, s->identity, DUCO_IDENTITY_BODY);
-			s->id_frame_ver = s->id_ver;
-		}
 		s->offer = s->id_frame;
 		s->offer_left = SLAVE_IDENTITY_FRAME - 2;
 	} else if (s->state == DUCO_ST_DONE) {
@@ -107,48 +144,67 @@ SLAVE_HELPER void slave_offer_update(struct slave *s, uint8_t render)
 	}
 }
 
-/*
- * Main loop: render a stale identity into a rendering no read is using,
- * with interrupts on, and make it the newest unless an event changed the
- * identity meanwhile (then do it again). Offered at once in identity view.
- */
-static void slave_identity_refresh(struct slave *s)
+SLAVE_HELPER void slave_reject(struct slave *s, uint8_t counter)
 {
-	for (;;) {
-		uintptr_t sending = 0;
-		uint8_t *f = 0;
-		uint8_t ver = 0, done = 0;
+	slave_count(s, counter);
+	s->reject = 1;
+}
 
+/* 1 while a read is sending from frame f (its cursor is inside f). */
+SLAVE_HELPER uint8_t slave_sending(const struct slave *s, const uint8_t *f, uint8_t size)
+{
+	uintptr_t at = (uintptr_t)f, p = (uintptr_t)s->tx_ptr;
+
+	return s->tx_open && p >= at && p < at + size;
+}
+
+/*
+ * Main loop: identity bytes off .. off + n - 1 := v[], bytes only the main
+ * loop writes (the address, jobs_done). In place when no read is sending the
+ * identity frame, inside one short critical section (events patch their
+ * counters in the same frame, and the XOR of our CRC change commutes with
+ * theirs); else into a copy, offered instead, done again if an event
+ * changed the identity meanwhile.
+ */
+static void slave_identity_set(struct slave *s, uint8_t off, const uint8_t *v, uint8_t n)
+{
+	uint8_t d[2], delta, done = 0, ver = 0, *f = 0, i;
+
+	for (i = 0; i < n; i++)
+		d[i] = (uint8_t)(s->id_frame[DUCO_READ_HEAD + off + i] ^ v[i]);
+	delta = slave_crc_change(off, d, n);
+	while (!done) {
 		SLAVE_CRITICAL {
+			f = s->id_frame;
 			ver = s->id_ver;
-			if (s->tx_open)
-				sending = (uintptr_t)s->tx_ptr;
-		}
-		if (s->id_frame_ver == ver)
-			return;
-		/* id_frame changes only here and in place in events; a read
-		 * sends from the offer it latched, which may be an older one */
-		for (uint8_t i = 0; i < SLAVE_IDENTITIES && !f; i++) {
-			uint8_t *c = s->identity_frame[i];
-			uintptr_t at = (uintptr_t)c;
-
-			if (c != s->id_frame && !(sending >= at && sending < at + SLAVE_IDENTITY_FRAME))
-				f = c;
-		}
-		if (!f)         /* cannot happen with three; an event renders it */
-			return;
-		slave_render(f, s->identity, DUCO_IDENTITY_BODY);
-		SLAVE_CRITICAL {
-			if (s->id_ver == ver) {
-				s->id_frame = f;
-				s->id_frame_ver = ver;
-				if (s->view == SLAVE_VIEW_IDENTITY)
-					s->offer = f;
+			if (!slave_sending(s, f, SLAVE_IDENTITY_FRAME)) {
+				for (i = 0; i < n; i++)
+					f[DUCO_READ_HEAD + off + i] = v[i];
+				f[DUCO_READ_HEAD + DUCO_IDENTITY_BODY] ^= delta;
+				s->id_ver++;
 				done = 1;
 			}
 		}
 		if (done)
-			return;
+			break;
+		/* One read at a time: the other frame is free. Events write the
+		 * sent one only after that read, and then count in id_ver. */
+		uint8_t *c = s->identity_frame[f == s->identity_frame[0]];
+
+		for (i = 0; i < SLAVE_IDENTITY_FRAME; i++)
+			c[i] = f[i];
+		for (i = 0; i < n; i++)
+			c[DUCO_READ_HEAD + off + i] = v[i];
+		c[DUCO_READ_HEAD + DUCO_IDENTITY_BODY] ^= delta;
+		SLAVE_CRITICAL {
+			if (s->id_ver == ver) {
+				s->id_frame = c;
+				s->id_ver++;
+				if (s->view == SLAVE_VIEW_IDENTITY)
+					s->offer = c;
+				done = 1;
+			}
+		}
 	}
 }
 
@@ -190,7 +246,7 @@ SLAVE_HELPER void slave_rx_store(struct slave *s, uint8_t b)
 
 void slave_init(struct slave *s, const struct duco_identity *id)
 {
-	uint8_t *p = (uint8_t *)s;
+	uint8_t *p = (uint8_t *)s, body[DUCO_IDENTITY_BODY];
 
 	for (uint16_t i = 0; i < sizeof(*s); i++)
 		p[i] = 0;
@@ -198,11 +254,13 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 	s->rx_state = SLAVE_RX_IDLE;
 	s->view = SLAVE_VIEW_RESULT;
 	s->rx_ptr = s->rx_buf[0];
-	duco_encode_identity_body(s->identity, id);
 	slave_render(s->empty_frame, 0, 0);
+	duco_encode_identity_body(body, id);
 	s->id_frame = s->identity_frame[0];
-	slave_render(s->id_frame, s->identity, DUCO_IDENTITY_BODY);
-	slave_offer_update(s, 0);
+	slave_render(s->id_frame, body, DUCO_IDENTITY_BODY);
+	s->err_crc = slave_crc_change(SLAVE_ID_CRC_ERRORS, body + SLAVE_ID_CRC_ERRORS,
+				      SLAVE_ID_ERRS);
+	slave_offer_update(s);
 	s->tx_ptr = s->offer + s->offer_left + 1;      /* a stray byte-sent: pad */
 }
 
@@ -212,34 +270,31 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 SLAVE_HELPER void slave_rx_finish(struct slave *s)
 {
 	uint8_t *f = s->rx_buf[s->rx_fill];
-	uint8_t n = (uint8_t)(SLAVE_RX_MAX - s->rx_room);
-	uint8_t state = s->rx_state;
+	uint8_t n = (uint8_t)(SLAVE_RX_ROOM - s->rx_room);
+	uint8_t counter;
 	int8_t want;
 
 	s->rx_state = SLAVE_RX_IDLE;
 	s->rx_room = 0;
-	if (state == SLAVE_RX_OVERFLOW) {
-		slave_reject(s, SLAVE_ID_OVERRUNS);
-		goto render;
+	if (n > SLAVE_RX_MAX) { /* the spare byte was taken: overlong */
+		counter = SLAVE_ID_OVERRUNS;
+		goto reject;
 	}
 	if (n == 0)
 		return;         /* address-only write (bus scan): not a frame */
-	if (n < DUCO_FRAME_OVERHEAD || n != (uint8_t)(f[1] + DUCO_FRAME_OVERHEAD)) {
-		slave_reject(s, SLAVE_ID_FRAME_ERRORS);  /* truncated or padded */
-		goto render;
-	}
+	counter = SLAVE_ID_FRAME_ERRORS;
+	if (n < DUCO_FRAME_OVERHEAD || n != (uint8_t)(f[1] + DUCO_FRAME_OVERHEAD))
+		goto reject;    /* truncated or padded */
 	if (s->rx_crc != 0) {   /* CRC over frame + its CRC byte leaves 0 */
-		slave_reject(s, SLAVE_ID_CRC_ERRORS);
-		goto render;
+		counter = SLAVE_ID_CRC_ERRORS;
+		goto reject;
 	}
 	want = duco_payload_len(f[0]);
-	if (want < 0 || (uint8_t)want != f[1] || !duco_frame_args_ok(f)) {
-		slave_reject(s, SLAVE_ID_FRAME_ERRORS);
-		goto render;
-	}
+	if (want < 0 || (uint8_t)want != f[1] || !duco_frame_args_ok(f))
+		goto reject;
 	if (s->pending) {       /* main loop has not taken the previous one */
-		slave_reject(s, SLAVE_ID_OVERRUNS);
-		goto render;
+		counter = SLAVE_ID_OVERRUNS;
+		goto reject;
 	}
 
 	s->reject = 0;
@@ -259,9 +314,7 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 		s->view = SLAVE_VIEW_IDENTITY;
 		break;
 	case DUCO_CMD_CLEAR_ERR:
-		for (uint8_t i = SLAVE_ID_CRC_ERRORS; i < SLAVE_ID_JOBS_DONE; i++)
-			s->identity[i] = 0;
-		s->id_ver++;
+		slave_clear_counters(s);
 		if (s->state == DUCO_ST_ERROR)
 			s->state = DUCO_ST_IDLE;
 		s->view = SLAVE_VIEW_RESULT;
@@ -273,8 +326,11 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 	s->pending_gen = s->job_gen;
 	s->rx_fill ^= 1;
 	s->pending = 1;
-render:
-	slave_offer_update(s, 1);
+	slave_offer_update(s);
+	return;
+reject:                 /* one place, so the counting is inlined once */
+	slave_reject(s, counter);
+	slave_offer_update(s);
 }
 
 /*
@@ -297,7 +353,7 @@ SLAVE_EV void slave_ev_addr_write(struct slave *s)
 		slave_rx_finish_late(s);
 	s->rx_state = SLAVE_RX_FRAME;
 	s->rx_ptr = s->rx_buf[s->rx_fill];
-	s->rx_room = SLAVE_RX_MAX;
+	s->rx_room = SLAVE_RX_ROOM;
 	s->rx_crc = 0;
 }
 
@@ -306,9 +362,7 @@ SLAVE_EV uint8_t slave_ev_rx_byte(struct slave *s, uint8_t b)
 	s->events++;
 	if (s->rx_room)
 		slave_rx_store(s, b);
-	else if (s->rx_state == SLAVE_RX_FRAME)
-		s->rx_state = SLAVE_RX_OVERFLOW;       /* swallow the rest */
-	return 1;
+	return 1;               /* a full buffer (or none) swallows the byte */
 }
 
 /* --- transmitter --------------------------------------------------------- */
@@ -345,7 +399,7 @@ SLAVE_EV void slave_ev_bus_error(struct slave *s)
 	/* Whatever was being received cannot be trusted. */
 	if (s->rx_state != SLAVE_RX_IDLE) {
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);
-		slave_offer_update(s, 1);
+		slave_offer_update(s);
 	}
 	s->rx_state = SLAVE_RX_IDLE;
 	s->rx_room = 0;
@@ -366,55 +420,94 @@ const uint8_t *slave_frame_take(struct slave *s, uint8_t *gen)
 void slave_frame_release(struct slave *s)
 {
 	s->pending = 0;
-	/* A good moment for the render that rejected frames (counted in the
-	 * identity) left to do: the master has just been answered. */
-	slave_identity_refresh(s);
 }
 
-int slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result *r)
+/*
+ * A result in two steps, so that the firmware reads its timer after the
+ * rendering: prepare renders r into the back result frame (events only
+ * offer result_frame[front], so the back one is ours) and works out the
+ * identity change publishing will make (jobs_done + 1, saturating; the
+ * main loop's alone, so it stays right until then); publish patches
+ * elapsed_us into it (the last four body bytes: their CRC change is the CRC
+ * of the change, four lookups) and flips it live.
+ */
+void slave_result_prepare(struct slave *s, const struct duco_result *r)
 {
-	int rc = -SLAVE_E_STALE;
-	uint8_t back = (uint8_t)(s->front ^ 1);
-	uint8_t body[DUCO_RESULT_BODY];
+	struct duco_result untimed = *r;
+	uint8_t body[DUCO_RESULT_BODY], d[2];
+	const uint8_t *done_at = s->id_frame + DUCO_READ_HEAD + SLAVE_ID_JOBS_DONE;
+	uint16_t done = (uint16_t)(done_at[0] | done_at[1] << 8);
 
-	/* Events only offer result_frame[front], so the back one is ours. */
-	duco_encode_result_body(body, r);
-	slave_render(s->result_frame[back], body, DUCO_RESULT_BODY);
+	untimed.elapsed_us = 0;         /* publish XORs the real one in */
+	duco_encode_result_body(body, &untimed);
+	slave_render(s->result_frame[s->front ^ 1], body, DUCO_RESULT_BODY);
+	if (done != 0xffff)
+		done++;
+	s->done_next[0] = (uint8_t)done;
+	s->done_next[1] = (uint8_t)(done >> 8);
+	d[0] = (uint8_t)(done_at[0] ^ s->done_next[0]);
+	d[1] = (uint8_t)(done_at[1] ^ s->done_next[1]);
+	s->done_delta = slave_crc_change(SLAVE_ID_JOBS_DONE, d, 2);
+}
+
+int slave_result_publish(struct slave *s, uint8_t gen, uint32_t elapsed_us)
+{
+	uint8_t back = (uint8_t)(s->front ^ 1), counted = 0;
+	uint8_t *b = s->result_frame[back] + DUCO_READ_HEAD;
+	uint8_t *e = b + DUCO_RESULT_ELAPSED, *id;
+	int rc = -SLAVE_E_STALE;
+
+	/* elapsed_us was 0: the CRC changes by the CRC of its four bytes,
+	 * which end the body (written out: this runs after the timer read) */
+	duco_put_u32(e, elapsed_us);
+	b[DUCO_RESULT_BODY] ^= duco_crc8_step(duco_crc8_step(duco_crc8_step(
+		duco_crc8_step(0, e[0]), e[1]), e[2]), e[3]);
 	/* Two short critical sections rather than one long one (each delays
 	 * the TWI interrupt by its length): the state change, then the offer,
-	 * derived from whatever the state is by then. */
+	 * derived from whatever the state is by then, with jobs_done counted
+	 * in place unless a read is sending the identity frame. */
 	SLAVE_CRITICAL {
 		if (s->job_gen == gen && s->state == DUCO_ST_BUSY) {
 			s->front = back;
 			s->state = DUCO_ST_DONE;
-			slave_count(s, SLAVE_ID_JOBS_DONE);
 			rc = SLAVE_OK;
 		}
 	}
 	if (rc != SLAVE_OK)
 		return rc;
 	SLAVE_CRITICAL {
-		slave_offer_update(s, 0);
+		slave_offer_update(s);
+		id = s->id_frame;
+		if (!slave_sending(s, id, SLAVE_IDENTITY_FRAME)) {
+			id[DUCO_READ_HEAD + SLAVE_ID_JOBS_DONE] = s->done_next[0];
+			id[DUCO_READ_HEAD + SLAVE_ID_JOBS_DONE + 1] = s->done_next[1];
+			id[DUCO_READ_HEAD + DUCO_IDENTITY_BODY] ^= s->done_delta;
+			s->id_ver++;
+			counted = 1;
+		}
 	}
-	slave_identity_refresh(s);
+	if (!counted)
+		slave_identity_set(s, SLAVE_ID_JOBS_DONE, s->done_next, 2);
 	return rc;
+}
+
+int slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result *r)
+{
+	slave_result_prepare(s, r);
+	return slave_result_publish(s, gen, r->elapsed_us);
 }
 
 void slave_set_error(struct slave *s)
 {
 	SLAVE_CRITICAL {
 		s->state = DUCO_ST_ERROR;
-		slave_offer_update(s, 0);
+		slave_offer_update(s);
 	}
 }
 
 void slave_set_addr(struct slave *s, uint8_t addr)
 {
-	SLAVE_CRITICAL {
-		s->identity[SLAVE_ID_I2C_ADDR] = addr;
-		s->id_ver++;
-	}
-	slave_identity_refresh(s);
+	slave_identity_set(s, SLAVE_ID_I2C_ADDR, &addr, 1);
 }
 
 uint8_t slave_status(const struct slave *s)
@@ -427,7 +520,9 @@ uint16_t slave_counter(const struct slave *s, uint8_t offset)
 	uint16_t v = 0;
 
 	SLAVE_CRITICAL {
-		v = (uint16_t)(s->identity[offset] | (s->identity[offset + 1] << 8));
+		const uint8_t *b = s->id_frame + DUCO_READ_HEAD + offset;
+
+		v = (uint16_t)(b[0] | b[1] << 8);
 	}
 	return v;
 }

@@ -48,21 +48,20 @@
  *   - s->head: the status byte and its CRC, updated with every change of
  *     state, REJECT or sequence;
  *   - s->offer: the frame of the current view and state, rendered by
- *     duco_encode_read (followed by SLAVE_PAD_BYTE) when its body changes:
- *     an empty frame, the two result frames (front and back) and up to
- *     three renderings of the identity. Its two status bytes are filled in
- *     by the read itself from s->head; the trailing CRC is right whatever
- *     they are, because crc8(x, crc8(x)) == 0 for every byte x, so a status
- *     change never re-renders a frame.
+ *     duco_encode_read (followed by SLAVE_PAD_BYTE): an empty frame, the
+ *     two result frames (front and back, rendered when a result is
+ *     published) and the identity frame, which holds the identity itself:
+ *     a counter or the address changes in place and the frame's CRC is
+ *     patched by the change alone (slave.c), a few table lookups. Its two
+ *     status bytes are filled in by the read itself from s->head; the
+ *     trailing CRC is right whatever they are, because crc8(x, crc8(x)) == 0
+ *     for every byte x, so a status change never re-renders a frame.
  * A read latches head and offer when it is addressed: the status is always
  * readable, including while the main loop hashes, and a read never mixes
- * two states. Rendered frames are never written while a read may be
- * sending them: events change the offer only between transactions, the
- * main loop renders into a frame that is neither offered nor being sent.
- * The identity is rendered by the main loop after its own changes (a
- * result counted, a new address) and when it releases a frame; an event
- * that needs it while stale (IDENTIFY right after a rejected frame counted
- * an error) renders it itself, which costs a few hundred cycles once.
+ * two states. Frames are never written while a read may be sending them:
+ * events change them only between transactions, the main loop writes the
+ * back result frame, and changes the identity in place only when no read
+ * is sending it (else in the spare frame, offered instead).
  *
  * Cursors, and what a driver's fast path may do. The frequent events need
  * only the prepared bytes above and two cursors, so a driver may serve
@@ -76,8 +75,8 @@
  *   byte sent:                    byte = *tx_ptr;
  *                                 if (tx_left) { tx_left--; tx_ptr++; }
  *   end of read, rx_state IDLE:   tx_open = 0
- *   byte received, rx_room != 0:  rx_room--; *rx_ptr++ = b;
- *                                 rx_crc = duco_crc8_step(rx_crc, b); ACK
+ *   byte received:                if (rx_room) { rx_room--; *rx_ptr++ = b;
+ *                                 rx_crc = duco_crc8_step(rx_crc, b); } ACK
  * each with events + 1. Those are slave_tx_open/_tx_next/_tx_close/
  * _rx_store in slave.c. Every decision (is a frame complete and good,
  * what does it do, which frame a read gets) is taken by the event
@@ -104,15 +103,19 @@
  *   ... act on it: JOB -> hashcore_prepare and hash; SET_ADDR -> EEPROM,
  *       then retarget the TWI address (the frame was taken after its STOP);
  *       RESET -> watchdog reset; the rest needs nothing ...
- *   slave_frame_release(s)              (also renders a stale identity)
+ *   slave_frame_release(s)
  *   slave_frame_pending(s)              cheap check between nonces
  *   slave_in_transfer(s), s->events     watchdog for a stalled transaction
  *   slave_publish_result(s, gen, &r)    result of the job taken with gen:
- *                                       encoded into the back buffer, then
- *                                       front/state DONE flipped in one short
+ *                                       rendered into the back buffer, then
+ *                                       front/state DONE flipped in a short
  *                                       critical section, but only if no JOB
  *                                       or ABORT was accepted since (returns
- *                                       -ESTALE-like SLAVE_E_STALE then)
+ *                                       -ESTALE-like SLAVE_E_STALE then);
+ *                                       also as slave_result_prepare(s, &r),
+ *                                       then slave_result_publish(s, gen,
+ *                                       elapsed_us), to read the timer after
+ *                                       the rendering
  */
 #ifndef DUCO_SLAVE_H
 #define DUCO_SLAVE_H
@@ -121,9 +124,12 @@
 #include "duco_proto.h"
 
 #define SLAVE_RX_MAX   DUCO_MAX_WRITE_FRAME    /* largest write frame buffered */
+/* Room given per frame: one byte more, so that an overlong frame shows as
+ * a full buffer at STOP; later bytes are swallowed. */
+#define SLAVE_RX_ROOM  (SLAVE_RX_MAX + 1)
 #define SLAVE_PAD_BYTE 0xFF                     /* clocked out past the frame */
 
-#if SLAVE_RX_MAX < DUCO_JOB_FRAME || SLAVE_RX_MAX > 250
+#if SLAVE_RX_MAX < DUCO_JOB_FRAME || SLAVE_RX_ROOM > 250
 #error "slave: receive buffer must hold a JOB frame and fit a uint8_t count"
 #endif
 
@@ -136,8 +142,8 @@ enum slave_err {
 /* Where the receiver is within a write transaction. */
 enum slave_rx_state {
 	SLAVE_RX_IDLE = 0,      /* not addressed for write */
-	SLAVE_RX_FRAME,         /* collecting bytes of a frame */
-	SLAVE_RX_OVERFLOW,      /* frame longer than the buffer: swallowing */
+	SLAVE_RX_FRAME,         /* collecting bytes of a frame (or swallowing
+	                           them once the buffer is full) */
 };
 
 /* Which body a read frame carries. */
@@ -146,13 +152,17 @@ enum slave_view {
 	SLAVE_VIEW_IDENTITY,    /* identity body */
 };
 
+/* Identity body offsets of the fields this module keeps current. */
+#define SLAVE_ID_CRC_ERRORS   18
+#define SLAVE_ID_FRAME_ERRORS 20
+#define SLAVE_ID_OVERRUNS     22
+#define SLAVE_ID_JOBS_DONE    24
+#define SLAVE_ID_I2C_ADDR     26
+
 /* Rendered read frames (frame bytes + SLAVE_PAD_BYTE). */
 #define SLAVE_EMPTY_FRAME    (DUCO_READ_FRAME_SIZE(0) + 1)
 #define SLAVE_RESULT_FRAME   (DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY) + 1)
 #define SLAVE_IDENTITY_FRAME (DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY) + 1)
-/* Identity renderings: the newest, one a read may still send, one to render
- * into. */
-#define SLAVE_IDENTITIES     3
 
 struct slave {
 	/* What twi.c's fast path reads and moves first (see "Cursors" above):
@@ -182,24 +192,19 @@ struct slave {
 	volatile uint8_t view;             /* enum slave_view */
 	volatile uint8_t job_gen;          /* + 1 on every accepted JOB or ABORT */
 	volatile uint8_t front;            /* result_frame[front] is live */
-	volatile uint8_t id_ver;           /* + 1 per change of identity[] */
-	volatile uint8_t id_frame_ver;     /* the id_ver id_frame was rendered from */
-	uint8_t *id_frame;                 /* newest rendering of the identity */
+	volatile uint8_t id_ver;           /* + 1 per change of the identity */
+	uint8_t err_crc;                   /* the identity CRC change zeroing the
+	                                      error counters makes (slave.c) */
+	uint8_t done_next[2];              /* jobs_done after the prepared result */
+	uint8_t done_delta;                /* ... and its identity CRC change */
+	uint8_t *id_frame;                 /* the identity frame; its body (at
+	                                      + DUCO_READ_HEAD) is the identity */
 
-	/* identity body; its counters are bumped in place by the ISR */
-	uint8_t identity[DUCO_IDENTITY_BODY];
 	uint8_t empty_frame[SLAVE_EMPTY_FRAME];
 	uint8_t result_frame[2][SLAVE_RESULT_FRAME];   /* double buffer */
-	uint8_t identity_frame[SLAVE_IDENTITIES][SLAVE_IDENTITY_FRAME];
-	uint8_t rx_buf[2][SLAVE_RX_MAX];   /* ping-pong: one filling, one pending */
+	uint8_t identity_frame[2][SLAVE_IDENTITY_FRAME]; /* id_frame and a spare */
+	uint8_t rx_buf[2][SLAVE_RX_ROOM];  /* ping-pong: one filling, one pending */
 };
-
-/* Identity body offsets of the fields this module keeps current. */
-#define SLAVE_ID_CRC_ERRORS   18
-#define SLAVE_ID_FRAME_ERRORS 20
-#define SLAVE_ID_OVERRUNS     22
-#define SLAVE_ID_JOBS_DONE    24
-#define SLAVE_ID_I2C_ADDR     26
 
 /*
  * Start idle, sequence 0, identity from *id (its counters are taken as the
@@ -227,6 +232,13 @@ const uint8_t *slave_frame_take(struct slave *s, uint8_t *gen);
 void slave_frame_release(struct slave *s);
 /* Returns 0, or -SLAVE_E_STALE when a JOB/ABORT was accepted after gen. */
 int  slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result *r);
+/*
+ * The same in two steps, for a caller that reads its timer after the
+ * rendering (the firmware: elapsed_us then covers it): prepare renders r
+ * (its elapsed_us is replaced), publish sets elapsed_us and flips.
+ */
+void slave_result_prepare(struct slave *s, const struct duco_result *r);
+int  slave_result_publish(struct slave *s, uint8_t gen, uint32_t elapsed_us);
 /* Enter the ERROR state (internal fault, e.g. a failed self-test). */
 void slave_set_error(struct slave *s);
 /* Record the I2C address now in use in the identity. */

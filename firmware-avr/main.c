@@ -92,12 +92,14 @@ static void main_finish(uint8_t found)
 		.job_id = main_run.job_id,
 		.found = found,
 		.nonce = main_run.nonce,
-		.elapsed_us = timer_us() - main_run.t0_us,
 	};
 
-	/* Refused (stale) when a newer JOB/ABORT was accepted meanwhile; the
-	 * loop takes that frame next, so nothing else to do. */
-	(void)slave_publish_result(&twi_slave, main_run.gen, &r);
+	/* Rendered first, then timed: elapsed_us runs up to the moment the
+	 * result goes live. Refused (stale) when a newer JOB/ABORT was
+	 * accepted meanwhile; the loop takes that frame next, so nothing else
+	 * to do. */
+	slave_result_prepare(&twi_slave, &r);
+	(void)slave_result_publish(&twi_slave, main_run.gen, timer_us() - main_run.t0_us);
 	main_run.state = MAIN_IDLE;
 }
 

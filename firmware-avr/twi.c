@@ -154,10 +154,9 @@ void __vector_twi_slow(void)
  * _rx_store, nothing else; it takes no decision and computes nothing but
  * the receive CRC step (one lookup in duco_crc8_table). address+read
  * (0xA8) and end of read (0xC0/0xC8) go to C while a write frame is open
- * (the event finishes it first), a byte received (0x80) when the buffer
- * has no room (overflow, or not in a frame). STOP (0xA0) and SLA+W (0x60)
- * are released here and handled in C; anything else restores the
- * registers and jumps to __vector_twi_slow with the status in GPIOR0.
+ * (the event finishes it first). STOP (0xA0) and SLA+W (0x60) are
+ * released here and handled in C; anything else restores the registers
+ * and jumps to __vector_twi_slow with the status in GPIOR0.
  * r1 is not assumed zero (an interrupt can land between a mul and the
  * compiler clearing r1).
  */
@@ -250,7 +249,7 @@ ISR(TWI_vect, ISR_NAKED)
 "30:\n\t"
 	"lds  r24, %[s]+%[rx_room]\n\t"
 	"tst  r24\n\t"
-	"brne 8f\n\t"  "rjmp 3b\n"        /* no room: C decides */
+	"brne 8f\n\t"  "rjmp 33f\n"       /* full, or no frame: swallow */
 "8:\n\t"
 	"push r30\n\t"  "push r31\n\t"
 	"push r25\n\t"
@@ -274,6 +273,9 @@ ISR(TWI_vect, ISR_NAKED)
 	"sts  %[s]+%[rx_crc], r24\n\t"
 	"pop  r25\n\t"
 	"rjmp 90f\n"
+"33:\n\t"                            /* release, nothing stored */
+	"ldi  r24, %[arm]\n\t"  "sts  %[twcr], r24\n\t"
+	"rjmp 91f\n"
 
 	/* every fast event: events + 1; restore and return */
 "90:\n\t"

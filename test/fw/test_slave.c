@@ -395,6 +395,47 @@ static void test_snapshots(void)
 		"IDENTIFY right after a rejected frame: identity rendered with frame_errors %u",
 		id.frame_errors);
 	slave_frame_release(&s);
+
+	/* counters change in place with their CRC patched, carries included */
+	int bad = 0;
+	n = duco_encode_simple(f, DUCO_CMD_ABORT);
+	f[n - 1] ^= 0x55;
+	for (unsigned k = 1; k <= 300; k++) {
+		test_write(&s, f, n, 1);
+		test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+		if (duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) != DUCO_OK ||
+		    id.crc_errors != k)
+			bad++;
+	}
+	n = duco_encode_simple(f, DUCO_CMD_CLEAR_ERR);
+	test_write(&s, f, n, 0);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));      /* back to result view */
+	slave_frame_release(&s);
+	n = duco_encode_simple(f, DUCO_CMD_IDENTIFY);
+	test_write(&s, f, n, 0);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+	ok = duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK;
+	tap_ok(!bad && ok && id.crc_errors == 0 && id.frame_errors == 0 && id.jobs_done == 2,
+	       "300 counted errors (past 255) and CLEAR_ERR: every identity read checks (%d bad)", bad);
+	slave_frame_release(&s);
+
+	/* counters given at start-up are cleared as exactly */
+	struct duco_identity start = test_id;
+
+	start.crc_errors = 5;
+	start.frame_errors = 0x0102;
+	start.overruns = 0xffff;
+	slave_init(&s, &start);
+	n = duco_encode_simple(f, DUCO_CMD_CLEAR_ERR);
+	test_write(&s, f, n, 1);
+	slave_frame_release(&s);
+	n = duco_encode_simple(f, DUCO_CMD_IDENTIFY);
+	test_write(&s, f, n, 0);
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY));
+	ok = duco_decode_identity(r, DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY), &id) == DUCO_OK;
+	tap_ok(ok && id.crc_errors == 0 && id.frame_errors == 0 && id.overruns == 0,
+	       "CLEAR_ERR after counters given at start-up: zeroed, identity checks");
+	slave_frame_release(&s);
 }
 
 /* Random corruption: the slave accepts exactly what duco_frame_check accepts. */
