@@ -59,7 +59,7 @@ static const struct opt_row config_rows[] = {
 	  .help = "Duino-Coin username (required)" },
 	{ .name = "mining_key", STR(mining_key), .flag = "key", .def = "None",
 	  .flags = OPT_F_SECRET, .arg = "KEY",
-	  .help = "mining key, or None (never logged; prefer the file, mode 600)" },
+	  .help = "mining key, or None (never logged; prefer the file, not world-readable)" },
 	{ .name = "rig_id", STR(rig_id), .flag = "rig", .def = "None", .arg = "ID",
 	  .help = "rig identifier shown in the wallet" },
 	{ .name = "tier", ENUM(tier, config_tier_names), .def = "AVR", .arg = "TIER",
@@ -84,6 +84,9 @@ static const struct opt_row config_rows[] = {
 	{ .name = "set", .type = OPT_SET, .arg = "KEY=VALUE", .help = "set any config key" },
 	{ .name = "check-config", .type = OPT_FLAG, FIELD(check), .flags = OPT_F_NOKEY,
 	  .help = "validate the configuration, print it (key masked) and exit" },
+	{ .name = "check", .type = OPT_FLAG, FIELD(check_live), .flags = OPT_F_NOKEY,
+	  .help = "start as the service would (buses, boards, pool), exit 0 once every "
+		  "board has a job from the pool, 3 if one has none after 2 x job_timeout_s" },
 	{ .name = "help", .type = OPT_FLAG, FIELD(help), .flags = OPT_F_NOKEY | OPT_F_EARLY,
 	  .help = "print this help and exit" },
 	{ .name = "version", .type = OPT_FLAG, FIELD(version), .flags = OPT_F_NOKEY | OPT_F_EARLY,
@@ -174,6 +177,12 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 {
 	if (!c->user[0]) {
 		snprintf(err, errlen, "user: required");
+		return -EINVAL;
+	}
+	/* The sample's placeholder: mining for it would pay nobody. */
+	if (!strcmp(c->user, CONFIG_USER_PLACEHOLDER)) {
+		snprintf(err, errlen, "user: still the sample's placeholder '%s': "
+			 "set your Duino-Coin user name", CONFIG_USER_PLACEHOLDER);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(config_wire_fields) / sizeof(config_wire_fields[0]); i++) {
@@ -289,5 +298,7 @@ int config_file_exposed(const char *path)
 
 	if (stat(path, &st) < 0)
 		return 0;
-	return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+	/* Group read is how the service reads it (0640 root:ducorig, as
+	 * installed); every other user reading it is the exposure. */
+	return (st.st_mode & S_IROTH) != 0;
 }

@@ -14,6 +14,8 @@
 #include "options.h"
 
 #define CONFIG_MAX_BUSES  8
+/* master/ducomaster.sample.json's user: refused by config_validate */
+#define CONFIG_USER_PLACEHOLDER "your_duco_username"
 #define CONFIG_MAX_SLAVES 128   /* per rig, all buses */
 #define CONFIG_STR 128
 
@@ -63,6 +65,7 @@ struct config {
 	/* command line only */
 	char config_path[CONFIG_STR * 2];
 	int  check, help, version;
+	int  check_live;                /* --check: boards and pool, then exit */
 };
 
 /* ducomaster's rows; opt_parse() reads argv and the --config file with it. */

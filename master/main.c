@@ -38,8 +38,9 @@ int main(int argc, char **argv)
 		return RIG_EXIT_OK;
 	}
 	if (cfg.config_path[0] && config_file_exposed(cfg.config_path))
-		fprintf(stderr, "ducomaster: warning: %s is readable by group or others "
-			"and may hold the mining key (chmod 600 it)\n", cfg.config_path);
+		fprintf(stderr, "ducomaster: warning: %s is readable by every user and may "
+			"hold the mining key (chmod o-r it: the service reads it as group "
+			"ducorig, mode 0640)\n", cfg.config_path);
 	if (config_validate(&cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ducomaster: config: %s\n", err);
 		return RIG_EXIT_USAGE;
@@ -47,7 +48,8 @@ int main(int argc, char **argv)
 	if (cfg.check) {
 		opt_dump(&config_table, &cfg, stdout);
 		printf("configuration OK\n");
-		return RIG_EXIT_OK;
+		if (!cfg.check_live)
+			return RIG_EXIT_OK;
 	}
 	if (mlog_open(cfg.log, (enum mlog_level)cfg.log_level) < 0) {
 		fprintf(stderr, "ducomaster: log %s: cannot open\n", cfg.log);

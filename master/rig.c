@@ -22,6 +22,7 @@
 #define RIG_REDISCOVER_AFTER  4                   /* "more than 3 failed connects" */
 #define RIG_TABLE_US          500000
 #define RIG_METRICS_US        (10 * 1000000LL)
+#define RIG_CHECK_POLL_US     100000
 
 double rig_uptime_s(const struct rig *r)
 {
@@ -134,6 +135,48 @@ static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 
 	summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
 	return RIG_TABLE_US;
+}
+
+/* --check: the start-up did what the service's does (buses opened, boards
+ * found and identified, the mining key checked where the start-up checks
+ * it); done once every board has received a job from the pool, which
+ * proves discovery, name resolution, the connection and the user name,
+ * failed when one has none after twice job_timeout_s. */
+static int rig_check_done(const struct rig *r)
+{
+	for (int i = 0; i < r->nslaves; i++)
+		if (!r->slaves[i]->st.requests || !r->slaves[i]->t_job)
+			return 0;
+	return r->nslaves > 0;
+}
+
+static int64_t rig_on_check(struct evloop *el, long long id, void *arg)
+{
+	struct rig *r = arg;
+	int64_t waited = mclock_now_us(&r->clock) - r->start_us;
+	int64_t limit = 2LL * r->cfg->job_timeout_s * 1000000;
+
+	if (rig_check_done(r)) {
+		mlog_info("check: %d board(s), each received a job from the pool %s: OK",
+			  r->nslaves, r->env.pool_addr);
+		r->exit_code = RIG_EXIT_OK;
+		evloop_stop(el);
+		return -1;
+	}
+	if (waited < limit)
+		return RIG_CHECK_POLL_US;
+	for (int i = 0; i < r->nslaves; i++) {
+		const struct miner *s = r->slaves[i];
+
+		if (!s->st.requests || !s->t_job)
+			mlog_error("check: %s has no job from the pool after %lld s (state %c%s%s)",
+				   s->name, (long long)(limit / 1000000),
+				   miner_state_letter(s->state), s->state == MINER_D ? " " : "",
+				   s->state == MINER_D ? miner_dsub_name(s->dsub) : "");
+	}
+	r->exit_code = RIG_EXIT_STARTUP;
+	evloop_stop(el);
+	return -1;
 }
 
 static int64_t rig_on_duration(struct evloop *el, long long id, void *arg)
@@ -306,7 +349,11 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	}
 	rc = joblog_open(&r->joblog, cfg->joblog);
 	if (rc < 0) {
-		snprintf(err, errlen, "joblog %s: %s", cfg->joblog, strerror(-rc));
+		/* The sample's folder, /var/lib/ducorig, belongs to the service
+		 * user and is made at install (tmpfiles.d): say how to get on. */
+		snprintf(err, errlen, "joblog %s: %s%s", cfg->joblog, strerror(-rc),
+			 rc == -ENOENT || rc == -EACCES ? " (run as the service user: sudo -u "
+			 "ducorig ducomaster ...; or --joblog FILE, --joblog \"\" for none)" : "");
 		return RIG_EXIT_STARTUP;
 	}
 	ratelimit_conn_init(&r->conn, cfg->connects_per_window, cfg->connect_window_s * 1000000LL,
@@ -374,13 +421,15 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		snprintf(err, errlen, "signalfd: %s", strerror(errno));
 		return RIG_EXIT_STARTUP;
 	}
-	r->table = cfg->status_table && isatty(STDOUT_FILENO);
+	r->table = cfg->status_table && !cfg->check_live && isatty(STDOUT_FILENO);
 	if (r->table)
 		evloop_add_timer(r->el, 0, rig_on_table, r);
 	if (cfg->metrics[0])
 		evloop_add_timer(r->el, RIG_METRICS_US, rig_on_metrics, r);
 	if (cfg->duration_s > 0)
 		evloop_add_timer(r->el, (int64_t)(cfg->duration_s * 1e6), rig_on_duration, r);
+	if (cfg->check_live)
+		evloop_add_timer(r->el, RIG_CHECK_POLL_US, rig_on_check, r);
 	evloop_set_before_sleep(r->el, rig_before_sleep, r);
 	mlog_info("rig: %d bus(es), %d slave(s), tier %s, max %.1f H/s margin %.0f%%, pool %s",
 		  r->nbuses, r->nslaves, config_tier_name(cfg->tier), cfg->max_hashrate,
@@ -405,7 +454,8 @@ void rig_close(struct rig *r)
 
 	for (i = 0; i < r->nslaves; i++)
 		miner_shutdown(&r->rs[i]->s, &r->env);
-	if (r->el && r->nslaves) {
+	/* a --check run mined nothing worth a summary */
+	if (r->el && r->nslaves && !r->cfg->check_live) {
 		if (r->table)
 			summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
 		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));

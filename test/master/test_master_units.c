@@ -67,8 +67,13 @@ static void test_config(void)
 	       !strcmp(c.slaves, "0x08,0x09,0x0a"), "JSON file loaded (%s)", rc ? err : "ok");
 	tap_ok(config_validate(&c, err, sizeof(err)) == 0, "valid config validates");
 	tap_ok(!config_file_exposed(p), "mode 0600 is not exposed");
+	chmod(p, 0640);
+	tap_ok(!config_file_exposed(p), "mode 0640 (as installed, group ducorig) is not exposed");
 	chmod(p, 0644);
 	tap_ok(config_file_exposed(p), "mode 0644 is exposed (warning)");
+	tap_ok(config_set(&c, "user", "your_duco_username", err, sizeof(err)) == 0 &&
+	       config_validate(&c, err, sizeof(err)) == -EINVAL && strstr(err, "placeholder"),
+	       "the sample's placeholder user is refused: %s", err);
 
 	p = write_file("unknown.json", "{\"user\":\"a\",\"pol\":\"x:1\"}", 0600);
 	config_defaults(&c);
