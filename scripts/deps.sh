@@ -81,4 +81,7 @@ for a in "${new_arches[@]+"${new_arches[@]}"}"; do
 done
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-apt-get install -y -qq "${missing[@]}" >&2
+# No recommends: a foreign-architecture -dev package recommends its tools
+# for that architecture (libi2c-dev:armhf -> i2c-tools:armhf), which would
+# replace the native i2c-tools the tests run.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
