@@ -81,7 +81,12 @@ for a in "${new_arches[@]+"${new_arches[@]}"}"; do
 done
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-# No recommends: a foreign-architecture -dev package recommends its tools
-# for that architecture (libi2c-dev:armhf -> i2c-tools:armhf), which would
-# replace the native i2c-tools the tests run.
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+native=() foreign=()
+for p in "${missing[@]}"; do
+	case $p in *:*) foreign+=("$p") ;; *) native+=("$p") ;; esac
+done
+[ ${#native[@]} -eq 0 ] || apt-get install -y -qq "${native[@]}" >&2
+# Foreign-architecture packages without recommends: libi2c-dev:armhf
+# recommends i2c-tools:armhf, which would replace the native i2c-tools the
+# tests run.
+[ ${#foreign[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${foreign[@]}" >&2
