@@ -10,31 +10,37 @@
  * again blindly: the status is read first, because a frame that did arrive
  * must not be executed twice. A slave rejects a second frame that comes
  * before its main loop took the first (at most one nonce time, a few ms), so
- * rejected frames are retried within a short time window as well as a few
- * times. Assumes the caller serialises calls on one bus; nothing here prints
- * or sleeps: every wait is a bus transaction.
+ * rejected frames are retried a few times at once and then, within a short
+ * time window, by the caller at the time -EAGAIN names. Assumes the caller
+ * serialises calls on one bus; nothing here prints, sleeps or spins, and
+ * time is read only through s->clock.
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "slave_io.h"
 #include "duco_crc8.h"
 
-/* A REJECT can mean "main loop busy for one nonce": keep trying this long. */
-#define SLAVE_IO_REJECT_WINDOW_MS  30
-#define SLAVE_IO_MAX_TRIES         64
-/* SET_ADDR: EEPROM write (~3.4 ms per byte) before the slave answers anew. */
-#define SLAVE_IO_SETADDR_WINDOW_MS 300
 /* Scan: an address that NACKs is probed once more before it counts as empty. */
 #define SLAVE_IO_SCAN_TRIES        2
 
-static int64_t slave_io_now_ms(void)
+static int64_t slave_io_now_us(const struct slave_io *s)
 {
-	struct timespec ts;
+	return mclock_now_us(s->clock);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+int64_t slave_io_again_in_us(const struct slave_io *s)
+{
+	int64_t d = s->again_at_us - slave_io_now_us(s);
+
+	return d > 0 ? d : 0;
+}
+
+/* Hand a wait back to the caller: call again after delay_us. */
+static int slave_io_again(struct slave_io *s, int64_t now, int64_t delay_us)
+{
+	s->again_at_us = now + delay_us;
+	return -EAGAIN;
 }
 
 static int slave_io_is_nack(int rc)
@@ -62,6 +68,13 @@ void slave_io_init(struct slave_io *s, struct bus *bus, uint8_t addr)
 	*s = (struct slave_io){
 		.bus = bus, .addr = addr, .last_status = 0, .seq = 0, .seq_valid = 0,
 	};
+}
+
+/* The command is settled (accepted or failed): its refusal window closes. */
+static int slave_io_settled(struct slave_io *s, int rc)
+{
+	s->reject_since_us = 0;
+	return rc;
 }
 
 /*
@@ -100,31 +113,37 @@ static int slave_io_read(struct slave_io *s, uint8_t *r, uint8_t n, int full)
  * Send frame w[0..wlen-1] and read rlen (>= 2) bytes back in the same
  * transaction, retrying until the slave confirms it accepted the frame
  * exactly once. On success r holds a checked read (whole frame if
- * full) taken after acceptance; returns the status byte.
+ * full) taken after acceptance; returns the status byte. Still refused
+ * after the immediate retries: -EAGAIN while the refusal window is open.
  */
 static int slave_io_command(struct slave_io *s, const uint8_t *w, uint8_t wlen,
 			    uint8_t *r, uint8_t rlen, int full)
 {
-	int64_t t0 = slave_io_now_ms();
+	int64_t now = slave_io_now_us(s);
 	int tries = 0, send = 1, sent, rejected = 0, rc;
 	uint8_t base, want, seq, status;
 
+	if (s->reject_since_us && s->reject_cmd != w[0])
+		s->reject_since_us = 0;         /* another command: a window of its own */
 	if (!s->seq_valid) {
 		rc = slave_io_read(s, r, 2, 0);
 		if (rc < 0)
-			return rc;
+			return slave_io_settled(s, rc);
 	}
 	base = s->seq;
 	want = (uint8_t)((base + 1) & 0x0f);
 
 	for (;;) {
-		if (tries > 0) {
-			int more = tries <= SLAVE_IO_RETRIES;
-
-			if (rejected && slave_io_now_ms() - t0 < SLAVE_IO_REJECT_WINDOW_MS)
-				more = 1;
-			if (!more || tries >= SLAVE_IO_MAX_TRIES)
-				return rc;
+		if (tries > SLAVE_IO_RETRIES) {
+			if (!rejected)
+				return slave_io_settled(s, rc);
+			if (!s->reject_since_us) {
+				s->reject_since_us = now;
+				s->reject_cmd = w[0];
+			} else if (now - s->reject_since_us >= SLAVE_IO_REJECT_WINDOW_US) {
+				return slave_io_settled(s, rc);
+			}
+			return slave_io_again(s, now, SLAVE_IO_REJECT_RETRY_US);
 		}
 		tries++;
 		rejected = 0;
@@ -138,7 +157,7 @@ static int slave_io_command(struct slave_io *s, const uint8_t *w, uint8_t wlen,
 			continue;
 		}
 		if (rc < 0)
-			return rc;
+			return slave_io_settled(s, rc);
 		if (duco_read_check(r, full ? rlen : 2) != DUCO_OK) {
 			s->st.crc_retries++;
 			rc = -EBADMSG;
@@ -151,7 +170,7 @@ static int slave_io_command(struct slave_io *s, const uint8_t *w, uint8_t wlen,
 		if (seq == want && !(status & DUCO_STATUS_REJECT)) {
 			s->seq = seq;
 			s->seq_valid = 1;
-			return status;
+			return slave_io_settled(s, status);
 		}
 		if (seq != base) {
 			/*
@@ -163,7 +182,7 @@ static int slave_io_command(struct slave_io *s, const uint8_t *w, uint8_t wlen,
 			s->seq = seq;
 			s->seq_valid = 1;
 			if (sent && !(status & DUCO_STATUS_REJECT))
-				return status;
+				return slave_io_settled(s, status);
 			base = seq;
 			want = (uint8_t)((base + 1) & 0x0f);
 		}
@@ -321,53 +340,80 @@ static int slave_io_refused(struct slave_io *s, uint8_t base)
 	return DUCO_STATUS_SEQ(r[0]) == base && (r[0] & DUCO_STATUS_REJECT);
 }
 
+enum {
+	SLAVE_IO_SETADDR_IDLE = 0,
+	SLAVE_IO_SETADDR_SEND,          /* the SET_ADDR frame goes out next */
+	SLAVE_IO_SETADDR_CONFIRM,       /* IDENTIFY at the new address until it answers */
+};
+
+/* Give up (or finish) a set_addr under way. */
+static int slave_io_setaddr_end(struct slave_io *s, int rc)
+{
+	s->setaddr_phase = SLAVE_IO_SETADDR_IDLE;
+	return slave_io_done(s, rc);
+}
+
+/* One IDENTIFY at the new address; its bus work is counted on s. */
+static int slave_io_setaddr_confirm(struct slave_io *s, struct duco_identity *id)
+{
+	struct slave_io moved;
+	int rc;
+
+	slave_io_init(&moved, s->bus, s->setaddr_to);
+	moved.clock = s->clock;
+	rc = slave_io_identify(&moved, id);
+	s->st.xfers += moved.st.xfers;
+	s->st.crc_retries += moved.st.crc_retries;
+	s->st.nack_retries += moved.st.nack_retries;
+	if (rc == 0 && id->i2c_addr == s->setaddr_to) {
+		s->addr = s->setaddr_to;
+		s->seq = moved.seq;
+		s->seq_valid = moved.seq_valid;
+		s->last_status = moved.last_status;
+	}
+	return rc;
+}
+
 int slave_io_set_addr(struct slave_io *s, uint8_t new_addr)
 {
 	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
 	struct duco_identity id;
-	struct slave_io moved;
-	int64_t t0;
-	uint8_t n, base;
-	int rc, tries;
+	int64_t now = slave_io_now_us(s);
+	int rc;
 
 	if (new_addr < DUCO_ADDR_MIN || new_addr > DUCO_ADDR_MAX)
 		return slave_io_done(s, -EINVAL);
-	rc = slave_io_read(s, r, 2, 0);
-	if (rc < 0)
-		return slave_io_done(s, rc);
-	base = s->seq;
-	n = duco_encode_set_addr(w, new_addr);
-	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
-		if (tries > 0)
-			s->st.crc_retries++;
-		rc = slave_io_write_frame(s, w, n);
+	if (s->setaddr_phase == SLAVE_IO_SETADDR_IDLE || s->setaddr_to != new_addr) {
+		rc = slave_io_read(s, r, 2, 0);
 		if (rc < 0)
-			return slave_io_done(s, rc);
-		/* The main loop writes EEPROM (a few ms), then answers at new_addr. */
-		slave_io_init(&moved, s->bus, new_addr);
-		t0 = slave_io_now_ms();
-		do {
-			rc = slave_io_identify(&moved, &id);
-		} while (slave_io_is_nack(rc) &&
-			 slave_io_now_ms() - t0 < SLAVE_IO_SETADDR_WINDOW_MS);
-		s->st.xfers += moved.st.xfers;
-		s->st.crc_retries += moved.st.crc_retries;
-		s->st.nack_retries += moved.st.nack_retries;
-		if (rc == 0)
-			break;
-		if (!slave_io_is_nack(rc) || !slave_io_refused(s, base))
-			return slave_io_done(s, rc);
-		/* The frame arrived damaged: the slave stayed put. Send it again. */
+			return slave_io_setaddr_end(s, rc);
+		s->setaddr_to = new_addr;
+		s->setaddr_base = s->seq;
+		s->setaddr_tries = 0;
+		s->setaddr_phase = SLAVE_IO_SETADDR_SEND;
 	}
-	if (rc < 0)
-		return slave_io_done(s, rc);
-	if (id.i2c_addr != new_addr)
-		return slave_io_done(s, -EPROTO);
-	s->addr = new_addr;
-	s->seq = moved.seq;
-	s->seq_valid = moved.seq_valid;
-	s->last_status = moved.last_status;
-	return 0;
+	if (s->setaddr_phase == SLAVE_IO_SETADDR_SEND) {
+		rc = slave_io_write_frame(s, w, duco_encode_set_addr(w, new_addr));
+		if (rc < 0)
+			return slave_io_setaddr_end(s, rc);
+		/* The main loop writes EEPROM (a few ms), then answers at new_addr. */
+		s->setaddr_t0 = now;
+		s->setaddr_phase = SLAVE_IO_SETADDR_CONFIRM;
+		return slave_io_again(s, now, SLAVE_IO_SETADDR_POLL_US);
+	}
+	rc = slave_io_setaddr_confirm(s, &id);
+	if (rc == 0)
+		return slave_io_setaddr_end(s, id.i2c_addr == new_addr ? 0 : -EPROTO);
+	if ((slave_io_is_nack(rc) || rc == -EAGAIN) &&
+	    now - s->setaddr_t0 < SLAVE_IO_SETADDR_WINDOW_US)
+		return slave_io_again(s, now, SLAVE_IO_SETADDR_POLL_US);
+	if (!slave_io_is_nack(rc) || !slave_io_refused(s, s->setaddr_base) ||
+	    ++s->setaddr_tries > SLAVE_IO_RETRIES)
+		return slave_io_setaddr_end(s, rc);
+	/* The frame arrived damaged: the slave stayed put. Send it again. */
+	s->st.crc_retries++;
+	s->setaddr_phase = SLAVE_IO_SETADDR_SEND;
+	return slave_io_again(s, now, 0);
 }
 
 int slave_io_reset(struct slave_io *s)

@@ -221,6 +221,11 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 		return 0;
 	}
 	rc = slave_io_identify(&s->io, &s->ident);
+	if (rc == -EAGAIN) {
+		/* The AVR had not taken a frame yet: ask again when it says. */
+		miner_wake(s, s->io.again_at_us);
+		return 0;
+	}
 	if (rc < 0) {
 		s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
 		if (s->slave_attempt <= 3 || mlog_enabled(MLOG_DEBUG))
@@ -273,6 +278,10 @@ static int miner_calibrate(struct miner *s, struct miner_env *env)
 		memcpy(job.last_hash, last, sizeof(job.last_hash));
 		duco_s1_hash(last, SLAVE_CALIB_NONCE, job.expected);
 		rc = slave_io_send_job(&s->io, &job);
+		if (rc == -EAGAIN) {
+			miner_wake(s, s->io.again_at_us);
+			return 0;
+		}
 		if (rc < 0) {
 			miner_calib_fail(s, env, "job transfer", rc);
 			return 0;
@@ -592,6 +601,11 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 		return 0;
 	}
 	rc = slave_io_send_job(&s->io, &job);
+	if (rc == -EAGAIN) {
+		/* Refused while the AVR was busy taking a frame: a timer, no spin. */
+		miner_wake(s, s->io.again_at_us);
+		return 0;
+	}
 	if (rc < 0) {
 		if (slave_io_noise(s, env, rc))
 			return 0;
@@ -835,6 +849,8 @@ int miner_step(struct miner *s, struct miner_env *env)
 	int rc = 0;
 
 	s->wake_at_us = 0;
+	/* The bus layer's waits and windows run on the same (fakeable) clock. */
+	s->io.clock = env->clock;
 	/* A pool that hung up ends the connection whatever we were doing. */
 	if (s->fd >= 0 && !miner_connecting(s) && s->rx.closed && !s->rx.len &&
 	    s->state != MINER_F && s->state != MINER_G) {

@@ -68,8 +68,11 @@ int main(int argc, char **argv)
 	duco_hex_to_bin("d0beba883d7e8cd119ea2b0e09b78f60f29e0968", job.expected, 20);
 
 	t0 = bench_now_us();
+	/* -EAGAIN (the slave had not taken the last frame): asked again at once,
+	 * so a refusal costs what it costs on the bus. */
 	for (i = 0; i < n && rc >= 0; i++)
-		rc = slave_io_identify(&s, &id);
+		while ((rc = slave_io_identify(&s, &id)) == -EAGAIN)
+			;
 	ident = (bench_now_us() - t0) / n;
 
 	t0 = bench_now_us();
@@ -86,7 +89,8 @@ int main(int argc, char **argv)
 	t0 = bench_now_us();
 	for (i = 0; i < n && rc >= 0; i++) {
 		job.job_id = (uint16_t)i;
-		rc = slave_io_send_job(&s, &job);
+		while ((rc = slave_io_send_job(&s, &job)) == -EAGAIN)
+			;
 	}
 	send = (bench_now_us() - t0) / n;
 

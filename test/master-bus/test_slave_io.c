@@ -44,12 +44,28 @@ static int64_t test_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void test_sleep_ms(int ms)
+static void test_sleep_us(int64_t us)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000L };
 
 	nanosleep(&ts, NULL);
 }
+
+static void test_sleep_ms(int ms)
+{
+	test_sleep_us((int64_t)ms * 1000);
+}
+
+/*
+ * A command the slave asks to repeat (-EAGAIN: it had not taken the previous
+ * frame yet, or set_addr is under way): wait until the time it names, again.
+ */
+#define AGAIN(sio, call) ({                                                    \
+	int again_rc_;                                                         \
+	while ((again_rc_ = (call)) == -EAGAIN)                                \
+		test_sleep_us(slave_io_again_in_us(sio));                      \
+	again_rc_;                                                             \
+})
 
 static void test_make_job(struct duco_job *job, uint16_t id, uint32_t start, uint32_t end)
 {
@@ -94,7 +110,7 @@ static int test_identify_retry(struct slave_io *s, struct duco_identity *id, int
 	int rc;
 
 	do {
-		rc = slave_io_identify(s, id);
+		rc = AGAIN(s, slave_io_identify(s, id));
 		if (rc == 0)
 			return 0;
 		test_sleep_ms(10);
@@ -119,7 +135,7 @@ static void test_identity(uint8_t a1, uint8_t a2)
 
 	slave_io_init(&s1, &test_bus, a1);
 	slave_io_init(&s2, &test_bus, a2);
-	rc = slave_io_identify(&s1, &id1);
+	rc = AGAIN(&s1, slave_io_identify(&s1, &id1));
 	tap_ok(rc == 0, "identify 0x%02x (rc %d)", a1, rc);
 	if (rc == 0) {
 		tap_ok(id1.proto_version == DUCO_PROTO_VERSION && id1.i2c_addr == a1,
@@ -130,7 +146,7 @@ static void test_identity(uint8_t a1, uint8_t a2)
 		       "identity: board %u at %lu Hz, firmware %u.%u", id1.board_id,
 		       (unsigned long)id1.f_cpu, id1.fw_version >> 8, id1.fw_version & 0xff);
 	}
-	rc = slave_io_identify(&s2, &id2);
+	rc = AGAIN(&s2, slave_io_identify(&s2, &id2));
 	tap_ok(rc == 0 && id2.i2c_addr == a2, "identify 0x%02x (rc %d)", a2, rc);
 	tap_ok(s1.st.crc_retries == 0 && s1.st.nack_retries == 0,
 	       "clean bus: no retries (%u CRC, %u NACK)", s1.st.crc_retries, s1.st.nack_retries);
@@ -158,7 +174,7 @@ static void test_job(uint8_t a)
 
 	slave_io_init(&s, &test_bus, a);
 	test_make_job(&job, 0x1234, 0, 1000);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	tap_ok(rc == 0, "send_job to 0x%02x accepted (rc %d)", a, rc);
 	rc = test_wait_result(&s, job.job_id, &r, &polls);
 	tap_ok(rc == 0, "job -> result after %u polls (rc %d)", polls, rc);
@@ -178,7 +194,7 @@ static void test_job(uint8_t a)
 
 	/* Range that does not contain the answer: exhausted, last nonce tried. */
 	test_make_job(&job, 7, 0, 20);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	if (rc == 0)
 		rc = test_wait_result(&s, 7, &r, &polls);
 	tap_ok(rc == 0 && r.found == 0 && r.nonce == 20,
@@ -187,7 +203,7 @@ static void test_job(uint8_t a)
 
 	/* A start beyond the end is refused here, never sent. */
 	test_make_job(&job, 8, 30, 20);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	tap_ok(rc == -EINVAL, "start > end refused (rc %d)", rc);
 }
 
@@ -201,13 +217,13 @@ static void test_abort(uint8_t a)
 	slave_io_init(&s, &test_bus, a);
 	/* The answer (50) is below the start: this job hashes until aborted. */
 	test_make_job(&job, 0x4242, 100, 4000000000u);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	st = slave_io_poll(&s, 1);
 	tap_ok(rc == 0 && st >= 0 && DUCO_STATUS_STATE(st) == DUCO_ST_BUSY,
 	       "long job running: status 0x%02x", st);
 	rc = slave_io_read_result(&s, 0x4242, &r);
 	tap_ok(rc == -EAGAIN, "read_result while busy -> -EAGAIN (rc %d)", rc);
-	rc = slave_io_abort(&s);
+	rc = AGAIN(&s, slave_io_abort(&s));
 	st = slave_io_poll(&s, 1);
 	tap_ok(rc == 0 && st >= 0 && DUCO_STATUS_STATE(st) == DUCO_ST_IDLE,
 	       "abort -> idle (rc %d, status 0x%02x)", rc, st);
@@ -218,15 +234,15 @@ static void test_abort(uint8_t a)
 	 * overrun; slave_io must resend it until it is accepted.
 	 */
 	test_make_job(&job, 0x4343, 100, 4000000000u);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	s.st.crc_retries = 0;
 	for (int i = 0; i < 5 && rc == 0; i++) {
-		rc = slave_io_abort(&s);
+		rc = AGAIN(&s, slave_io_abort(&s));
 		if (rc == 0)
-			rc = slave_io_send_job(&s, &job);
+			rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	}
 	if (rc == 0)
-		rc = slave_io_abort(&s);
+		rc = AGAIN(&s, slave_io_abort(&s));
 	tap_ok(rc == 0, "11 frames back to back while hashing all accepted (%u refused and resent)",
 	       s.st.crc_retries);
 }
@@ -253,7 +269,7 @@ static void test_crc_retry(uint8_t a)
 	ok = test_fault(a, SIMBUS_FAULT_FLIP_BIT, 1) == 0;
 	s.st.crc_retries = 0;
 	test_make_job(&job, 0x0c0c, 0, 1000);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	tap_ok(ok && rc == 0 && s.st.crc_retries >= 1,
 	       "flipped bit in a JOB frame: rejected by the slave, resent (%u CRC retries, rc %d)",
 	       s.st.crc_retries, rc);
@@ -265,17 +281,17 @@ static void test_crc_retry(uint8_t a)
 	/* Several flips in a row, within the retry budget. */
 	ok = test_fault(a, SIMBUS_FAULT_FLIP_BIT, 3) == 0;
 	s.st.crc_retries = 0;
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(ok && rc == 0 && id.i2c_addr == a && s.st.crc_retries >= 1,
 	       "identify through 3 flipped transfers (%u CRC retries, rc %d)",
 	       s.st.crc_retries, rc);
 	test_fault(a, SIMBUS_FAULT_CLEAR, 0);
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(rc == 0 && id.crc_errors >= 1,
 	       "slave counted the damaged frames it rejected (crc_errors %u)", id.crc_errors);
-	rc = slave_io_clear_errors(&s);
+	rc = AGAIN(&s, slave_io_clear_errors(&s));
 	if (rc == 0)
-		rc = slave_io_identify(&s, &id);
+		rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(rc == 0 && id.crc_errors == 0 && id.frame_errors == 0,
 	       "clear_errors zeroes the counters (rc %d, crc %u)", rc, id.crc_errors);
 }
@@ -289,7 +305,7 @@ static void test_nack_retry(uint8_t a, uint8_t other)
 
 	slave_io_init(&s, &test_bus, a);
 	ok = test_fault(a, SIMBUS_FAULT_NACK, 2) == 0;
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(ok && rc == 0 && s.st.nack_retries >= 2,
 	       "identify through 2 address NACKs (%u NACK retries, rc %d)", s.st.nack_retries, rc);
 
@@ -301,20 +317,20 @@ static void test_nack_retry(uint8_t a, uint8_t other)
 	/* A silent slave: an error comes back promptly, the other slave works. */
 	ok = test_fault(a, SIMBUS_FAULT_SILENT, 0) == 0;
 	t0 = test_now_ms();
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(ok && rc < 0 && test_now_ms() - t0 < 2000,
 	       "silent slave -> error in %lld ms without hanging (rc %d)",
 	       (long long)(test_now_ms() - t0), rc);
 	slave_io_init(&o, &test_bus, other);
-	rc = slave_io_identify(&o, &id);
+	rc = AGAIN(&o, slave_io_identify(&o, &id));
 	tap_ok(rc == 0 && id.i2c_addr == other, "the other slave 0x%02x answers meanwhile", other);
 	test_fault(a, SIMBUS_FAULT_CLEAR, 0);
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(rc == 0, "silent slave answers again after the fault is cleared (rc %d)", rc);
 	tap_ok(s.st.failures >= 2, "failed calls counted (%u)", s.st.failures);
 
 	slave_io_init(&s, &test_bus, 0x33);
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(rc == -ENXIO, "identify at an empty address -> -ENXIO (rc %d)", rc);
 }
 
@@ -327,18 +343,18 @@ static void test_set_addr(uint8_t a, uint8_t other)
 	int rc, n;
 
 	slave_io_init(&s, &test_bus, a);
-	rc = slave_io_set_addr(&s, 0x78);
+	rc = AGAIN(&s, slave_io_set_addr(&s, 0x78));
 	tap_ok(rc == -EINVAL, "set_addr 0x78 (reserved) refused (rc %d)", rc);
-	rc = slave_io_set_addr(&s, moved);
+	rc = AGAIN(&s, slave_io_set_addr(&s, moved));
 	tap_ok(rc == 0 && s.addr == moved, "set_addr 0x%02x -> 0x%02x confirmed (rc %d)", a, moved,
 	       rc);
 	n = slave_io_scan(&test_bus, DUCO_ADDR_MIN, DUCO_ADDR_MAX, found, 16);
 	tap_ok(n == 2 && ((found[0] == other && found[1] == moved) ||
 			  (found[0] == moved && found[1] == other)),
 	       "scan now finds 0x%02x and 0x%02x, not 0x%02x (n=%d)", other, moved, a, n);
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	tap_ok(rc == 0 && id.i2c_addr == moved, "identity reports 0x%02x", id.i2c_addr);
-	rc = slave_io_set_addr(&s, a);
+	rc = AGAIN(&s, slave_io_set_addr(&s, a));
 	tap_ok(rc == 0 && s.addr == a, "and back to 0x%02x (rc %d)", a, rc);
 }
 
@@ -351,7 +367,7 @@ static void test_reset(uint8_t a)
 
 	slave_io_init(&s, &test_bus, a);
 	test_make_job(&job, 0x5151, 100, 4000000000u);
-	rc = slave_io_send_job(&s, &job);
+	rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	tap_ok(rc == 0, "long job before reset (rc %d)", rc);
 	rc = slave_io_reset(&s);
 	tap_ok(rc == 0, "reset accepted (rc %d)", rc);
@@ -381,12 +397,12 @@ static void test_stale_seq(uint8_t a)
 
 	slave_io_init(&s, &test_bus, a);
 	slave_io_init(&other, &test_bus, a);
-	rc = slave_io_identify(&s, &id);
+	rc = AGAIN(&s, slave_io_identify(&s, &id));
 	if (rc == 0)
-		rc = slave_io_clear_errors(&other);     /* advances the counter behind s */
+		rc = AGAIN(&other, slave_io_clear_errors(&other));     /* advances the counter behind s */
 	test_make_job(&job, 0x2121, 0, 1000);
 	if (rc == 0)
-		rc = slave_io_send_job(&s, &job);
+		rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	if (rc == 0)
 		rc = test_wait_result(&s, job.job_id, &r, &polls);
 	tap_ok(rc == 0 && r.nonce == 50, "stale counter (another program sent a frame): job still "
@@ -402,7 +418,7 @@ static void test_stale_seq(uint8_t a)
 	}
 	job.job_id = 0x2222;
 	if (rc == 0 && st >= 0)
-		rc = slave_io_send_job(&s, &job);
+		rc = AGAIN(&s, slave_io_send_job(&s, &job));
 	if (rc == 0 && st >= 0)
 		rc = test_wait_result(&s, job.job_id, &r, &polls);
 	tap_ok(rc == 0 && st >= 0 && r.nonce == 50 && r.job_id == 0x2222,
@@ -423,14 +439,14 @@ static void test_partial(uint8_t a)
 
 	slave_io_init(&s, &test_bus, a);
 	st = slave_io_poll(&s, 1);              /* 2-byte read: learns the counter */
-	rc = slave_io_clear_errors(&s);         /* RDWR #1: write only, partial */
+	rc = AGAIN(&s, slave_io_clear_errors(&s));         /* RDWR #1: write only, partial */
 	tap_ok(st >= 0 && rc == 0 && s.st.nack_retries >= 1,
 	       "partial I2C_RDWR (1 of 2 messages) is an error the retry absorbs (rc %d, %u retries)",
 	       rc, s.st.nack_retries);
 	tap_ok(st >= 0 && DUCO_STATUS_SEQ(s.last_status) == ((DUCO_STATUS_SEQ(st) + 1) & 0x0f),
 	       "the frame was executed exactly once (counter 0x%x -> 0x%x)",
 	       DUCO_STATUS_SEQ(st), DUCO_STATUS_SEQ(s.last_status));
-	rc = slave_io_identify(&s, &id);        /* RDWR #2 partial, then whole */
+	rc = AGAIN(&s, slave_io_identify(&s, &id));        /* RDWR #2 partial, then whole */
 	tap_ok(rc == 0 && id.i2c_addr == a, "identify through a partial transfer (rc %d)", rc);
 }
 

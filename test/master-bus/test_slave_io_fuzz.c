@@ -125,6 +125,17 @@ static const struct bus_ops fuzz_ops = {
 	.name = "fuzz", .open = fuzz_open, .close = fuzz_close, .xfer = fuzz_xfer,
 };
 
+/* Simulated time: a call refused for a while (-EAGAIN) is made again at the
+ * time it names, and the refusal window runs out in simulated time too. */
+static struct mclock fuzz_clock;
+
+#define AGAIN(sio, call) ({                                                    \
+	int again_rc_;                                                         \
+	while ((again_rc_ = (call)) == -EAGAIN)                                \
+		fuzz_clock.fake_us = (sio)->again_at_us;                       \
+	again_rc_;                                                             \
+})
+
 int main(void)
 {
 	static const struct duco_identity ident = {
@@ -141,6 +152,8 @@ int main(void)
 	snprintf(bus.spec, sizeof(bus.spec), "fuzz");
 	slave_init(&fuzz_slave, &ident);
 	slave_io_init(&s, &bus, FUZZ_ADDR);
+	mclock_fake_init(&fuzz_clock, 1000000);
+	s.clock = &fuzz_clock;
 
 	for (fuzz_percent = 0; fuzz_percent <= 40; fuzz_percent += 20) {
 		for (int i = 0; i < FUZZ_ROUNDS; i++) {
@@ -152,7 +165,7 @@ int main(void)
 			};
 			int rc;
 
-			rc = slave_io_identify(&s, &id);
+			rc = AGAIN(&s, slave_io_identify(&s, &id));
 			if (rc == 0) {
 				/* counters change as frames get rejected: compare the rest */
 				if (id.fw_version == ident.fw_version && id.f_cpu == ident.f_cpu &&
@@ -166,7 +179,7 @@ int main(void)
 				if (rc != -ENXIO && rc != -EREMOTEIO && rc != -EBADMSG && rc != -EPROTO)
 					odd_rc++;
 			}
-			rc = slave_io_send_job(&s, &job);
+			rc = AGAIN(&s, slave_io_send_job(&s, &job));
 			if (rc == 0)
 				rc = slave_io_read_result(&s, job.job_id, &res);
 			if (rc == 0) {
@@ -182,7 +195,7 @@ int main(void)
 					odd_rc++;
 			}
 			if (fuzz_rand() % 4 == 0)
-				slave_io_abort(&s);
+				AGAIN(&s, slave_io_abort(&s));
 		}
 		tap_diag("%u%% damaged: identify %u ok / %u wrong / %u errors; job %u ok / %u wrong "
 			 "/ %u errors; %u CRC + %u NACK retries", fuzz_percent, id_ok, id_bad, id_err,

@@ -245,6 +245,18 @@ static void ducoctl_sleep_ms(int ms)
 		;
 }
 
+/*
+ * The library never waits: a command the slave refused while busy, or a
+ * set-addr under way, comes back as -EAGAIN with the time to try again. A
+ * command-line tool may simply sleep until then.
+ */
+#define DUCOCTL_AGAIN(sio, call) ({                                            \
+	int again_rc_;                                                         \
+	while ((again_rc_ = (call)) == -EAGAIN && !ducoctl_stop)               \
+		ducoctl_sleep_ms((int)((slave_io_again_in_us(sio) + 999) / 1000)); \
+	again_rc_;                                                             \
+})
+
 /* --- commands -------------------------------------------------------------- */
 
 static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
@@ -365,7 +377,7 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 		if (probe_only)
 			continue;
 		slave_io_init(&sio, bus, found[i]);
-		rcs[i] = slave_io_identify(&sio, &ids[i]);
+		rcs[i] = DUCOCTL_AGAIN(&sio, slave_io_identify(&sio, &ids[i]));
 		st[i] = sio.st;
 		if (rcs[i] < 0)
 			failed++;
@@ -453,7 +465,7 @@ static int ducoctl_identify(struct bus *bus, uint8_t addr)
 	int rc;
 
 	slave_io_init(&sio, bus, addr);
-	rc = slave_io_identify(&sio, &id);
+	rc = DUCOCTL_AGAIN(&sio, slave_io_identify(&sio, &id));
 	if (rc < 0) {
 		fprintf(stderr, "ducoctl: identify 0x%02x on %s: %s\n", addr, bus->spec,
 			ducoctl_strerror(rc));
@@ -478,7 +490,7 @@ static int ducoctl_set_addr(struct bus *bus, uint8_t from, uint8_t to)
 		return DUCOCTL_EXIT_FAIL;
 	}
 	slave_io_init(&sio, bus, from);
-	rc = slave_io_set_addr(&sio, to);
+	rc = DUCOCTL_AGAIN(&sio, slave_io_set_addr(&sio, to));
 	if (rc < 0) {
 		fprintf(stderr, "ducoctl: set-addr 0x%02x -> 0x%02x: %s\n", from, to,
 			ducoctl_strerror(rc));
@@ -505,7 +517,7 @@ static int ducoctl_reset(struct bus *bus, uint8_t addr)
 	t0 = ducoctl_now_ms();
 	do {
 		ducoctl_sleep_ms(20);
-		rc = slave_io_identify(&sio, &id);
+		rc = DUCOCTL_AGAIN(&sio, slave_io_identify(&sio, &id));
 	} while (rc < 0 && ducoctl_now_ms() - t0 < DUCOCTL_REBOOT_MS);
 	if (rc < 0) {
 		fprintf(stderr, "ducoctl: 0x%02x accepted RESET but is not back after %d ms: %s\n",
@@ -524,7 +536,7 @@ static int ducoctl_clear_errors(struct bus *bus, uint8_t addr)
 	int rc;
 
 	slave_io_init(&sio, bus, addr);
-	rc = slave_io_clear_errors(&sio);
+	rc = DUCOCTL_AGAIN(&sio, slave_io_clear_errors(&sio));
 	if (rc < 0) {
 		fprintf(stderr, "ducoctl: clear-errors 0x%02x: %s\n", addr, ducoctl_strerror(rc));
 		return DUCOCTL_EXIT_FAIL;
@@ -717,7 +729,7 @@ static int ducoctl_job(struct bus *bus, int argc, char **argv)
 
 	slave_io_init(&sio, bus, addr);
 	t0 = ducoctl_now_ms();
-	rc = slave_io_send_job(&sio, &job);
+	rc = DUCOCTL_AGAIN(&sio, slave_io_send_job(&sio, &job));
 	if (rc < 0) {
 		fprintf(stderr, "ducoctl: job to 0x%02x: %s\n", addr, ducoctl_strerror(rc));
 		return DUCOCTL_EXIT_FAIL;
@@ -741,7 +753,7 @@ static int ducoctl_job(struct bus *bus, int argc, char **argv)
 		if (ducoctl_now_ms() - t0 > (int64_t)(timeout_s * 1000)) {
 			fprintf(stderr, "ducoctl: no result from 0x%02x within %.0f s; aborting the job\n",
 				addr, timeout_s);
-			slave_io_abort(&sio);
+			DUCOCTL_AGAIN(&sio, slave_io_abort(&sio));
 			return DUCOCTL_EXIT_FAIL;
 		}
 		ducoctl_sleep_ms(DUCOCTL_POLL_MS);
