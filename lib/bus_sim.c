@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "mclock.h"
 #include "duco_proto.h"
 #include "simbus_proto.h"
 
@@ -67,10 +68,7 @@ static void bus_sim_drop(struct bus *b)
 
 static int64_t bus_sim_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mclock_now_us(NULL) / 1000;
 }
 
 /* Wait for fd to become ready for events, up to the deadline. */

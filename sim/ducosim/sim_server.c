@@ -4,13 +4,12 @@
  * Each connection buffers at most one request (header plus write payload);
  * the socket is only watched again after the answer went out, so a client
  * that pipelines simply waits in the kernel's buffer. Answers are small and
- * written with a blocking send on a non-blocking socket retried briefly; a
- * client that does not read its answers is dropped. Assumes a Unix stream
- * socket path shorter than sun_path.
+ * written with one non-blocking send; a client that does not read its
+ * answers is dropped. Assumes a Unix stream socket path shorter than
+ * sun_path.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -91,24 +90,19 @@ void sim_server_close(struct sim_server *sv)
 	}
 }
 
+/*
+ * One answer per request, at most a few hundred bytes, on a socket whose
+ * buffer holds hundreds of them: a send that does not take it whole means
+ * the client stopped reading. Never waits.
+ */
 static int sim_server_send(int fd, const uint8_t *p, size_t n)
 {
-	for (int tries = 0; n && tries < 1000; ) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+	ssize_t k;
 
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-		} else if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			struct pollfd pf = { .fd = fd, .events = POLLOUT };
-
-			poll(&pf, 1, 10);
-			tries++;
-		} else {
-			return -EPIPE;
-		}
-	}
-	return n ? -ETIMEDOUT : 0;
+	do
+		k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (k < 0 && errno == EINTR);
+	return k == (ssize_t)n ? 0 : -EPIPE;
 }
 
 static void sim_server_answer(struct sim_server *sv, int i, uint8_t result, uint16_t wacked,

@@ -26,6 +26,7 @@
 #include <cJSON.h>
 
 #include "bus.h"
+#include "mclock.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "jsonout.h"
@@ -223,10 +224,7 @@ static int ducoctl_parse_job(const char *s, struct duco_job *job)
 
 static int64_t ducoctl_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mclock_now_us(NULL) / 1000;
 }
 
 /* Set by SIGINT/SIGTERM while monitor runs: it stops and prints its summary. */
