@@ -148,17 +148,20 @@ void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, c
 		wall_s, pool[0] ? pool : "(discovering)", (unsigned long)(r->good + r->block),
 		(unsigned long)r->bad, summary_shares_per_hour(r, wall_s), 100.0 * report_duty(r));
 	fprintf(f, "St Addr Bus                  Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
+	/* A slave in D also shows which step of D it is at (why it has no pool). */
 	for (int i = 0; i < n; i++) {
 		const struct miner *s = slaves[i];
 		char shown[sizeof(s->io.bus->spec) + 8];
 
 		report_display_name(shown, sizeof(shown), s->io.bus ? s->io.bus->spec : "?");
-		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu\n",
+		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu%s%s\n",
 			miner_state_letter(s->state), s->io.addr, shown,
 			(unsigned long)s->last.diff,
 			(unsigned long)(s->st.rep.good + s->st.rep.block), (unsigned long)s->st.rep.bad,
 			s->last.hashrate, s->last.r_slave, s->last.overall_ms,
-			s->last.slave_elapsed_ms, s->last.hold_ms, (unsigned long)s->last.busy_polls);
+			s->last.slave_elapsed_ms, s->last.hold_ms, (unsigned long)s->last.busy_polls,
+			s->state == MINER_D ? "  D/" : "",
+			s->state == MINER_D ? miner_dsub_name(s->dsub) : "");
 	}
 	fflush(f);
 }

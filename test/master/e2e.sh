@@ -236,6 +236,7 @@ reap_pid $S; rc=$?
 ok $rc "run under a pseudo-terminal: exit 0 on SIGTERM"
 grep -q $'\033\[H' "$T/tty5.out" && grep -aq "St Addr Bus" "$T/tty5.out"; ok $? "live status table drawn on a terminal"
 grep -aqE "^[CRJKWEG]  0x08 " "$T/tty5.out" && grep -aqE "^[CRJKWEG]  0x09 " "$T/tty5.out"; ok $? "table has a row per slave with its state letter"
+grep -aqE "^D  0x0[89] .* D/(backoff|identify|calibrate|resolve|connect|banner)" "$T/tty5.out"; ok $? "a slave in D shows its step of D"
 ! grep -q $'\033' "$T/m1.out"; ok $? "no table codes when stdout is not a terminal"
 json_check "$T/job5.log" "len(rows) >= 2"; ok $? "job log intact next to the table"
 grep -q "using the configured pool $POOL_ADDR" "$T/m5.log"; ok $? "getPool unreachable: falls back to the configured pool"
