@@ -177,6 +177,6 @@ $(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS) deps-check-build
 	@mkdir -p $(@D)
 	$(CC) $(EXTRA_CFLAGS) $(HOST_CPPFLAGS) $(HOST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# (make deb's copy of the tree under $(BUILD)/deb has its own build and
-# folders named *.d: not ours.)
--include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
+# Only where the rules put objects: build/ may hold other trees with files
+# named *.d (make deb's copy of the tree, a test chroot's /etc/*.d).
+-include $(shell find $(HOSTDIR)/obj $(wildcard $(BUILD)/avr-*/obj) -name '*.d' -type f 2>/dev/null)

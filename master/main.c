@@ -7,6 +7,7 @@
  * before anything else runs.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,11 @@ int main(int argc, char **argv)
 
 	config_defaults(&cfg);
 	/* the --config file first, then the flags in their order */
-	if (opt_parse(&config_table, &cfg, argc, argv, NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ducomaster: %s\n", err);
+	rc = opt_parse(&config_table, &cfg, argc, argv, NULL, err, sizeof(err));
+	if (rc < 0) {
+		/* The installed config is the service's (0640 root:ducorig). */
+		fprintf(stderr, "ducomaster: %s%s\n", err, rc == -EACCES ?
+			" (readable by the service's group: sudo -u ducorig ducomaster ...)" : "");
 		return RIG_EXIT_USAGE;
 	}
 	if (cfg.help) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh - what the README's Pi steps ask of ducomaster before the service
 # runs. TAP. --check-config on the sample as installed flags the placeholder
-# user (exit 2); the config's permission warning agrees with the install
+# user (exit 2); another user than the service's is told to use sudo -u; the config's permission warning agrees with the install
 # (0640 quiet, world-readable warned, with advice that keeps the service's
 # group); --check against a rig (ducopool + ducosim with two copies of the
 # nano firmware, loopback) exits 0 once both boards have a job, prints no
@@ -24,6 +24,15 @@ out=$("$M" --config "$T/cfg.json" --check-config 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "user: still the sample's placeholder 'your_duco_username'" <<<"$out"
 ok $? "--check-config on the sample flags the placeholder user (exit $rc)"
 ! grep -q warning <<<"$out"; ok $? "config 0640 (as installed): no permission warning"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	# Another user than the service's, as the pi user is: the file is not theirs to read.
+	chmod 0755 "$T"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" --config "$T/cfg.json" --check-config 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "Permission denied (readable by the service's group: sudo -u ducorig" <<<"$out"
+	ok $? "another user: Permission denied, and how to run it as the service user (exit $rc)"
+else
+	skip "another user's Permission denied" "needs root and setpriv"
+fi
 sed -i 's/your_duco_username/alice/' "$T/cfg.json"
 chmod 0644 "$T/cfg.json"
 out=$("$M" --config "$T/cfg.json" --check-config 2>&1); rc=$?
