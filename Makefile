@@ -149,6 +149,8 @@ help:
 	@echo '  install-dev    install those'
 	@echo '  firmware       the firmware of BOARD (now $(BOARD)) in $(BUILD)/avr-$(BOARD)/'
 	@echo '  boards         the firmware of every board'
+	@echo '  firmware-dist  every board'"'"'s image and the board table in $(BUILD)/firmware/'
+	@echo '  install-firmware  those and ducorig-flash (the ducorig-firmware package)'
 	@echo '  flash          program BOARD: make flash BOARD=nano PORT=/dev/ttyUSB0 ADDR=0x09'
 	@echo '  fuses          set BOARD'"'"'s fuses over ISP: make fuses BOARD=uno ISP=usbasp'
 	@echo '  run            mine: a simulated rig against a local pool, or CONFIG=<file>'
