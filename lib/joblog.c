@@ -134,6 +134,75 @@ int joblog_write(struct joblog *j, const struct joblog_rec *r)
 	return 0;
 }
 
+/* One object out as one line in one write: a reader never sees half of it. */
+static int joblog_write_line(struct joblog *j, const cJSON *o)
+{
+	size_t n = 0;
+	char *line = jsonout_line(o, &n);
+	int rc = 0;
+
+	if (!line)
+		return -ENOMEM;
+	if (write(j->fd, line, n) != (ssize_t)n) {
+		j->write_errors++;
+		rc = -EIO;
+	} else {
+		j->lines++;
+	}
+	free(line);
+	return rc;
+}
+
+int joblog_write_typed(struct joblog *j, const char *type, int64_t wall_us, const cJSON *obj)
+{
+	char ts[JOBLOG_TS_LEN];
+	cJSON *o, *copy;
+	int rc;
+
+	if (j->fd < 0)
+		return 0;
+	o = cJSON_CreateObject();
+	copy = obj ? cJSON_Duplicate(obj, 1) : cJSON_CreateObject();
+	mclock_iso8601(wall_us, ts, sizeof(ts));
+	rc = o && copy && cJSON_AddStringToObject(o, "ts", ts) &&
+	     cJSON_AddStringToObject(o, "type", type) ? 0 : -ENOMEM;
+	/* the caller's members after ts and type, so every line starts alike */
+	for (cJSON *m = copy ? copy->child : NULL; !rc && m; m = copy->child) {
+		cJSON_DetachItemViaPointer(copy, m);
+		if (!strcmp(m->string, "ts") || !strcmp(m->string, "type"))
+			cJSON_Delete(m);
+		else
+			cJSON_AddItemToObject(o, m->string, m);
+	}
+	if (!rc)
+		rc = joblog_write_line(j, o);
+	cJSON_Delete(copy);
+	cJSON_Delete(o);
+	return rc;
+}
+
+int joblog_write_rig(struct joblog *j, const struct joblog_rig *r)
+{
+	cJSON *o;
+	int rc;
+
+	if (j->fd < 0)
+		return 0;
+	o = cJSON_CreateObject();
+	if (!o)
+		return -ENOMEM;
+	jsonout_num(o, "uptime_s", r->uptime_s, JOBLOG_MS_DECIMALS);
+	jsonout_num(o, "cpu_s", r->cpu_s, JOBLOG_MS_DECIMALS);
+	jsonout_num(o, "rss_kb", (double)r->rss_kb, JSONOUT_EXACT);
+	cJSON_AddStringToObject(o, "version", r->version ? r->version : "");
+	cJSON_AddStringToObject(o, "log_level", r->log_level ? r->log_level : "");
+	jsonout_num(o, "boards", r->boards, JSONOUT_EXACT);
+	rc = jsonout_num(o, "reconnects", r->reconnects, JSONOUT_EXACT) ?
+	     joblog_write_typed(j, JOBLOG_TYPE_RIG, r->wall_us, o) : -ENOMEM;
+	cJSON_Delete(o);
+	return rc;
+}
+
 /* A number field: missing or not a number 0, null nan (what a non-finite became). */
 static double joblog_num(const cJSON *o, const char *key)
 {
@@ -158,8 +227,7 @@ static void joblog_str(const cJSON *o, const char *key, char *out, size_t len)
 	snprintf(out, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
-/* "2026-11-21T13:41:46.151Z" -> microseconds since the epoch; 0 if not that form. */
-static int64_t joblog_parse_ts(const char *ts)
+int64_t joblog_ts_us(const char *ts)
 {
 	struct tm tm = { 0 };
 	int ms = 0, n = 0;
@@ -172,17 +240,15 @@ static int64_t joblog_parse_ts(const char *ts)
 	return (int64_t)timegm(&tm) * 1000000 + ms * 1000;
 }
 
-int joblog_parse(const char *line, struct joblog_entry *e)
+static int joblog_parse_obj(const cJSON *o, struct joblog_entry *e)
 {
-	cJSON *o = cJSON_Parse(line);
 	const cJSON *slave = cJSON_GetObjectItemCaseSensitive(o, "slave");
 	const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(o, "verdict");
 	struct joblog_rec *r = &e->rec;
 
-	if (!cJSON_IsObject(o) || !cJSON_IsString(slave) || !cJSON_IsString(verdict)) {
-		cJSON_Delete(o);
+	if (!cJSON_IsObject(o) || cJSON_GetObjectItemCaseSensitive(o, "type") ||
+	    !cJSON_IsString(slave) || !cJSON_IsString(verdict))
 		return -EINVAL;
-	}
 	memset(e, 0, sizeof(*e));
 	joblog_str(o, "slave", e->slave, sizeof(e->slave));
 	joblog_str(o, "verdict", e->verdict, sizeof(e->verdict));
@@ -191,7 +257,7 @@ int joblog_parse(const char *line, struct joblog_entry *e)
 	r->slave = e->slave;
 	r->verdict = e->verdict;
 	r->reason = e->reason;
-	r->wall_us = joblog_parse_ts(e->ts);
+	r->wall_us = joblog_ts_us(e->ts);
 	r->job = joblog_u32(o, "job");
 	r->diff = joblog_u32(o, "diff");
 	r->nonce = joblog_u32(o, "nonce");
@@ -205,37 +271,122 @@ int joblog_parse(const char *line, struct joblog_entry *e)
 		else
 			*(double *)p = joblog_num(o, joblog_fields[i].key);
 	}
-	cJSON_Delete(o);
 	return 0;
+}
+
+int joblog_parse(const char *line, struct joblog_entry *e)
+{
+	cJSON *o = cJSON_Parse(line);
+	int rc = joblog_parse_obj(o, e);
+
+	cJSON_Delete(o);
+	return rc;
+}
+
+int joblog_rig_parse(const cJSON *o, struct joblog_rig_entry *e)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "type");
+	char ts[JOBLOG_TS_LEN];
+	double rss;
+
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, JOBLOG_TYPE_RIG))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	joblog_str(o, "ts", ts, sizeof(ts));
+	joblog_str(o, "version", e->version, sizeof(e->version));
+	joblog_str(o, "log_level", e->log_level, sizeof(e->log_level));
+	e->rig.wall_us = joblog_ts_us(ts);
+	e->rig.uptime_s = joblog_num(o, "uptime_s");
+	e->rig.cpu_s = joblog_num(o, "cpu_s");
+	rss = joblog_num(o, "rss_kb");
+	e->rig.rss_kb = rss >= 0 && rss < 1e15 ? (long)rss : 0;
+	e->rig.version = e->version;
+	e->rig.log_level = e->log_level;
+	e->rig.boards = joblog_u32(o, "boards");
+	e->rig.reconnects = joblog_u32(o, "reconnects");
+	return 0;
+}
+
+/* One line into buf (no '\n'): its length, -1 at the end, -2 for a line
+ * over the buffer (read to its end and dropped, so memory stays bounded). */
+static long joblog_getline(FILE *f, char *buf, size_t cap)
+{
+	char skip[4096];
+	size_t len;
+
+	if (!fgets(buf, (int)cap, f))
+		return -1;
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n') {
+		buf[--len] = '\0';
+		return (long)len;
+	}
+	if (len + 1 < cap)
+		return (long)len;               /* the last line, without '\n' */
+	while (fgets(skip, sizeof(skip), f) && !strchr(skip, '\n'))
+		;
+	return -2;
+}
+
+int joblog_read_all(const char *path, const struct joblog_reader *rd, struct joblog_counts *c)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct joblog_entry *e = malloc(sizeof(*e));
+	char *line = malloc(JOBLOG_READ_LINE_MAX + 1);
+	long len;
+	int rc = 0;
+
+	if (!f || !e || !line) {
+		rc = f ? -ENOMEM : -errno;
+		goto out;
+	}
+	while (!rc && (len = joblog_getline(f, line, JOBLOG_READ_LINE_MAX + 1)) != -1) {
+		cJSON *o;
+		const cJSON *type;
+
+		if (len == -2) {
+			c->lines++;
+			c->too_long++;
+			continue;
+		}
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		c->lines++;
+		o = cJSON_Parse(line);
+		type = cJSON_GetObjectItemCaseSensitive(o, "type");
+		if (cJSON_IsObject(o) && cJSON_IsString(type)) {
+			c->typed++;
+			if (rd->typed)
+				rc = rd->typed(rd->ctx, type->valuestring, o);
+		} else if (!joblog_parse_obj(o, e)) {
+			c->jobs++;
+			if (rd->job)
+				rc = rd->job(rd->ctx, e);
+		} else {
+			c->skipped++;
+		}
+		cJSON_Delete(o);
+	}
+	if (!rc && ferror(f))
+		rc = -EIO;
+out:
+	free(line);
+	free(e);
+	if (f && f != stdin)
+		fclose(f);
+	return rc;
 }
 
 int joblog_read(const char *path, int (*fn)(void *ctx, const struct joblog_entry *e),
 		void *ctx, unsigned long *lines, unsigned long *skipped)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	struct joblog_entry e;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int rc = 0;
+	struct joblog_reader rd = { .job = fn, .ctx = ctx };
+	struct joblog_counts c = { 0 };
+	int rc = joblog_read_all(path, &rd, &c);
 
-	if (!f)
-		return -errno;
-	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!len)
-			continue;
-		(*lines)++;
-		if (joblog_parse(line, &e))
-			(*skipped)++;
-		else
-			rc = fn(ctx, &e);
-	}
-	if (!rc && ferror(f))
-		rc = -EIO;
-	free(line);
-	if (f != stdin)
-		fclose(f);
+	*lines += c.lines;
+	*skipped += c.skipped + c.too_long;
 	return rc;
 }

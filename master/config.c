@@ -136,6 +136,13 @@ const struct opt_table config_table = {
 static int config_walk_limits(const struct config *c, int want_addr, double *max,
 			      double *margin);
 
+const char *config_level_name(int level)
+{
+	if (level < 0 || level >= (int)(sizeof(config_level_names) / sizeof(config_level_names[0])) - 1)
+		return "?";
+	return config_level_names[level];
+}
+
 const char *config_tier_name(int tier)
 {
 	if (tier < 0 || tier > CONFIG_TIER_AUTO)

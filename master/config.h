@@ -83,6 +83,7 @@ int  config_validate(const struct config *c, char *err, size_t errlen);
 int  config_file_exposed(const char *path);
 
 const char *config_tier_name(int tier);
+const char *config_level_name(int level);  /* log_level's name: error .. debug */
 /*
  * The max hashrate and margin for the slave at addr: the slave_limits entry
  * for it, else the global values. A missing margin in an entry means the

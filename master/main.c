@@ -15,8 +15,6 @@
 #include "mlog.h"
 #include "rig.h"
 
-#define DUCOMASTER_VERSION "0.1"
-
 int main(int argc, char **argv)
 {
 	static struct config cfg;

@@ -129,6 +129,45 @@ static int64_t rig_on_metrics(struct evloop *el, long long id, void *arg)
 	return RIG_METRICS_US;
 }
 
+/* Pool connections after each board's first: a rig whose network or pool
+ * drops it shows here. */
+static uint32_t rig_reconnects(const struct rig *r)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < r->nslaves; i++)
+		if (r->slaves[i]->st.connects > 1)
+			n += r->slaves[i]->st.connects - 1;
+	return n;
+}
+
+/* The job log's "rig" record: what ducoreport cannot learn from the jobs. */
+static void rig_write_rig_record(struct rig *r)
+{
+	struct summary_totals t;
+	struct joblog_rig rec;
+
+	summary_totals(&t, r->slaves, r->nslaves, rig_uptime_s(r));
+	rec = (struct joblog_rig){
+		.wall_us = mclock_wall_us(),
+		.uptime_s = t.wall_s,
+		.cpu_s = t.cpu_s,
+		.rss_kb = t.rss_kb,
+		.version = DUCOMASTER_VERSION,
+		.log_level = config_level_name(r->cfg->log_level),
+		.boards = (uint32_t)r->nslaves,
+		.reconnects = rig_reconnects(r),
+	};
+	if (joblog_write_rig(&r->joblog, &rec) < 0)
+		mlog_warn("joblog %s: cannot write the rig record", r->cfg->joblog);
+}
+
+static int64_t rig_on_rig_record(struct evloop *el, long long id, void *arg)
+{
+	rig_write_rig_record(arg);
+	return JOBLOG_RIG_PERIOD_S * 1000000LL;
+}
+
 static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 {
 	struct rig *r = arg;
@@ -428,6 +467,10 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		evloop_add_timer(r->el, RIG_METRICS_US, rig_on_metrics, r);
 	if (cfg->duration_s > 0)
 		evloop_add_timer(r->el, (int64_t)(cfg->duration_s * 1e6), rig_on_duration, r);
+	if (r->joblog.fd >= 0 && !cfg->check_live) {
+		rig_write_rig_record(r);
+		evloop_add_timer(r->el, JOBLOG_RIG_PERIOD_S * 1000000LL, rig_on_rig_record, r);
+	}
 	if (cfg->check_live)
 		evloop_add_timer(r->el, RIG_CHECK_POLL_US, rig_on_check, r);
 	evloop_set_before_sleep(r->el, rig_before_sleep, r);
@@ -460,6 +503,7 @@ void rig_close(struct rig *r)
 			summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
 		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
 		rig_write_metrics(r);
+		rig_write_rig_record(r);
 	}
 	discover_cancel(&r->disc);
 	resolver_free(r->resolver);

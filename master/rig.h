@@ -17,6 +17,8 @@
 #include "miner.h"
 #include "resolve.h"
 
+#define DUCOMASTER_VERSION "0.1"
+
 /* Exit codes of ducomaster (also in --help and the README). */
 enum rig_exit {
 	RIG_EXIT_OK      = 0,   /* stopped by SIGTERM/SIGINT or --duration */

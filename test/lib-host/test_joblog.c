@@ -4,7 +4,8 @@
  * control characters and UTF-8 escaped and restored; a non-finite number
  * written as null and read as nan; garbage and a cut-off line skipped and
  * counted; a reopen after a rename), then the report's sums and means on
- * three hand-computed records, its JSON members and its table. TAP on
+ * three hand-computed records, its JSON members and its table; typed
+ * records ("rig", unknown types, a line over the limit). TAP on
  * stdout; temp files only under $TMPDIR.
  */
 #include <cJSON.h>
@@ -142,6 +143,108 @@ static void test_round_trip(void)
 	       "missing file: -errno");
 }
 
+struct typed_seen {
+	int jobs, rigs, other;
+	struct joblog_rig_entry rig;
+	char other_type[32];
+};
+
+static int typed_job(void *ctx, const struct joblog_entry *e)
+{
+	((struct typed_seen *)ctx)->jobs++;
+	return 0;
+}
+
+static int typed_rec(void *ctx, const char *type, const cJSON *o)
+{
+	struct typed_seen *t = ctx;
+
+	if (!joblog_rig_parse(o, &t->rig)) {
+		t->rigs++;
+	} else {
+		t->other++;
+		snprintf(t->other_type, sizeof(t->other_type), "%s", type);
+	}
+	return 0;
+}
+
+/*
+ * Typed records: a "rig" record written and read back member by member; a
+ * type the reader does not know ("future") and an "earnings" record pass
+ * through without error and without counting as skipped; the job-only
+ * reader skips them silently; a line over the reader's limit is dropped
+ * unread and counted.
+ */
+static void test_typed(void)
+{
+	const struct joblog_rig rig = {
+		.wall_us = 1795268506151000LL, .uptime_s = 60.0005, .cpu_s = 1.25, .rss_kb = 9876,
+		.version = "0.1", .log_level = "info", .boards = 4, .reconnects = 2,
+	};
+	struct typed_seen t = { 0 };
+	struct joblog_reader rd = { .job = typed_job, .typed = typed_rec, .ctx = &t };
+	struct joblog_counts c = { 0 };
+	struct readback rb = { .n = 0 };
+	unsigned long lines = 0, skipped = 0;
+	struct joblog j;
+	char path[512], first[256] = "";
+	cJSON *extra = cJSON_CreateObject();
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/typed.log", tmpdir);
+	cJSON_AddNumberToObject(extra, "balance", 12.5);
+	cJSON_AddStringToObject(extra, "type", "ignored: the argument wins");
+	tap_ok(joblog_open(&j, path) == 0 && joblog_write_rig(&j, &rig) == 0 &&
+	       joblog_write(&j, &rec_tricky) == 0 &&
+	       joblog_write_typed(&j, "earnings", rig.wall_us, extra) == 0 && j.lines == 3,
+	       "rig record, job record and an earnings record written");
+	joblog_close(&j);
+	cJSON_Delete(extra);
+	f = fopen(path, "a");
+	if (f) {
+		fputs("{\"ts\":\"2026-11-21T13:41:47.000Z\",\"type\":\"future\",\"x\":[1,2]}\n", f);
+		for (int i = 0; i < JOBLOG_READ_LINE_MAX + 100; i++)
+			fputc('x', f);
+		fputs("\n{\"type\":\"rig\",\"cpu_s\":null}\n", f);
+		fclose(f);
+	}
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(first, sizeof(first), f))
+			first[0] = '\0';
+		fclose(f);
+	}
+	tap_ok(!strncmp(first, "{\"ts\":\"2026-11-21T13:41:46.151Z\",\"type\":\"rig\",\"uptime_s\":60.001,",
+			sizeof("{\"ts\":\"2026-11-21T13:41:46.151Z\",\"type\":\"rig\",\"uptime_s\":60.001,") - 1),
+	       "a typed line starts with ts and type (%s)", first);
+	tap_ok(joblog_read_all(path, &rd, &c) == 0 && c.lines == 6 && c.jobs == 1 && c.typed == 4 &&
+	       c.skipped == 0 && c.too_long == 1,
+	       "read_all: 6 lines, 1 job, 4 typed, 1 too long, none skipped (%lu %lu %lu %lu %lu)",
+	       c.lines, c.jobs, c.typed, c.skipped, c.too_long);
+	tap_ok(t.jobs == 1 && t.rigs == 2 && t.other == 2, "callbacks: 1 job, 2 rig, 2 others");
+	tap_ok(t.rig.rig.wall_us == 0 && isnan(t.rig.rig.cpu_s) && !t.rig.version[0],
+	       "a rig record with keys missing reads as 0/\"\", null as nan");
+	t = (struct typed_seen){ 0 };
+	rd.typed = NULL;
+	c = (struct joblog_counts){ 0 };
+	joblog_read_all(path, &rd, &c);
+	{
+		/* the first rig record, read alone */
+		cJSON *o = cJSON_Parse(first);
+		struct joblog_rig_entry e;
+
+		tap_ok(o && joblog_rig_parse(o, &e) == 0 && e.rig.wall_us == rig.wall_us &&
+		       e.rig.uptime_s == 60.001 && e.rig.cpu_s == 1.25 && e.rig.rss_kb == 9876 &&
+		       !strcmp(e.rig.version, "0.1") && !strcmp(e.rig.log_level, "info") &&
+		       e.rig.boards == 4 && e.rig.reconnects == 2, "rig record read back member by member");
+		cJSON_Delete(o);
+	}
+	tap_ok(t.jobs == 1 && c.typed == 4, "no typed callback: typed records pass without error");
+	tap_ok(joblog_read(path, collect, &rb, &lines, &skipped) == 0 && rb.n == 1 && lines == 6 &&
+	       skipped == 1, "job-only reader: typed records are not skipped lines, the long one is "
+	       "(%lu lines, %lu skipped)", lines, skipped);
+}
+
 /* Three records, computed by hand below. */
 static void test_report(void)
 {
@@ -216,6 +319,7 @@ int main(void)
 		return 1;
 	}
 	test_round_trip();
+	test_typed();
 	test_report();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -44,8 +44,9 @@ start_sim() {
 	wait_for "$T/$name.out" '^ready' 30 "$SIM_PID"
 }
 stop() { stop_pid "$1"; }
-# rows <joblog...>: complete lines in job logs (0 while none exists)
-rows() { cat "$@" 2>/dev/null | wc -l; }
+# rows <joblog...>: job records in job logs (0 while none exists; typed
+# records such as "rig" are not jobs)
+rows() { cat "$@" 2>/dev/null | grep -c '"verdict":'; }
 rows_ge() { local n=$1; shift; [ "$(rows "$@")" -ge "$n" ]; }
 # master_until <pid> <command...>: wait (up to DEADLINE) until the command
 # succeeds while the master runs; then SIGTERM it. Returns its exit status.
@@ -66,7 +67,7 @@ m4_seen() {
 m4_after_fault() {
 	python3 - "$T/job4.log" "$T/m4.log" <<'PY'
 import json, sys, datetime
-rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [x for x in map(json.loads, open(sys.argv[1])) if 'type' not in x]
 fault = [l for l in open(sys.argv[2]) if '0x09: slave fault' in l]
 # log lines start with an ISO 8601 UTC time with milliseconds
 t_fault = (datetime.datetime.strptime(fault[0].split()[0], '%Y-%m-%dT%H:%M:%S.%fZ').replace(
@@ -78,11 +79,11 @@ b = [r for r in rows if r['slave'].endswith('0x08')]
 sys.exit(0 if after and len(b) >= 3 else 1)
 PY
 }
-# json_check <joblog> <python expression over rows r>: exit status
+# json_check <joblog> <python expression over rows r, the job records>: exit status
 json_check() {
 	python3 - "$1" "$2" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [x for x in map(json.loads, open(sys.argv[1])) if 'type' not in x]
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 }
@@ -135,6 +136,15 @@ grep -q "pool discovered: $POOL_ADDR" "$T/m1.log"; ok $? "pool found through get
 [ -s "$T/job1.log" ]; ok $? "SIGHUP reopened the job log (new file has lines)"
 json_check "$T/job1.all" "all(set(['ts','slave','job','diff','nonce','hashrate','verdict','get_job_wait_ms','transfer_ms','slave_elapsed_ms','busy_polls','hold_ms','get_res_wait_ms','overall_ms','processing_ms']) <= set(x) for x in rows)"
 ok $? "every job log line is whole JSON with the timing keys"
+python3 - "$T/job1.all" <<'PY'
+import json, sys
+rigs = [x for x in map(json.loads, open(sys.argv[1])) if x.get('type') == 'rig']
+want = {'ts', 'type', 'uptime_s', 'cpu_s', 'rss_kb', 'version', 'log_level', 'boards', 'reconnects'}
+# one at start, one at stop (the run is shorter than the 60 s period)
+sys.exit(0 if len(rigs) >= 2 and all(want <= set(r) and r['boards'] == 4 and r['log_level'] == 'info'
+                                     for r in rigs) and rigs[-1]['cpu_s'] > 0 else 1)
+PY
+ok $? "the job log carries rig records (boards 4, log level info, CPU, RSS, version)"
 good=$(grep -c '"verdict":"GOOD"' "$T/job1.all"); bad=$(grep -c '"verdict":"BAD"' "$T/job1.all")
 [ "$good" -ge 100 ]; ok $? ">= 100 GOOD shares ($good)"
 [ "$bad" -eq 0 ]; ok $? "0 BAD verdicts ($bad)"
@@ -170,7 +180,7 @@ json_check "$T/job2.log" "sum(1 for x in rows if x['hold_ms'] > 0) >= len(rows) 
 json_check "$T/job2.log" "all(x['nonce'] / ((x['overall_ms'] - x['get_job_wait_ms'] - x['get_res_wait_ms']) / 1000.0) <= x['hashrate'] for x in rows)"
 ok $? "nonce / (job received -> result sent) <= limit for every job"
 json_check "$T/job2.log" "sum(x['busy_polls'] for x in rows) / len(rows) < 10"
-ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[json.loads(l) for l in open('$T/job2.log')]; print(round(sum(x['busy_polls'] for x in r)/len(r),1))"))"
+ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[x for x in map(json.loads, open('$T/job2.log')) if 'type' not in x]; print(round(sum(x['busy_polls'] for x in r)/len(r),1))"))"
 # --duration is a time limit: checked as one, on its own.
 t0=$(date +%s%N)
 "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08 --user e2e \
