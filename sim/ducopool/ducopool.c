@@ -161,6 +161,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ducopool: --tiers %s\n", err);
 		return 2;
 	}
+	if (pool_cfg_tier_exact(&p.cfg, p.cfg.default_tier) < 0) {
+		fprintf(stderr, "ducopool: --default-tier: no tier called '%s'\n",
+			p.cfg.default_tier);
+		return 2;
+	}
 	/* --verbose: connections and verdicts; otherwise warnings only */
 	mlog_set_ident("ducopool");
 	mlog_open(NULL, p.cfg.verbose ? MLOG_INFO : MLOG_WARN);

@@ -183,7 +183,7 @@ void pool_acct_reject(struct pool_acct *a, struct pool_worker *w, enum pool_reas
 }
 
 void pool_acct_accept(struct pool_acct *a, struct pool_worker *w, int block,
-		      double hashrate)
+		      double hashrate, int payable)
 {
 	struct pool_user *u = w->user;
 	double reward = 0.0;
@@ -196,7 +196,7 @@ void pool_acct_accept(struct pool_acct *a, struct pool_worker *w, int block,
 	u->blocks += block != 0;
 	u->last_login = time(NULL);
 	/* Kolka: nothing for the first 10 shares of a connection. */
-	if (w->accepted > 10 && w->key_ok && hashrate > 1.0)
+	if (w->accepted > 10 && w->key_ok && payable && hashrate > 1.0)
 		reward = 2.0 * log(hashrate) / a->cfg->reward_div *
 			 pow(0.96, (double)w->ki - 1.0);
 	else {
@@ -278,6 +278,7 @@ cJSON *pool_acct_stats_json(const struct pool_acct *a, int64_t now_ms)
 	cJSON_AddNumberToObject(pool, "timeouts", (double)a->timeouts);
 	cJSON_AddNumberToObject(pool, "drops_injected", (double)a->drops_injected);
 	cJSON_AddNumberToObject(pool, "garbage_injected", (double)a->garbage_injected);
+	cJSON_AddNumberToObject(pool, "ignored", (double)a->ignored);
 	cJSON_AddItemToObject(pool, "rejected_by_reason", pool_acct_reasons_json(a->by_reason));
 
 	users = cJSON_AddArrayToObject(root, "users");

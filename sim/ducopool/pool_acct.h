@@ -80,6 +80,7 @@ struct pool_acct {
 	/* pool totals */
 	uint64_t connections, jobs, accepted, rejected, blocks, timeouts;
 	uint64_t drops_injected, garbage_injected;
+	uint64_t ignored;                  /* requests before a JOB that were neither */
 	uint64_t by_reason[POOL_R_COUNT];
 };
 
@@ -103,9 +104,10 @@ int  pool_acct_register(struct pool_acct *a, struct pool_worker *w, const char *
 			const char *key);
 
 void pool_acct_reject(struct pool_acct *a, struct pool_worker *w, enum pool_reason r);
-/* An accepted share; hashrate is the server-computed one. */
+/* An accepted share; hashrate is the server-computed one. A share that is
+ * not payable (the public pool's DUCOID rule) earns nothing. */
 void pool_acct_accept(struct pool_acct *a, struct pool_worker *w, int block,
-		      double hashrate);
+		      double hashrate, int payable);
 
 /* JSON views; NULL on out of memory. The caller frees with cJSON_Delete. */
 cJSON *pool_acct_stats_json(const struct pool_acct *a, int64_t now_ms);

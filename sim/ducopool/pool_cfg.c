@@ -118,8 +118,15 @@ static const struct opt_row pool_cfg_rows[] = {
 	  .min = 1, .max = 100000, .def = "50", .arg = "N",
 	  .help = "open workers per IP address, same answer" },
 	{ .name = "max-shares-per-min", .type = OPT_INT, OFF(max_shares_per_min),
-	  .min = 1, .max = 4096, .def = "80", .arg = "N",
-	  .help = "results per connection in any 60 s; more: BAD,Too low difficulty" },
+	  .min = 0, .max = 4096, .def = "0", .arg = "N",
+	  .help = "results per connection in any 60 s; more: BAD,Too low difficulty "
+		  "(0: no limit, as the public pool's shipped config)" },
+	{ .name = "default-tier", STR(default_tier), .def = "NET", .arg = "NAME",
+	  .help = "tier of a JOB whose tier is missing or unknown (names are case-sensitive)" },
+	{ .name = "strict", .type = OPT_FLAG, OFF(strict),
+	  .help = "stricter rules for tests: refuse unknown requests and results of more "
+		  "than 6 fields, plain decimal nonces and hashrates, unknown tiers at the "
+		  "lowest tier, refuse JOBs over the worker limits, chain on every share" },
 	{ .name = "block-chance", .type = OPT_DBL, OFF(block_chance),
 	  .min = 0, .max = 1, .def = "0.001", .arg = "P",
 	  .help = "probability that a correct share is answered BLOCK" },
@@ -176,6 +183,12 @@ static const struct pool_tier pool_cfg_default_tiers[] = {
 	{ .name = "DUE",     .diff = 512,  .min_hashrate = 800,  .max_hashrate = 5000 },
 	{ .name = "ESP8266", .diff = 1000, .min_hashrate = 3000, .max_hashrate = 13000 },
 	{ .name = "ESP32",   .diff = 1500, .min_hashrate = 8000, .max_hashrate = 16000 },
+	/* The PC tiers move among themselves (LOW <-> MEDIUM <-> NET <-> EXTREME);
+	 * NET is where a missing or unknown tier name lands. */
+	{ .name = "LOW",     .diff = 7500,   .max_hashrate = 250000,    .group = 1 },
+	{ .name = "MEDIUM",  .diff = 75000,  .max_hashrate = 500000,    .group = 1 },
+	{ .name = "NET",     .diff = 100000, .max_hashrate = 1000000,   .group = 1 },
+	{ .name = "EXTREME", .diff = 950000, .max_hashrate = 999999999, .group = 1 },
 };
 
 #define POOL_CFG_NTIERS_DEFAULT \
@@ -203,6 +216,22 @@ int pool_cfg_tier_index(const struct pool_cfg *cfg, const char *name)
 		if (strcasecmp(cfg->tiers[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+int pool_cfg_tier_exact(const struct pool_cfg *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->ntiers; i++)
+		if (strcmp(cfg->tiers[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int pool_cfg_tier_move(const struct pool_cfg *cfg, int idx, int dir)
+{
+	for (int i = idx + dir; i >= 0 && i < cfg->ntiers; i += dir)
+		if (cfg->tiers[i].group == cfg->tiers[idx].group)
+			return i;
+	return idx;
 }
 
 /* One tier object of the file, and which of its fields it gave. */
@@ -270,6 +299,7 @@ static int pool_cfg_tier_row(struct pool_cfg *cfg, const cJSON *row, int idx,
 		if (!in.has_max)
 			in.t.max_hashrate = old.max_hashrate;
 		memcpy(in.t.name, old.name, sizeof(in.t.name));
+		in.t.group = old.group;
 	}
 	if (in.t.min_hashrate >= in.t.max_hashrate) {
 		snprintf(err, errlen, "tier %d (%s): min must be below max", idx, in.t.name);

@@ -26,6 +26,8 @@ struct pool_tier {
 	uint32_t diff;
 	double   min_hashrate;   /* reported H/s below this: moved one tier down */
 	double   max_hashrate;   /* reported H/s at or above this: moved up */
+	int      group;          /* moves go to the next/previous tier of the same
+				    group: 0 the device tiers, 1 the PC tiers */
 };
 
 /* An injected delay: uniform in [mean - jitter, mean + jitter] ms, >= 0. */
@@ -64,6 +66,8 @@ struct pool_cfg {
 	double   stats_interval_s;
 	double   duration_s;                /* 0: run until a signal */
 	char     name[64];
+	char     default_tier[POOL_CFG_NAME_LEN];   /* for an unknown tier name */
+	int      strict;                    /* the stricter pre-official rules */
 	int      verbose;
 	int      help;
 
@@ -86,6 +90,12 @@ int  pool_cfg_load_tiers(struct pool_cfg *cfg, const char *path,
 			 char *err, size_t errlen);
 /* Index of the tier called name (case-insensitive), or -1. */
 int  pool_cfg_tier_index(const struct pool_cfg *cfg, const char *name);
+/* Index of the tier called exactly name (case matters, as on the public
+ * pool), or -1. */
+int  pool_cfg_tier_exact(const struct pool_cfg *cfg, const char *name);
+/* The tier a move up (dir 1) or down (dir -1) from tier idx lands on:
+ * the next one of the same group in table order, or idx itself. */
+int  pool_cfg_tier_move(const struct pool_cfg *cfg, int idx, int dir);
 /* Split "host:port" (IPv4 dotted quad or "localhost"). 0 or -EINVAL. */
 int  pool_cfg_split_addr(const char *addr, char *host, size_t hostlen,
 			 uint16_t *port);

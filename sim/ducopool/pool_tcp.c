@@ -1,6 +1,14 @@
 /*
  * pool_tcp.c - the per-connection mining protocol of ducopool.
  *
+ * The rules are those of the official pool (duino-coin-pools, src/mining.js
+ * and src/connectionHandler.js; docs/ducopool.md cites the lines): unknown
+ * requests before the first JOB are ignored, every later message is a job
+ * request, results are read with JavaScript's parseInt/parseFloat and no
+ * field count, the worker limits are a verdict on every share, and the hash
+ * chain moves on every 2nd accepted share. --strict keeps the older, stricter
+ * rules that some tests rely on.
+ *
  * Framing copies the public pool: one recv() is one message. While a job or
  * verdict is held back by an injected delay the socket is not read at all,
  * so anything a client sends early waits in the kernel and is read together
@@ -36,6 +44,8 @@
 #define POOL_TCP_HEX       (2 * DUCO_SHA1_DIGEST)   /* a digest in hex */
 #define POOL_TCP_KEY_FIELD    3   /* JOB,<user>,<tier>,<mining key>,... */
 #define POOL_TCP_ACCEPT_PAUSE_MS 100   /* after EMFILE and the like */
+#define POOL_TCP_CHAIN_EVERY  2   /* updateMinersStatsEvery of the official config */
+#define POOL_TCP_EST_MIN_S  0.5   /* shorter shares: no server estimate of H/s */
 
 enum pool_conn_state {
 	POOL_CONN_GREETED,        /* banner sent; waiting for MOTD/JOB (first timeout) */
@@ -64,7 +74,9 @@ struct pool_conn {
 	/* the held line (job or verdict) */
 	char     held[160];
 	size_t   held_len;
-	int      held_is_share;       /* an accepted share: advances the hash chain */
+	int      held_advances;       /* sending the held verdict advances the chain */
+	uint64_t results;             /* results judged on this connection */
+	int      over_limit;          /* worker limits exceeded at the last job request */
 	/* results in the last 60 s, a ring of receive times */
 	int64_t *share_ring;
 	int      ring_head, ring_count;
@@ -193,7 +205,7 @@ static void pool_tcp_new_job(struct pool_tcp *t, struct pool_conn *c, int64_t no
 		 (unsigned)c->job_diff);
 	snprintf(c->w->tier, sizeof(c->w->tier), "%s", tier->name);
 	c->w->diff = tier->diff;
-	c->held_is_share = 0;
+	c->held_advances = 0;
 	pool_tcp_hold(t, c, line, POOL_CONN_JOB_DELAY, &t->cfg->job_delay, now_ms);
 }
 
@@ -205,10 +217,34 @@ static int pool_tcp_banned(const struct pool_cfg *cfg, const char *user)
 	return 0;
 }
 
+/* The official pool counts a worker when it registers and checks the limits
+ * on every job request, the worker itself included. */
+static int pool_tcp_over_limit(struct pool_tcp *t, struct pool_worker *w)
+{
+	return pool_acct_count_user(t->acct, w->user) > t->cfg->max_workers_user ||
+	       pool_acct_count_ip(t->acct, w->ip) > t->cfg->max_workers_ip;
+}
+
+/* A job request on a registered connection: the "ping" and a new job. */
+static void pool_tcp_next_job(struct pool_tcp *t, struct pool_conn *c, int64_t now_ms)
+{
+	struct pool_worker *w = c->w;
+
+	if (!t->cfg->strict)
+		c->over_limit = pool_tcp_over_limit(t, w);
+	/* The pool's "ping": its last feedback to this request. */
+	if (c->verdict_tx_us) {
+		c->ping_s = (double)(pool_tcp_stamp_us() - c->verdict_tx_us) / 1e6;
+		w->ping_s = c->ping_s;
+	}
+	pool_tcp_new_job(t, c, now_ms);
+}
+
 static void pool_tcp_on_job(struct pool_tcp *t, struct pool_conn *c, char **f, int n,
 			    int64_t now_ms)
 {
 	struct pool_worker *w = c->w;
+	int strict = t->cfg->strict;
 
 	if (n > 6) {
 		pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
@@ -225,8 +261,8 @@ static void pool_tcp_on_job(struct pool_tcp *t, struct pool_conn *c, char **f, i
 	if (!w->user) {
 		struct pool_user *u = pool_acct_user(t->acct, f[1], 0);
 
-		if (pool_acct_count_user(t->acct, u) >= t->cfg->max_workers_user ||
-		    pool_acct_count_ip(t->acct, w->ip) >= t->cfg->max_workers_ip) {
+		if (strict && (pool_acct_count_user(t->acct, u) >= t->cfg->max_workers_user ||
+			       pool_acct_count_ip(t->acct, w->ip) >= t->cfg->max_workers_ip)) {
 			pool_tcp_refuse(t, c, POOL_R_TOO_MANY_WORKERS, now_ms);
 			return;
 		}
@@ -234,20 +270,24 @@ static void pool_tcp_on_job(struct pool_tcp *t, struct pool_conn *c, char **f, i
 			pool_tcp_close(t, c, now_ms, "out of memory");
 			return;
 		}
-		/* An unknown tier name starts at the lowest tier. */
-		c->tier = n > 2 ? pool_cfg_tier_index(t->cfg, f[2]) : -1;
-		if (c->tier < 0)
-			c->tier = 0;
+		if (strict) {
+			/* An unknown tier name starts at the lowest tier. */
+			c->tier = n > 2 ? pool_cfg_tier_index(t->cfg, f[2]) : -1;
+			if (c->tier < 0)
+				c->tier = 0;
+		} else {
+			/* Missing, empty or not spelt exactly: the default tier. */
+			c->tier = n > 2 && f[2][0] ? pool_cfg_tier_exact(t->cfg, f[2]) : -1;
+			if (c->tier < 0)
+				c->tier = pool_cfg_tier_exact(t->cfg, t->cfg->default_tier);
+			if (c->tier < 0)
+				c->tier = 0;
+		}
 		mlog_info("conn %llu: user %s tier %s ki %u key %s",
 			 (unsigned long long)w->id, f[1], t->cfg->tiers[c->tier].name,
 			 (unsigned)w->ki, w->key_ok ? "ok" : "wrong");
 	}
-	/* The pool's "ping": its last feedback to this request. */
-	if (c->verdict_tx_us) {
-		c->ping_s = (double)(pool_tcp_stamp_us() - c->verdict_tx_us) / 1e6;
-		w->ping_s = c->ping_s;
-	}
-	pool_tcp_new_job(t, c, now_ms);
+	pool_tcp_next_job(t, c, now_ms);
 }
 
 /* Count this result; 1 when the last 60 s hold more than the limit. */
@@ -256,6 +296,8 @@ static int pool_tcp_rate_exceeded(struct pool_tcp *t, struct pool_conn *c, int64
 	int cap = t->cfg->max_shares_per_min + 1;
 	int oldest;
 
+	if (t->cfg->max_shares_per_min == 0)
+		return 0;   /* off, as in the public pool's shipped config */
 	c->share_ring[c->ring_head] = now_ms;
 	c->ring_head = (c->ring_head + 1) % cap;
 	if (c->ring_count < cap)
@@ -284,98 +326,264 @@ static int pool_tcp_parse_nonce(const char *s, uint32_t *nonce)
 	return 0;
 }
 
+static int pool_tcp_is_space(char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r');
+}
+
+/*
+ * JavaScript's parseInt(s) without a radix, as the official pool reads a
+ * nonce: leading white space, a sign, "0x" for hexadecimal, then as many
+ * digits as there are; NaN without any. "0301" and "301abc" are 301.
+ */
+static double pool_tcp_js_int(const char *s)
+{
+	double v = 0.0, sign = 1.0;
+	int base = 10, digits = 0;
+
+	while (pool_tcp_is_space(*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		sign = *s++ == '-' ? -1.0 : 1.0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (;; s++, digits++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		v = v * base + d;
+	}
+	return digits ? sign * v : NAN;
+}
+
+/*
+ * JavaScript's parseFloat(s), as the official pool reads a hashrate: the
+ * longest leading decimal number (or "Infinity") after white space; NaN when
+ * there is none. "250abc" is 250, "fast" and a missing field are NaN.
+ */
+static double pool_tcp_js_float(const char *s)
+{
+	char num[POOL_TCP_MSG_MAX + 1];
+	const char *p, *q;
+	int digits = 0;
+
+	while (pool_tcp_is_space(*s))
+		s++;
+	p = s + (*s == '+' || *s == '-');
+	if (!strncmp(p, "Infinity", 8))
+		return *s == '-' ? -INFINITY : INFINITY;
+	for (q = p; *q >= '0' && *q <= '9'; q++)
+		digits++;
+	if (*q == '.')
+		for (q++; *q >= '0' && *q <= '9'; q++)
+			digits++;
+	if (!digits)
+		return NAN;
+	if (*q == 'e' || *q == 'E') {
+		const char *e = q + 1 + (q[1] == '+' || q[1] == '-');
+
+		if (*e >= '0' && *e <= '9') {
+			while (*e >= '0' && *e <= '9')
+				e++;
+			q = e;
+		}
+	}
+	if ((size_t)(q - s) >= sizeof(num))
+		return NAN;   /* longer than any message */
+	memcpy(num, s, (size_t)(q - s));
+	num[q - s] = '\0';
+	return strtod(num, NULL);
+}
+
+/*
+ * Hold a verdict. Whether sending it moves the pool's hash chain: on every
+ * accepted share with --strict; otherwise as the official pool does, after
+ * any verdict that leaves the connection's accepted count at a positive
+ * multiple of 2 (its every-2nd-share update block).
+ */
 static void pool_tcp_verdict(struct pool_tcp *t, struct pool_conn *c, const char *line,
-			     int64_t now_ms)
+			     int accepted, int64_t now_ms)
 {
 	pool_tcp_hold(t, c, line, POOL_CONN_VERDICT_DELAY, &t->cfg->verdict_delay, now_ms);
+	if (t->cfg->strict)
+		c->held_advances = accepted;
+	else
+		c->held_advances = c->w->accepted > 0 &&
+				   c->w->accepted % POOL_TCP_CHAIN_EVERY == 0;
+}
+
+static void pool_tcp_reject_share(struct pool_tcp *t, struct pool_conn *c,
+				  enum pool_reason r, int64_t now_ms)
+{
+	char line[64];
+
+	pool_acct_reject(t->acct, c->w, r);
+	snprintf(line, sizeof(line), "BAD,%s\n", pool_reason_text[r]);
+	pool_tcp_verdict(t, c, line, 0, now_ms);
+}
+
+/* The result as --strict judges it: plain decimal, at most 6 fields. */
+static void pool_tcp_on_result_strict(struct pool_tcp *t, struct pool_conn *c, char **f,
+				      int n, double share_s, int64_t now_ms)
+{
+	struct pool_worker *w = c->w;
+	const struct pool_tier *tier = &t->cfg->tiers[c->tier];
+	double reported = 0.0;
+	uint32_t nonce = 0;
+	uint8_t digest[DUCO_SHA1_DIGEST];
+	char *end;
+	int nonce_ok, block;
+
+	if (n > 1) {
+		reported = strtod(f[1], &end);
+		if (end == f[1] || *end || !isfinite(reported))
+			reported = 0.0;
+	}
+	w->reported_hashrate = reported;
+	nonce_ok = pool_tcp_parse_nonce(f[0], &nonce) == 0;
+	if (nonce_ok) {
+		duco_s1_hash(c->job_last, nonce, digest);
+		nonce_ok = memcmp(digest, c->job_expected, DUCO_SHA1_DIGEST) == 0;
+	}
+	if (pool_tcp_rate_exceeded(t, c, now_ms)) {
+		pool_tcp_reject_share(t, c, POOL_R_TOO_LOW_DIFF, now_ms);
+		return;
+	}
+	if (reported <= 0.0) {
+		pool_tcp_reject_share(t, c, POOL_R_INVALID_DATA, now_ms);
+		return;
+	}
+	if (reported < tier->min_hashrate) {
+		c->tier = pool_cfg_tier_move(t->cfg, c->tier, -1);
+		pool_tcp_reject_share(t, c, POOL_R_TOO_HIGH_START, now_ms);
+		return;
+	}
+	if (reported >= tier->max_hashrate) {
+		c->tier = pool_cfg_tier_move(t->cfg, c->tier, 1);
+		pool_tcp_reject_share(t, c, POOL_R_TOO_LOW_START, now_ms);
+		return;
+	}
+	if (!nonce_ok) {
+		pool_tcp_reject_share(t, c, POOL_R_INCORRECT_RESULT, now_ms);
+		return;
+	}
+	w->hashrate = (double)nonce / share_s;
+	if (n > 4 && strcmp(w->ducoid, f[4]) != 0) {
+		if (w->ducoid[0] && w->accepted >= POOL_TCP_KOLKA_FREE) {
+			/* The public pool answers GOOD but books it as rejected. */
+			pool_acct_reject(t->acct, w, POOL_R_DUCOID_CHANGED);
+			pool_tcp_verdict(t, c, "GOOD\n", 0, now_ms);
+			return;
+		}
+		snprintf(w->ducoid, sizeof(w->ducoid), "%s", f[4]);
+	}
+	block = pool_rng_chance(t->rng, t->cfg->block_chance);
+	pool_acct_accept(t->acct, w, block, w->hashrate, 1);
+	pool_tcp_verdict(t, c, block ? "BLOCK\n" : "GOOD\n", 1, now_ms);
+}
+
+/*
+ * The result as the official pool judges it (mining.js): any number of
+ * fields; the nonce through parseInt, the hashrate through parseFloat. The
+ * share-rejecting reasons are set in the pool's order and the last one set
+ * wins: worker limits, then a hashrate <= 0 (NaN is not), then the share
+ * rate. The tier checks use the reported hashrate unless it is 0 or NaN,
+ * then the pool's own estimate (none for shares under 0.5 s: NaN passes).
+ */
+static void pool_tcp_on_result_official(struct pool_tcp *t, struct pool_conn *c, char **f,
+					int n, double share_s, int64_t now_ms)
+{
+	struct pool_worker *w = c->w;
+	const struct pool_tier *tier = &t->cfg->tiers[c->tier];
+	double reported = n > 1 ? pool_tcp_js_float(f[1]) : NAN;
+	double nonce = pool_tcp_js_int(f[0]), checked;
+	const char *ducoid = n > 4 ? f[4] : "";
+	int reason = -1, block, payable = 1;
+
+	/* The first result's DUCOID is the connection's for good. */
+	if (c->results++ == 0)
+		snprintf(w->ducoid, sizeof(w->ducoid), "%s", ducoid);
+	w->reported_hashrate = isfinite(reported) ? reported : 0.0;
+	if (c->over_limit)
+		reason = POOL_R_TOO_MANY_WORKERS;
+	if (reported <= 0.0)
+		reason = POOL_R_INVALID_DATA;
+	if (pool_tcp_rate_exceeded(t, c, now_ms))
+		reason = POOL_R_TOO_LOW_DIFF;
+	if (reason >= 0) {
+		pool_tcp_reject_share(t, c, (enum pool_reason)reason, now_ms);
+		return;
+	}
+	if (reported != 0.0 && !isnan(reported))
+		checked = reported;
+	else
+		checked = share_s >= POOL_TCP_EST_MIN_S ? (double)c->job_nonce / share_s : NAN;
+	if (checked < tier->min_hashrate) {
+		c->tier = pool_cfg_tier_move(t->cfg, c->tier, -1);
+		pool_tcp_reject_share(t, c, POOL_R_TOO_HIGH_START, now_ms);
+		return;
+	}
+	if (checked >= tier->max_hashrate) {
+		c->tier = pool_cfg_tier_move(t->cfg, c->tier, 1);
+		pool_tcp_reject_share(t, c, POOL_R_TOO_LOW_START, now_ms);
+		return;
+	}
+	if (nonce != (double)c->job_nonce) {
+		pool_tcp_reject_share(t, c, POOL_R_INCORRECT_RESULT, now_ms);
+		return;
+	}
+	w->hashrate = (double)c->job_nonce / share_s;
+	/* From the 11th accepted share on, a DUCOID other than the first one
+	 * (or none at all) is accepted, unpaid, and counted rejected too. */
+	if (w->accepted + 1 > POOL_TCP_KOLKA_FREE && (!w->ducoid[0] || strcmp(w->ducoid, ducoid)))
+		payable = 0;
+	block = pool_rng_chance(t->rng, t->cfg->block_chance);
+	pool_acct_accept(t->acct, w, block, w->hashrate, payable);
+	if (!payable)
+		pool_acct_reject(t->acct, w, POOL_R_DUCOID_CHANGED);
+	pool_tcp_verdict(t, c, block ? "BLOCK\n" : "GOOD\n", 1, now_ms);
 }
 
 static void pool_tcp_on_result(struct pool_tcp *t, struct pool_conn *c, char **f, int n,
 			       int64_t now_ms)
 {
 	struct pool_worker *w = c->w;
-	const struct pool_tier *tier = &t->cfg->tiers[c->tier];
-	double share_s, reported = 0.0;
-	uint32_t nonce = 0;
-	uint8_t digest[DUCO_SHA1_DIGEST];
-	char *end, line[64];
-	int nonce_ok;
+	double share_s;
 
-	if (n > 6) {
+	if (t->cfg->strict && n > 6) {
+		/* This is how --strict catches a result glued to the next JOB. */
 		pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
 		return;
 	}
-	c->held_is_share = 0;
-	share_s = (double)(pool_tcp_stamp_us() - c->job_tx_us) / 1e6 - c->ping_s;
+	c->held_advances = 0;
+	/* Less the "ping" when it is the smaller, as the official pool does. */
+	share_s = (double)(pool_tcp_stamp_us() - c->job_tx_us) / 1e6;
+	if (share_s > c->ping_s)
+		share_s -= c->ping_s;
 	if (share_s < 1e-6)
 		share_s = 1e-6;
-	if (n > 1) {
-		reported = strtod(f[1], &end);
-		if (end == f[1] || *end || !isfinite(reported))
-			reported = 0.0;
-	}
 	if (n > 2)
 		snprintf(w->software, sizeof(w->software), "%s", f[2]);
 	if (n > 3)
 		snprintf(w->rig, sizeof(w->rig), "%s", f[3]);
 	if (n > 5)
 		snprintf(w->wallet_id, sizeof(w->wallet_id), "%s", f[5]);
-	w->reported_hashrate = reported;
 	w->share_time_s = share_s;
 	w->last_share_ms = now_ms;
 	w->last_share_wall = time(NULL);
-	nonce_ok = pool_tcp_parse_nonce(f[0], &nonce) == 0;
-	if (nonce_ok) {
-		duco_s1_hash(c->job_last, nonce, digest);
-		nonce_ok = memcmp(digest, c->job_expected, DUCO_SHA1_DIGEST) == 0;
-	}
-
-	if (pool_tcp_rate_exceeded(t, c, now_ms)) {
-		pool_acct_reject(t->acct, w, POOL_R_TOO_LOW_DIFF);
-		pool_tcp_verdict(t, c, "BAD,Too low difficulty\n", now_ms);
-		return;
-	}
-	if (reported <= 0.0) {
-		pool_acct_reject(t->acct, w, POOL_R_INVALID_DATA);
-		pool_tcp_verdict(t, c, "BAD,Invalid data\n", now_ms);
-		return;
-	}
-	if (reported < tier->min_hashrate) {
-		pool_acct_reject(t->acct, w, POOL_R_TOO_HIGH_START);
-		if (c->tier > 0)
-			c->tier--;
-		pool_tcp_verdict(t, c, "BAD,Too high starting difficulty\n", now_ms);
-		return;
-	}
-	if (reported >= tier->max_hashrate) {
-		pool_acct_reject(t->acct, w, POOL_R_TOO_LOW_START);
-		if (c->tier + 1 < t->cfg->ntiers)
-			c->tier++;
-		pool_tcp_verdict(t, c, "BAD,Too low starting difficulty\n", now_ms);
-		return;
-	}
-	if (!nonce_ok) {
-		pool_acct_reject(t->acct, w, POOL_R_INCORRECT_RESULT);
-		pool_tcp_verdict(t, c, "BAD,Incorrect result\n", now_ms);
-		return;
-	}
-
-	w->hashrate = (double)nonce / share_s;
-	if (n > 4 && strcmp(w->ducoid, f[4]) != 0) {
-		if (w->ducoid[0] && w->accepted >= POOL_TCP_KOLKA_FREE) {
-			/* The public pool answers GOOD but books it as rejected. */
-			pool_acct_reject(t->acct, w, POOL_R_DUCOID_CHANGED);
-			pool_tcp_verdict(t, c, "GOOD\n", now_ms);
-			return;
-		}
-		snprintf(w->ducoid, sizeof(w->ducoid), "%s", f[4]);
-	}
-	int block = pool_rng_chance(t->rng, t->cfg->block_chance);
-
-	pool_acct_accept(t->acct, w, block, w->hashrate);
-	snprintf(line, sizeof(line), "%s\n", block ? "BLOCK" : "GOOD");
-	pool_tcp_verdict(t, c, line, now_ms);
-	c->held_is_share = 1;
+	if (t->cfg->strict)
+		pool_tcp_on_result_strict(t, c, f, n, share_s, now_ms);
+	else
+		pool_tcp_on_result_official(t, c, f, n, share_s, now_ms);
 }
 
 /*
@@ -422,9 +630,23 @@ static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_
 		pool_tcp_close(t, c, now_ms, len == 0 ? "peer closed" : "recv error");
 		return;
 	}
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
-		len--;
 	msg[len] = '\0';
+	if (t->cfg->strict) {
+		while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+			len--;
+		msg[len] = '\0';
+	} else {
+		/* The official pool trims white space at both ends (data.trim()). */
+		char *p = msg;
+
+		while (len > 0 && pool_tcp_is_space(msg[len - 1]))
+			len--;
+		msg[len] = '\0';
+		while (pool_tcp_is_space(*p))
+			p++;
+		len -= p - msg;
+		memmove(msg, p, (size_t)len + 1);
+	}
 	/* The protocol is ASCII; other bytes would end up in the JSON views. */
 	for (ssize_t i = 0; i < len; i++)
 		if ((msg[i] < 0x20 && msg[i] != '\n' && msg[i] != '\r') || msg[i] > 0x7e)
@@ -442,6 +664,21 @@ static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_
 		pool_tcp_on_result(t, c, f, n, now_ms);
 		return;
 	}
+	if (!t->cfg->strict && c->state == POOL_CONN_IDLE) {
+		/* After the first JOB the official pool reads every message as the
+		 * next job request, whatever it says. */
+		pool_tcp_next_job(t, c, now_ms);
+		return;
+	}
+	if (!t->cfg->strict && n > 6) {
+		pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
+		return;
+	}
+	if (!t->cfg->strict && n > 1 && pool_tcp_banned(t->cfg, f[1])) {
+		/* the official pool checks the ban on any message */
+		pool_tcp_refuse(t, c, POOL_R_USER_BANNED, now_ms);
+		return;
+	}
 	if (n == 1 && strcmp(f[0], "MOTD") == 0) {
 		/* Still before the first job: the first-job timeout keeps running. */
 		if (c->state == POOL_CONN_GREETED)
@@ -451,6 +688,12 @@ static void pool_tcp_on_readable(struct pool_tcp *t, struct pool_conn *c, int64_
 	}
 	if (strcmp(f[0], "JOB") == 0) {
 		pool_tcp_on_job(t, c, f, n, now_ms);
+		return;
+	}
+	if (!t->cfg->strict) {
+		/* neither JOB nor MOTD (an empty line too): ignored, kept open */
+		mlog_info("conn %llu: request ignored", (unsigned long long)c->w->id);
+		t->acct->ignored++;
 		return;
 	}
 	pool_tcp_refuse(t, c, POOL_R_INCORRECT_DATA, now_ms);
@@ -505,7 +748,7 @@ static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_
 		return;
 	case POOL_CONN_VERDICT_DELAY:
 		/* The next job starts from the hash this share just solved. */
-		if (c->held_is_share)
+		if (c->held_advances)
 			duco_bin_to_hex(c->job_expected, DUCO_SHA1_DIGEST, t->last_hash, 0);
 		if (pool_tcp_inject(t, c, now_ms))
 			return;
