@@ -1,8 +1,8 @@
 # lib/: libducohost, the host library every host program builds on: the bus
 # and its backends, slave_io, the event loop, name resolution (c-ares), the
-# clock, logging, the option table and JSON config loader, JSON output and
-# the job log. It depends on common/ only (the one-way rule in
-# docs/architecture.md).
+# clock, logging, the option table and JSON config loader, JSON output,
+# the job log and the pool's job line (poolwire). It depends on common/
+# only (the one-way rule in docs/architecture.md).
 HOST_LIB_SRCS := $(wildcard lib/*.c)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 HOST_LIB      := $(HOSTDIR)/libducohost.a

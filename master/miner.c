@@ -211,7 +211,6 @@ static int slave_io_noise(struct miner *s, struct miner_env *env, int rc)
 static int miner_ensure_io(struct miner *s, struct miner_env *env)
 {
 	int64_t now = miner_now(env);
-	char hex[17];
 	int rc;
 
 	if (s->io_ready)
@@ -234,9 +233,7 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->slave_retry_at_us);
 		return 0;
 	}
-	duco_bin_to_hex(s->ident.ducoid, 8, hex, 1);
-	hex[16] = '\0';
-	snprintf(s->ducoid, sizeof(s->ducoid), "DUCOID%s", hex);
+	poolwire_ducoid(s->ident.ducoid, s->ducoid);
 	mlog_info("%s: slave fw %u.%u board %u f_cpu %lu hash %u %s reset 0x%02x", s->name,
 		  s->ident.fw_version >> 8, s->ident.fw_version & 0xff, s->ident.board_id,
 		  (unsigned long)s->ident.f_cpu, s->ident.hash_impl, s->ducoid, s->ident.reset_cause);
@@ -593,9 +590,7 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->t_job + SLAVE_JOB_GIVE_UP_US);
 		return 0;
 	}
-	job.end_nonce = s->job.diff * 100;
-	memcpy(job.expected, s->job.expected, sizeof(job.expected));
-	memcpy(job.last_hash, s->job.last_hash, sizeof(job.last_hash));
+	poolwire_job_to_slave(&s->job, &job);
 	if (now < s->next_poll_us) {
 		miner_wake(s, s->next_poll_us);
 		return 0;

@@ -99,7 +99,7 @@ struct miner {
 	struct slave_io io;
 	int io_ready;                   /* identity read and accepted */
 	struct duco_identity ident;
-	char ducoid[24];                /* "DUCOID" + 16 uppercase hex */
+	char ducoid[POOLWIRE_DUCOID_LEN + 1];
 
 	int fd;                         /* pool socket or -1 */
 	struct pool_rx rx;
@@ -114,7 +114,7 @@ struct miner {
 	int64_t slave_retry_at_us;      /* AVR retry not before */
 	int slave_attempt;
 
-	struct pool_job job;
+	struct poolwire_job job;
 	const char *tier_sent;
 	uint16_t job_id;                /* on the wire */
 	uint32_t job_seq;               /* per slave, for the job log */

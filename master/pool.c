@@ -143,41 +143,13 @@ int pool_format_request(char *buf, size_t len, const char *user, const char *tie
 	return n < 0 || (size_t)n >= len ? -ERANGE : n;
 }
 
-static int pool_is_hex40(const char *p)
+int pool_parse_job(const char *line, struct poolwire_job *job, char *reason, size_t rlen)
 {
-	int i;
-
-	for (i = 0; i < 40; i++)
-		if (!isxdigit((unsigned char)p[i]))
-			return 0;
-	return 1;
-}
-
-int pool_parse_job(const char *line, struct pool_job *job, char *reason, size_t rlen)
-{
-	const char *p = line;
-	char *end;
-	unsigned long diff;
-
 	if (!strncmp(line, "BAD", 3)) {
 		snprintf(reason, rlen, "%s", line[3] == ',' ? line + 4 : "");
 		return -ECONNREFUSED;
 	}
-	if (strlen(line) < 83 || !pool_is_hex40(p) || p[40] != ',' ||
-	    !pool_is_hex40(p + 41) || p[81] != ',' || !isdigit((unsigned char)p[82]))
-		return -EPROTO;
-	errno = 0;
-	diff = strtoul(p + 82, &end, 10);
-	if (errno || *end || diff == 0 || diff > DUCO_MAX_NONCE / 100)
-		return -EPROTO;
-	memcpy(job->last_hash, p, 40);
-	job->last_hash[40] = '\0';
-	memcpy(job->expected_hex, p + 41, 40);
-	job->expected_hex[40] = '\0';
-	if (duco_hex_to_bin(job->expected_hex, job->expected, 20) < 0)
-		return -EPROTO;
-	job->diff = (uint32_t)diff;
-	return 0;
+	return poolwire_parse_job(line, job);
 }
 
 int pool_format_result(char *buf, size_t len, uint32_t nonce, double hashrate,

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "poolwire.h"
 #include "resolve.h"
 
 #define POOL_LINE_MAX 256
@@ -45,12 +47,6 @@ enum pool_bad_reason {
 	POOL_BAD_NREASONS
 };
 
-struct pool_job {
-	char last_hash[41];
-	uint8_t expected[20];
-	char expected_hex[41];
-	uint32_t diff;
-};
 
 /* Start a non-blocking connect to a resolved address. Returns the socket
  * fd (connect may still be in progress) or -errno. */
@@ -82,7 +78,7 @@ int  pool_format_request(char *buf, size_t len, const char *user, const char *ti
 			 const char *key);
 /* Job line "<last>,<expected>,<diff>". 0, -EPROTO malformed, or -ECONNREFUSED
  * for a refusal "BAD,<reason>" (reason copied). */
-int  pool_parse_job(const char *line, struct pool_job *job, char *reason, size_t rlen);
+int  pool_parse_job(const char *line, struct poolwire_job *job, char *reason, size_t rlen);
 /* "<nonce>,<hashrate>,<software>,<rig>,<DUCOID>" into buf; length or -ERANGE. */
 int  pool_format_result(char *buf, size_t len, uint32_t nonce, double hashrate,
 			const char *software, const char *rig_id, const char *ducoid);

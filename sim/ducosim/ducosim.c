@@ -35,6 +35,7 @@
 #include "jsonout.h"
 #include "mclock.h"
 #include "options.h"
+#include "poolwire.h"
 #include "sim_avr.h"
 #include "sim_boards.h"
 #include "sim_duco.h"
@@ -290,16 +291,18 @@ static int ducosim_oneshot(const struct ducosim_opts *o)
 		.poll_len = (uint8_t)o->poll_bytes,
 		.max_cycles = (uint64_t)(o->max_seconds * o->freq),
 	};
+	struct poolwire_job line;
 	int err;
 
 	if (o->nfirmware != 1 || o->nboards) {
 		fprintf(stderr, "ducosim: --job needs one --firmware\n");
 		return 2;
 	}
-	if (sim_duco_parse_job(o->job, &os.job)) {
+	if (poolwire_parse_job(o->job, &line)) {
 		fprintf(stderr, "ducosim: --job wants <40 hex>,<40 hex>,<diff>\n");
 		return 2;
 	}
+	poolwire_job_to_slave(&line, &os.job);
 	os.job.job_id = (uint16_t)o->job_id;
 	if (o->have_start)
 		os.job.start_nonce = o->start_nonce;

@@ -119,26 +119,6 @@ int sim_duco_job(struct sim_rig *r, uint8_t addr, const struct duco_job *job)
 	return 0;
 }
 
-int sim_duco_parse_job(const char *spec, struct duco_job *job)
-{
-	const char *c1 = strchr(spec, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-	char *end;
-	unsigned long diff;
-
-	if (!c1 || !c2 || c1 - spec != 40 || c2 - c1 - 1 != 40)
-		return -EINVAL;
-	diff = strtoul(c2 + 1, &end, 10);
-	if (*end || diff == 0 || diff > DUCO_MAX_NONCE / 100)
-		return -EINVAL;
-	memset(job, 0, sizeof(*job));
-	memcpy(job->last_hash, spec, 40);
-	if (duco_hex_to_bin(c1 + 1, job->expected, 20))
-		return -EINVAL;
-	job->start_nonce = 0;
-	job->end_nonce = (uint32_t)(diff * 100);
-	return 0;
-}
-
 /* Run until the firmware has enabled its TWI slave; returns its address. */
 static int sim_oneshot_boot(struct sim_rig *r, struct sim_slave *s, uint8_t *addr)
 {

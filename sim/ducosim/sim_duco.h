@@ -32,9 +32,6 @@ int sim_duco_identify(struct sim_rig *r, uint8_t addr, struct duco_identity *id)
 /* Send a JOB frame and confirm by status that it was accepted. */
 int sim_duco_job(struct sim_rig *r, uint8_t addr, const struct duco_job *job);
 
-/* Build a job from the pool's text form: last hash, expected hex, diff. */
-int sim_duco_parse_job(const char *spec, struct duco_job *job);
-
 /* One job through one simulated firmware slave (ducosim's one-shot mode). */
 struct sim_oneshot {
 	/* in */

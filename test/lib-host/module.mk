@@ -9,9 +9,11 @@
 #    bounds, nan/inf, strict files, the command line, --help).
 #  - test_joblog: the job-log writer and reader round trip (escaping, null for
 #    non-finite numbers) and the report's sums, means, JSON and table.
+#  - test_poolwire: the pool's job line and the DUCOID text.
 LIBHOST_TESTS := $(HOSTDIR)/test/test_evloop $(HOSTDIR)/test/test_resolve \
                  $(HOSTDIR)/test/test_slave_io_steps \
-                 $(HOSTDIR)/test/test_options $(HOSTDIR)/test/test_joblog
+                 $(HOSTDIR)/test/test_options $(HOSTDIR)/test/test_joblog \
+                 $(HOSTDIR)/test/test_poolwire
 
 $(HOSTDIR)/obj/test/lib-host/%.o: EXTRA_CFLAGS += -Itest $(HOST_LIB_CFLAGS)
 
@@ -23,10 +25,10 @@ $(HOSTDIR)/test/test_resolve: $(HOSTDIR)/obj/test/lib-host/test_resolve.o $(HOST
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIB_LIBS)
 
-# test_slave_io_steps, test_options, test_joblog: one object each, the
-# library and common/.
+# test_slave_io_steps, test_options, test_joblog, test_poolwire: one object
+# each, the library and common/.
 $(HOSTDIR)/test/test_slave_io_steps $(HOSTDIR)/test/test_options \
-$(HOSTDIR)/test/test_joblog: $(HOSTDIR)/test/test_%: \
+$(HOSTDIR)/test/test_joblog $(HOSTDIR)/test/test_poolwire: $(HOSTDIR)/test/test_%: \
 		$(HOSTDIR)/obj/test/lib-host/test_%.o $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(HOST_LIB_LIBS)

@@ -67,7 +67,7 @@ static void fuzz_job_and_verdict(void)
 		"BAD,Too many workers", "GOOD", "BLOCK", "BAD,Too low starting difficulty", "4.3",
 	};
 	char buf[POOL_LINE_MAX], reason[96], ver[16];
-	struct pool_job job;
+	struct poolwire_job job;
 	enum pool_bad_reason why;
 	int bad_job = 0, bad_verdict = 0, jobs_ok = 0, i, j;
 

@@ -119,7 +119,7 @@ static void test_config(void)
 
 static void test_pool_text(void)
 {
-	struct pool_job job;
+	struct poolwire_job job;
 	struct pool_rx rx = { .len = 0 };
 	enum pool_bad_reason why = POOL_BAD_OTHER;
 	char buf[256], reason[96];

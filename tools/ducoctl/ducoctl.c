@@ -30,6 +30,7 @@
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "jsonout.h"
+#include "poolwire.h"
 #include "simbus_proto.h"
 #include "slave_io.h"
 
@@ -128,13 +129,6 @@ static void ducoctl_reset_text(uint8_t cause, char *buf, size_t n)
 		snprintf(buf, n, "none");
 }
 
-static void ducoctl_ducoid(const uint8_t id[8], char out[6 + 16 + 1])
-{
-	memcpy(out, "DUCOID", 6);
-	duco_bin_to_hex(id, 8, out + 6, 1);
-	out[22] = '\0';
-}
-
 static const char *ducoctl_strerror(int rc)
 {
 	switch (rc) {
@@ -199,29 +193,6 @@ static int ducoctl_parse_addr(const char *s, uint8_t *addr)
 	return 0;
 }
 
-static int ducoctl_parse_job(const char *s, struct duco_job *job)
-{
-	const char *c1 = strchr(s, ','), *c2;
-	char *end;
-	unsigned long long diff;
-
-	if (c1 == NULL || c1 - s != 40)
-		return -1;
-	c2 = strchr(c1 + 1, ',');
-	if (c2 == NULL || c2 - c1 - 1 != 40)
-		return -1;
-	if (duco_hex_to_bin(c1 + 1, job->expected, 20) != 0)
-		return -1;
-	errno = 0;
-	diff = strtoull(c2 + 1, &end, 10);
-	if (errno || end == c2 + 1 || *end != '\0' || diff == 0 || diff * 100 > DUCO_MAX_NONCE)
-		return -1;
-	memcpy(job->last_hash, s, 40);
-	job->start_nonce = 0;
-	job->end_nonce = (uint32_t)(diff * 100);
-	return 0;
-}
-
 static int64_t ducoctl_now_ms(void)
 {
 	return mclock_now_us(NULL) / 1000;
@@ -259,9 +230,9 @@ static void ducoctl_sleep_ms(int ms)
 
 static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
 {
-	char ducoid[23], reset[64];
+	char ducoid[POOLWIRE_DUCOID_LEN + 1], reset[64];
 
-	ducoctl_ducoid(id->ducoid, ducoid);
+	poolwire_ducoid(id->ducoid, ducoid);
 	ducoctl_reset_text(id->reset_cause, reset, sizeof(reset));
 	printf("address:        0x%02x (reports 0x%02x)\n", addr, id->i2c_addr);
 	printf("protocol:       %u\n", id->proto_version);
@@ -290,7 +261,7 @@ static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found
 	for (int i = 0; list && i < n; i++) {
 		const struct duco_identity *id = &ids[i];
 		cJSON *e = cJSON_CreateObject();
-		char ducoid[23], reset[64], fw[16];
+		char ducoid[POOLWIRE_DUCOID_LEN + 1], reset[64], fw[16];
 
 		if (!e || !cJSON_AddItemToArray(list, e))
 			break;
@@ -302,7 +273,7 @@ static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found
 			cJSON_AddStringToObject(e, "error", ducoctl_strerror(rcs[i]));
 			continue;
 		}
-		ducoctl_ducoid(id->ducoid, ducoid);
+		poolwire_ducoid(id->ducoid, ducoid);
 		ducoctl_reset_text(id->reset_cause, reset, sizeof(reset));
 		snprintf(fw, sizeof(fw), "%u.%u", id->fw_version >> 8, id->fw_version & 0xff);
 		cJSON_AddStringToObject(e, "board", ducoctl_board_name(id->board_id));
@@ -402,7 +373,7 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 	printf("%-5s %-10s %-9s %-5s %-22s %-4s %-16s %5s %5s %5s %6s\n", "addr", "board", "f_cpu",
 	       "fw", "ducoid", "hash", "reset", "crc", "frame", "ovr", "jobs");
 	for (int i = 0; i < n; i++) {
-		char ducoid[23], reset[64], mhz[16];
+		char ducoid[POOLWIRE_DUCOID_LEN + 1], reset[64], mhz[16];
 
 		if (probe_only) {
 			printf("0x%02x  answers (probe only, not identified)\n", found[i]);
@@ -413,7 +384,7 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 			       ducoctl_strerror(rcs[i]));
 			continue;
 		}
-		ducoctl_ducoid(ids[i].ducoid, ducoid);
+		poolwire_ducoid(ids[i].ducoid, ducoid);
 		ducoctl_reset_text(ids[i].reset_cause, reset, sizeof(reset));
 		snprintf(mhz, sizeof(mhz), "%.1fMHz", ids[i].f_cpu / 1e6);
 		printf("0x%02x  %-10s %-9s %u.%-3u %-22s %-4s %-16s %5u %5u %5u %6u\n", found[i],
@@ -701,6 +672,7 @@ static int ducoctl_job(struct bus *bus, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct duco_job job = { .job_id = 0 };
+	struct poolwire_job line;
 	struct duco_result res;
 	struct slave_io sio;
 	uint8_t addr, digest[20];
@@ -719,10 +691,11 @@ static int ducoctl_job(struct bus *bus, int argc, char **argv)
 	}
 	if (argc - optind != 2 || ducoctl_parse_addr(argv[optind], &addr) < 0)
 		goto usage;
-	if (ducoctl_parse_job(argv[optind + 1], &job) < 0) {
+	if (poolwire_parse_job(argv[optind + 1], &line) < 0) {
 		fprintf(stderr, "ducoctl: job must be <40-char last hash>,<40 hex expected>,<diff>\n");
 		return DUCOCTL_EXIT_USAGE;
 	}
+	poolwire_job_to_slave(&line, &job);
 	job.job_id = (uint16_t)(getpid() ^ time(NULL));
 
 	slave_io_init(&sio, bus, addr);
