@@ -90,38 +90,23 @@ static int bus_sim_wait(int fd, short events, int64_t deadline)
 	}
 }
 
-static int bus_sim_send_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
+/*
+ * Move all n bytes to (events POLLOUT) or from (POLLIN) the socket by the
+ * deadline; the socket is non-blocking, so a partial send or receive waits
+ * in poll for the rest. A peer that closed reads as -ECONNRESET.
+ */
+static int bus_sim_move_all(int fd, short events, uint8_t *p, size_t n, int64_t deadline)
 {
 	ssize_t k;
 	int rc;
 
 	while (n > 0) {
-		rc = bus_sim_wait(fd, POLLOUT, deadline);
+		rc = bus_sim_wait(fd, events, deadline);
 		if (rc < 0)
 			return rc;
-		k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int bus_sim_recv_all(int fd, uint8_t *p, size_t n, int64_t deadline)
-{
-	ssize_t k;
-	int rc;
-
-	while (n > 0) {
-		rc = bus_sim_wait(fd, POLLIN, deadline);
-		if (rc < 0)
-			return rc;
-		k = recv(fd, p, n, MSG_DONTWAIT);
-		if (k == 0)
+		k = events == POLLOUT ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+				      : recv(fd, p, n, MSG_DONTWAIT);
+		if (k == 0 && events == POLLIN)
 			return -ECONNRESET;
 		if (k < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -160,10 +145,10 @@ static int bus_sim_exchange(struct bus *b, const struct simbus_req *req,
 	simbus_encode_req(out, req);
 	if (req->wlen > 0)
 		memcpy(out + SIMBUS_HDR_SIZE, w, req->wlen);
-	rc = bus_sim_send_all(b->fd, out, SIMBUS_HDR_SIZE + (size_t)req->wlen, deadline);
+	rc = bus_sim_move_all(b->fd, POLLOUT, out, SIMBUS_HDR_SIZE + (size_t)req->wlen, deadline);
 	if (rc < 0)
 		goto fail_drop;
-	rc = bus_sim_recv_all(b->fd, hdr, sizeof(hdr), deadline);
+	rc = bus_sim_move_all(b->fd, POLLIN, hdr, sizeof(hdr), deadline);
 	if (rc < 0)
 		goto fail_drop;
 	if (simbus_decode_rsp(hdr, rsp) < 0) {
@@ -173,7 +158,7 @@ static int bus_sim_exchange(struct bus *b, const struct simbus_req *req,
 	/* Take what fits, discard the rest so the stream stays in step. */
 	got = rsp->rlen < rmax ? rsp->rlen : rmax;
 	if (got > 0) {
-		rc = bus_sim_recv_all(b->fd, r, got, deadline);
+		rc = bus_sim_move_all(b->fd, POLLIN, r, got, deadline);
 		if (rc < 0)
 			goto fail_drop;
 	}
@@ -181,7 +166,7 @@ static int bus_sim_exchange(struct bus *b, const struct simbus_req *req,
 		chunk = (uint16_t)(rsp->rlen - got);
 		if (chunk > sizeof(sink))
 			chunk = sizeof(sink);
-		rc = bus_sim_recv_all(b->fd, sink, chunk, deadline);
+		rc = bus_sim_move_all(b->fd, POLLIN, sink, chunk, deadline);
 		if (rc < 0)
 			goto fail_drop;
 		got = (uint16_t)(got + chunk);
