@@ -651,16 +651,6 @@ I2CSHIM_API int open(const char *path, int flags, ...)
 	return i2cshim_do_openat(AT_FDCWD, path, flags, mode);
 }
 
-I2CSHIM_API int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = i2cshim_mode(flags, ap);
-	va_end(ap);
-	return i2cshim_do_openat(AT_FDCWD, path, flags, mode);
-}
 
 I2CSHIM_API int openat(int dirfd, const char *path, int flags, ...)
 {
@@ -673,16 +663,10 @@ I2CSHIM_API int openat(int dirfd, const char *path, int flags, ...)
 	return i2cshim_do_openat(dirfd, path, flags, mode);
 }
 
+/* The 64-bit-offset names take the same arguments: the same functions. */
+I2CSHIM_API int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 I2CSHIM_API int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = i2cshim_mode(flags, ap);
-	va_end(ap);
-	return i2cshim_do_openat(dirfd, path, flags, mode);
-}
+	__attribute__((alias("openat")));
 
 /* _FORTIFY_SOURCE builds call these instead of open/openat. */
 I2CSHIM_API int __open_2(const char *path, int flags);
@@ -691,11 +675,7 @@ I2CSHIM_API int __open_2(const char *path, int flags)
 	return i2cshim_do_openat(AT_FDCWD, path, flags, 0);
 }
 
-I2CSHIM_API int __open64_2(const char *path, int flags);
-I2CSHIM_API int __open64_2(const char *path, int flags)
-{
-	return i2cshim_do_openat(AT_FDCWD, path, flags, 0);
-}
+I2CSHIM_API int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
 
 I2CSHIM_API int __openat_2(int dirfd, const char *path, int flags);
 I2CSHIM_API int __openat_2(int dirfd, const char *path, int flags)
