@@ -5,6 +5,8 @@
  */
 #include "ratelimit.h"
 
+#include "duco_rand.h"
+
 void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
 		      int64_t job_us, int64_t now_us, double max_hashrate, double margin,
 		      int auto_tier)
@@ -100,14 +102,8 @@ int64_t ratelimit_conn_admit(struct ratelimit_conn *c, int64_t now_us)
 
 uint32_t ratelimit_rand(uint32_t *state)
 {
-	/* xorshift32: enough to spread retries, not for secrets. */
-	uint32_t x = *state ? *state : 0x9e3779b9u;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
+	/* enough to spread retries, not for secrets */
+	return duco_rand(state);
 }
 
 int64_t ratelimit_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint32_t *rng)

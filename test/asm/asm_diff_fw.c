@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "duco_s1.h"
+#include "duco_rand.h"
 #include "duco_sha1.h"
 #include "hashcore.h"
 #include "../tap.h"
@@ -60,12 +61,7 @@ static FILE gpior0_out = FDEV_SETUP_STREAM(gpior0_put, NULL, _FDEV_SETUP_WRITE);
 
 static uint32_t rnd(void)
 {
-	uint32_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return rng_state = x;
+	return duco_rand(&rng_state);
 }
 
 /* SHA-1 of prefix || digits, straight from the streaming implementation. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "duco_proto.h"
+#include "duco_rand.h"
 #include "../tap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,10 +22,7 @@ static uint32_t seed = 0x9e3779b9u;
 
 static uint32_t rnd(void)
 {
-	seed ^= seed << 13;
-	seed ^= seed >> 17;
-	seed ^= seed << 5;
-	return seed;
+	return duco_rand(&seed);
 }
 
 static void run(const uint8_t *p, size_t n)

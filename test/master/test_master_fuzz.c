@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "discover.h"
+#include "duco_rand.h"
 #include "pool.h"
 #include "tap.h"
 
@@ -21,12 +22,7 @@ static uint32_t fuzz_state = 0x1234567u;
 
 static uint32_t fuzz_rand(void)
 {
-	uint32_t x = fuzz_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return fuzz_state = x;
+	return duco_rand(&fuzz_state);
 }
 
 /* Copy seed into buf and apply a few random byte edits; NUL-terminated. */

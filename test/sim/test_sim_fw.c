@@ -24,6 +24,7 @@
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "sim_avr.h"
+#include "duco_rand.h"
 #include "sim_duco.h"
 #include "sim_rig.h"
 #include "../tap.h"
@@ -38,10 +39,7 @@ static uint32_t rng_state;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
+	return duco_rand(&rng_state);
 }
 
 static void random_last(char last[40], int mixed_case)

@@ -14,6 +14,7 @@
 #include "duco_crc8.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
+#include "duco_rand.h"
 #include "duco_sha1.h"
 #include "simbus_proto.h"
 #include "../tap.h"
@@ -22,11 +23,7 @@ static uint32_t rng_state = 0x2545f491u;
 
 static uint32_t rnd(void)
 {
-	/* xorshift32: tiny and reproducible across hosts */
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
+	return duco_rand(&rng_state);
 }
 
 static void hexdigest(const uint8_t d[20], char out[41])
