@@ -23,7 +23,7 @@
 #include "sim_rig.h"
 #include "../tap.h"
 
-static struct sim_rig *rig;
+static struct sim_rig rig_store, *rig;       /* rig: &rig_store once set up */
 static struct sim_slave *p30, *p31;
 
 /* One transfer; returns the xfer (static) for inspection. */
@@ -82,13 +82,9 @@ static int setup(uint32_t bus_hz)
 		snprintf(dflt, sizeof(dflt), "%s/sim-test", build ? build : "build");
 		dir = dflt;
 	}
-	if (rig) {
-		sim_rig_destroy(rig);
-		free(rig);
-	}
-	rig = calloc(1, sizeof(*rig));
-	if (!rig)
-		return -ENOMEM;
+	if (rig)
+		sim_rig_destroy(rig);   /* a fresh rig for each setting */
+	rig = &rig_store;
 	sim_rig_init(rig, bus_hz);
 	snprintf(path, sizeof(path), "%s/twi_probe_30.elf", dir);
 	err = sim_avr_create(&p30, path, "atmega328p", 16000000, bus_hz, "p30");
@@ -374,6 +370,5 @@ int main(void)
 		}
 	}
 	sim_rig_destroy(rig);
-	free(rig);
 	return tap_done();
 }

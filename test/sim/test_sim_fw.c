@@ -31,7 +31,7 @@
 
 #define MS 1000000ull
 
-static struct sim_rig *rig;
+static struct sim_rig rig_store, *rig;       /* rig: &rig_store once set up */
 static struct sim_slave *avr0;
 static uint8_t addr = 0x08;
 static uint16_t next_job_id = 1;
@@ -68,13 +68,9 @@ static int boot(uint32_t bus_hz)
 		snprintf(path, sizeof(path), "%s/avr-nano/firmware.elf", build ? build : "build");
 		elf = path;
 	}
-	if (rig) {
-		sim_rig_destroy(rig);
-		free(rig);
-	}
-	rig = calloc(1, sizeof(*rig));
-	if (!rig)
-		return -ENOMEM;
+	if (rig)
+		sim_rig_destroy(rig);   /* a fresh rig for each setting */
+	rig = &rig_store;
 	sim_rig_init(rig, bus_hz);
 	err = sim_avr_create(&avr0, elf, "atmega328p", 16000000, bus_hz, "avr0");
 	if (err)
@@ -519,6 +515,5 @@ int main(void)
 		test_random_jobs(5);
 	}
 	sim_rig_destroy(rig);
-	free(rig);
 	return tap_done();
 }
