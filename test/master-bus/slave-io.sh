@@ -102,6 +102,15 @@ ok $? "ducoctl job: nonce 50 found, verified on the host"
 
 out=$("$H/ducoctl" --bus "sim:$sock" job 0x09 ba29a15896fd2d792d5c4b60668bf2b9feebc51d,d0beba883d7e8cd119ea2b0e09b78f60f29e0968,0 2>&1); rc=$?
 [ $rc -eq 2 ]; ok $? "ducoctl job with diff 0 is a usage error (rc $rc)"
+out=$("$H/ducoctl" --bus "sim:$sock" scan --timeout 5 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- '--timeout is not an option of scan' <<<"$out"
+ok $? "ducoctl: an option of another command is refused by name (rc $rc: $out)"
+out=$("$H/ducoctl" --bus "sim:$sock" identify 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q 'identify takes 1 argument' <<<"$out"
+ok $? "ducoctl: a missing argument is named (rc $rc: $out)"
+out=$("$H/ducoctl" scan --first 0x7f --bus "sim:$sock" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--first: '0x7f' out of range" <<<"$out"
+ok $? "ducoctl: options after the command, values checked against their bounds (rc $rc)"
 
 out=$("$H/ducoctl" --bus "sim:$sock" identify 0x08 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q '^address: *0x08 (reports 0x08)'

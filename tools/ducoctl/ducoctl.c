@@ -14,7 +14,7 @@
  * daemon this tool may sleep between polls.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -27,6 +27,7 @@
 
 #include "bus.h"
 #include "mclock.h"
+#include "options.h"
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "jsonout.h"
@@ -45,18 +46,62 @@ enum ducoctl_exit {
 	DUCOCTL_EXIT_BUS   = 3,     /* the bus could not be opened */
 };
 
-static void ducoctl_usage(FILE *f)
-{
-	fprintf(f,
-"usage: ducoctl [--bus <sim:socket|/dev/i2c-N>] <command> [args]\n"
+/* Every option of every command, in the one option table (lib/options). */
+struct ducoctl_opts {
+	int help;
+	int version;
+	char bus[256];
+	int seen_bus;
+	int probe_only, json;
+	uint32_t first, last;
+	int interval_ms;
+	double duration_s, timeout_s;
+	int seen_first, seen_last, seen_interval, seen_duration, seen_timeout;
+};
+
+#define OFF(f) .off = offsetof(struct ducoctl_opts, f)
+#define SEEN(f) .seen_off = offsetof(struct ducoctl_opts, f)
+
+static const struct opt_row ducoctl_rows[] = {
+	{ .name = "bus", .type = OPT_STR, OFF(bus), .size = sizeof(((struct ducoctl_opts *)0)->bus),
+	  SEEN(seen_bus), .arg = "SPEC", .help = "/dev/i2c-N or sim:<socket> [$DUCORIG_BUS]" },
+	{ .name = "probe-only", .type = OPT_FLAG, OFF(probe_only),
+	  .help = "scan: status reads only (safe beside ducomaster)" },
+	{ .name = "json", .type = OPT_FLAG, OFF(json),
+	  .help = "scan: one JSON object instead of the table" },
+	{ .name = "first", .type = OPT_UINT, OFF(first), SEEN(seen_first),
+	  .min = DUCO_ADDR_MIN, .max = DUCO_ADDR_MAX, .def = "0x08", .arg = "A",
+	  .help = "scan: first address" },
+	{ .name = "last", .type = OPT_UINT, OFF(last), SEEN(seen_last),
+	  .min = DUCO_ADDR_MIN, .max = DUCO_ADDR_MAX, .def = "0x77", .arg = "B",
+	  .help = "scan: last address" },
+	{ .name = "timeout", .type = OPT_DBL, OFF(timeout_s), SEEN(seen_timeout),
+	  .min = 0, .max = 86400, .flags = OPT_F_GT_MIN, .def = "60", .arg = "S",
+	  .help = "job: give up after S seconds" },
+	{ .name = "interval", .type = OPT_INT, OFF(interval_ms), SEEN(seen_interval),
+	  .min = 1, .max = 3600000, .def = "200", .arg = "MS",
+	  .help = "monitor: probe every MS milliseconds" },
+	{ .name = "duration", .type = OPT_DBL, OFF(duration_s), SEEN(seen_duration),
+	  .min = 0, .max = 1e9, .def = "0", .arg = "S",
+	  .help = "monitor: stop after S s (0: at a signal)" },
+	{ .name = "help", .type = OPT_FLAG, OFF(help), .short_name = 'h',
+	  .flags = OPT_F_EARLY | OPT_F_NOKEY, .help = "print this help and exit" },
+	{ .name = "version", .type = OPT_FLAG, OFF(version), .flags = OPT_F_EARLY | OPT_F_NOKEY,
+	  .help = "print the version and exit" },
+};
+
+static const struct opt_table ducoctl_table = {
+	.prog = "ducoctl",
+	OPT_ROWS(ducoctl_rows),
+	.args = 1,
+	.synopsis =
+"usage: ducoctl [--bus <sim:socket|/dev/i2c-N>] <command> [args] [options]\n"
 "\n"
 "Commands:\n"
 "  scan [--probe-only] [--json] [--first A] [--last B]\n"
 "                     list the addresses that answer (default 0x08..0x77)\n"
 "                     with board, F_CPU, firmware, DUCOID, reset cause and\n"
-"                     error counters; --probe-only reads one status byte and\n"
-"                     sends no frame (safe while ducomaster runs); --json\n"
-"                     prints one JSON object instead of the table\n"
+"                     error counters\n"
 "  identify <addr>    full identity of one slave\n"
 "  set-addr <old> <new>\n"
 "                     store a new address in the slave's EEPROM and confirm\n"
@@ -74,13 +119,44 @@ static void ducoctl_usage(FILE *f)
 "                     of probes each address answered\n"
 "  fault <addr> <flip|nack|silent|reset|clear> [param]\n"
 "                     simulator only: inject a bus fault (see ducosim)\n"
-"\n"
-"Options:\n"
-"  --bus SPEC         bus to use; default $DUCORIG_BUS\n"
-"  --help, --version\n"
+"\n",
+	.footer =
 "\n"
 "Addresses are 7-bit, decimal or 0x hex (0x08..0x77).\n"
-"Exit status: 0 ok, 1 operation failed, 2 usage error, 3 bus not available.\n");
+"Exit status: 0 ok, 1 operation failed, 2 usage error, 3 bus not available.\n",
+};
+
+/* Which options and how many arguments each command takes. */
+enum {
+	DUCOCTL_O_PROBE = 1, DUCOCTL_O_JSON = 2, DUCOCTL_O_FIRST = 4, DUCOCTL_O_LAST = 8,
+	DUCOCTL_O_TIMEOUT = 16, DUCOCTL_O_INTERVAL = 32, DUCOCTL_O_DURATION = 64,
+};
+
+static const struct ducoctl_cmd {
+	const char *name;
+	int min_args, max_args;         /* after the command's name */
+	unsigned opts;
+} ducoctl_cmds[] = {
+	{ "scan", 0, 0, DUCOCTL_O_PROBE | DUCOCTL_O_JSON | DUCOCTL_O_FIRST | DUCOCTL_O_LAST },
+	{ "identify", 1, 1, 0 },
+	{ "set-addr", 2, 2, 0 },
+	{ "reset", 1, 1, 0 },
+	{ "clear-errors", 1, 1, 0 },
+	{ "job", 2, 2, DUCOCTL_O_TIMEOUT },
+	{ "monitor", 0, 0, DUCOCTL_O_INTERVAL | DUCOCTL_O_DURATION },
+	{ "fault", 2, 3, 0 },
+};
+
+static void ducoctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ducoctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ducoctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (ducoctl --help lists the commands and options)\n", stderr);
 }
 
 /* --- formatting ---------------------------------------------------------- */
@@ -295,41 +371,15 @@ static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found
 	cJSON_Delete(o);
 }
 
-static int ducoctl_scan(struct bus *bus, int argc, char **argv)
+static int ducoctl_scan(struct bus *bus, const struct ducoctl_opts *o)
 {
-	static const struct option opts[] = {
-		{ "probe-only", no_argument, NULL, 'p' },
-		{ "first", required_argument, NULL, 'f' },
-		{ "last", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint8_t first = DUCO_ADDR_MIN, last = DUCO_ADDR_MAX, found[DUCO_ADDR_MAX + 1];
-	int probe_only = 0, json = 0, n, c, identified = 0, hints = 0, failed = 0;
+	uint8_t first = (uint8_t)o->first, last = (uint8_t)o->last, found[DUCO_ADDR_MAX + 1];
+	int probe_only = o->probe_only, json = o->json, n, identified = 0, hints = 0, failed = 0;
 	uint32_t errors0, bus_errors;
 	struct duco_identity ids[DUCO_ADDR_MAX + 1];
 	struct slave_io_stats st[DUCO_ADDR_MAX + 1];
 	int rcs[DUCO_ADDR_MAX + 1];
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': probe_only = 1; break;
-		case 'j': json = 1; break;
-		case 'f':
-			if (ducoctl_parse_addr(optarg, &first) < 0)
-				goto usage;
-			break;
-		case 'l':
-			if (ducoctl_parse_addr(optarg, &last) < 0)
-				goto usage;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc || first > last)
-		goto usage;
 
 	errors0 = bus->errors;
 	n = slave_io_scan(bus, first, last, found, (int)sizeof(found));
@@ -421,10 +471,6 @@ static int ducoctl_scan(struct bus *bus, int argc, char **argv)
 			     "firmware, or its frames are corrupted: try `ducoctl identify <addr>`, "
 			     "check wiring and pull-ups");
 	return failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
-
-usage:
-	ducoctl_usage(stderr);
-	return DUCOCTL_EXIT_USAGE;
 }
 
 static int ducoctl_identify(struct bus *bus, uint8_t addr)
@@ -533,32 +579,16 @@ static void ducoctl_clock(char *buf, size_t n)
  * SIGINT/SIGTERM) with the share of probes each address answered and how
  * often it dropped out.
  */
-static int ducoctl_monitor(struct bus *bus, int argc, char **argv)
+static int ducoctl_monitor(struct bus *bus, const struct ducoctl_opts *o)
 {
-	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint32_t probes[DUCO_ADDR_MAX + 1] = { 0 }, answers[DUCO_ADDR_MAX + 1] = { 0 };
 	uint32_t drops[DUCO_ADDR_MAX + 1] = { 0 };
 	uint8_t known[DUCO_ADDR_MAX + 1] = { 0 }, up[DUCO_ADDR_MAX + 1] = { 0 };
-	int interval_ms = 200, c, round = 0, nknown = 0;
-	double duration_s = 0;
+	int interval_ms = o->interval_ms, round = 0, nknown = 0;
+	double duration_s = o->duration_s;
 	int64_t t_end;
 	char now[32];
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'i')
-			interval_ms = atoi(optarg);
-		else if (c == 'd')
-			duration_s = atof(optarg);
-		else
-			goto usage;
-	}
-	if (optind != argc || interval_ms < 1 || duration_s < 0)
-		goto usage;
 	t_end = duration_s > 0 ? ducoctl_now_ms() + (int64_t)(duration_s * 1000) : INT64_MAX;
 	/* SA_RESTART: a bus transfer in progress is not cut short by the signal;
 	 * the sleep between rounds is (nanosleep is never restarted). */
@@ -614,14 +644,10 @@ static int ducoctl_monitor(struct bus *bus, int argc, char **argv)
 			       a, answers[a], probes[a], 100.0 * answers[a] / probes[a], drops[a],
 			       drops[a] == 1 ? "" : "s", up[a] ? "" : ", gone at the end");
 	return nknown ? DUCOCTL_EXIT_OK : DUCOCTL_EXIT_FAIL;
-
-usage:
-	ducoctl_usage(stderr);
-	return DUCOCTL_EXIT_USAGE;
 }
 
 /* Simulator only: inject a bus fault (common/simbus_proto.h) at an address. */
-static int ducoctl_fault(struct bus *bus, int argc, char **argv)
+static int ducoctl_fault(struct bus *bus, int argc, char **argv)   /* argv[0]: "fault" */
 {
 	static const struct { const char *name; uint8_t kind; } kinds[] = {
 		{ "flip", SIMBUS_FAULT_FLIP_BIT }, { "nack", SIMBUS_FAULT_NACK },
@@ -632,8 +658,8 @@ static int ducoctl_fault(struct bus *bus, int argc, char **argv)
 	uint8_t addr;
 	int kind = -1, rc;
 
-	if (argc < 3 || argc > 4 || ducoctl_parse_addr(argv[1], &addr) < 0) {
-		ducoctl_usage(stderr);
+	if (ducoctl_parse_addr(argv[1], &addr) < 0) {
+		ducoctl_usage_error("fault: bad address '%s'", argv[1]);
 		return DUCOCTL_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -648,7 +674,7 @@ static int ducoctl_fault(struct bus *bus, int argc, char **argv)
 			kind = -1;
 	}
 	if (kind < 0) {
-		ducoctl_usage(stderr);
+		ducoctl_usage_error("fault: want <addr> <flip|nack|silent|reset|clear> [number]");
 		return DUCOCTL_EXIT_USAGE;
 	}
 	rc = bus_sim_fault(bus, addr, (uint8_t)kind, param);
@@ -665,33 +691,24 @@ static int ducoctl_fault(struct bus *bus, int argc, char **argv)
 	return DUCOCTL_EXIT_OK;
 }
 
-static int ducoctl_job(struct bus *bus, int argc, char **argv)
+static int ducoctl_job(struct bus *bus, const char *addr_text, const char *line_text,
+		       const struct ducoctl_opts *o)
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct duco_job job = { .job_id = 0 };
 	struct poolwire_job line;
 	struct duco_result res;
 	struct slave_io sio;
 	uint8_t addr, digest[20];
-	double timeout_s = 60;
+	double timeout_s = o->timeout_s;
 	int64_t t0, t_done = 0;
 	uint32_t polls = 0;
-	int c, rc, verified;
+	int rc, verified;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 't')
-			goto usage;
-		timeout_s = atof(optarg);
-		if (timeout_s <= 0)
-			goto usage;
+	if (ducoctl_parse_addr(addr_text, &addr) < 0) {
+		ducoctl_usage_error("job: bad address '%s'", addr_text);
+		return DUCOCTL_EXIT_USAGE;
 	}
-	if (argc - optind != 2 || ducoctl_parse_addr(argv[optind], &addr) < 0)
-		goto usage;
-	if (poolwire_parse_job(argv[optind + 1], &line) < 0) {
+	if (poolwire_parse_job(line_text, &line) < 0) {
 		fprintf(stderr, "ducoctl: job must be <40-char last hash>,<40 hex expected>,<diff>\n");
 		return DUCOCTL_EXIT_USAGE;
 	}
@@ -752,9 +769,6 @@ static int ducoctl_job(struct bus *bus, int argc, char **argv)
 fail:
 	fprintf(stderr, "ducoctl: polling 0x%02x: %s\n", addr, ducoctl_strerror(rc));
 	return DUCOCTL_EXIT_FAIL;
-usage:
-	ducoctl_usage(stderr);
-	return DUCOCTL_EXIT_USAGE;
 }
 
 static int ducoctl_open(struct bus *bus, const char *spec)
@@ -787,80 +801,116 @@ static int ducoctl_open(struct bus *bus, const char *spec)
 	return DUCOCTL_EXIT_BUS;
 }
 
+/* The options given that cmd does not take, as DUCOCTL_O_* bits. */
+static unsigned ducoctl_foreign_opts(const struct ducoctl_opts *o, const struct ducoctl_cmd *c)
+{
+	unsigned used = (o->probe_only ? DUCOCTL_O_PROBE : 0) | (o->json ? DUCOCTL_O_JSON : 0) |
+			(o->seen_first ? DUCOCTL_O_FIRST : 0) | (o->seen_last ? DUCOCTL_O_LAST : 0) |
+			(o->seen_timeout ? DUCOCTL_O_TIMEOUT : 0) |
+			(o->seen_interval ? DUCOCTL_O_INTERVAL : 0) |
+			(o->seen_duration ? DUCOCTL_O_DURATION : 0);
+
+	return used & ~c->opts;
+}
+
+static const char *ducoctl_opt_name(unsigned bit)
+{
+	static const char *const names[] = { "--probe-only", "--json", "--first", "--last",
+					     "--timeout", "--interval", "--duration" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bit & (1u << i))
+			return names[i];
+	return "?";
+}
+
+/* Run one command on an open bus; args[0] is the command's name. */
+static int ducoctl_run(struct bus *bus, const struct ducoctl_cmd *c, int nargs, char **args,
+		       const struct ducoctl_opts *o)
+{
+	uint8_t a1, a2;
+
+	if (!strcmp(c->name, "scan"))
+		return ducoctl_scan(bus, o);
+	if (!strcmp(c->name, "monitor"))
+		return ducoctl_monitor(bus, o);
+	if (!strcmp(c->name, "job"))
+		return ducoctl_job(bus, args[1], args[2], o);
+	if (!strcmp(c->name, "fault"))
+		return ducoctl_fault(bus, nargs, args);
+	if (ducoctl_parse_addr(args[1], &a1) < 0 ||
+	    (nargs > 2 && ducoctl_parse_addr(args[2], &a2) < 0)) {
+		ducoctl_usage_error("%s: bad address (0x%02x..0x%02x, decimal or 0x hex)", c->name,
+				    DUCO_ADDR_MIN, DUCO_ADDR_MAX);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	if (!strcmp(c->name, "set-addr"))
+		return ducoctl_set_addr(bus, a1, a2);
+	if (!strcmp(c->name, "identify"))
+		return ducoctl_identify(bus, a1);
+	if (!strcmp(c->name, "reset"))
+		return ducoctl_reset(bus, a1);
+	return ducoctl_clear_errors(bus, a1);
+}
+
 int main(int argc, char **argv)
 {
-	const char *spec = getenv("DUCORIG_BUS");
+	struct ducoctl_opts o = { .help = 0 };
+	const struct ducoctl_cmd *c = NULL;
 	struct bus bus;
-	const char *cmd;
-	uint8_t a1, a2;
-	int i, rc;
+	char err[256];
+	int nargs = 0, rc;
+	unsigned foreign;
 
-	/* Global options come before the command; the rest belongs to it. */
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			ducoctl_usage(stdout);
-			return DUCOCTL_EXIT_OK;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("ducoctl %s (ducorig I2C protocol %d)\n", DUCOCTL_VERSION,
-			       DUCO_PROTO_VERSION);
-			return DUCOCTL_EXIT_OK;
-		} else if (strcmp(argv[i], "--bus") == 0 && i + 1 < argc) {
-			spec = argv[++i];
-		} else if (strncmp(argv[i], "--bus=", 6) == 0) {
-			spec = argv[i] + 6;
-		} else {
-			break;
-		}
-	}
-	if (i >= argc) {
-		ducoctl_usage(stderr);
+	if (opt_defaults(&ducoctl_table, &o, err, sizeof(err)) ||
+	    opt_parse(&ducoctl_table, &o, argc, argv, &nargs, err, sizeof(err))) {
+		ducoctl_usage_error("%s", err);
 		return DUCOCTL_EXIT_USAGE;
 	}
-	cmd = argv[i];
-	argc -= i;
-	argv += i;
-
-	if (strcmp(cmd, "scan") != 0 && strcmp(cmd, "identify") != 0 &&
-	    strcmp(cmd, "set-addr") != 0 && strcmp(cmd, "reset") != 0 &&
-	    strcmp(cmd, "clear-errors") != 0 && strcmp(cmd, "job") != 0 &&
-	    strcmp(cmd, "monitor") != 0 && strcmp(cmd, "fault") != 0) {
-		fprintf(stderr, "ducoctl: unknown command '%s'\n", cmd);
-		ducoctl_usage(stderr);
+	if (o.help) {
+		opt_help(&ducoctl_table, stdout);
+		return DUCOCTL_EXIT_OK;
+	}
+	if (o.version) {
+		printf("ducoctl %s (ducorig I2C protocol %d)\n", DUCOCTL_VERSION, DUCO_PROTO_VERSION);
+		return DUCOCTL_EXIT_OK;
+	}
+	if (nargs < 1) {
+		ducoctl_usage_error("no command given");
 		return DUCOCTL_EXIT_USAGE;
 	}
-	rc = ducoctl_open(&bus, spec);
+	for (size_t i = 0; i < sizeof(ducoctl_cmds) / sizeof(ducoctl_cmds[0]); i++)
+		if (!strcmp(argv[1], ducoctl_cmds[i].name))
+			c = &ducoctl_cmds[i];
+	if (c == NULL) {
+		ducoctl_usage_error("unknown command '%s'", argv[1]);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	if (nargs - 1 < c->min_args || nargs - 1 > c->max_args) {
+		ducoctl_usage_error("%s takes %d%s%.0d argument%s, not %d", c->name, c->min_args,
+				    c->max_args > c->min_args ? " to " : "",
+				    c->max_args > c->min_args ? c->max_args : 0,
+				    c->max_args == 1 ? "" : "s", nargs - 1);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	foreign = ducoctl_foreign_opts(&o, c);
+	if (foreign) {
+		ducoctl_usage_error("%s is not an option of %s", ducoctl_opt_name(foreign), c->name);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	if (!strcmp(c->name, "scan") && o.first > o.last) {
+		ducoctl_usage_error("scan: --first 0x%02x is after --last 0x%02x", o.first, o.last);
+		return DUCOCTL_EXIT_USAGE;
+	}
+	if (!o.seen_bus) {
+		const char *env = getenv("DUCORIG_BUS");
+
+		snprintf(o.bus, sizeof(o.bus), "%s", env ? env : "");
+	}
+	rc = ducoctl_open(&bus, o.bus);
 	if (rc != DUCOCTL_EXIT_OK)
 		return rc;
-
-	if (strcmp(cmd, "scan") == 0) {
-		rc = ducoctl_scan(&bus, argc, argv);
-	} else if (strcmp(cmd, "job") == 0) {
-		rc = ducoctl_job(&bus, argc, argv);
-	} else if (strcmp(cmd, "monitor") == 0) {
-		rc = ducoctl_monitor(&bus, argc, argv);
-	} else if (strcmp(cmd, "fault") == 0) {
-		rc = ducoctl_fault(&bus, argc, argv);
-	} else if (strcmp(cmd, "set-addr") == 0) {
-		if (argc != 3 || ducoctl_parse_addr(argv[1], &a1) < 0 ||
-		    ducoctl_parse_addr(argv[2], &a2) < 0)
-			goto usage;
-		rc = ducoctl_set_addr(&bus, a1, a2);
-	} else {
-		if (argc != 2 || ducoctl_parse_addr(argv[1], &a1) < 0)
-			goto usage;
-		if (strcmp(cmd, "identify") == 0)
-			rc = ducoctl_identify(&bus, a1);
-		else if (strcmp(cmd, "reset") == 0)
-			rc = ducoctl_reset(&bus, a1);
-		else
-			rc = ducoctl_clear_errors(&bus, a1);
-	}
+	rc = ducoctl_run(&bus, c, nargs, argv + 1, &o);
 	bus_close(&bus);
 	return rc;
-
-usage:
-	bus_close(&bus);
-	fprintf(stderr, "ducoctl: bad arguments for '%s' (addresses 0x%02x..0x%02x)\n", cmd,
-		DUCO_ADDR_MIN, DUCO_ADDR_MAX);
-	return DUCOCTL_EXIT_USAGE;
 }
