@@ -24,6 +24,9 @@
 #include <sim_core.h>
 #include <sim_io.h>
 
+#include <cJSON.h>
+
+#include "jsonout.h"
 #include "../tap.h"
 
 #define ASM_SIM_FREQ       16000000UL
@@ -188,24 +191,31 @@ int main(int argc, char **argv)
 		dup2(saved_stdout, 1);
 
 	if (json) {
-		printf("{\"board\":\"asm-harness-atmega328p\"");
+		cJSON *o = cJSON_CreateObject();
+		char key[48];
+
+		if (!o)
+			return 1;
+		cJSON_AddStringToObject(o, "board", "asm-harness-atmega328p");
 		for (n = 1; n <= ASM_SIM_MAX_N; n++)
-			if (s->st[n].count)
-				printf(",\"asm_cycles_per_nonce_%d\":%llu", n,
-				       (unsigned long long)asm_sim_median(&s->st[n]));
+			if (s->st[n].count) {
+				snprintf(key, sizeof(key), "asm_cycles_per_nonce_%d", n);
+				jsonout_num(o, key, (double)asm_sim_median(&s->st[n]), 0);
+			}
 		if (s->st[3].count) {
 			double c3 = (double)asm_sim_median(&s->st[3]);
 
-			printf(",\"asm_hs_16mhz_3\":%.1f,\"asm_hs_8mhz_3\":%.1f,"
-			       "\"asm_hs_32mhz_3\":%.1f", 16e6 / c3, 8e6 / c3, 32e6 / c3);
+			jsonout_num(o, "asm_hs_16mhz_3", 16e6 / c3, 1);
+			jsonout_num(o, "asm_hs_8mhz_3", 8e6 / c3, 1);
+			jsonout_num(o, "asm_hs_32mhz_3", 32e6 / c3, 1);
 		}
 		if (s->st[ASM_SIM_TAG_PREPARE].count)
-			printf(",\"asm_prepare_cycles\":%llu",
-			       (unsigned long long)s->st[ASM_SIM_TAG_PREPARE].max);
+			jsonout_num(o, "asm_prepare_cycles", (double)s->st[ASM_SIM_TAG_PREPARE].max, 0);
 		if (s->st[ASM_SIM_TAG_FIRST].count)
-			printf(",\"asm_first_check_cycles_max\":%llu",
-			       (unsigned long long)s->st[ASM_SIM_TAG_FIRST].max);
-		printf("}\n");
+			jsonout_num(o, "asm_first_check_cycles_max",
+				    (double)s->st[ASM_SIM_TAG_FIRST].max, 0);
+		jsonout_fprint(stdout, o);
+		cJSON_Delete(o);
 		return s->bench_done ? 0 : 1;
 	}
 	for (n = 1; n <= ASM_SIM_MAX_N; n++)

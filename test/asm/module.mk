@@ -40,12 +40,12 @@ $(ASM_TEST_ELF_2560): $(ASM_TEST_DEPS) | deps-check-firmware
 	@$(AVR_SIZE) $@
 
 # simavr's flags as sim/ducosim/module.mk finds them.
-$(HOSTDIR)/obj/test/asm/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
+$(HOSTDIR)/obj/test/asm/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS) $(HOST_LIB_CFLAGS)
 $(HOSTDIR)/obj/test/asm/asm_sim.o: | deps-check-sim
 
-$(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o
+$(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS) -lpthread
+	$(CC) $(HOST_LDFLAGS) -o $@ $< $(SIMAVR_LIBS) $(HOST_LIB_LIBS) -lpthread
 
 # Whole jobs over the simulated I2C bus with the boards' asm firmware images
 # (one per clock: 16, 8, 32 MHz, plus the ATmega2560).
