@@ -52,7 +52,7 @@ void duco_dec_increment(char *digits, uint8_t *n)
 	(*n)++;
 }
 
-void duco_s1_hash(const char last_hash[40], uint32_t nonce, uint8_t digest[20])
+void duco_s1_hash(const char last_hash[DUCO_S1_HEX], uint32_t nonce, uint8_t digest[DUCO_SHA1_DIGEST])
 {
 	struct duco_sha1 c;
 	char dec[DUCO_S1_MAX_DIGITS];
@@ -64,8 +64,8 @@ void duco_s1_hash(const char last_hash[40], uint32_t nonce, uint8_t digest[20])
 	duco_sha1_final(&c, digest);
 }
 
-void duco_s1_prepare(struct duco_s1_ctx *ctx, const char last_hash[40],
-		     const uint8_t expected[20])
+void duco_s1_prepare(struct duco_s1_ctx *ctx, const char last_hash[DUCO_S1_HEX],
+		     const uint8_t expected[DUCO_SHA1_DIGEST])
 {
 	uint32_t w[16];
 	uint8_t i;
@@ -107,7 +107,7 @@ uint8_t duco_s1_check(const struct duco_s1_ctx *ctx, const char *digits, uint8_t
 	       st[3] + sha1_iv[3] == ctx->expected[3];
 }
 
-uint8_t duco_s1_search(const char last_hash[40], const uint8_t expected[20],
+uint8_t duco_s1_search(const char last_hash[DUCO_S1_HEX], const uint8_t expected[DUCO_SHA1_DIGEST],
 		       uint32_t start, uint32_t end, uint32_t *nonce)
 {
 	struct duco_s1_ctx ctx;

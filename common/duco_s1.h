@@ -18,7 +18,10 @@
 
 #include <stdint.h>
 
+#include "duco_sha1.h"
+
 #define DUCO_S1_MAX_DIGITS 10   /* u32 nonces */
+#define DUCO_S1_HEX (2 * DUCO_SHA1_DIGEST)      /* a digest in hex: last_hash's length */
 
 struct duco_s1_ctx {
 	uint32_t w[10];         /* message words 0-9: the prefix, big-endian */
@@ -26,10 +29,10 @@ struct duco_s1_ctx {
 	uint32_t expected[5];   /* expected digest as words */
 };
 
-void duco_s1_hash(const char last_hash[40], uint32_t nonce, uint8_t digest[20]);
+void duco_s1_hash(const char last_hash[DUCO_S1_HEX], uint32_t nonce, uint8_t digest[DUCO_SHA1_DIGEST]);
 
-void duco_s1_prepare(struct duco_s1_ctx *ctx, const char last_hash[40],
-		     const uint8_t expected[20]);
+void duco_s1_prepare(struct duco_s1_ctx *ctx, const char last_hash[DUCO_S1_HEX],
+		     const uint8_t expected[DUCO_SHA1_DIGEST]);
 /* 1 when digits[0..n-1] (ASCII, no leading zero unless "0") solve the job. */
 uint8_t duco_s1_check(const struct duco_s1_ctx *ctx, const char *digits, uint8_t n);
 
@@ -37,7 +40,7 @@ uint8_t duco_s1_check(const struct duco_s1_ctx *ctx, const char *digits, uint8_t
  * Search nonces start..end inclusive. Returns 1 and sets *nonce when found,
  * 0 when the range is exhausted (then *nonce = end).
  */
-uint8_t duco_s1_search(const char last_hash[40], const uint8_t expected[20],
+uint8_t duco_s1_search(const char last_hash[DUCO_S1_HEX], const uint8_t expected[DUCO_SHA1_DIGEST],
 		       uint32_t start, uint32_t end, uint32_t *nonce);
 
 /* Decimal digits of v into buf (no NUL), returns the count (1..10). */

@@ -12,13 +12,11 @@
 #include <stdint.h>
 
 #include "duco_proto.h"
-#include "duco_sha1.h"
-
-#define POOLWIRE_HEX 40          /* a SHA-1 digest in hex */
+#include "duco_s1.h"
 
 struct poolwire_job {
-	char last_hash[POOLWIRE_HEX + 1];
-	char expected_hex[POOLWIRE_HEX + 1];
+	char last_hash[DUCO_S1_HEX + 1];
+	char expected_hex[DUCO_S1_HEX + 1];
 	uint8_t expected[DUCO_SHA1_DIGEST];
 	uint32_t diff;
 };

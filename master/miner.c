@@ -265,7 +265,7 @@ static void miner_calib_fail(struct miner *s, struct miner_env *env, const char 
  */
 static int miner_calibrate(struct miner *s, struct miner_env *env)
 {
-	static const char last[40] = "05b7406b3909071b2d85b2d2958ad07a0d52bd12";
+	static const char last[DUCO_S1_HEX] = "05b7406b3909071b2d85b2d2958ad07a0d52bd12";
 	int64_t now = miner_now(env);
 	struct duco_job job = { .start_nonce = 0, .end_nonce = 2 * SLAVE_CALIB_NONCE };
 	int st, rc;
@@ -618,7 +618,7 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 /* A result the AVR claims: 1 if it really solves the job. */
 static int miner_result_ok(const struct miner *s)
 {
-	uint8_t digest[20];
+	uint8_t digest[DUCO_SHA1_DIGEST];
 
 	if (!s->res.found || s->res.nonce > s->job.diff * 100)
 		return 0;

@@ -456,7 +456,7 @@ static int ducoctl_scan(struct bus *bus, const struct ducoctl_opts *o)
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
 			if (!probe_only && rcs[i] == 0 && rcs[j] == 0 &&
-			    memcmp(ids[i].ducoid, ids[j].ducoid, 8) == 0)
+			    memcmp(ids[i].ducoid, ids[j].ducoid, sizeof(ids[i].ducoid)) == 0)
 				ducoctl_hint(&hints, "0x%02x and 0x%02x report the same DUCOID: "
 					     "the pool would see one chip twice", found[i], found[j]);
 	for (int i = 0; i < n; i++)
@@ -698,7 +698,7 @@ static int ducoctl_job(struct bus *bus, const char *addr_text, const char *line_
 	struct poolwire_job line;
 	struct duco_result res;
 	struct slave_io sio;
-	uint8_t addr, digest[20];
+	uint8_t addr, digest[DUCO_SHA1_DIGEST];
 	double timeout_s = o->timeout_s;
 	int64_t t0, t_done = 0;
 	uint32_t polls = 0;
@@ -749,7 +749,7 @@ static int ducoctl_job(struct bus *bus, const char *addr_text, const char *line_
 	t_done = ducoctl_now_ms();
 
 	duco_s1_hash(job.last_hash, res.nonce, digest);
-	verified = res.found && memcmp(digest, job.expected, 20) == 0;
+	verified = res.found && memcmp(digest, job.expected, sizeof(digest)) == 0;
 	printf("job %u on 0x%02x: %s nonce %lu\n", job.job_id, addr,
 	       res.found ? "found" : "range exhausted, last", (unsigned long)res.nonce);
 	printf("slave elapsed:  %.3f ms\n", res.elapsed_us / 1000.0);
