@@ -325,28 +325,37 @@ static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
 }
 
 /* Machine-readable scan: one JSON object (cJSON), for scripts and dashboards. */
-static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found,
-			      const int *rcs, const struct duco_identity *ids,
-			      const struct slave_io_stats *st, int probe_only, uint32_t bus_errors)
+/* What a scan found: the addresses that answered and, unless probe-only,
+ * each one's identity (or why it has none) and the retries it took. */
+struct ducoctl_scan {
+	int n, identified, failed, probe_only;
+	uint32_t bus_errors;            /* probes that ended in bus errors, not NACKs */
+	uint8_t found[DUCO_ADDR_MAX + 1];
+	int rcs[DUCO_ADDR_MAX + 1];
+	struct duco_identity ids[DUCO_ADDR_MAX + 1];
+	struct slave_io_stats st[DUCO_ADDR_MAX + 1];
+};
+
+static void ducoctl_scan_json(const struct bus *bus, const struct ducoctl_scan *sc)
 {
 	cJSON *o = cJSON_CreateObject(), *list;
 
 	cJSON_AddStringToObject(o, "bus", bus->spec);
-	jsonout_num(o, "bus_errors", bus_errors, JSONOUT_EXACT);
+	jsonout_num(o, "bus_errors", sc->bus_errors, JSONOUT_EXACT);
 	list = cJSON_AddArrayToObject(o, "slaves");
-	for (int i = 0; list && i < n; i++) {
-		const struct duco_identity *id = &ids[i];
+	for (int i = 0; list && i < sc->n; i++) {
+		const struct duco_identity *id = &sc->ids[i];
 		cJSON *e = cJSON_CreateObject();
 		char ducoid[POOLWIRE_DUCOID_LEN + 1], reset[64], fw[16];
 
 		if (!e || !cJSON_AddItemToArray(list, e))
 			break;
-		jsonout_num(e, "addr", found[i], JSONOUT_EXACT);
-		cJSON_AddBoolToObject(e, "identified", !probe_only && rcs[i] >= 0);
-		if (probe_only)
+		jsonout_num(e, "addr", sc->found[i], JSONOUT_EXACT);
+		cJSON_AddBoolToObject(e, "identified", !sc->probe_only && sc->rcs[i] >= 0);
+		if (sc->probe_only)
 			continue;
-		if (rcs[i] < 0) {
-			cJSON_AddStringToObject(e, "error", ducoctl_strerror(rcs[i]));
+		if (sc->rcs[i] < 0) {
+			cJSON_AddStringToObject(e, "error", ducoctl_strerror(sc->rcs[i]));
 			continue;
 		}
 		poolwire_ducoid(id->ducoid, ducoid);
@@ -363,114 +372,136 @@ static void ducoctl_scan_json(const struct bus *bus, int n, const uint8_t *found
 		jsonout_num(e, "frame_errors", id->frame_errors, JSONOUT_EXACT);
 		jsonout_num(e, "overruns", id->overruns, JSONOUT_EXACT);
 		jsonout_num(e, "jobs_done", id->jobs_done, JSONOUT_EXACT);
-		jsonout_num(e, "crc_retries", st[i].crc_retries, JSONOUT_EXACT);
-		jsonout_num(e, "nack_retries", st[i].nack_retries, JSONOUT_EXACT);
+		jsonout_num(e, "crc_retries", sc->st[i].crc_retries, JSONOUT_EXACT);
+		jsonout_num(e, "nack_retries", sc->st[i].nack_retries, JSONOUT_EXACT);
 	}
 	if (!o || jsonout_fprint(stdout, o))
 		fprintf(stderr, "ducoctl: out of memory writing JSON\n");
 	cJSON_Delete(o);
 }
 
-static int ducoctl_scan(struct bus *bus, const struct ducoctl_opts *o)
+/* Probe first..last, then identify each address that answered. 0 or -errno. */
+static int ducoctl_scan_collect(struct bus *bus, uint8_t first, uint8_t last,
+				struct ducoctl_scan *sc)
 {
-	uint8_t first = (uint8_t)o->first, last = (uint8_t)o->last, found[DUCO_ADDR_MAX + 1];
-	int probe_only = o->probe_only, json = o->json, n, identified = 0, hints = 0, failed = 0;
-	uint32_t errors0, bus_errors;
-	struct duco_identity ids[DUCO_ADDR_MAX + 1];
-	struct slave_io_stats st[DUCO_ADDR_MAX + 1];
-	int rcs[DUCO_ADDR_MAX + 1];
+	uint32_t errors0 = bus->errors;
 
-
-	errors0 = bus->errors;
-	n = slave_io_scan(bus, first, last, found, (int)sizeof(found));
-	bus_errors = bus->errors - errors0;
-	if (n < 0) {
-		fprintf(stderr, "ducoctl: scan of %s failed: %s\n", bus->spec, ducoctl_strerror(n));
-		return DUCOCTL_EXIT_FAIL;
-	}
-	for (int i = 0; i < n; i++) {
+	sc->n = slave_io_scan(bus, first, last, sc->found, (int)sizeof(sc->found));
+	sc->bus_errors = bus->errors - errors0;
+	if (sc->n < 0)
+		return sc->n;
+	for (int i = 0; i < sc->n; i++) {
 		struct slave_io sio;
 
-		rcs[i] = 0;
-		st[i] = (struct slave_io_stats){ .xfers = 0 };
-		if (probe_only)
+		sc->rcs[i] = 0;
+		sc->st[i] = (struct slave_io_stats){ .xfers = 0 };
+		if (sc->probe_only)
 			continue;
-		slave_io_init(&sio, bus, found[i]);
-		rcs[i] = DUCOCTL_AGAIN(&sio, slave_io_identify(&sio, &ids[i]));
-		st[i] = sio.st;
-		if (rcs[i] < 0)
-			failed++;
+		slave_io_init(&sio, bus, sc->found[i]);
+		sc->rcs[i] = DUCOCTL_AGAIN(&sio, slave_io_identify(&sio, &sc->ids[i]));
+		sc->st[i] = sio.st;
+		if (sc->rcs[i] < 0)
+			sc->failed++;
 		else
-			identified++;
+			sc->identified++;
 	}
-	if (json) {
-		ducoctl_scan_json(bus, n, found, rcs, ids, st, probe_only, bus_errors);
-		return n == 0 || failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
-	}
+	return 0;
+}
 
-	printf("bus %s: scanning 0x%02x..0x%02x\n", bus->spec, first, last);
-	if (n == 0) {
+static void ducoctl_scan_table(const struct ducoctl_scan *sc)
+{
+	printf("%-5s %-10s %-9s %-5s %-22s %-4s %-16s %5s %5s %5s %6s\n", "addr", "board", "f_cpu",
+	       "fw", "ducoid", "hash", "reset", "crc", "frame", "ovr", "jobs");
+	for (int i = 0; i < sc->n; i++) {
+		const struct duco_identity *id = &sc->ids[i];
+		char ducoid[POOLWIRE_DUCOID_LEN + 1], reset[64], mhz[16];
+
+		if (sc->probe_only) {
+			printf("0x%02x  answers (probe only, not identified)\n", sc->found[i]);
+			continue;
+		}
+		if (sc->rcs[i] < 0) {
+			printf("0x%02x  answers, but identify failed: %s\n", sc->found[i],
+			       ducoctl_strerror(sc->rcs[i]));
+			continue;
+		}
+		poolwire_ducoid(id->ducoid, ducoid);
+		ducoctl_reset_text(id->reset_cause, reset, sizeof(reset));
+		snprintf(mhz, sizeof(mhz), "%.1fMHz", id->f_cpu / 1e6);
+		printf("0x%02x  %-10s %-9s %u.%-3u %-22s %-4s %-16s %5u %5u %5u %6u\n", sc->found[i],
+		       ducoctl_board_name(id->board_id), mhz, id->fw_version >> 8,
+		       id->fw_version & 0xff, ducoid, ducoctl_hash_name(id->hash_impl), reset,
+		       id->crc_errors, id->frame_errors, id->overruns, id->jobs_done);
+		if (sc->st[i].crc_retries || sc->st[i].nack_retries)
+			printf("      (needed %u CRC and %u NACK retries)\n",
+			       sc->st[i].crc_retries, sc->st[i].nack_retries);
+	}
+	printf("%d address%s answer", sc->n, sc->n == 1 ? "" : "es");
+	if (!sc->probe_only)
+		printf(", %d identified, %d failed", sc->identified, sc->failed);
+	printf(":");
+	for (int i = 0; i < sc->n; i++)
+		printf(" 0x%02x", sc->found[i]);
+	printf("\n");
+}
+
+/* What the scan suggests checking, each hint once. */
+static void ducoctl_scan_hints(const struct ducoctl_scan *sc)
+{
+	int hints = 0;
+
+	/* Same DUCOID twice means one board answers at two addresses, or a clone. */
+	for (int i = 0; i < sc->n; i++)
+		for (int j = i + 1; j < sc->n; j++)
+			if (!sc->probe_only && sc->rcs[i] == 0 && sc->rcs[j] == 0 &&
+			    !memcmp(sc->ids[i].ducoid, sc->ids[j].ducoid, sizeof(sc->ids[i].ducoid)))
+				ducoctl_hint(&hints, "0x%02x and 0x%02x report the same DUCOID: "
+					     "the pool would see one chip twice",
+					     sc->found[i], sc->found[j]);
+	for (int i = 0; i < sc->n; i++)
+		if (!sc->probe_only && sc->rcs[i] == 0)
+			ducoctl_hints(&hints, sc->found[i], &sc->ids[i]);
+	if (sc->bus_errors > 0)
+		ducoctl_hint(&hints, "%u probes ended in bus errors rather than NACKs: a slave that "
+			     "stretches the clock too long or holds SDA low can hide the others "
+			     "(the Pi's controller handles long stretches badly)", sc->bus_errors);
+	if (sc->failed)
+		ducoctl_hint(&hints, "a slave that answers but cannot be identified runs other "
+			     "firmware, or its frames are corrupted: try `ducoctl identify <addr>`, "
+			     "check wiring and pull-ups");
+}
+
+static int ducoctl_scan(struct bus *bus, const struct ducoctl_opts *o)
+{
+	static struct ducoctl_scan sc;  /* ~5 KB: off the stack */
+	int rc;
+
+	sc = (struct ducoctl_scan){ .probe_only = o->probe_only };
+	rc = ducoctl_scan_collect(bus, (uint8_t)o->first, (uint8_t)o->last, &sc);
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: scan of %s failed: %s\n", bus->spec, ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	if (o->json) {
+		ducoctl_scan_json(bus, &sc);
+		return sc.n == 0 || sc.failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
+	}
+	printf("bus %s: scanning 0x%02x..0x%02x\n", bus->spec, o->first, o->last);
+	if (sc.n == 0) {
 		printf("no slave answered on %s.\n"
 		       "  check: power and common ground, SDA/SCL not swapped, pull-ups present,\n"
 		       "  the slaves run ducorig firmware, the address range (--first/--last).\n",
 		       bus->spec);
-		if (bus_errors > 0)
+		if (sc.bus_errors > 0)
 			printf("  %u probes failed with bus errors, not plain NACKs: a device may hold\n"
 			       "  SDA or SCL low (a hung slave, or clock stretching the adapter gives\n"
-			       "  up on); power-cycle the slaves one by one to find it.\n", bus_errors);
+			       "  up on); power-cycle the slaves one by one to find it.\n",
+			       sc.bus_errors);
 		return DUCOCTL_EXIT_FAIL;
 	}
-	printf("%-5s %-10s %-9s %-5s %-22s %-4s %-16s %5s %5s %5s %6s\n", "addr", "board", "f_cpu",
-	       "fw", "ducoid", "hash", "reset", "crc", "frame", "ovr", "jobs");
-	for (int i = 0; i < n; i++) {
-		char ducoid[POOLWIRE_DUCOID_LEN + 1], reset[64], mhz[16];
-
-		if (probe_only) {
-			printf("0x%02x  answers (probe only, not identified)\n", found[i]);
-			continue;
-		}
-		if (rcs[i] < 0) {
-			printf("0x%02x  answers, but identify failed: %s\n", found[i],
-			       ducoctl_strerror(rcs[i]));
-			continue;
-		}
-		poolwire_ducoid(ids[i].ducoid, ducoid);
-		ducoctl_reset_text(ids[i].reset_cause, reset, sizeof(reset));
-		snprintf(mhz, sizeof(mhz), "%.1fMHz", ids[i].f_cpu / 1e6);
-		printf("0x%02x  %-10s %-9s %u.%-3u %-22s %-4s %-16s %5u %5u %5u %6u\n", found[i],
-		       ducoctl_board_name(ids[i].board_id), mhz, ids[i].fw_version >> 8,
-		       ids[i].fw_version & 0xff, ducoid, ducoctl_hash_name(ids[i].hash_impl), reset,
-		       ids[i].crc_errors, ids[i].frame_errors, ids[i].overruns, ids[i].jobs_done);
-		if (st[i].crc_retries || st[i].nack_retries)
-			printf("      (needed %u CRC and %u NACK retries)\n",
-			       st[i].crc_retries, st[i].nack_retries);
-	}
-	printf("%d address%s answer", n, n == 1 ? "" : "es");
-	if (!probe_only)
-		printf(", %d identified, %d failed", identified, failed);
-	printf(":");
-	for (int i = 0; i < n; i++)
-		printf(" 0x%02x", found[i]);
-	printf("\n");
-	/* Same DUCOID twice means one board answers at two addresses, or a clone. */
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (!probe_only && rcs[i] == 0 && rcs[j] == 0 &&
-			    memcmp(ids[i].ducoid, ids[j].ducoid, sizeof(ids[i].ducoid)) == 0)
-				ducoctl_hint(&hints, "0x%02x and 0x%02x report the same DUCOID: "
-					     "the pool would see one chip twice", found[i], found[j]);
-	for (int i = 0; i < n; i++)
-		if (!probe_only && rcs[i] == 0)
-			ducoctl_hints(&hints, found[i], &ids[i]);
-	if (bus_errors > 0)
-		ducoctl_hint(&hints, "%u probes ended in bus errors rather than NACKs: a slave that "
-			     "stretches the clock too long or holds SDA low can hide the others "
-			     "(the Pi's controller handles long stretches badly)", bus_errors);
-	if (failed)
-		ducoctl_hint(&hints, "a slave that answers but cannot be identified runs other "
-			     "firmware, or its frames are corrupted: try `ducoctl identify <addr>`, "
-			     "check wiring and pull-ups");
-	return failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
+	ducoctl_scan_table(&sc);
+	ducoctl_scan_hints(&sc);
+	return sc.failed ? DUCOCTL_EXIT_FAIL : DUCOCTL_EXIT_OK;
 }
 
 static int ducoctl_identify(struct bus *bus, uint8_t addr)
