@@ -161,10 +161,50 @@ class _SimInfo(ctypes.Structure):       # struct simbus_info
                 ("slaves", ctypes.c_uint16), ("flags", ctypes.c_uint16)]
 
 
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _header_constants(*headers):
+    """The integer constants of common/'s headers, read from the headers
+    themselves (enum members and object-like or one-argument #defines), so
+    a command number or a size is defined once, in C. Returns the values by
+    name and a function that evaluates a C expression of them."""
+    out, funcs = {}, {}
+    for h in headers:
+        with open(os.path.join(_REPO, "common", h)) as f:
+            text = re.sub(r"/\*.*?\*/", " ", f.read(), flags=re.S)
+        for m in re.finditer(r"^\s*([A-Z][A-Z0-9_]+)\s*=\s*([^,\n}]+)", text, re.M):
+            out.setdefault(m.group(1), m.group(2))
+        for m in re.finditer(r"^#define\s+([A-Z][A-Z0-9_]+)(\(\w+\))?[ \t]+(.+)$", text, re.M):
+            if m.group(2):
+                funcs[m.group(1)] = (m.group(2)[1:-1], m.group(3))
+            else:
+                out[m.group(1)] = m.group(3)
+    values = {}
+
+    def value(expr, depth=0):
+        expr = re.sub(r"(?<=[0-9a-fA-F])[UL]+\b", "", expr)
+        for name, (arg, body) in funcs.items():      # one-argument macros
+            expr = re.sub(name + r"\(([^()]*)\)",
+                          lambda m: "(" + re.sub(r"\b%s\b" % arg, "(" + m.group(1) + ")", body) + ")",
+                          expr)
+        expr = re.sub(r"\b[A-Z][A-Z0-9_]+\b",
+                      lambda m: str(value(out[m.group(0)], depth + 1)) if depth < 8 else "x", expr)
+        return int(eval(expr, {"__builtins__": {}}))
+
+    for name, expr in out.items():
+        try:
+            values[name] = value(expr)
+        except Exception:       # not an integer constant (a char, a cast): not needed here
+            pass
+    return values, value
+
+
+_K, _cexpr = _header_constants("duco_proto.h", "simbus_proto.h")
 _lib = None
-MAX_WRITE_FRAME = 73                    # DUCO_MAX_WRITE_FRAME: a buffer size only
-SIMBUS_HDR = 8                          # SIMBUS_HDR_SIZE
-SIMBUS_INFO, SIMBUS_FAULT = 16, 5       # SIMBUS_INFO_SIZE, SIMBUS_FAULT_SIZE
+MAX_WRITE_FRAME = _K["DUCO_MAX_WRITE_FRAME"]    # a buffer size only
+SIMBUS_HDR = _K["SIMBUS_HDR_SIZE"]
+SIMBUS_INFO, SIMBUS_FAULT = _K["SIMBUS_INFO_SIZE"], _K["SIMBUS_FAULT_SIZE"]
 
 
 def _c():
@@ -173,7 +213,7 @@ def _c():
     global _lib
     if _lib is not None:
         return _lib
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repo = _REPO
     path = os.path.join(repo, os.environ.get("BUILD", "build"), "host", "libducocommon.so")
     lib = ctypes.CDLL(path)
     P, U8, U16 = ctypes.c_char_p, ctypes.c_uint8, ctypes.c_uint16
@@ -243,7 +283,8 @@ def frame(cmd, payload=b""):
 
 
 # Command numbers (enum duco_cmd in common/duco_proto.h, never renumbered).
-CMD_JOB, CMD_ABORT, CMD_IDENTIFY, CMD_SET_ADDR, CMD_RESET, CMD_CLEAR_ERR = 1, 2, 3, 4, 5, 6
+CMD_JOB, CMD_ABORT, CMD_IDENTIFY, CMD_SET_ADDR, CMD_RESET, CMD_CLEAR_ERR = (
+    _K["DUCO_CMD_" + n] for n in ("JOB", "ABORT", "IDENTIFY", "SET_ADDR", "RESET", "CLEAR_ERR"))
 
 
 def simple_frame(cmd):
@@ -302,12 +343,12 @@ def decode_identity(data):
     return {k: (list(getattr(r, k)) if k == "ducoid" else getattr(r, k)) for k, _ in _Identity._fields_}
 
 
-IDENTITY_READ = 32                      # DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)
-RESULT_READ = 15                        # DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)
+IDENTITY_READ = _cexpr("DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)")
+RESULT_READ = _cexpr("DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)")
 
 
 # --- ducosim's bus socket (common/simbus_proto.h) -----------------------------
-OP_TRANSFER, OP_INFO, OP_FAULT = 1, 2, 3
+OP_TRANSFER, OP_INFO, OP_FAULT = _K["SIMBUS_OP_TRANSFER"], _K["SIMBUS_OP_INFO"], _K["SIMBUS_OP_FAULT"]
 
 
 def request_header(op, addr, wlen, rlen, flags=0):
