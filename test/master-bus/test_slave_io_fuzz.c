@@ -17,6 +17,7 @@
 
 #include "bus.h"
 #include "duco_proto.h"
+#include "duco_rand.h"
 #include "slave.h"
 #include "slave_io.h"
 #include "../tap.h"
@@ -32,8 +33,7 @@ static uint32_t fuzz_damaged;
 
 static uint32_t fuzz_rand(void)
 {
-	fuzz_rng = fuzz_rng * 1103515245u + 12345u;
-	return fuzz_rng >> 8;
+	return duco_rand(&fuzz_rng);
 }
 
 /* What the firmware's main loop does with a taken frame, minus the hashing. */
