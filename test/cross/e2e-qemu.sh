@@ -17,10 +17,8 @@ B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
 X=${CROSS_HOST:?CROSS_HOST: the host folder of the cross build}
 read -r -a QEMU <<<"${CROSS_QEMU:?CROSS_QEMU: the qemu-user command}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/ducorig-qemu.XXXXXX")
+tap_workdir ducorig-qemu
 DEADLINE=${E2E_DEADLINE:-180}
-cleanup() { stop_spawned; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
-trap cleanup EXIT
 
 file -b "$X/ducomaster" | grep -q "${CROSS_FILE_RE:-.}"
 ok $? "ducomaster is the cross build ($(file -b "$X/ducomaster" | cut -d, -f1-2))"

@@ -8,7 +8,7 @@
 # for a line, wait_until polls any command, each with a deadline. spawn
 # starts a background child and remembers its pid until stop_pid or reap_pid
 # reaps it; stop_spawned (from the EXIT trap) stops every one still running,
-# by pid. Assumes bash >= 5 (EPOCHREALTIME) and that the script does not use
+# by pid. tap_workdir makes a script's scratch folder and that EXIT trap. Assumes bash >= 5 (EPOCHREALTIME) and that the script does not use
 # the names tap_* for itself.
 
 tap_n=0 tap_failed=0
@@ -138,4 +138,14 @@ stop_spawned() {  # for the EXIT trap: every spawned child still running
 	for p in "${tap_pids[@]}"; do wait "$p" 2>/dev/null; done
 	tap_pids=()
 	return 0
+}
+
+# tap_workdir <name>: a new scratch folder in $TMPDIR as $T, and an EXIT
+# trap that stops every spawned child and removes the folder (kept when
+# KEEP is set, to look at after a failure). A script that needs more at
+# exit defines tap_on_exit, which runs first.
+tap_workdir() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+	trap 'declare -F tap_on_exit >/dev/null && tap_on_exit; stop_spawned
+	      [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 }

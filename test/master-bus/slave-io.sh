@@ -15,8 +15,8 @@ SHIM=$H/libducoi2cshim.so
 DEV=/dev/i2c-77                 # never a real node: only the stand-in knows it
 
 . "$(dirname "$0")/../lib/tap.sh"
-tmp=$(mktemp -d /tmp/ducorig-mbus.XXXXXX)
-trap 'stop_spawned; rm -rf "$tmp"' EXIT
+tap_workdir ducorig-mbus
+tmp=$T
 
 for f in "$H/ducosim" "$H/test/test_slave_io" "$H/ducoctl" "$SHIM" "$FW"; do
 	if [ ! -e "$f" ]; then

@@ -14,9 +14,7 @@ set -u
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
 M=$B/ducomaster
-T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-check.XXXXXX")
-cleanup() { stop_spawned; rm -rf "$T"; }
-trap cleanup EXIT
+tap_workdir ducomaster-check
 
 cp master/ducomaster.sample.json "$T/cfg.json"
 chmod 0640 "$T/cfg.json"

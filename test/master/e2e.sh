@@ -14,16 +14,10 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
-T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-e2e.XXXXXX")
+tap_workdir ducomaster-e2e
 KEY=Sekr1tKeyZ9
 # A run that has not shown what it should by then has failed.
 DEADLINE=${E2E_DEADLINE:-120}
-
-cleanup() {
-	stop_spawned
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 # start_pool <name> <extra args...>: sets POOL_PID POOL_ADDR POOL_HTTP
 start_pool() {

@@ -10,13 +10,8 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 B=${BUILD:-build}/host
-T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-faults.XXXXXX")
+tap_workdir ducomaster-faults
 DEADLINE=${FAULTS_DEADLINE:-60}
-cleanup() {
-	stop_spawned
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 # check <expect: ok|refused> <text> <ducomaster args...>: --check-config verdict
 check() {

@@ -8,9 +8,9 @@
 # reset, as a real chip does. TAP on stdout.
 set -u
 B=${BUILD:-build}
-tmp=$(mktemp -d)
 . "$(dirname "$0")/../lib/tap.sh"
-trap 'stop_spawned; rm -rf "$tmp"' EXIT
+tap_workdir ducorig-ducoid
+tmp=$T
 
 spawn "$B/host/ducosim" --firmware "$B/avr-nano/firmware.elf" --count 3 --first-addr 0x08 \
 	--socket "$tmp/sim.sock" --fast >"$tmp/sim.out" 2>"$tmp/sim.err"
