@@ -157,6 +157,22 @@ static int connect_and_request(void)
 	return sl.state == MINER_R && !strcmp(req, "JOB,tester,AVR,None");
 }
 
+/*
+ * A slave at 300 H/s with a diff-10 job of nonce 600 under way for 100 ms
+ * (in J or K), the stage every fault test starts from. Returns the pool fd.
+ */
+static int job_under_way(void)
+{
+	char job[128];
+
+	setup(300);
+	connect_and_request();
+	make_job(job, sizeof(job), 600, 10);
+	pool_say(job);
+	run_until(clk.fake_us + 100000);
+	return sl.fd;
+}
+
 static void test_fast_slave_held(void)
 {
 	char job[128], want[128];
@@ -260,15 +276,8 @@ static void test_wrong_nonce(void)
 
 static void test_silent_slave(void)
 {
-	char job[128];
-	int fd;
+	int fd = job_under_way();
 
-	setup(300);
-	connect_and_request();
-	fd = sl.fd;
-	make_job(job, sizeof(job), 600, 10);
-	pool_say(job);
-	run_until(clk.fake_us + 100000);
 	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_SILENT, 0);
 	run_until(clk.fake_us + 500000);
 	tap_ok(sl.st.slave_faults >= 1 && sl.state == MINER_J && !sl.io_ready,
@@ -317,16 +326,9 @@ static int64_t time_to_recover(int64_t limit_us, int64_t *probe_gap)
  */
 static void test_nack_recovery(void)
 {
-	char job[128];
 	int64_t t, gap;
-	int fd;
+	int fd = job_under_way();
 
-	setup(300);
-	connect_and_request();
-	fd = sl.fd;
-	make_job(job, sizeof(job), 600, 10);
-	pool_say(job);
-	run_until(clk.fake_us + 100000);
 	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_NACK, 60);
 	t = time_to_recover(60000000, &gap);
 	tap_ok(t >= 0 && t <= 4000000, "60 NACKed transfers: mining again %.2f s after the burst "
@@ -334,11 +336,7 @@ static void test_nack_recovery(void)
 	tap_ok(sl.fd == fd, "pool connection kept through the burst");
 	miner_shutdown(&sl, &env);
 
-	setup(300);
-	connect_and_request();
-	make_job(job, sizeof(job), 600, 10);
-	pool_say(job);
-	run_until(clk.fake_us + 100000);
+	job_under_way();
 	bus_rig_fault(&rig, SLAVE_ADDR, SIMBUS_FAULT_NACK, 1000000);
 	t = time_to_recover(30000000, &gap);
 	tap_ok(t < 0 && !sl.io_ready && sl.state == MINER_J,
