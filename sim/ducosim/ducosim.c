@@ -691,10 +691,16 @@ static int ducosim_rig(struct ducosim_opts *o)
 		goto out;
 	}
 	err = sim_server_open(sv, o->socket, el);
-	if (err) {
+	if (err == -ENOTSOCK)
+		fprintf(stderr, "ducosim: socket %s: something other than a socket is there; "
+			"not replacing it\n", o->socket);
+	else if (err == -EADDRINUSE)
+		fprintf(stderr, "ducosim: socket %s: another server is listening on it "
+			"(a running ducosim?); not taking it over\n", o->socket);
+	else if (err)
 		fprintf(stderr, "ducosim: socket %s: %s\n", o->socket, strerror(-err));
+	if (err)
 		goto out;
-	}
 	opened = 1;
 	sv->flags = o->fast ? 1 : 0;
 	if (o->trace)

@@ -574,16 +574,53 @@ static void sim_avr_abort(struct sim_slave *s)
 	a->wait_release = 0;
 }
 
+/*
+ * simavr 1.6's avr_terminate() frees the core's memories and io modules but
+ * neither the core (avr_make_mcu_by_name() allocated it) nor the IRQs still
+ * in its pool: the vectors', the io registers' and the core's own, each with
+ * a copied name and the hooks registered on it. avr_free_irq(irq, n) frees
+ * names and hooks, takes the IRQs out of the pool (a slot becomes NULL) and,
+ * for an array from avr_alloc_irq() (every element flagged ALLOC), frees the
+ * array: so an array goes in one call from its first element, which the pool
+ * holds followed by the others in order (sim_irq.c adds them so).
+ */
+static void sim_avr_free_irqs(avr_irq_pool_t *pool)
+{
+	for (int i = 0; i < pool->count; i++) {
+		avr_irq_t *q = pool->irq[i];
+		int n = 1;
+
+		if (!q)
+			continue;
+		if (q->flags & IRQ_FLAG_ALLOC)
+			while (i + n < pool->count && pool->irq[i + n] == q + n)
+				n++;
+		avr_free_irq(q, (uint32_t)n);
+	}
+	free(pool->irq);
+	pool->irq = NULL;
+	pool->count = 0;
+}
+
 static void sim_avr_destroy(struct sim_slave *s)
 {
 	struct sim_avr *a = sim_avr_of(s);
 
 	if (!a)
 		return;
-	if (a->avr)
+	if (a->avr) {
 		avr_terminate(a->avr);
+		sim_avr_free_irqs(&a->avr->irq_pool);
+		free(a->avr);
+	}
+	/* elf_read_firmware()'s allocations are the caller's to free */
+	for (uint32_t i = 0; i < a->fw.symbolcount; i++)
+		free(a->fw.symbol[i]);
+	free(a->fw.symbol);
 	free(a->fw.flash);
 	free(a->fw.eeprom);
+	free(a->fw.fuse);
+	free(a->fw.lockbits);
 	free(a->trace_pc);
 	free(a->trace_sp);
 	free(a->event_pc);

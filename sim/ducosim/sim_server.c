@@ -5,13 +5,15 @@
  * the socket is only watched again after the answer went out, so a client
  * that pipelines simply waits in the kernel's buffer. Answers are small and
  * written with one non-blocking send; a client that does not read its
- * answers is dropped. Assumes a Unix stream socket path shorter than
- * sun_path.
+ * answers is dropped. The socket path is claimed only if nothing is there
+ * or a stale socket is: a file or a live server's socket is never removed.
+ * Assumes a Unix stream socket path shorter than sun_path.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -19,6 +21,39 @@
 #include "sim_server.h"
 
 static void sim_server_on_listen(struct evloop *el, int fd, int mask, void *arg);
+
+/*
+ * Make room for our socket at sa's path. Only a stale socket (a killed
+ * run's: nobody accepts on it) is removed; whatever else is there stays:
+ * -ENOTSOCK for anything but a socket (a regular file, a symlink, a
+ * folder), -EADDRINUSE for a socket something listens on (another
+ * ducosim). The probe is a non-blocking connect: a listener whose backlog
+ * is full answers EAGAIN, which is just as alive.
+ */
+static int sim_server_claim(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	if (rc < 0)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 || rc == -EAGAIN || rc == -EINPROGRESS)
+		return -EADDRINUSE;
+	if (rc != -ECONNREFUSED && rc != -ENOENT)
+		return rc;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
 
 int sim_server_open(struct sim_server *sv, const char *path, struct evloop *el)
 {
@@ -37,8 +72,12 @@ int sim_server_open(struct sim_server *sv, const char *path, struct evloop *el)
 	sv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (sv->lfd < 0)
 		return -errno;
-	/* a stale socket file from a killed run would block bind() */
-	unlink(path);
+	err = sim_server_claim(path, &sa);
+	if (err) {
+		close(sv->lfd);
+		sv->lfd = -1;
+		return err;
+	}
 	if (bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sv->lfd, 16) < 0 ||
 	    (err = evloop_add_file(el, sv->lfd, EVLOOP_READABLE, sim_server_on_listen, sv)) < 0) {
 		err = err < 0 ? err : -errno;

@@ -46,7 +46,11 @@ struct sim_server {
 	uint64_t served;
 };
 
-/* Listen on path and watch it on el (sv is zeroed first: set the hooks after). */
+/*
+ * Listen on path and watch it on el (sv is zeroed first: set the hooks after).
+ * A stale socket at path is replaced; -ENOTSOCK if something else is there,
+ * -EADDRINUSE if a server listens on it (both left as they are).
+ */
 int  sim_server_open(struct sim_server *sv, const char *path, struct evloop *el);
 void sim_server_close(struct sim_server *sv);
 /* 1 when a complete request waits and the bus is free for it. */

@@ -5,7 +5,9 @@
 #  - test_sim_bus: the bus model itself against a tiny TWI probe slave
 #    (status sequences, NACK paths, byte timing, stretch, routing).
 #  - test_ducosim.py: ducosim's command line: one-shot --json, rig mode on a
-#    socket with firmware and model slaves, FAULT requests, clean SIGTERM.
+#    socket with firmware and model slaves, FAULT requests, clean SIGTERM,
+#    --socket refusing files and live sockets, a client that never reads.
+#  - test_ducosim_leaks.sh: ducosim under valgrind frees everything at exit.
 # The benchmark (make bench) is test/sim/bench_fw.py.
 
 SIM_TEST_ELF := $(BUILD)/avr-nano/firmware.elf
@@ -18,7 +20,8 @@ $(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/li
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
 
 TEST_PROGS   += $(HOSTDIR)/test/test_sim_fw
-TEST_SCRIPTS += test/sim/test_ducosim.py test/sim/test_ducoid.sh test/sim/test_sim_fw_c.sh
+TEST_SCRIPTS += test/sim/test_ducosim.py test/sim/test_ducoid.sh test/sim/test_sim_fw_c.sh \
+                test/sim/test_ducosim_leaks.sh
 TEST_DEPS    += $(SIM_TEST_ELF) $(HOSTDIR)/ducosim $(HOSTDIR)/ducoctl \
                 $(BUILD)/avr-nano-c/firmware.elf
 

@@ -9,7 +9,9 @@ Unix socket in a temporary directory: the "ready" line, INFO, address
 assignment, identity, jobs to both kinds of slave, FAULT requests (NACK,
 flipped bit, reset, silence) and --fault, real-time pacing (simulated time
 never ahead of the wall clock), --fast, and a clean exit on SIGTERM that
-removes the socket. Every ducosim started here is stopped by its pid.
+removes the socket; --socket refusing a file or a live server's socket and
+replacing a stale one; a client that never reads dropped without stalling
+the bus for the others. Every ducosim started here is stopped by its pid.
 Expected hashes are computed with hashlib, independently of common/.
 """
 import hashlib
@@ -28,7 +30,7 @@ ELF = os.environ.get("DUCOSIM_TEST_ELF", os.path.join(BUILD, "avr-nano", "firmwa
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from ducotest import (ok, diag, done, wait_until, job_frame, request_header,  # noqa: E402
-                      OP_TRANSFER, SimBus as Bus)
+                      OP_TRANSFER, OP_INFO, SimBus as Bus)
 
 
 def expected_for(last, nonce):
@@ -267,6 +269,105 @@ def test_fast(tmp, rng):
     ok(rc == 0 and not os.path.exists(rig.path), "fast rig stops cleanly")
 
 
+def test_socket_path(tmp):
+    """--socket never removes what is not a stale socket: a regular file stays
+    (ducosim refuses to start), a live ducosim's socket stays its own (the
+    second refuses), a stale socket from a killed run is replaced."""
+    path = os.path.join(tmp, "bus.sock")
+    with open(path, "w") as f:
+        f.write("precious\n")
+    try:
+        rc, out, err = oneshot("--socket", path, timeout=30)
+    except subprocess.TimeoutExpired:
+        rc, out, err = None, "", "still running after 30 s (run.kill()ed)"
+    try:
+        with open(path) as f:
+            kept = f.read()
+    except OSError as e:        # a socket in its place
+        kept = str(e)
+    ok(rc not in (0, None) and "ready" not in out and "other than a socket" in err and kept == "precious\n",
+       "--socket on a regular file: refused, the file kept (rc %s, %s)" % (rc, err.strip()))
+    if os.path.exists(path):
+        os.unlink(path)
+
+    first = Rig(tmp, "--model-slaves", "1", "--count", "0")
+    try:
+        if not ok(first.ready == path, "a first ducosim serves %s" % path):
+            return
+        try:
+            rc, out, err = oneshot("--socket", path, "--count", "0", "--model-slaves", "1",
+                                   timeout=30)
+        except subprocess.TimeoutExpired:
+            rc, out, err = None, "", "still running after 30 s (killed)"
+        ok(rc not in (0, None) and "ready" not in out and "another server is listening" in err,
+           "a second ducosim on a live socket refuses (rc %s, %s)" % (rc, err.strip()))
+        try:
+            bus = Bus(path, timeout=5)
+            slaves = bus.info()[2]
+            bus.close()
+        except OSError as e:
+            slaves = e
+        ok(first.p.poll() is None and slaves == 1,
+           "the first still answers on its socket (%s)" % slaves)
+    finally:
+        first.stop()
+
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)
+    stale.close()           # the file stays, nobody listens: a killed run's
+    rig = Rig(tmp, "--model-slaves", "1", "--count", "0")
+    try:
+        ok(rig.ready == path, "a stale socket is replaced (%s)" % rig.ready)
+    finally:
+        ok(rig.stop() == 0 and not os.path.exists(path), "and removed at exit")
+
+
+def test_slow_client(tmp):
+    """A client that sends requests and never reads the answers is dropped as
+    soon as its socket is full, and the bus keeps serving another client
+    meanwhile (it used to retry the send for seconds, freezing the bus)."""
+    import threading
+    rig = Rig(tmp, "--model-slaves", "1", "--count", "0")
+    try:
+        if not ok(rig.ready == rig.path, "rig with one model slave"):
+            return
+        hog = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        hog.connect(rig.path)
+        hog.settimeout(60)
+        flood = request_header(OP_INFO, 0, 0, 16) * 200000
+        outcome = {}
+
+        def send_all():
+            try:
+                hog.sendall(flood)
+                outcome["sent"] = True
+            except OSError as e:
+                outcome["error"] = e.__class__.__name__
+
+        th = threading.Thread(target=send_all)
+        bus = Bus(rig.path, timeout=10)
+        th.start()
+        worst, served = 0.0, 0
+        while th.is_alive() or served < 20:
+            t = time.monotonic()
+            try:
+                answered = bus.status(0x08) is not None
+            except OSError:         # includes the 10 s timeout
+                answered = False
+            worst = max(worst, time.monotonic() - t)
+            if not answered:
+                break
+            served += 1
+        th.join(60)
+        ok("error" in outcome, "the client that never reads is dropped (%s)" % outcome)
+        ok(served >= 20 and worst < 0.5,
+           "another client is served meanwhile: %d transfers, slowest %.3f s" % (served, worst))
+        hog.close()
+        bus.close()
+    finally:
+        ok(rig.stop() == 0, "ducosim stops cleanly after dropping a client")
+
+
 def main():
     seed = int(os.environ.get("DUCOSIM_TEST_SEED", "0")) or random.randrange(1, 1 << 30)
     diag("seed %d (set DUCOSIM_TEST_SEED to repeat)" % seed)
@@ -277,6 +378,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ducosim-test-") as tmp:
         test_rig(tmp, rng)
         test_fast(tmp, rng)
+        test_socket_path(tmp)
+        test_slow_client(tmp)
     return done()
 
 
