@@ -307,25 +307,28 @@ int joblog_rig_parse(const cJSON *o, struct joblog_rig_entry *e)
 	return 0;
 }
 
-/* One line into buf (no '\n'): its length, -1 at the end, -2 for a line
- * over the buffer (read to its end and dropped, so memory stays bounded). */
+/*
+ * One line into buf (no '\n'): its length, -1 at the end, -2 for a line
+ * over the buffer (read to its end and dropped, so memory stays bounded),
+ * -3 for a line with a NUL byte in it (no record has one; cJSON would stop
+ * there).
+ */
 static long joblog_getline(FILE *f, char *buf, size_t cap)
 {
-	char skip[4096];
-	size_t len;
+	size_t len = 0;
+	int c, over = 0, nul = 0;
 
-	if (!fgets(buf, (int)cap, f))
-		return -1;
-	len = strlen(buf);
-	if (len && buf[len - 1] == '\n') {
-		buf[--len] = '\0';
-		return (long)len;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		nul |= c == 0;
+		if (len + 1 < cap)
+			buf[len++] = (char)c;
+		else
+			over = 1;
 	}
-	if (len + 1 < cap)
-		return (long)len;               /* the last line, without '\n' */
-	while (fgets(skip, sizeof(skip), f) && !strchr(skip, '\n'))
-		;
-	return -2;
+	if (c == EOF && !len && !over)
+		return -1;
+	buf[len] = '\0';
+	return over ? -2 : nul ? -3 : (long)len;
 }
 
 int joblog_read_all(const char *path, const struct joblog_reader *rd, struct joblog_counts *c)
@@ -344,9 +347,12 @@ int joblog_read_all(const char *path, const struct joblog_reader *rd, struct job
 		cJSON *o;
 		const cJSON *type;
 
-		if (len == -2) {
+		if (len == -2 || len == -3) {
 			c->lines++;
-			c->too_long++;
+			if (len == -2)
+				c->too_long++;
+			else
+				c->skipped++;
 			continue;
 		}
 		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))

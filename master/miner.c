@@ -799,6 +799,8 @@ static void miner_record(struct miner *s, struct miner_env *env)
 			   r->slave_elapsed_ms - r->detect_ms - r->hold_ms - r->get_res_wait_ms;
 	/* the summary adds up exactly what the job log records */
 	report_add(&s->st.rep, r);
+	if (env->report)
+		report_run_add_job(env->report, r);
 	if (env->joblog)
 		joblog_write(env->joblog, r);
 }

@@ -77,6 +77,8 @@ struct miner_env {
 	const struct mclock *clock;
 	const struct config *cfg;
 	struct joblog *joblog;
+	struct report_run *report;      /* the rig's performance report, fed every
+					   job record (the job log's); NULL: none */
 	struct ratelimit_conn *conn;
 	uint32_t rng;
 	char pool_addr[128];            /* host:port, updated by rediscovery */

@@ -23,6 +23,9 @@
 #define RIG_TABLE_US          500000
 #define RIG_METRICS_US        (10 * 1000000LL)
 #define RIG_CHECK_POLL_US     100000
+/* Jobs behind the summary's windows and percentiles: a few hours of a rig,
+ * ~3 MB at most (the sums cover every job). */
+#define RIG_REPORT_SAMPLES    65536
 
 double rig_uptime_s(const struct rig *r)
 {
@@ -141,14 +144,12 @@ static uint32_t rig_reconnects(const struct rig *r)
 	return n;
 }
 
-/* The job log's "rig" record: what ducoreport cannot learn from the jobs. */
-static void rig_write_rig_record(struct rig *r)
+static void rig_rig_record(struct rig *r, struct joblog_rig *rec)
 {
 	struct summary_totals t;
-	struct joblog_rig rec;
 
 	summary_totals(&t, r->slaves, r->nslaves, rig_uptime_s(r));
-	rec = (struct joblog_rig){
+	*rec = (struct joblog_rig){
 		.wall_us = mclock_wall_us(),
 		.uptime_s = t.wall_s,
 		.cpu_s = t.cpu_s,
@@ -158,8 +159,27 @@ static void rig_write_rig_record(struct rig *r)
 		.boards = (uint32_t)r->nslaves,
 		.reconnects = rig_reconnects(r),
 	};
+}
+
+/* The job log's "rig" record: what ducoreport cannot learn from the jobs. */
+static void rig_write_rig_record(struct rig *r)
+{
+	struct joblog_rig rec;
+
+	rig_rig_record(r, &rec);
+	report_run_add_rig(&r->report, &rec);
 	if (joblog_write_rig(&r->joblog, &rec) < 0)
 		mlog_warn("joblog %s: cannot write the rig record", r->cfg->joblog);
+}
+
+/* SIGUSR1 and exit: the report with the master's figures of this moment. */
+static void rig_print_summary(struct rig *r)
+{
+	struct joblog_rig rec;
+
+	rig_rig_record(r, &rec);
+	report_run_add_rig(&r->report, &rec);
+	summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r), &r->report);
 }
 
 static int64_t rig_on_rig_record(struct evloop *el, long long id, void *arg)
@@ -315,7 +335,7 @@ static void rig_on_signal(struct evloop *el, int fd, int mask, void *arg)
 			break;
 		}
 		case SIGUSR1:
-			summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
+			rig_print_summary(r);
 			rig_write_metrics(r);
 			break;
 		}
@@ -386,6 +406,7 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		snprintf(err, errlen, "event loop: %s", strerror(errno));
 		return RIG_EXIT_STARTUP;
 	}
+	report_run_init(&r->report, RIG_REPORT_SAMPLES);
 	rc = joblog_open(&r->joblog, cfg->joblog);
 	if (rc < 0) {
 		/* The sample's folder, /var/lib/ducorig, belongs to the service
@@ -401,6 +422,7 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		.clock = &r->clock,
 		.cfg = cfg,
 		.joblog = &r->joblog,
+		.report = &r->report,
 		.conn = &r->conn,
 		.rng = (uint32_t)(r->start_us ^ ((int64_t)getpid() << 16)),
 		.wake = rig_on_wake,
@@ -501,9 +523,9 @@ void rig_close(struct rig *r)
 	if (r->el && r->nslaves && !r->cfg->check_live) {
 		if (r->table)
 			summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
-		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r));
-		rig_write_metrics(r);
 		rig_write_rig_record(r);
+		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r), &r->report);
+		rig_write_metrics(r);
 	}
 	discover_cancel(&r->disc);
 	resolver_free(r->resolver);
@@ -515,6 +537,7 @@ void rig_close(struct rig *r)
 		bus_close(&r->buses[i]);
 	r->nbuses = 0;
 	joblog_close(&r->joblog);
+	report_run_free(&r->report);
 	if (r->sigfd >= 0)
 		close(r->sigfd);
 	r->sigfd = -1;

@@ -47,6 +47,7 @@ struct rig {
 	struct miner_env env;
 	struct ratelimit_conn conn;
 	struct joblog joblog;
+	struct report_run report;       /* what the summary prints (lib/report) */
 	struct discover disc;
 	struct resolver *resolver;
 	int use_discovery;

@@ -67,7 +67,8 @@ static void summary_events(FILE *f, const struct miner_stats *s)
 		(unsigned long)s->timeouts);
 }
 
-void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s)
+void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s,
+		  struct report_run *run)
 {
 	const struct report_stats **rows = calloc((size_t)n + 1, sizeof(*rows));
 	struct summary_totals t;
@@ -75,12 +76,14 @@ void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s)
 
 	summary_totals(&t, slaves, n, wall_s);
 	fprintf(f, "=== ducomaster summary after %.1f s ===\n", wall_s);
-	if (rows) {
+	if (run && run->rig.jobs) {
+		report_run_text(f, run);
+	} else if (rows) {
 		for (int i = 0; i < n; i++)
 			rows[i] = &slaves[i]->st.rep;
 		report_text(f, rows, n, &s->rep);
-		free(rows);
 	}
+	free(rows);
 	fprintf(f, "rig (%d slaves)\n", n);
 	fprintf(f, "  requests %lu  tier moves %lu, refusals %lu, holds %lu  shares/h %.0f\n",
 		(unsigned long)s->requests, (unsigned long)s->tier_moves,

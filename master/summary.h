@@ -20,8 +20,10 @@ struct summary_totals {
 };
 
 void summary_totals(struct summary_totals *t, struct miner *const *slaves, int n, double wall_s);
-/* The report table, then the daemon's own counts: for SIGUSR1 and exit. */
-void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s);
+/* The report (lib/report: run's, or the table alone when run is NULL), then
+ * the daemon's own counts: for SIGUSR1 and exit. */
+void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s,
+		  struct report_run *run);
 /* One JSON object on one line (with '\n'), written with cJSON. 0 or -errno. */
 int  summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s);
 /* Redraw the status table at the top of a terminal. */

@@ -16,9 +16,11 @@ this line is not json
 {"ts":"2026-11-21T10:00:01.000Z","slave":"sim:/tmp/run.1/sim.sock:0x09","job":1,"diff":10,"nonce":100,"hashrate":350.0,"verdict":"BLOCK","get_job_wait_ms":100,"transfer_ms":5,"slave_elapsed_ms":300,"busy_polls":3,"hold_ms":0,"get_res_wait_ms":100,"overall_ms":600,"processing_ms":95}
 {"ts":"2026-11-21T10:00:05.000Z","slave":"sim:0x09","job":2,"di
 LOG
-out=$("$bin" --json --svg "$tmp/chart.svg" "$tmp/job.log"); rc=$?
+json=$("$bin" --json --svg "$tmp/chart.svg" "$tmp/job.log" 2>"$tmp/err"); rc=$?
 ok $rc "ducoreport exits 0 on a log with bad lines"
-json=$(echo "$out" | tail -n 1)
+grep -q "2 of 5 lines were not readable records and were skipped" "$tmp/err"
+ok $? "the skipped lines are said on stderr ($(cat "$tmp/err"))"
+out=$("$bin" "$tmp/job.log" 2>/dev/null)
 py() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); $1" "$json"; }
 py 'sys.exit(0 if (d["jobs"],d["good"],d["bad"],d["block"],d["slaves"])==(3,1,1,1,2) else 1)'
 ok $? "counts jobs, GOOD, BAD and BLOCK per record (got $json)"

@@ -1,18 +1,21 @@
 /*
- * ducoreport - turn ducomaster job logs into the timing report rig owners
- * tune with, and into a picture of where each slave's time goes.
+ * ducoreport - the rig's performance report from ducomaster job logs, the
+ * way the miner guides ask for it (../shared/seeds/001_*): the report
+ * template with KPIs over 10 s / 60 s / 15 min windows, pool latency
+ * percentiles, the master's CPU and memory, DUCO/day, an ANALYSIS of the
+ * boards; a regression check of those KPIs against a baseline (a job log or
+ * a saved --json report); and the chart of where each board's job time goes.
  *
- * Input: job-log files, read through the host library's job-log reader
- * (lib/joblog.h): a line that is not a record is counted and skipped, never
- * fatal, so a log cut short by a power failure still reports. Output: the
- * same per-slave and whole-rig table that ducomaster prints on SIGUSR1 and
- * at exit (lib/report.h), with --json the rig's means as one JSON line, with
- * --svg a stacked bar chart of the mean job time per slave. Rows are sorted
- * by slave name.
+ * Input goes through the host library's job-log reader (lib/joblog.h): a
+ * line that is not a record is counted and skipped, never fatal, so a log
+ * cut short by a power failure still reports; typed records of kinds it
+ * does not know are passed over. The report itself is lib/report's, the
+ * same code that prints ducomaster's summary.
  */
 #include <cJSON.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,29 +24,39 @@
 #include "options.h"
 #include "report.h"
 
-#define DUCOREPORT_MAX_SLAVES 256
-
 enum {
 	DUCOREPORT_OK = 0,
-	DUCOREPORT_NO_RECORDS = 1,
-	DUCOREPORT_USAGE = 2,   /* also I/O errors */
+	DUCOREPORT_NO_RECORDS = 1,      /* also: a FAIL with --fail-on-regression */
+	DUCOREPORT_USAGE = 2,           /* also I/O errors */
 };
 
 struct ducoreport {
 	int pad;                /* the option table's seen fields are never at offset 0 */
-	char svg[4096];
-	int json, help;
-	struct report_stats slave[DUCOREPORT_MAX_SLAVES];
-	int nslaves;
-	unsigned long lines, skipped;
+	char svg[4096], baseline[4096];
+	int json, help, fail_on_regression;
+	double threshold;
+	uint32_t max_samples;
 };
 
 static const struct opt_row ducoreport_rows[] = {
+	{ .name = "json", .type = OPT_FLAG, .off = offsetof(struct ducoreport, json),
+	  .help = "print the report (or the comparison) as one JSON line instead of text" },
 	{ .name = "svg", .type = OPT_STR, .off = offsetof(struct ducoreport, svg),
 	  .size = sizeof(((struct ducoreport *)0)->svg), .arg = "FILE",
-	  .help = "also draw where each slave's job time goes, as SVG" },
-	{ .name = "json", .type = OPT_FLAG, .off = offsetof(struct ducoreport, json),
-	  .help = "print the rig totals as one JSON line at the end" },
+	  .help = "also draw where each board's job time goes, as SVG" },
+	{ .name = "baseline", .type = OPT_STR, .off = offsetof(struct ducoreport, baseline),
+	  .size = sizeof(((struct ducoreport *)0)->baseline), .arg = "FILE",
+	  .help = "add a regression check against FILE (a job log or a saved --json report)" },
+	{ .name = "threshold", .type = OPT_DBL, .off = offsetof(struct ducoreport, threshold),
+	  .min = 0, .max = 1000, .def = "5", .arg = "PCT",
+	  .help = "a KPI worse than its baseline by more than PCT % is a FAIL (WARNING for "
+		  "pool latency and reconnects)" },
+	{ .name = "fail-on-regression", .type = OPT_FLAG,
+	  .off = offsetof(struct ducoreport, fail_on_regression),
+	  .help = "exit 1 when the regression check has a FAIL" },
+	{ .name = "max-samples", .type = OPT_UINT, .off = offsetof(struct ducoreport, max_samples),
+	  .min = 16, .max = 100000000, .def = "4194304", .arg = "N",
+	  .help = "windows, percentiles and trends from the last N jobs (memory: ~48 bytes each)" },
 	{ .name = "help", .type = OPT_FLAG, .off = offsetof(struct ducoreport, help),
 	  .short_name = 'h', .flags = OPT_F_EARLY, .help = "this text" },
 };
@@ -53,68 +66,97 @@ static const struct opt_table ducoreport_table = {
 	OPT_ROWS(ducoreport_rows),
 	.args = 1,
 	.synopsis =
-"usage: ducoreport [--svg FILE] [--json] JOBLOG...\n"
+"usage: ducoreport [report] [--json] [--svg FILE] [--baseline FILE] JOBLOG...\n"
+"       ducoreport compare [--json] [--threshold PCT] [--fail-on-regression] BASE CUR\n"
 "\n"
-"Summarise ducomaster job logs (one JSON object per job per line; '-'\n"
-"reads standard input): per slave and for the whole rig, the mean wait\n"
-"for a job (ReqWait), hashing time, wait for the verdict (SndWait),\n"
-"rate-limit hold, overall job time, reported hashrate, status polls per\n"
-"job, duty cycle (hashing / overall) and shares by verdict.\n"
+"report (the default): the performance report of ducomaster job logs (one\n"
+"JSON object per line; '-' reads standard input): date, duration, versions,\n"
+"log level, boards, hashrate over 10 s / 60 s / 15 min windows, shares and\n"
+"acceptance, BAD verdicts by reason, pool latency p50 / p95, the master's\n"
+"CPU and memory, uptime and reconnects, DUCO/day, the per-board table and\n"
+"an ANALYSIS of outliers, gaps and bursts of errors.\n"
+"compare: each KPI of CUR against BASE, with the change in % and OK /\n"
+"WARNING / FAIL. BASE and CUR are job logs or saved --json reports.\n"
 "\n",
 	.footer =
 "\n"
-"Exit status: 0 report printed, 1 no job records found, 2 usage or I/O error.\n",
+"Exit status: 0 report printed, 1 no job records found or (with\n"
+"--fail-on-regression) a KPI FAILed, 2 usage or I/O error.\n",
 };
 
-static int ducoreport_add(void *ctx, const struct joblog_entry *e)
-{
-	struct ducoreport *r = ctx;
-	char name[sizeof(r->slave[0].name)];
-	int i;
-
-	report_display_name(name, sizeof(name), e->slave);
-	for (i = 0; i < r->nslaves && strcmp(r->slave[i].name, name); i++)
-		;
-	if (i == r->nslaves) {
-		if (r->nslaves == DUCOREPORT_MAX_SLAVES) {
-			r->skipped++;
-			return 0;
-		}
-		report_init(&r->slave[r->nslaves++], name);
-	}
-	report_add(&r->slave[i], &e->rec);
-	return 0;
-}
-
-static int ducoreport_by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct report_stats *)a)->name, ((const struct report_stats *)b)->name);
-}
-
-static int ducoreport_json(const struct ducoreport *r, const struct report_stats *rig)
+/* The report's legacy members (what --json printed before) and the new ones. */
+static int ducoreport_json(struct report_run *run, const struct report_cmp *cmp,
+			   const char *base, const char *cur)
 {
 	cJSON *o = cJSON_CreateObject();
-	int rc = o ? report_json(o, rig, r->nslaves, 0) : -ENOMEM;
+	int rc = o ? report_json(o, &run->rig, run->nboards, 0) : -ENOMEM;
 
-	if (!rc && !cJSON_AddNumberToObject(o, "lines", (double)r->lines))
+	if (!rc && !cJSON_AddNumberToObject(o, "lines", (double)run->lines))
 		rc = -ENOMEM;
-	if (!rc && !cJSON_AddNumberToObject(o, "skipped_lines", (double)r->skipped))
+	if (!rc && !cJSON_AddNumberToObject(o, "skipped_lines", (double)(run->skipped + run->too_long)))
 		rc = -ENOMEM;
+	if (!rc)
+		rc = report_run_json(o, run);
+	if (!rc && cmp)
+		rc = report_compare_json(o, cmp, base, cur);
 	if (!rc)
 		rc = jsonout_fprint(stdout, o);
 	cJSON_Delete(o);
 	return rc;
 }
 
+static int ducoreport_svg(struct report_run *run, const char *path)
+{
+	const struct report_stats **rows = calloc((size_t)run->nboards + 1, sizeof(*rows));
+	int rc;
+
+	if (!rows)
+		return -ENOMEM;
+	for (int i = 0; i < run->nboards; i++)
+		rows[i] = &run->board[i].st;
+	rc = report_svg(path, rows, run->nboards, &run->rig);
+	free(rows);
+	return rc;
+}
+
+static int ducoreport_compare(const struct ducoreport *r, const char *base, const char *cur)
+{
+	double kb[REPORT_NKPIS], kc[REPORT_NKPIS];
+	struct report_cmp cmp;
+	char err[4200];
+	cJSON *o;
+
+	if (report_load_kpis(base, r->max_samples, kb, err, sizeof(err)) ||
+	    report_load_kpis(cur, r->max_samples, kc, err, sizeof(err))) {
+		fprintf(stderr, "ducoreport: %s\n", err);
+		return strstr(err, "neither") ? DUCOREPORT_NO_RECORDS : DUCOREPORT_USAGE;
+	}
+	report_compare(kb, kc, r->threshold, &cmp);
+	if (r->json) {
+		o = cJSON_CreateObject();
+		if (!o || report_compare_json(o, &cmp, base, cur) || jsonout_fprint(stdout, o)) {
+			cJSON_Delete(o);
+			fprintf(stderr, "ducoreport: writing the JSON line failed\n");
+			return DUCOREPORT_USAGE;
+		}
+		cJSON_Delete(o);
+	} else {
+		report_compare_text(stdout, &cmp, base, cur);
+	}
+	return r->fail_on_regression && cmp.overall == REPORT_FAIL ? DUCOREPORT_NO_RECORDS :
+	       DUCOREPORT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static struct ducoreport r;
-	const struct report_stats *rows[DUCOREPORT_MAX_SLAVES];
-	struct report_stats rig;
-	char err[256];
-	int i, rc, nargs;
+	struct report_run run;
+	struct report_cmp cmp, *cmpp = NULL;
+	char err[4200];
+	int i, rc, nargs, first = 1, status = DUCOREPORT_OK;
 
-	if (opt_parse(&ducoreport_table, &r, argc, argv, &nargs, err, sizeof(err))) {
+	if (opt_defaults(&ducoreport_table, &r, err, sizeof(err)) ||
+	    opt_parse(&ducoreport_table, &r, argc, argv, &nargs, err, sizeof(err))) {
 		fprintf(stderr, "ducoreport: %s\n", err);
 		opt_help(&ducoreport_table, stderr);
 		return DUCOREPORT_USAGE;
@@ -123,41 +165,76 @@ int main(int argc, char **argv)
 		opt_help(&ducoreport_table, stdout);
 		return DUCOREPORT_OK;
 	}
-	if (!nargs) {
+	if (nargs >= 1 && !strcmp(argv[1], "compare")) {
+		if (nargs != 3) {
+			fprintf(stderr, "ducoreport: compare takes two files: BASE CUR\n");
+			return DUCOREPORT_USAGE;
+		}
+		return ducoreport_compare(&r, argv[2], argv[3]);
+	}
+	if (nargs >= 1 && !strcmp(argv[1], "report"))
+		first = 2;
+	if (nargs < first) {
 		opt_help(&ducoreport_table, stderr);
 		return DUCOREPORT_USAGE;
 	}
-	for (i = 1; i <= nargs; i++) {
-		rc = joblog_read(argv[i], ducoreport_add, &r, &r.lines, &r.skipped);
+	report_run_init(&run, r.max_samples);
+	for (i = first; i <= nargs; i++) {
+		rc = report_run_read(&run, argv[i]);
 		if (rc) {
 			fprintf(stderr, "ducoreport: %s: %s\n", argv[i], strerror(-rc));
+			report_run_free(&run);
 			return DUCOREPORT_USAGE;
 		}
 	}
-	qsort(r.slave, (size_t)r.nslaves, sizeof(r.slave[0]), ducoreport_by_name);
-	report_init(&rig, "rig");
-	for (i = 0; i < r.nslaves; i++) {
-		report_sum(&rig, &r.slave[i]);
-		rows[i] = &r.slave[i];
-	}
-	if (!rig.jobs) {
-		fprintf(stderr, "ducoreport: no job records in %lu lines\n", r.lines);
+	if (!run.rig.jobs) {
+		fprintf(stderr, "ducoreport: no job records in %lu lines (%lu skipped as not "
+			"readable, %lu over %d bytes)\n", run.lines, run.skipped, run.too_long,
+			JOBLOG_READ_LINE_MAX);
+		report_run_free(&run);
 		return DUCOREPORT_NO_RECORDS;
 	}
-	report_text(stdout, rows, r.nslaves, &rig);
-	if (r.skipped)
-		printf("skipped %lu of %lu lines that were not job records\n", r.skipped, r.lines);
-	if (r.svg[0]) {
-		rc = report_svg(r.svg, rows, r.nslaves, &rig);
-		if (rc) {
-			fprintf(stderr, "ducoreport: %s: %s\n", r.svg, strerror(-rc));
+	if (run.skipped || run.too_long)
+		fprintf(stderr, "ducoreport: %lu of %lu lines were not readable records and were "
+			"skipped (%lu cut or not JSON or missing keys, %lu over %d bytes); the "
+			"report covers the rest\n", run.skipped + run.too_long, run.lines, run.skipped,
+			run.too_long, JOBLOG_READ_LINE_MAX);
+	report_run_finish(&run);
+	if (r.baseline[0]) {
+		double kb[REPORT_NKPIS];
+
+		if (report_load_kpis(r.baseline, r.max_samples, kb, err, sizeof(err))) {
+			fprintf(stderr, "ducoreport: baseline %s\n", err);
+			report_run_free(&run);
 			return DUCOREPORT_USAGE;
 		}
-		printf("chart written to %s\n", r.svg);
+		report_compare(kb, run.kpi, r.threshold, &cmp);
+		cmpp = &cmp;
+		if (r.fail_on_regression && cmp.overall == REPORT_FAIL)
+			status = DUCOREPORT_NO_RECORDS;
 	}
-	if (r.json && ducoreport_json(&r, &rig)) {
-		fprintf(stderr, "ducoreport: writing the JSON line failed\n");
-		return DUCOREPORT_USAGE;
+	if (r.json) {
+		if (ducoreport_json(&run, cmpp, r.baseline, nargs == first ? argv[first] : "current")) {
+			fprintf(stderr, "ducoreport: writing the JSON line failed\n");
+			status = DUCOREPORT_USAGE;
+		}
+	} else {
+		report_run_text(stdout, &run);
+		if (cmpp) {
+			printf("\n");
+			report_compare_text(stdout, cmpp, r.baseline,
+					    nargs == first ? argv[first] : "current");
+		}
 	}
-	return DUCOREPORT_OK;
+	if (r.svg[0]) {
+		rc = ducoreport_svg(&run, r.svg);
+		if (rc) {
+			fprintf(stderr, "ducoreport: %s: %s\n", r.svg, strerror(-rc));
+			status = DUCOREPORT_USAGE;
+		} else if (!r.json) {
+			printf("chart written to %s\n", r.svg);
+		}
+	}
+	report_run_free(&run);
+	return status;
 }
