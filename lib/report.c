@@ -1,8 +1,7 @@
 /*
- * report.c - sums of job records, and the table, JSON members and SVG chart
- * made from them. Assumes the records' times are in milliseconds and their
- * wall clock in microseconds (lib/joblog.h); the SVG is plain SVG 1.1 that
- * browsers and the README render as it is.
+ * report.c - sums of job records, and the table and JSON members made from
+ * them (the charts are in report_chart.c). Assumes the records' times are in
+ * milliseconds and their wall clock in microseconds (lib/joblog.h).
  */
 #include <cJSON.h>
 #include <errno.h>
@@ -17,14 +16,6 @@
 #define REPORT_RATE_DECIMALS 2
 #define REPORT_DUTY_DECIMALS 4
 #define REPORT_SECONDS_PER_HOUR 3600.0
-
-static const char *const report_part_name[REPORT_NPARTS] = {
-	"wait for job", "transfer", "hashing", "detection", "rate-limit hold",
-	"wait for verdict", "processing",
-};
-static const char *const report_part_colour[REPORT_NPARTS] = {
-	"#d9534f", "#f0ad4e", "#5cb85c", "#c8e6c9", "#5bc0de", "#9b59b6", "#999999",
-};
 
 /*
  * A simulated bus is named by its socket path, usually in a temp dir that
@@ -194,90 +185,4 @@ int report_json(cJSON *o, const struct report_stats *rig, int nslaves, double wa
 	}
 	/* cJSON adds nothing when it runs out of memory: the last member tells */
 	return cJSON_GetObjectItemCaseSensitive(o, "duty_cycle") ? 0 : -ENOMEM;
-}
-
-static void report_svg_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-int report_svg(const char *path, const struct report_stats *const *slaves, int n,
-	       const struct report_stats *rig)
-{
-	const int left = 150, right = 110, bar_h = 22, gap = 10, top = 60, width = 900;
-	const int legend_w = 125, legend_y = 30, ticks_min = 3;
-	int rows = n + (n > 1), height = top + rows * (bar_h + gap) + 70;
-	double max_ms = 0, scale, tick;
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
-	for (int i = 0; i < rows; i++) {
-		const struct report_stats *s = i < n ? slaves[i] : rig;
-		double tot = 0;
-
-		for (int p = 0; p < REPORT_NPARTS; p++)
-			tot += report_mean(s->part_ms[p], s->jobs);
-		if (tot > max_ms)
-			max_ms = tot;
-	}
-	if (max_ms <= 0)
-		max_ms = 1;
-	scale = (width - left - right) / max_ms;
-	for (tick = 1; tick * 10 < max_ms; tick *= 10)
-		;
-	if (max_ms / tick < ticks_min)
-		tick /= 2;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"font-family=\"sans-serif\" font-size=\"12\">\n", width, height);
-	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"16\" font-weight=\"bold\">"
-		"Where each job's time goes (mean per job, ms)</text>\n", left);
-	for (double t = 0; t <= max_ms + 1e-9; t += tick) {
-		int x = left + (int)(t * scale);
-
-		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n",
-			x, top - 8, x, top + rows * (bar_h + gap));
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#666\">%.0f</text>\n",
-			x, top - 12, t);
-	}
-	for (int i = 0; i < rows; i++) {
-		const struct report_stats *s = i < n ? slaves[i] : rig;
-		int y = top + i * (bar_h + gap);
-		double x = left;
-
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
-		report_svg_text(f, s->name);
-		fprintf(f, "</text>\n");
-		for (int p = 0; p < REPORT_NPARTS; p++) {
-			double w = report_mean(s->part_ms[p], s->jobs) * scale;
-
-			if (w <= 0)
-				continue;
-			fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-				"<title>%s: %.0f ms</title></rect>\n", x, y, w, bar_h,
-				report_part_colour[p], report_part_name[p],
-				report_mean(s->part_ms[p], s->jobs));
-			x += w;
-		}
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#333\">%.0f%% hashing</text>\n",
-			x + 6, y + 15, 100.0 * report_duty(s));
-	}
-	for (int p = 0; p < REPORT_NPARTS; p++) {
-		int x = 20 + p * legend_w, y = height - legend_y;
-
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-			"<text x=\"%d\" y=\"%d\">%s</text>\n", x, y, report_part_colour[p], x + 16,
-			y + 11, report_part_name[p]);
-	}
-	fprintf(f, "</svg>\n");
-	return fclose(f) ? -errno : 0;
 }

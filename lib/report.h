@@ -63,7 +63,8 @@ void   report_text(FILE *f, const struct report_stats *const *slaves, int n,
  */
 int    report_json(struct cJSON *obj, const struct report_stats *rig, int nslaves,
 		   double wall_s);
-/* One horizontal bar per slave (and the rig): mean ms per job by phase. 0 or -errno. */
+/* One horizontal bar per slave (and the rig): mean ms per job by phase, as
+ * SVG (the phases chart of lib/report_chart.c). 0 or -errno. */
 int    report_svg(const char *path, const struct report_stats *const *slaves, int n,
 		  const struct report_stats *rig);
 
@@ -294,5 +295,37 @@ void report_compare_text(FILE *f, const struct report_cmp *c, const char *base_n
 			 const char *cur_name);
 int  report_compare_json(struct cJSON *obj, const struct report_cmp *c, const char *base_name,
 			 const char *cur_name);
+
+/*
+ * Charts (lib/report_chart.c), drawn through a canvas so that SVG (here)
+ * and PNG (ducoreport's cairo canvas) show the same picture. Coordinates
+ * in units of a 720-wide picture, y downwards; colours "#rrggbb".
+ */
+enum report_chart {
+	REPORT_CHART_PHASES,    /* where each board's job time goes (mean per job) */
+	REPORT_CHART_OVERVIEW,  /* every board's hashrate over time, and the rig's */
+	REPORT_CHART_BOARD,     /* one board: hashrate, share time, job phases over time */
+	REPORT_CHART_EARNINGS,  /* the wallet's gain over time (earnings records) */
+	REPORT_NCHARTS
+};
+
+struct report_canvas {
+	void *ctx;
+	/* title: a tooltip (SVG), or NULL */
+	void (*rect)(void *ctx, double x, double y, double w, double h, const char *fill,
+		     const char *title);
+	void (*line)(void *ctx, const double *xy, int npoints, const char *stroke, double width);
+	/* anchor -1 start, 0 middle, 1 end; y is the baseline */
+	void (*text)(void *ctx, double x, double y, double size, int anchor, int bold,
+		     const char *fill, const char *s);
+};
+
+const char *report_chart_name(enum report_chart c);     /* "phases", "overview", ... */
+/* The chart's size; -ENODATA when the run has nothing to draw in it. */
+int report_chart_size(const struct report_run *run, enum report_chart c, double *w, double *h);
+/* Draw chart c (board: its index for REPORT_CHART_BOARD). 0 or -errno. */
+int report_chart_draw(const struct report_canvas *cv, struct report_run *run, enum report_chart c,
+		      int board);
+int report_chart_svg(const char *path, struct report_run *run, enum report_chart c, int board);
 
 #endif

@@ -21,11 +21,14 @@
 #   cross-arm64, cross-armhf
 #               cross-building for a Raspberry Pi (make deb ARCH=..., CI's
 #               cross stages) and running the result under qemu-user
-set -eu
+# A package marked with a trailing '?' is optional: installed with its group,
+# but --check does not ask for it (libcairo2-dev: ducoreport builds without
+# PNG charts when it is missing, and says so).
+set -euf   # -f: the optional marker "?" is no glob
 
 group_packages() {
 	case $1 in
-	build) echo make gcc pkg-config libi2c-dev libcurl4-openssl-dev libcjson-dev libc-ares-dev ;;
+	build) echo make gcc pkg-config libi2c-dev libcurl4-openssl-dev libcjson-dev libc-ares-dev 'libcairo2-dev?' ;;
 	firmware) echo make gcc-avr binutils-avr avr-libc ;;
 	flash) echo avrdude ;;
 	sim) echo simavr libsimavr-dev libelf-dev libmicrohttpd-dev ;;
@@ -34,7 +37,8 @@ group_packages() {
 	cross-arm64 | cross-armhf)
 		local a=${1#cross-}
 		echo crossbuild-essential-$a qemu-user pkgconf:$a file \
-			libi2c-dev:$a libcurl4-openssl-dev:$a libcjson-dev:$a libc-ares-dev:$a ;;
+			libi2c-dev:$a libcurl4-openssl-dev:$a libcjson-dev:$a libc-ares-dev:$a \
+			"libcairo2-dev:$a?" ;;
 	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test deb cross-arm64 cross-armhf)" >&2
 	   return 1 ;;
 	esac
@@ -54,6 +58,7 @@ done
 
 missing=()
 for p in $(printf '%s\n' "${packages[@]}" | awk '!seen[$0]++'); do
+	case $p in *\?) p=${p%\?}; [ -z "$check" ] || continue ;; esac
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done

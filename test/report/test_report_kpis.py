@@ -226,7 +226,56 @@ def main():
     rc, _, err = run("compare", log)
     tap.ok(rc == 2 and "two files" in err, "compare with one file: usage error, exit 2", err)
     hostile(tmp)
+    charts(tmp, log)
     sys.exit(tap.done())
+
+
+def charts(tmp, log):
+    """--charts DIR [--png]: every chart made, non-empty, SVG well-formed XML, PNG sane."""
+    import struct
+    import xml.etree.ElementTree as ET
+    out_dir = os.path.join(tmp, "charts")
+    os.mkdir(out_dir)
+    names = ["phases", "overview", "board-sim-0x08", "board-sim-0x09", "board-sim-0x0a", "earnings"]
+    rc, out, err = run("--charts", out_dir, "--png", log)
+    png = rc != 2
+    if not png:
+        # a ducoreport built without cairo: says so, names the package, makes no chart
+        tap.ok("built without cairo" in err and "libcairo2-dev" in err,
+               "--png without cairo: exit 2 naming libcairo2-dev", err)
+        rc, out, err = run("--charts", out_dir, log)
+    tap.ok(rc == 0, "--charts: exit 0", (rc, err))
+    for n in names:
+        path = os.path.join(out_dir, n + ".svg")
+        try:
+            root = ET.parse(path).getroot()
+            good = (root.tag == "{http://www.w3.org/2000/svg}svg" and os.path.getsize(path) > 1000
+                    and len(list(root.iter("{http://www.w3.org/2000/svg}text"))) >= 5)
+            h = float(root.get("height"))
+        except (OSError, ET.ParseError, TypeError, ValueError) as e:
+            good, h = False, 0
+            tap.diag(e)
+        tap.ok(good, "%s.svg: well-formed SVG with text, %d bytes" % (
+            n, os.path.getsize(path) if os.path.exists(path) else 0))
+        if not png:
+            continue
+        path = os.path.join(out_dir, n + ".png")
+        try:
+            with open(path, "rb") as f:
+                head = f.read(33)
+            w_px, h_px = struct.unpack(">II", head[16:24])
+            good = (head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and
+                    w_px == 1440 and h_px == int(2 * h) and os.path.getsize(path) > 5000)
+        except (OSError, struct.error) as e:
+            good, w_px, h_px = False, 0, 0
+            tap.diag(e)
+        tap.ok(good, "%s.png: PNG header, %d x %d pixels (twice the SVG's %g units high)" % (
+            n, w_px, h_px, h))
+    b = ET.parse(os.path.join(out_dir, "board-sim-0x09.svg")).getroot()
+    lines = list(b.iter("{http://www.w3.org/2000/svg}polyline"))
+    tap.ok(len(lines) >= 3 + 5 and any("Share time" in (t.text or "")
+                                       for t in b.iter("{http://www.w3.org/2000/svg}text")),
+           "a board's chart has its hashrate, share-time and five phase trends (%d lines)" % len(lines))
 
 
 def strict_json(text):

@@ -23,6 +23,9 @@
 #include "jsonout.h"
 #include "options.h"
 #include "report.h"
+#ifdef DUCOREPORT_CAIRO
+#include "chart_png.h"
+#endif
 
 enum {
 	DUCOREPORT_OK = 0,
@@ -32,8 +35,8 @@ enum {
 
 struct ducoreport {
 	int pad;                /* the option table's seen fields are never at offset 0 */
-	char svg[4096], baseline[4096];
-	int json, help, fail_on_regression;
+	char svg[4096], baseline[4096], charts[4096];
+	int json, help, fail_on_regression, png;
 	double threshold;
 	uint32_t max_samples;
 };
@@ -44,6 +47,11 @@ static const struct opt_row ducoreport_rows[] = {
 	{ .name = "svg", .type = OPT_STR, .off = offsetof(struct ducoreport, svg),
 	  .size = sizeof(((struct ducoreport *)0)->svg), .arg = "FILE",
 	  .help = "also draw where each board's job time goes, as SVG" },
+	{ .name = "charts", .type = OPT_STR, .off = offsetof(struct ducoreport, charts),
+	  .size = sizeof(((struct ducoreport *)0)->charts), .arg = "DIR",
+	  .help = "write the charts as SVG into DIR: phases, overview, one per board, earnings" },
+	{ .name = "png", .type = OPT_FLAG, .off = offsetof(struct ducoreport, png),
+	  .help = "with --charts, also as PNG (needs a ducoreport built with cairo)" },
 	{ .name = "baseline", .type = OPT_STR, .off = offsetof(struct ducoreport, baseline),
 	  .size = sizeof(((struct ducoreport *)0)->baseline), .arg = "FILE",
 	  .help = "add a regression check against FILE (a job log or a saved --json report)" },
@@ -66,7 +74,8 @@ static const struct opt_table ducoreport_table = {
 	OPT_ROWS(ducoreport_rows),
 	.args = 1,
 	.synopsis =
-"usage: ducoreport [report] [--json] [--svg FILE] [--baseline FILE] JOBLOG...\n"
+"usage: ducoreport [report] [--json] [--svg FILE] [--charts DIR [--png]]\n"
+"                  [--baseline FILE] JOBLOG...\n"
 "       ducoreport compare [--json] [--threshold PCT] [--fail-on-regression] BASE CUR\n"
 "\n"
 "report (the default): the performance report of ducomaster job logs (one\n"
@@ -77,6 +86,9 @@ static const struct opt_table ducoreport_table = {
 "an ANALYSIS of outliers, gaps and bursts of errors.\n"
 "compare: each KPI of CUR against BASE, with the change in % and OK /\n"
 "WARNING / FAIL. BASE and CUR are job logs or saved --json reports.\n"
+"--charts: where each board's job time goes, every board's hashrate over\n"
+"time, one page of trends per board (hashrate, share time, job phases) and\n"
+"the earnings curve when the log has earnings records.\n"
 "\n",
 	.footer =
 "\n"
@@ -116,6 +128,66 @@ static int ducoreport_svg(struct report_run *run, const char *path)
 		rows[i] = &run->board[i].st;
 	rc = report_svg(path, rows, run->nboards, &run->rig);
 	free(rows);
+	return rc;
+}
+
+/* A board's name as a file name: letters, digits, '-' and '.' only. */
+static void ducoreport_file_name(char *out, size_t cap, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < cap; i++)
+		out[i] = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+			 (name[i] >= '0' && name[i] <= '9') || name[i] == '.' ? name[i] : '-';
+	out[i] = '\0';
+}
+
+/* One chart as SVG and, with --png, PNG; prints the paths. 0 or -errno. */
+static int ducoreport_chart(const struct ducoreport *r, struct report_run *run,
+			    enum report_chart c, int board, const char *base)
+{
+	char path[sizeof(r->charts) + 256];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s.svg", r->charts, base);
+	rc = report_chart_svg(path, run, c, board);
+	if (rc == -ENODATA)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "ducoreport: %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	if (!r->json)
+		printf("chart: %s\n", path);
+#ifdef DUCOREPORT_CAIRO
+	if (r->png) {
+		snprintf(path, sizeof(path), "%s/%s.png", r->charts, base);
+		rc = chart_png(path, run, c, board);
+		if (rc) {
+			fprintf(stderr, "ducoreport: %s: %s\n", path, strerror(-rc));
+			return rc;
+		}
+		if (!r->json)
+			printf("chart: %s\n", path);
+	}
+#endif
+	return 0;
+}
+
+static int ducoreport_charts(const struct ducoreport *r, struct report_run *run)
+{
+	char base[160], name[128];
+	int rc = ducoreport_chart(r, run, REPORT_CHART_PHASES, -1, "phases");
+
+	if (!rc)
+		rc = ducoreport_chart(r, run, REPORT_CHART_OVERVIEW, -1, "overview");
+	for (int b = 0; !rc && b < run->nboards; b++) {
+		ducoreport_file_name(name, sizeof(name), run->board[b].st.name);
+		snprintf(base, sizeof(base), "board-%s", name);
+		rc = ducoreport_chart(r, run, REPORT_CHART_BOARD, b, base);
+	}
+	if (!rc)
+		rc = ducoreport_chart(r, run, REPORT_CHART_EARNINGS, -1, "earnings");
 	return rc;
 }
 
@@ -165,6 +237,17 @@ int main(int argc, char **argv)
 		opt_help(&ducoreport_table, stdout);
 		return DUCOREPORT_OK;
 	}
+	if (r.png && !r.charts[0]) {
+		fprintf(stderr, "ducoreport: --png goes with --charts DIR\n");
+		return DUCOREPORT_USAGE;
+	}
+#ifndef DUCOREPORT_CAIRO
+	if (r.png) {
+		fprintf(stderr, "ducoreport: this ducoreport was built without cairo, so it cannot "
+			"write PNG (install libcairo2-dev and rebuild; the SVG charts need nothing)\n");
+		return DUCOREPORT_USAGE;
+	}
+#endif
 	if (nargs >= 1 && !strcmp(argv[1], "compare")) {
 		if (nargs != 3) {
 			fprintf(stderr, "ducoreport: compare takes two files: BASE CUR\n");
@@ -235,6 +318,8 @@ int main(int argc, char **argv)
 			printf("chart written to %s\n", r.svg);
 		}
 	}
+	if (r.charts[0] && ducoreport_charts(&r, &run))
+		status = DUCOREPORT_USAGE;
 	report_run_free(&run);
 	return status;
 }
