@@ -197,6 +197,22 @@ int joblog_write_rig(struct joblog *j, const struct joblog_rig *r)
 	cJSON_AddStringToObject(o, "version", r->version ? r->version : "");
 	cJSON_AddStringToObject(o, "log_level", r->log_level ? r->log_level : "");
 	jsonout_num(o, "boards", r->boards, JSONOUT_EXACT);
+	if (r->nfaults) {
+		cJSON *all = cJSON_AddObjectToObject(o, "faults");
+
+		for (uint32_t i = 0; all && i < r->nfaults; i++) {
+			const struct joblog_board_faults *b = &r->faults[i];
+			cJSON *x = cJSON_AddObjectToObject(all, b->board ? b->board : "?");
+
+			if (!x)
+				break;
+			jsonout_num(x, "bus_errors", b->bus_errors, JSONOUT_EXACT);
+			jsonout_num(x, "faults", b->faults, JSONOUT_EXACT);
+			jsonout_num(x, "wrong_nonces", b->wrong_nonces, JSONOUT_EXACT);
+			jsonout_num(x, "timeouts", b->timeouts, JSONOUT_EXACT);
+			jsonout_num(x, "disconnects", b->disconnects, JSONOUT_EXACT);
+		}
+	}
 	rc = jsonout_num(o, "reconnects", r->reconnects, JSONOUT_EXACT) ?
 	     joblog_write_typed(j, JOBLOG_TYPE_RIG, r->wall_us, o) : -ENOMEM;
 	cJSON_Delete(o);
@@ -281,6 +297,30 @@ int joblog_parse(const char *line, struct joblog_entry *e)
 
 	cJSON_Delete(o);
 	return rc;
+}
+
+int joblog_rig_faults(const cJSON *o, struct joblog_board_faults *out, int max)
+{
+	const cJSON *all = cJSON_GetObjectItemCaseSensitive(o, "faults"), *x;
+	int n = 0;
+
+	if (!cJSON_IsObject(all))
+		return 0;
+	cJSON_ArrayForEach(x, all) {
+		if (n == max)
+			break;
+		if (!cJSON_IsObject(x) || !x->string)
+			continue;
+		out[n++] = (struct joblog_board_faults){
+			.board = x->string,
+			.bus_errors = joblog_u32(x, "bus_errors"),
+			.faults = joblog_u32(x, "faults"),
+			.wrong_nonces = joblog_u32(x, "wrong_nonces"),
+			.timeouts = joblog_u32(x, "timeouts"),
+			.disconnects = joblog_u32(x, "disconnects"),
+		};
+	}
+	return n;
 }
 
 int joblog_rig_parse(const cJSON *o, struct joblog_rig_entry *e)

@@ -65,6 +65,16 @@ struct joblog_entry {
 #define JOBLOG_TYPE_RIG "rig"
 #define JOBLOG_RIG_PERIOD_S 60          /* how often ducomaster writes one */
 
+/* A board's trouble counters, since the master started. */
+struct joblog_board_faults {
+	const char *board;      /* named as in job records' "slave" */
+	uint32_t bus_errors;    /* transfers retried as noise (CRC errors, NACKs) */
+	uint32_t faults;        /* slave faults: the board reset and the job retried */
+	uint32_t wrong_nonces;  /* results that failed the host's check */
+	uint32_t timeouts;      /* pool answers that did not come in time */
+	uint32_t disconnects;   /* pool connections lost */
+};
+
 /* "rig": what the master knows about itself (written at start, every
  * JOBLOG_RIG_PERIOD_S and at stop). Its counters run from the process's
  * start, so a restart shows as uptime_s going down. */
@@ -77,6 +87,9 @@ struct joblog_rig {
 	const char *log_level;  /* error, warn, info, debug */
 	uint32_t boards;        /* slaves configured or found */
 	uint32_t reconnects;    /* pool connections made after each board's first */
+	/* boards with any trouble, written as "faults": {board: {counters}} */
+	const struct joblog_board_faults *faults;
+	uint32_t nfaults;
 };
 
 struct joblog_rig_entry {
@@ -118,10 +131,13 @@ int  joblog_write(struct joblog *j, const struct joblog_rec *r);
 int  joblog_write_typed(struct joblog *j, const char *type, int64_t wall_us,
 			const struct cJSON *obj);
 int  joblog_write_rig(struct joblog *j, const struct joblog_rig *r);
-/* A "rig" record's members into e (missing numbers 0, strings ""). 0 or -EINVAL. */
+/* A "rig" record's members into e (missing numbers 0, strings ""); its
+ * "faults" are left to joblog_rig_faults. 0 or -EINVAL. */
 int  joblog_rig_parse(const struct cJSON *obj, struct joblog_rig_entry *e);
 /* "2026-11-21T13:41:46.151Z" -> microseconds since the epoch; 0 if not that form. */
 int64_t joblog_ts_us(const char *ts);
+/* A "rig" record's "faults" into out[max] (board names point into obj). The count. */
+int  joblog_rig_faults(const struct cJSON *obj, struct joblog_board_faults *out, int max);
 /*
  * Parse one line into e. A missing or non-numeric timing field reads as 0,
  * null as nan. 0, or -EINVAL when the line is not a record (not a JSON

@@ -156,8 +156,21 @@ struct report_sample {
 	float get_job_ms, verdict_ms, hash_ms, hold_ms, overall_ms, hashrate, r_slave;
 };
 
+/* A board's trouble counters (the "rig" records' "faults"). */
+enum report_trouble {
+	REPORT_T_BUS,           /* bus errors retried (CRC errors, NACKs) */
+	REPORT_T_FAULTS,        /* slave faults: reset, job retried */
+	REPORT_T_WRONG,         /* results that failed the host's check */
+	REPORT_T_TIMEOUTS,      /* pool answers late */
+	REPORT_T_DISCONNECTS,   /* pool connections lost */
+	REPORT_NTROUBLE
+};
+
 struct report_board {
 	struct report_stats st;         /* the sums, as ducomaster counts them */
+	uint32_t trouble[REPORT_NTROUBLE];      /* finished runs of the master */
+	uint32_t seg_trouble[REPORT_NTROUBLE];  /* the current run's (its last record) */
+	uint32_t trouble_total[REPORT_NTROUBLE];        /* from report_run_finish */
 	/* from report_run_finish: */
 	double eff_rate;                /* nonces / rig span, nonces/s */
 	double chip_rate;               /* mean nonce / slave hashing time (H/s) */
@@ -187,6 +200,14 @@ struct report_finding {
 	int64_t at_us;                  /* when (gap, burst), 0: none */
 	double value, ref;              /* the figure and what it is compared with */
 	char detail[96];                /* a BAD reason */
+};
+
+/* A recommendation: what to change, with the exact setting. */
+#define REPORT_MAX_ADVICE 32
+struct report_advice {
+	int board;              /* -1: the rig */
+	char setting[256];      /* the exact setting or command */
+	char why[384];          /* the figures behind it */
 };
 
 struct report_reason {
@@ -237,7 +258,12 @@ struct report_run {
 	double duco_per_day;
 	struct report_finding find[REPORT_MAX_FINDINGS];
 	int nfind;
+	struct report_advice advice[REPORT_MAX_ADVICE];
+	int nadvice;
 };
+
+/* The recommendations from the findings (lib/report_advice.c; report_run_finish calls it). */
+void report_run_advise(struct report_run *run);
 
 #define REPORT_RUN_SAMPLES_DEFAULT (4u * 1024 * 1024)   /* ~200 MB at most */
 

@@ -202,6 +202,23 @@ void report_run_add_rig(struct report_run *run, const struct joblog_rig *r)
 		run->uptime_s += run->seg_uptime_s;
 		run->reconnects += run->seg_reconnects;
 		run->restarts++;
+		for (int b = 0; b < run->nboards; b++)
+			for (int t = 0; t < REPORT_NTROUBLE; t++) {
+				run->board[b].trouble[t] += run->board[b].seg_trouble[t];
+				run->board[b].seg_trouble[t] = 0;
+			}
+	}
+	for (uint32_t i = 0; i < r->nfaults; i++) {
+		const struct joblog_board_faults *f = &r->faults[i];
+		int b = run_board(run, f->board ? f->board : "?");
+
+		if (b < 0)
+			continue;
+		run->board[b].seg_trouble[REPORT_T_BUS] = f->bus_errors;
+		run->board[b].seg_trouble[REPORT_T_FAULTS] = f->faults;
+		run->board[b].seg_trouble[REPORT_T_WRONG] = f->wrong_nonces;
+		run->board[b].seg_trouble[REPORT_T_TIMEOUTS] = f->timeouts;
+		run->board[b].seg_trouble[REPORT_T_DISCONNECTS] = f->disconnects;
 	}
 	run->nrig++;
 	run->seg_uptime_s = up;
@@ -250,6 +267,10 @@ static int run_on_typed(void *ctx, const char *type, const cJSON *o)
 	struct joblog_rig_entry e;
 
 	if (!joblog_rig_parse(o, &e)) {
+		struct joblog_board_faults f[256];
+
+		e.rig.nfaults = (uint32_t)joblog_rig_faults(o, f, 256);
+		e.rig.faults = f;
 		report_run_add_rig(run, &e.rig);
 	} else if (!strcmp(type, "earnings")) {
 		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "ts");
@@ -587,6 +608,8 @@ void report_run_finish(struct report_run *run)
 		bd->chip_rate = hash > 0 ? hashed / (hash / 1000.0) : NAN;
 		bd->hold_frac = bd->st.overall_ms > 0 ? bd->st.part_ms[REPORT_HOLD] /
 							 bd->st.overall_ms : 0;
+		for (int t = 0; t < REPORT_NTROUBLE; t++)
+			bd->trouble_total[t] = bd->trouble[t] + bd->seg_trouble[t];
 		bd->gaps = bd->bursts = 0;
 		bd->longest_gap_s = 0;
 		run_board_time(run, s, n, b, t0, t1);
@@ -622,6 +645,7 @@ void report_run_finish(struct report_run *run)
 		run_find(run, REPORT_FIND_LATENCY, -1, 0, run->getjob.p95, FIND_LATENCY_P95_MS, "get job");
 	if (isfinite(run->verdict.p95) && run->verdict.p95 > FIND_LATENCY_P95_MS)
 		run_find(run, REPORT_FIND_LATENCY, -1, 0, run->verdict.p95, FIND_LATENCY_P95_MS, "verdict");
+	report_run_advise(run);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -780,16 +804,22 @@ void report_run_text(FILE *f, struct report_run *run)
 		report_text(f, rows, run->nboards, &run->rig);
 		free(rows);
 	}
-	fprintf(f, "%-20s %10s %10s %8s %8s %5s %5s\n", "board", "nonces/s", "chip H/s",
-		"60s cv", "held", "gaps", "bursts");
+	fprintf(f, "%-20s %10s %10s %8s %8s %5s %6s %7s %6s %7s\n", "board", "nonces/s",
+		"chip H/s", "60s cv", "held", "gaps", "bursts", "bus err", "faults", "timeout");
 	for (int i = 0; i < run->nboards; i++) {
 		const struct report_board *bd = &run->board[i];
 
-		fprintf(f, "%-20s %10.1f %10.0f %7.0f%% %7.0f%% %5u %5u\n", bd->st.name,
+		char cv[16];
+
+		if (isfinite(bd->w60.cv))
+			snprintf(cv, sizeof(cv), "%.0f%%", 100.0 * bd->w60.cv);
+		else
+			snprintf(cv, sizeof(cv), "-");
+		fprintf(f, "%-20s %10.1f %10.0f %8s %7.0f%% %5u %6u %7u %6u %7u\n", bd->st.name,
 			isfinite(bd->eff_rate) ? bd->eff_rate : 0.0,
-			isfinite(bd->chip_rate) ? bd->chip_rate : 0.0,
-			isfinite(bd->w60.cv) ? 100.0 * bd->w60.cv : 0.0, 100.0 * bd->hold_frac,
-			bd->gaps, bd->bursts);
+			isfinite(bd->chip_rate) ? bd->chip_rate : 0.0, cv, 100.0 * bd->hold_frac,
+			bd->gaps, bd->bursts, bd->trouble_total[REPORT_T_BUS],
+			bd->trouble_total[REPORT_T_FAULTS], bd->trouble_total[REPORT_T_TIMEOUTS]);
 	}
 	fprintf(f, "\nANALYSIS:\n");
 	for (int i = 0; i < run->nfind; i++) {
@@ -803,6 +833,12 @@ void report_run_text(FILE *f, struct report_run *run)
 	if (run->win[1].n >= 2)
 		fprintf(f, "  - variance: the rig's 60 s windows %.1f..%.1f nonces/s, cv %.1f%%\n",
 			run->win[1].min, run->win[1].max, 100.0 * run->win[1].cv);
+	fprintf(f, "\nRECOMMENDATIONS:\n");
+	for (int i = 0; i < run->nadvice; i++)
+		fprintf(f, "  - %s: %s\n    why: %s\n", run_board_name(run, run->advice[i].board),
+			run->advice[i].setting, run->advice[i].why);
+	if (!run->nadvice)
+		fprintf(f, "  - none: nothing in the log asks for a change\n");
 	if (run->samples_dropped)
 		fprintf(f, "  - windows, percentiles and trends cover the last %zu jobs only "
 			"(%llu older ones beyond the sample limit)\n", run->nsamples,
@@ -921,6 +957,11 @@ int report_run_json(cJSON *o, struct report_run *run)
 		jsonout_num(b, "gaps", bd->gaps, JSONOUT_EXACT);
 		jsonout_num(b, "longest_gap_s", bd->longest_gap_s, 3);
 		jsonout_num(b, "bursts", bd->bursts, JSONOUT_EXACT);
+		jsonout_num(b, "bus_errors", bd->trouble_total[REPORT_T_BUS], JSONOUT_EXACT);
+		jsonout_num(b, "faults", bd->trouble_total[REPORT_T_FAULTS], JSONOUT_EXACT);
+		jsonout_num(b, "wrong_nonces", bd->trouble_total[REPORT_T_WRONG], JSONOUT_EXACT);
+		jsonout_num(b, "timeouts", bd->trouble_total[REPORT_T_TIMEOUTS], JSONOUT_EXACT);
+		jsonout_num(b, "disconnects", bd->trouble_total[REPORT_T_DISCONNECTS], JSONOUT_EXACT);
 	}
 	for (int i = 0; i < run->nfind; i++) {
 		static const char *const kinds[REPORT_FIND_NKINDS] = {
@@ -944,6 +985,17 @@ int report_run_json(cJSON *o, struct report_run *run)
 			cJSON_AddStringToObject(a, "at", ts);
 		}
 		cJSON_AddStringToObject(a, "text", line);
+	}
+	arr = cJSON_AddArrayToObject(o, "recommendations");
+	for (int i = 0; arr && i < run->nadvice; i++) {
+		cJSON *a = cJSON_CreateObject();
+
+		if (!a)
+			return -ENOMEM;
+		cJSON_AddItemToArray(arr, a);
+		cJSON_AddStringToObject(a, "board", run_board_name(run, run->advice[i].board));
+		cJSON_AddStringToObject(a, "setting", run->advice[i].setting);
+		cJSON_AddStringToObject(a, "why", run->advice[i].why);
 	}
 	jsonout_num(rd, "files", (double)run->files, JSONOUT_EXACT);
 	jsonout_num(rd, "lines", (double)run->lines, JSONOUT_EXACT);

@@ -146,7 +146,21 @@ static uint32_t rig_reconnects(const struct rig *r)
 
 static void rig_rig_record(struct rig *r, struct joblog_rig *rec)
 {
+	static struct joblog_board_faults faults[CONFIG_MAX_SLAVES];
 	struct summary_totals t;
+	uint32_t nf = 0;
+
+	for (int i = 0; i < r->nslaves; i++) {
+		const struct miner *m = r->slaves[i];
+
+		if (!m->st.bus_errors && !m->st.slave_faults && !m->st.timeouts && !m->st.disconnects)
+			continue;
+		faults[nf++] = (struct joblog_board_faults){
+			.board = m->name, .bus_errors = m->st.bus_errors,
+			.faults = m->st.slave_faults, .wrong_nonces = m->st.wrong_nonces,
+			.timeouts = m->st.timeouts, .disconnects = m->st.disconnects,
+		};
+	}
 
 	summary_totals(&t, r->slaves, r->nslaves, rig_uptime_s(r));
 	*rec = (struct joblog_rig){
@@ -158,6 +172,8 @@ static void rig_rig_record(struct rig *r, struct joblog_rig *rec)
 		.log_level = config_level_name(r->cfg->log_level),
 		.boards = (uint32_t)r->nslaves,
 		.reconnects = rig_reconnects(r),
+		.faults = faults,
+		.nfaults = nf,
 	};
 }
 

@@ -177,9 +177,13 @@ static int typed_rec(void *ctx, const char *type, const cJSON *o)
  */
 static void test_typed(void)
 {
+	static const struct joblog_board_faults faults[] = {
+		{ .board = "sim:0x09", .bus_errors = 7, .faults = 1, .timeouts = 3 },
+	};
 	const struct joblog_rig rig = {
 		.wall_us = 1795268506151000LL, .uptime_s = 60.0005, .cpu_s = 1.25, .rss_kb = 9876,
 		.version = "0.1", .log_level = "info", .boards = 4, .reconnects = 2,
+		.faults = faults, .nfaults = 1,
 	};
 	struct typed_seen t = { 0 };
 	struct joblog_reader rd = { .job = typed_job, .typed = typed_rec, .ctx = &t };
@@ -187,7 +191,7 @@ static void test_typed(void)
 	struct readback rb = { .n = 0 };
 	unsigned long lines = 0, skipped = 0;
 	struct joblog j;
-	char path[512], first[256] = "";
+	char path[512], first[512] = "";
 	cJSON *extra = cJSON_CreateObject();
 	FILE *f;
 
@@ -232,7 +236,12 @@ static void test_typed(void)
 		/* the first rig record, read alone */
 		cJSON *o = cJSON_Parse(first);
 		struct joblog_rig_entry e;
+		struct joblog_board_faults bf[4];
+		int nf = o ? joblog_rig_faults(o, bf, 4) : -1;
 
+		tap_ok(nf == 1 && !strcmp(bf[0].board, "sim:0x09") && bf[0].bus_errors == 7 &&
+		       bf[0].faults == 1 && bf[0].timeouts == 3 && bf[0].wrong_nonces == 0,
+		       "the rig record's per-board faults read back (%d)", nf);
 		tap_ok(o && joblog_rig_parse(o, &e) == 0 && e.rig.wall_us == rig.wall_us &&
 		       e.rig.uptime_s == 60.001 && e.rig.cpu_s == 1.25 && e.rig.rss_kb == 9876 &&
 		       !strcmp(e.rig.version, "0.1") && !strcmp(e.rig.log_level, "info") &&

@@ -16,9 +16,11 @@ Span 0..1000 s from T0. Boards:
               600 ms (chip 2333.3), get job 5000, verdict 70, overall 10 s;
               BAD "Incorrect result" at 500.5, 510.5, 520.5 (a burst),
               BAD "Too low difficulty" at 900.5, BLOCK at 100.5
+A's results are held 1200 of its 2000 ms (the rate limit).
 Rig records: a first run of the master (uptime 0 -> 500 s, CPU 2.0 s, 1
-reconnect, RSS 6000 kB, version 0.1), a restart at t = 600 (uptime 0.5 ->
-400.5, CPU 1.5 s, 2 reconnects, RSS 7000, version 0.2). Earnings: balance 100.0
+reconnect, RSS 6000 kB, version 0.1, C 10 bus errors), a restart at t = 600
+(uptime 0.5 -> 400.5, CPU 1.5 s, 2 reconnects, RSS 7000, version 0.2, C 40 bus
+errors and 4 faults). Earnings: balance 100.0
 at t = 0 and 100.5 at t = 1000. Plus a typed record of a type ducoreport does
 not know.
 """
@@ -40,25 +42,29 @@ def ts(t):
     return (T0 + datetime.timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def job(t, slave, nonce, hash_ms, get_ms, verdict_ms, overall_ms, verdict="GOOD", reason=""):
+def job(t, slave, nonce, hash_ms, get_ms, verdict_ms, overall_ms, verdict="GOOD", reason="",
+        hold_ms=0):
     return {"ts": ts(t), "slave": slave, "job": 1, "diff": 10, "nonce": nonce,
             "hashrate": 361.0, "r_slave": nonce / hash_ms * 1000, "verdict": verdict,
             "reason": reason, "get_job_wait_ms": get_ms, "transfer_ms": 5,
-            "slave_elapsed_ms": hash_ms, "busy_polls": 3, "detect_ms": 1, "hold_ms": 0,
+            "slave_elapsed_ms": hash_ms, "busy_polls": 3, "detect_ms": 1, "hold_ms": hold_ms,
             "get_res_wait_ms": verdict_ms, "overall_ms": overall_ms, "processing_ms": 1,
             "master_ms": 0.5}
 
 
-def rig(t, up, cpu, rss, version, reconnects):
-    return {"ts": ts(t), "type": "rig", "uptime_s": up, "cpu_s": cpu, "rss_kb": rss,
-            "version": version, "log_level": "info", "boards": 3, "reconnects": reconnects}
+def rig(t, up, cpu, rss, version, reconnects, faults=None):
+    r = {"ts": ts(t), "type": "rig", "uptime_s": up, "cpu_s": cpu, "rss_kb": rss,
+         "version": version, "log_level": "info", "boards": 3, "reconnects": reconnects}
+    if faults:
+        r["faults"] = faults
+    return r
 
 
 def known_log(path, scale=1.0):
     """scale multiplies every nonce (a hashrate change of that factor)."""
     recs = []
     for t in range(0, 1001, 2):
-        recs.append(job(t, "sim:0x08", int(700 * scale), 300, 100, 50, 2000))
+        recs.append(job(t, "sim:0x08", int(700 * scale), 300, 100, 50, 2000, hold_ms=1200))
     for t in list(range(1, 400, 2)) + list(range(601, 1000, 2)):
         recs.append(job(t, "sim:0x09", int(700 * scale), 350, 200, 60, 2000))
     for k in range(100):
@@ -71,8 +77,12 @@ def known_log(path, scale=1.0):
         elif t == 100.5:
             v = "BLOCK"
         recs.append(job(t, "sim:0x0a", int(1400 * scale), 600, 5000, 70, 10000, v, why))
-    recs += [rig(0, 0, 0, 5000, "0.1", 0), rig(500, 500, 2.0, 6000, "0.1", 1),
-             rig(600, 0.5, 0.01, 5500, "0.2", 0), rig(1000, 400.5, 1.5, 7000, "0.2", 2),
+    recs += [rig(0, 0, 0, 5000, "0.1", 0),
+             rig(500, 500, 2.0, 6000, "0.1", 1, {"sim:0x0a": {"bus_errors": 10}}),
+             rig(600, 0.5, 0.01, 5500, "0.2", 0),
+             rig(1000, 400.5, 1.5, 7000, "0.2", 2,
+                 {"sim:0x0a": {"bus_errors": 40, "faults": 4, "wrong_nonces": 0, "timeouts": 2,
+                               "disconnects": 1}}),
              {"ts": ts(0), "type": "earnings", "balance": 100.0, "duco_per_day": 40.0},
              {"ts": ts(1000), "type": "earnings", "balance": 100.5, "duco_per_day": 41.0},
              {"ts": ts(5), "type": "some-future-kind", "x": [1, 2, 3]}]
@@ -158,10 +168,34 @@ def main():
     an = d["analysis"]
     kinds = sorted((a["kind"], a["board"]) for a in an)
     want = sorted([("slow_chip", "sim:0x09"), ("low_output", "sim:0x0a"), ("gap", "sim:0x09"),
+                   ("held", "sim:0x08"),
                    ("bad_burst", "sim:0x0a"), ("bad_reason", "rig"), ("bad_reason", "rig"),
                    ("reconnects", "rig"), ("restarts", "rig"), ("latency", "rig")])
     tap.ok(kinds == want, "ANALYSIS: B slower (2000 < 0.9 x 2333), C shows less work, B's gap, "
-           "C's burst, two BAD reasons, reconnects, the restart, slow get-job p95", kinds)
+           "A held, C's burst, two BAD reasons, reconnects, the restart, slow get-job p95", kinds)
+    # bus errors: 10 in the first run of the master + 40 in the second
+    tap.ok(b["sim:0x0a"]["bus_errors"] == 50 and b["sim:0x0a"]["faults"] == 4 and
+           b["sim:0x0a"]["timeouts"] == 2 and b["sim:0x08"]["bus_errors"] == 0,
+           "C's trouble over both runs: 50 bus errors, 4 faults, 2 timeouts", b["sim:0x0a"])
+    adv = {}
+    for a in d["recommendations"]:
+        adv.setdefault(a["board"], []).append(a["setting"] + " | " + a["why"])
+    checks = [
+        # A: chip 700 / 0.3 s = 2333.3 H/s, reports 361: floor(2333.3 / 361) = 6
+        ("sim:0x08", '"threads_per_board": 6'),
+        # B: 2000 H/s x 6814 cycles/nonce = 13.6 MHz
+        ("sim:0x09", "13.6 MHz"), ("sim:0x09", "make flash BOARD="), ("sim:0x09", "ADDR=0x09"),
+        ("sim:0x09", "ducoctl --bus BUS monitor"),
+        # C: 50 bus errors in 100 jobs, the only board with any
+        ("sim:0x0a", "check this board's SDA, SCL and ground wires"), ("sim:0x0a", "50.0 per 100"),
+        ("sim:0x0a", "5 V supply"),
+        ("rig", '"margin": 0.10'), ("rig", "reflash"), ("rig", '"pool": "HOST:PORT"'),
+    ]
+    bad = [c for c in checks if not any(c[1] in x for x in adv.get(c[0], []))]
+    tap.ok(not bad and not any("timeout_s" in x for x in adv.get("rig", [])),
+           "RECOMMENDATIONS with exact settings: threads_per_board 6 for A, B's clock (13.6 MHz) "
+           "and the image to flash, C's wiring and power, margin, reflash, pool; no timeout change "
+           "(3 x p95 5 s = 15 s, the default)", (bad, adv))
     gap = [a for a in an if a["kind"] == "gap"]
     burst = [a for a in an if a["kind"] == "bad_burst"]
     tap.ok(gap and near(gap[0]["value"], 202) and gap[0]["at"] == ts(399) and
