@@ -32,7 +32,7 @@ group_packages() {
 	firmware) echo make gcc-avr binutils-avr avr-libc ;;
 	flash) echo avrdude ;;
 	sim) echo simavr libsimavr-dev libelf-dev libmicrohttpd-dev ;;
-	test) echo python3 i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind ;;
+	test) echo python3 i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind systemd strace ;;
 	deb) echo dpkg-dev debhelper fakeroot lintian ;;
 	cross-arm64 | cross-armhf)
 		local a=${1#cross-}

@@ -12,6 +12,9 @@
 #  - check.sh: what the README's Pi steps ask before the service runs
 #    (placeholder user, permission warning, --check, a missing job log folder).
 #  - run.sh: the main job (scripts/ducorig-run) with no Python on the PATH.
+#  - unit.sh: the systemd unit's hardening (systemd-analyze security
+#    --offline, exposure <= 2.0) and its system call filter against the
+#    calls of a real run under strace.
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
@@ -32,7 +35,8 @@ TEST_PROGS += $(MASTER_TESTS)
 # test_master_sm needs the simulator's library; the others only the master's.
 UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 
-TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh
+TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
+                test/master/unit.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
 
