@@ -158,6 +158,7 @@ help:
 	@echo '  test-unit      the unit tests that need no simulator (TEST_WRAPPER=...)'
 	@echo '  bench          benchmarks (cycles per nonce, master under load, bus costs)'
 	@echo '  fuzz           the parsers under libFuzzer (clang)'
+	@echo '  soak           long runs: the foreign-firmware rig (SOAK_SECONDS), the fault suite'"'"'s long version'
 	@echo '  deb            Debian packages ducorig and ducorig-firmware in $(BUILD)/deb/;'
 	@echo '                 ARCH=arm64 or ARCH=armhf cross-builds ducorig for a Pi'
 	@echo '  deps           install the Debian packages (GROUPS="build firmware flash sim'

@@ -76,6 +76,10 @@ enum simbus_fault {
 	SIMBUS_FAULT_RESET     = 3,  /* reset the slave now (mid-job if busy) */
 	SIMBUS_FAULT_SILENT    = 4,  /* slave stops answering for <param> ms (0 = forever) */
 	SIMBUS_FAULT_CLEAR     = 5,  /* remove all faults at addr */
+	SIMBUS_FAULT_FLIP_RATE = 6,  /* each data byte to/from addr has a bit flipped
+					with probability <param> per million (0: off) */
+	SIMBUS_FAULT_HANG      = 7,  /* addr holds SCL low: its transfers time out, for
+					<param> ms (0 = until cleared) */
 };
 
 struct simbus_req {

@@ -39,6 +39,7 @@ struct config {
 	char software[CONFIG_STR];
 	char pool[CONFIG_STR];          /* host:port, "" = discover */
 	char pool_url[CONFIG_STR];      /* getPool base URL */
+	char dns_servers[CONFIG_STR];   /* c-ares servers, "" = the system's */
 	int  pool_url_explicit;         /* pool_url was given (file or flag) */
 	char buses[CONFIG_MAX_BUSES][CONFIG_STR];
 	int  nbuses;

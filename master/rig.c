@@ -445,7 +445,8 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		.closing = rig_on_closing,
 		.ctx = r,
 	};
-	r->resolver = resolver_new(r->el, NULL);
+	r->resolver = resolver_new(r->el, cfg->dns_servers[0] ?
+				   &(struct resolve_opts){ .servers = cfg->dns_servers } : NULL);
 	if (!r->resolver) {
 		snprintf(err, errlen, "name resolver: %s", strerror(errno));
 		return RIG_EXIT_STARTUP;

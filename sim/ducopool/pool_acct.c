@@ -279,6 +279,15 @@ cJSON *pool_acct_stats_json(const struct pool_acct *a, int64_t now_ms)
 	cJSON_AddNumberToObject(pool, "drops_injected", (double)a->drops_injected);
 	cJSON_AddNumberToObject(pool, "garbage_injected", (double)a->garbage_injected);
 	cJSON_AddNumberToObject(pool, "ignored", (double)a->ignored);
+	{
+		cJSON *sent = cJSON_AddObjectToObject(pool, "verdicts_sent");
+
+		if (sent) {
+			cJSON_AddNumberToObject(sent, "GOOD", (double)a->sent_good);
+			cJSON_AddNumberToObject(sent, "BLOCK", (double)a->sent_block);
+			cJSON_AddNumberToObject(sent, "BAD", (double)a->sent_bad);
+		}
+	}
 	cJSON_AddItemToObject(pool, "rejected_by_reason", pool_acct_reasons_json(a->by_reason));
 
 	users = cJSON_AddArrayToObject(root, "users");

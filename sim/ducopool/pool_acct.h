@@ -81,6 +81,8 @@ struct pool_acct {
 	uint64_t connections, jobs, accepted, rejected, blocks, timeouts;
 	uint64_t drops_injected, garbage_injected;
 	uint64_t ignored;                  /* requests before a JOB that were neither */
+	/* verdicts on results that went out whole (not dropped or garbled) */
+	uint64_t sent_good, sent_block, sent_bad;
 	uint64_t by_reason[POOL_R_COUNT];
 };
 

@@ -754,6 +754,13 @@ static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_
 			return;
 		if (pool_tcp_send(t, c, c->held, c->held_len, now_ms))
 			return;
+		/* counted as sent only when the real line went out */
+		if (!strncmp(c->held, "GOOD", 4))
+			t->acct->sent_good++;
+		else if (!strncmp(c->held, "BLOCK", 5))
+			t->acct->sent_block++;
+		else if (!strncmp(c->held, "BAD", 3))
+			t->acct->sent_bad++;
 		c->verdict_tx_us = pool_tcp_stamp_us();
 		c->state = POOL_CONN_IDLE;
 		c->deadline_ms = now_ms + share_timeout;

@@ -100,7 +100,8 @@ static int ducosim_parse_fault(void *obj, const struct opt_row *row, const char 
 	static const struct { const char *name; uint8_t kind; } kinds[] = {
 		{ "flip", SIMBUS_FAULT_FLIP_BIT }, { "nack", SIMBUS_FAULT_NACK },
 		{ "reset", SIMBUS_FAULT_RESET }, { "silent", SIMBUS_FAULT_SILENT },
-		{ "clear", SIMBUS_FAULT_CLEAR },
+		{ "clear", SIMBUS_FAULT_CLEAR }, { "flip-rate", SIMBUS_FAULT_FLIP_RATE },
+		{ "hang", SIMBUS_FAULT_HANG },
 	};
 	struct ducosim_opts *o = obj;
 	struct ducosim_fault *f;
@@ -138,7 +139,7 @@ static int ducosim_parse_fault(void *obj, const struct opt_row *row, const char 
 	return 0;
 bad:
 	snprintf(err, errlen, "'%.60s' is not ADDR,KIND[,PARAM[,AT_MS]] "
-		 "(kinds flip nack reset silent clear)", s);
+		 "(kinds flip nack reset silent clear flip-rate hang)", s);
 	return -EINVAL;
 }
 
@@ -259,7 +260,7 @@ static const struct opt_table ducosim_table = {
 "          [--end-nonce <n>] [--job-id <n>] [--poll-us <us> [--poll-bytes 1|2]] [--json]\n"
 "common: [--mcu atmega328p] [--freq 16000000] [--bus-khz 100] [-v]\n\n",
 	.footer =
-"\nfault kinds: flip, nack, reset, silent, clear (see docs/ducosim.md)\n"
+"\nfault kinds: flip, nack, reset, silent, clear, flip-rate, hang (see docs/ducosim.md)\n"
 "exit status: 0 done, 1 simulation failed, 2 bad arguments\n",
 };
 

@@ -24,6 +24,7 @@ void sim_rig_init(struct sim_rig *r, uint32_t bus_hz)
 		 * flight they need no lock-step, and long slices cost less */
 		.idle_slice_ns = 1000000,
 		.timeout_ns = 50000000,         /* 50 ms of SCL held low */
+		.flip_rng = 0x9e3779b97f4a7c15ull,   /* fixed: runs repeat */
 	};
 }
 
@@ -59,7 +60,33 @@ static void sim_rig_expire_faults(struct sim_rig *r, struct sim_fault *f)
 {
 	if (f->silent && f->silent_until_ns && r->now_ns >= f->silent_until_ns)
 		f->silent = 0;
+	if (f->hang && f->hang_until_ns && r->now_ns >= f->hang_until_ns)
+		f->hang = 0;
 }
+
+/* xorshift64: FLIP_RATE's draws, the same sequence on every run. */
+static uint64_t sim_rig_rand(struct sim_rig *r)
+{
+	r->flip_rng ^= r->flip_rng << 13;
+	r->flip_rng ^= r->flip_rng >> 7;
+	r->flip_rng ^= r->flip_rng << 17;
+	return r->flip_rng;
+}
+
+/* Each of n bytes gets one random bit flipped with chance ppm / 10^6. */
+static void sim_rig_flip_rate(struct sim_rig *r, uint8_t *b, unsigned n, uint32_t ppm)
+{
+	for (unsigned i = 0; ppm && i < n; i++) {
+		uint64_t v = sim_rig_rand(r);
+
+		if (v % 1000000u < ppm) {
+			b[i] ^= (uint8_t)(1u << ((v >> 32) % 8));
+			r->st.flips++;
+		}
+	}
+}
+
+static uint64_t sim_rig_deadline_ns(const struct sim_rig *r, const struct sim_xfer *x);
 
 /* Nobody answers: START, 9 clocks, NACK, STOP. */
 static void sim_rig_nack(struct sim_rig *r, struct sim_xfer *x)
@@ -79,6 +106,7 @@ static int sim_rig_claim(struct sim_rig *r, struct sim_xfer *x)
 	r->cur = x;
 	r->cur_start_ns = r->now_ns;
 	r->cur_flip_read = 0;
+	r->cur_flip_ppm = 0;
 	x->done = 0;
 	x->result = SIMBUS_OK;
 	x->wacked = 0;
@@ -113,6 +141,19 @@ int sim_rig_begin(struct sim_rig *r, struct sim_xfer *x)
 	if (!r->cur_slave) {
 		sim_rig_nack(r, x);
 		return 0;
+	}
+	if (f->hang) {
+		/* The address is ACKed, then SCL stays low: the slave never
+		 * sees the transfer and the adapter gives up at its timeout. */
+		r->cur_slave = NULL;
+		x->result = SIMBUS_TIMEOUT;
+		x->wacked = 0;
+		x->done_ns = r->now_ns + sim_rig_deadline_ns(r, x);
+		return 0;
+	}
+	if (f->flip_ppm) {
+		sim_rig_flip_rate(r, x->w, x->wlen, f->flip_ppm);
+		r->cur_flip_ppm = f->flip_ppm;
 	}
 	if (f->flip) {
 		f->flip--;
@@ -218,6 +259,8 @@ static int sim_rig_check_cur(struct sim_rig *r)
 		uint32_t i = r->flip_seq % x->rlen;
 		x->r[i] ^= (uint8_t)(1u << (r->flip_seq % 8));
 	}
+	if (r->cur_flip_ppm && x->result == SIMBUS_OK)
+		sim_rig_flip_rate(r, x->r, x->rlen, r->cur_flip_ppm);
 	if (x->result == SIMBUS_DATA_NACK)
 		r->st.data_nacks++;
 	else if (x->result == SIMBUS_BUS_ERROR)
@@ -299,6 +342,15 @@ int sim_rig_fault(struct sim_rig *r, uint8_t addr, uint8_t kind, uint32_t param)
 		return 0;
 	case SIMBUS_FAULT_CLEAR:
 		*f = (struct sim_fault){ 0 };
+		return 0;
+	case SIMBUS_FAULT_FLIP_RATE:
+		if (param > 1000000u)
+			return -EINVAL;
+		f->flip_ppm = param;
+		return 0;
+	case SIMBUS_FAULT_HANG:
+		f->hang = 1;
+		f->hang_until_ns = param ? r->now_ns + (uint64_t)param * 1000000u : 0;
 		return 0;
 	case SIMBUS_FAULT_RESET:
 		s = sim_rig_find(r, addr);

@@ -22,6 +22,9 @@ struct sim_fault {
 	uint32_t nack;                  /* transfers still to get an address NACK */
 	uint8_t  silent;                /* 1: the address does not answer */
 	uint64_t silent_until_ns;       /* 0 = until cleared */
+	uint32_t flip_ppm;              /* per data byte, parts per million */
+	uint8_t  hang;                  /* 1: transfers time out (SCL held) */
+	uint64_t hang_until_ns;         /* 0 = until cleared */
 };
 
 /* A finished transfer as a slave's recent history keeps it (crash reports). */
@@ -57,9 +60,11 @@ struct sim_rig {
 	struct sim_slave *cur_slave;    /* who answers it (NULL: nobody) */
 	uint64_t  cur_start_ns;
 	int       cur_flip_read;        /* flip a bit of the read data at the end */
+	uint32_t  cur_flip_ppm;         /* and each read byte with this chance */
 
 	struct sim_fault fault[128];
 	uint32_t  flip_seq;             /* picks which bit a FLIP_BIT fault hits */
+	uint64_t  flip_rng;             /* xorshift state of FLIP_RATE's draws */
 	struct sim_rig_stats st;
 
 	/* each slave's last transfers, and who hears of a crashed chip */

@@ -15,6 +15,11 @@
 #  - unit.sh: the systemd unit's hardening (systemd-analyze security
 #    --offline, exposure <= 2.0) and its system call filter against the
 #    calls of a real run under strace.
+#  - fault_suite.py: bus faults (1e-3 bit flips per byte, a NACK burst, reset,
+#    hang and removal mid-job), pool faults (drops, garbage lines, refusals),
+#    getPool down or garbage and a pool name that does not resolve: no crash,
+#    no wrong nonce sent, every verdict recorded, recovery within the bounds
+#    of docs/ducomaster.md. `make soak` runs its --long version too.
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
@@ -36,7 +41,7 @@ TEST_PROGS += $(MASTER_TESTS)
 UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 
 TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
-                test/master/unit.sh
+                test/master/unit.sh test/master/fault_suite.py
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
 
@@ -45,3 +50,10 @@ TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOST
 bench-master: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf
 	@test/master/bench.sh
 BENCH_TARGETS += bench-master
+
+# make soak (with test/foreign's soak): the fault suite's long version.
+.PHONY: soak-faults
+soak: soak-faults
+soak-faults: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(COMMON_SO) \
+             $(BUILD)/avr-nano/firmware.elf
+	@BUILD=$(BUILD) test/master/fault_suite.py --long
