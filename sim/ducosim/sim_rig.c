@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "duco_rand.h"
 #include "sim_rig.h"
 
 void sim_rig_init(struct sim_rig *r, uint32_t bus_hz)
@@ -24,7 +25,7 @@ void sim_rig_init(struct sim_rig *r, uint32_t bus_hz)
 		 * flight they need no lock-step, and long slices cost less */
 		.idle_slice_ns = 1000000,
 		.timeout_ns = 50000000,         /* 50 ms of SCL held low */
-		.flip_rng = 0x9e3779b97f4a7c15ull,   /* fixed: runs repeat */
+		.flip_rng = 1,                  /* fixed: runs repeat */
 	};
 }
 
@@ -64,23 +65,13 @@ static void sim_rig_expire_faults(struct sim_rig *r, struct sim_fault *f)
 		f->hang = 0;
 }
 
-/* xorshift64: FLIP_RATE's draws, the same sequence on every run. */
-static uint64_t sim_rig_rand(struct sim_rig *r)
-{
-	r->flip_rng ^= r->flip_rng << 13;
-	r->flip_rng ^= r->flip_rng >> 7;
-	r->flip_rng ^= r->flip_rng << 17;
-	return r->flip_rng;
-}
-
 /* Each of n bytes gets one random bit flipped with chance ppm / 10^6. */
 static void sim_rig_flip_rate(struct sim_rig *r, uint8_t *b, unsigned n, uint32_t ppm)
 {
 	for (unsigned i = 0; ppm && i < n; i++) {
-		uint64_t v = sim_rig_rand(r);
-
-		if (v % 1000000u < ppm) {
-			b[i] ^= (uint8_t)(1u << ((v >> 32) % 8));
+		/* the same draws on every run */
+		if (duco_rand(&r->flip_rng) % 1000000u < ppm) {
+			b[i] ^= (uint8_t)(1u << (duco_rand(&r->flip_rng) % 8));
 			r->st.flips++;
 		}
 	}

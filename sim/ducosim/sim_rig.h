@@ -64,7 +64,7 @@ struct sim_rig {
 
 	struct sim_fault fault[128];
 	uint32_t  flip_seq;             /* picks which bit a FLIP_BIT fault hits */
-	uint64_t  flip_rng;             /* xorshift state of FLIP_RATE's draws */
+	uint32_t  flip_rng;             /* duco_rand state of FLIP_RATE's draws */
 	struct sim_rig_stats st;
 
 	/* each slave's last transfers, and who hears of a crashed chip */
