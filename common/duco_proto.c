@@ -1,5 +1,5 @@
 /*
- * duco_proto.c - encoders and decoders for the ducorig I2C protocol v1.
+ * duco_proto.c - encoders and decoders for the ducorig I2C protocol (v2, a superset of v1).
  *
  * Byte-wise and endian-neutral; shared verbatim by the firmware and the
  * master so both ends can never disagree about a field's position. Decoders
@@ -49,7 +49,7 @@ uint8_t duco_encode_frame(uint8_t *buf, uint8_t cmd, const uint8_t *payload, uin
 	return finish_frame(buf, cmd, len);
 }
 
-uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job)
+static uint8_t encode_job(uint8_t *buf, uint8_t cmd, const struct duco_job *job)
 {
 	uint8_t *p = buf + 2, i;
 
@@ -60,7 +60,23 @@ uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job)
 		p[10 + i] = job->expected[i];
 	for (i = 0; i < 40; i++)
 		p[30 + i] = (uint8_t)job->last_hash[i];
-	return finish_frame(buf, DUCO_CMD_JOB, DUCO_JOB_PAYLOAD);
+	return finish_frame(buf, cmd, DUCO_JOB_PAYLOAD);
+}
+
+uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job)
+{
+	return encode_job(buf, DUCO_CMD_JOB, job);
+}
+
+uint8_t duco_encode_queue(uint8_t *buf, const struct duco_job *job)
+{
+	return encode_job(buf, DUCO_CMD_QUEUE, job);
+}
+
+uint8_t duco_encode_drop(uint8_t *buf, uint16_t job_id)
+{
+	duco_put_u16(buf + 2, job_id);
+	return finish_frame(buf, DUCO_CMD_DROP, DUCO_DROP_PAYLOAD);
 }
 
 uint8_t duco_encode_simple(uint8_t *buf, uint8_t cmd)
@@ -196,7 +212,7 @@ int duco_decode_result(const uint8_t *frame, uint8_t n, struct duco_result *r)
 
 	if (rc)
 		return rc;
-	if (DUCO_STATUS_STATE(frame[0]) != DUCO_ST_DONE)
+	if (!duco_state_has_result(DUCO_STATUS_STATE(frame[0])))
 		return -DUCO_E_ARG;
 	r->job_id = duco_get_u16(b);
 	r->found = b[2];
@@ -222,7 +238,7 @@ void duco_encode_identity_body(uint8_t *body, const struct duco_identity *id)
 	duco_put_u16(body + 22, id->overruns);
 	duco_put_u16(body + 24, id->jobs_done);
 	body[26] = id->i2c_addr;
-	body[27] = id->flags;
+	body[27] = id->slots;
 }
 
 int duco_decode_identity(const uint8_t *frame, uint8_t n, struct duco_identity *id)
@@ -246,6 +262,6 @@ int duco_decode_identity(const uint8_t *frame, uint8_t n, struct duco_identity *
 	id->overruns = duco_get_u16(b + 22);
 	id->jobs_done = duco_get_u16(b + 24);
 	id->i2c_addr = b[26];
-	id->flags = b[27];
+	id->slots = b[27];
 	return DUCO_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * duco_proto.h - the ducorig I2C wire protocol, version 1.
+ * duco_proto.h - the ducorig I2C wire protocol, version 2.
  *
  * One definition of the frames the master and an AVR slave exchange, shared
  * by the firmware, the master, the simulator and the tests. Everything on the
@@ -15,6 +15,10 @@
  *   a read of DUCO_READ_FRAME_SIZE(len) bytes gets the whole frame.
  *
  * Command numbers are never reused or renumbered; retired ones stay listed.
+ * Version 2 adds a job queue (QUEUE, DROP, the states 4..6 and the slot
+ * count in the identity); everything of version 1 keeps its meaning, so a
+ * version-1 master drives a version-2 board unchanged, and a version-2
+ * master drives a version-1 board with JOB/ABORT alone (one job at a time).
  * Assumes nothing but C99 <stdint.h> and build/gen/duco_boards.h (written
  * by the build from boards.mk); no malloc, no stdio, no OS headers.
  */
@@ -24,7 +28,9 @@
 #include <stdint.h>
 #include "duco_boards.h"        /* generated from boards.mk */
 
-#define DUCO_PROTO_VERSION 1
+#define DUCO_PROTO_V1      1   /* one job at a time */
+#define DUCO_PROTO_V2      2   /* + one queued job, results kept until dropped */
+#define DUCO_PROTO_VERSION DUCO_PROTO_V2   /* what this tree's firmware speaks */
 
 /* --- write frames ------------------------------------------------------- */
 #define DUCO_FRAME_OVERHEAD 3          /* cmd + len + crc */
@@ -37,6 +43,13 @@ enum duco_cmd {
 	DUCO_CMD_SET_ADDR  = 0x04,     /* store a new I2C address in EEPROM */
 	DUCO_CMD_RESET     = 0x05,     /* watchdog reset of the slave */
 	DUCO_CMD_CLEAR_ERR = 0x06,     /* zero the error counters */
+	/* version 2 (a version-1 board rejects them as unknown commands) */
+	DUCO_CMD_QUEUE     = 0x07,     /* add a job: runs now if none runs, else
+	                                  waits as the queued job (replacing one) */
+	DUCO_CMD_DROP      = 0x08,     /* forget job id: its kept result (the
+	                                  acknowledgement), its queued place, or
+	                                  its run (the queued job starts) */
+	/* 0x09.. free (board health is planned as a command of its own) */
 };
 
 /*
@@ -49,6 +62,8 @@ enum duco_cmd {
  */
 #define DUCO_JOB_PAYLOAD   70
 #define DUCO_JOB_FRAME     (DUCO_JOB_PAYLOAD + DUCO_FRAME_OVERHEAD)
+/* QUEUE carries the JOB payload; DROP the job id (u16). */
+#define DUCO_DROP_PAYLOAD  2
 #define DUCO_MAX_NONCE     4294967295UL    /* u32 on the wire */
 
 /* SET_ADDR payload: new address, its bitwise complement (confirmation). */
@@ -74,12 +89,30 @@ enum duco_cmd {
  *             tell that its frame arrived without another transaction
  */
 enum duco_state {
-	DUCO_ST_IDLE     = 0,   /* no job */
-	DUCO_ST_BUSY     = 1,   /* hashing */
-	DUCO_ST_DONE     = 2,   /* job finished: body holds the result */
+	DUCO_ST_IDLE     = 0,   /* no job, no result kept */
+	DUCO_ST_BUSY     = 1,   /* hashing (nothing queued, no result kept) */
+	DUCO_ST_DONE     = 2,   /* not hashing; body holds the (oldest kept) result */
 	DUCO_ST_ERROR    = 3,   /* internal fault; identity body says more */
+	/* version 2, only after QUEUE: hashing, and */
+	DUCO_ST_BUSY_QUEUED      = 4,   /* a job waits; no result kept */
+	DUCO_ST_BUSY_DONE        = 5,   /* a result is kept (body); none waits */
+	DUCO_ST_BUSY_QUEUED_DONE = 6,   /* a job waits and a result is kept */
+	/* 7: reserved, never sent */
 };
 #define DUCO_STATUS_STATE(s)   ((uint8_t)((s) & 0x07))
+/* What a state says, for either version (st: enum duco_state). */
+static inline uint8_t duco_state_hashing(uint8_t st)
+{
+	return st == DUCO_ST_BUSY || (st >= DUCO_ST_BUSY_QUEUED && st <= DUCO_ST_BUSY_QUEUED_DONE);
+}
+static inline uint8_t duco_state_queued(uint8_t st)
+{
+	return st == DUCO_ST_BUSY_QUEUED || st == DUCO_ST_BUSY_QUEUED_DONE;
+}
+static inline uint8_t duco_state_has_result(uint8_t st)
+{
+	return st == DUCO_ST_DONE || st == DUCO_ST_BUSY_DONE || st == DUCO_ST_BUSY_QUEUED_DONE;
+}
 #define DUCO_STATUS_REJECT     0x08
 #define DUCO_STATUS_SEQ(s)     ((uint8_t)((s) >> 4))
 #define DUCO_STATUS_MAKE(state, reject, seq) \
@@ -89,11 +122,15 @@ enum duco_state {
 #define DUCO_READ_FRAME_SIZE(len) (DUCO_READ_HEAD + (len) + 1)
 
 /*
- * Result body (state DONE), 11 bytes:
+ * Result body (a state with a result kept), 11 bytes:
  *   0  job_id      u16
  *   2  found       u8    1 = nonce solves the job, 0 = range exhausted
  *   3  nonce       u32   the solution (or the last nonce tried)
- *   7  elapsed_us  u32   slave timer, job accepted -> result ready
+ *   7  elapsed_us  u32   slave timer, job started -> result ready (a job
+ *                        that starts at once starts when it is accepted,
+ *                        a queued one when the job before it ended)
+ * Version 2 keeps every result until a DROP of its job id (or a JOB/ABORT,
+ * which clear everything, as in version 1); the body is the oldest kept.
  */
 #define DUCO_RESULT_BODY 11
 #define DUCO_RESULT_ELAPSED 7   /* offset of elapsed_us, the last field */
@@ -112,9 +149,19 @@ enum duco_state {
  *  22  overruns        u16  bytes lost because a frame was too long
  *  24  jobs_done       u16  results produced since boot (wraps)
  *  26  i2c_addr        u8   the address in use
- *  27  flags           u8   reserved, 0
+ *  27  slots           u8   version 2: jobs the board holds at once, kept
+ *                           results + running + queued (DUCO_SLOTS);
+ *                           version 1: reserved, 0
  */
 #define DUCO_IDENTITY_BODY 28
+/*
+ * Version 2: kept results + running job + queued job <= DUCO_SLOTS. Only
+ * the master's frames change that sum (QUEUE + 1, DROP of a live id - 1,
+ * JOB sets it to 1, ABORT to 0); a job ending turns a running job into a
+ * kept result and starts the queued one, which leaves it alone. So the
+ * master always knows it, and a QUEUE that would exceed it is rejected.
+ */
+#define DUCO_SLOTS 3
 
 #define DUCO_MAX_READ_BODY DUCO_IDENTITY_BODY
 #define DUCO_MAX_READ_FRAME DUCO_READ_FRAME_SIZE(DUCO_MAX_READ_BODY)
@@ -178,7 +225,7 @@ struct duco_identity {
 	uint16_t overruns;
 	uint16_t jobs_done;
 	uint8_t  i2c_addr;
-	uint8_t  flags;
+	uint8_t  slots;         /* 0 on version 1 */
 };
 
 /* Errors returned (negated) by the decoders. */
@@ -208,6 +255,8 @@ static inline int8_t duco_payload_len(uint8_t cmd)
 	case DUCO_CMD_SET_ADDR:  return DUCO_SET_ADDR_PAYLOAD;
 	case DUCO_CMD_RESET:     return DUCO_RESET_PAYLOAD;
 	case DUCO_CMD_CLEAR_ERR: return 0;
+	case DUCO_CMD_QUEUE:     return DUCO_JOB_PAYLOAD;
+	case DUCO_CMD_DROP:      return DUCO_DROP_PAYLOAD;
 	default:                 return -1;
 	}
 }
@@ -222,6 +271,7 @@ static inline __attribute__((always_inline)) uint8_t duco_frame_args_ok(const ui
 
 	switch (frame[0]) {
 	case DUCO_CMD_JOB:
+	case DUCO_CMD_QUEUE:
 		/* start_nonce <= end_nonce, from the most significant byte down */
 		for (i = 3; i >= 0; i--)
 			if (p[2 + i] != p[6 + i])
@@ -254,11 +304,14 @@ uint32_t duco_get_u32(const uint8_t *p);
  * not: the framing the encoders below share; tests build bad frames with it. */
 uint8_t duco_encode_frame(uint8_t *buf, uint8_t cmd, const uint8_t *payload, uint8_t len);
 uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job);
+uint8_t duco_encode_queue(uint8_t *buf, const struct duco_job *job);  /* v2 */
+uint8_t duco_encode_drop(uint8_t *buf, uint16_t job_id);               /* v2 */
 uint8_t duco_encode_simple(uint8_t *buf, uint8_t cmd);   /* ABORT/IDENTIFY/CLEAR_ERR */
 uint8_t duco_encode_set_addr(uint8_t *buf, uint8_t new_addr);
 uint8_t duco_encode_reset(uint8_t *buf);
 int     duco_frame_check(const uint8_t *buf, uint8_t n);
-void    duco_decode_job(const uint8_t *frame, struct duco_job *job); /* checked frame */
+/* JOB or QUEUE frame, checked */
+void    duco_decode_job(const uint8_t *frame, struct duco_job *job);
 int     duco_decode_set_addr(const uint8_t *frame, uint8_t *new_addr);
 
 /*

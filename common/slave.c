@@ -119,6 +119,23 @@ SLAVE_HELPER void slave_clear_counters(struct slave *s)
 	s->id_ver++;
 }
 
+/*
+ * The state as the status byte shows it: a fault hides the rest; else
+ * whether a job runs, one waits and results are kept (duco_proto.h; a
+ * version-1 slave never queues and keeps at most one result, so it only
+ * shows IDLE, BUSY, DONE and ERROR).
+ */
+SLAVE_HELPER uint8_t slave_state_now(const struct slave *s)
+{
+	if (s->fault)
+		return DUCO_ST_ERROR;
+	if (!s->run)
+		return s->nheld ? DUCO_ST_DONE : DUCO_ST_IDLE;
+	if (s->queued)
+		return s->nheld ? DUCO_ST_BUSY_QUEUED_DONE : DUCO_ST_BUSY_QUEUED;
+	return s->nheld ? DUCO_ST_BUSY_DONE : DUCO_ST_BUSY;
+}
+
 /* The status bytes a read sends, after any change of state, REJECT or seq. */
 SLAVE_HELPER void slave_head_update(struct slave *s)
 {
@@ -131,12 +148,13 @@ SLAVE_HELPER void slave_head_update(struct slave *s)
 /* Offer the frame of the current view and state, with the status bytes. */
 SLAVE_HELPER void slave_offer_update(struct slave *s)
 {
+	s->state = slave_state_now(s);
 	slave_head_update(s);
 	if (s->view == SLAVE_VIEW_IDENTITY) {
 		s->offer = s->id_frame;
 		s->offer_left = SLAVE_IDENTITY_FRAME - 2;
-	} else if (s->state == DUCO_ST_DONE) {
-		s->offer = s->result_frame[s->front];
+	} else if (s->nheld) {
+		s->offer = s->result_frame[s->held[0]];
 		s->offer_left = SLAVE_RESULT_FRAME - 2;
 	} else {
 		s->offer = s->empty_frame;
@@ -247,6 +265,7 @@ SLAVE_HELPER void slave_rx_store(struct slave *s, uint8_t b)
 void slave_init(struct slave *s, const struct duco_identity *id)
 {
 	uint8_t *p = (uint8_t *)s, body[DUCO_IDENTITY_BODY];
+	struct duco_identity own = *id;
 
 	for (uint16_t i = 0; i < sizeof(*s); i++)
 		p[i] = 0;
@@ -254,8 +273,10 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 	s->rx_state = SLAVE_RX_IDLE;
 	s->view = SLAVE_VIEW_RESULT;
 	s->rx_ptr = s->rx_buf[0];
+	s->v2 = id->proto_version >= DUCO_PROTO_V2;
+	own.slots = s->v2 ? DUCO_SLOTS : 0;
 	slave_render(s->empty_frame, 0, 0);
-	duco_encode_identity_body(body, id);
+	duco_encode_identity_body(body, &own);
 	s->id_frame = s->identity_frame[0];
 	slave_render(s->id_frame, body, DUCO_IDENTITY_BODY);
 	s->err_crc = slave_crc_change(SLAVE_ID_CRC_ERRORS, body + SLAVE_ID_CRC_ERRORS,
@@ -266,12 +287,36 @@ void slave_init(struct slave *s, const struct duco_identity *id)
 
 /* --- receiver ------------------------------------------------------------ */
 
+/* 1 when result frame i holds the result of job id (2 bytes as on the wire). */
+SLAVE_HELPER uint8_t slave_keeps(const struct slave *s, uint8_t i, const uint8_t *id)
+{
+	const uint8_t *b = s->result_frame[i] + DUCO_READ_HEAD;
+
+	return b[0] == id[0] && b[1] == id[1];
+}
+
+/* DROP of a kept result: out of held[], order kept (written out, no loop). */
+SLAVE_HELPER void slave_unkeep(struct slave *s, const uint8_t *id)
+{
+	uint8_t n = s->nheld;
+
+	if (n > 0 && slave_keeps(s, s->held[0], id)) {
+		s->held[0] = s->held[1];
+		s->held[1] = s->held[2];
+	} else if (n > 1 && slave_keeps(s, s->held[1], id)) {
+		s->held[1] = s->held[2];
+	} else if (!(n > 2 && slave_keeps(s, s->held[2], id))) {
+		return;         /* not kept: nothing to forget */
+	}
+	s->nheld = (uint8_t)(n - 1);
+}
+
 /* End of a write transaction: check the frame, act on it, re-render. */
 SLAVE_HELPER void slave_rx_finish(struct slave *s)
 {
 	uint8_t *f = s->rx_buf[s->rx_fill];
 	uint8_t n = (uint8_t)(SLAVE_RX_ROOM - s->rx_room);
-	uint8_t counter;
+	uint8_t counter, act;
 	int8_t want;
 
 	s->rx_state = SLAVE_RX_IDLE;
@@ -292,6 +337,14 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 	want = duco_payload_len(f[0]);
 	if (want < 0 || (uint8_t)want != f[1] || !duco_frame_args_ok(f))
 		goto reject;
+	if (f[0] >= DUCO_CMD_QUEUE) {
+		if (!s->v2)     /* version 1: an unknown command */
+			goto reject;
+		/* room for the new job: a queued one it replaces keeps the count */
+		if (f[0] == DUCO_CMD_QUEUE &&
+		    (uint8_t)(s->nheld + (s->run ? 2 : 1)) > DUCO_SLOTS)
+			goto reject;
+	}
 	if (s->pending) {       /* main loop has not taken the previous one */
 		counter = SLAVE_ID_OVERRUNS;
 		goto reject;
@@ -299,30 +352,66 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 
 	s->reject = 0;
 	s->seq = (uint8_t)((s->seq + 1) & 0x0f);
+	s->view = SLAVE_VIEW_RESULT;
+	act = SLAVE_ACT_NONE;
 	switch (f[0]) {
-	case DUCO_CMD_JOB:
+	case DUCO_CMD_JOB:      /* version 1's job: everything else goes */
+		s->nheld = 0;
+		/* fall through */
+	case DUCO_CMD_QUEUE:
+		s->fault = 0;   /* as version 1: a faulty main loop sets it again */
+		if (s->run && f[0] == DUCO_CMD_QUEUE) {
+			s->next_id[0] = f[2];
+			s->next_id[1] = f[3];
+			s->queued = 1;
+			act = SLAVE_ACT_QUEUE;
+			break;
+		}
 		s->job_gen++;
-		s->state = DUCO_ST_BUSY;
-		s->view = SLAVE_VIEW_RESULT;
+		s->run_id[0] = f[2];
+		s->run_id[1] = f[3];
+		s->run = 1;
+		s->queued = 0;
+		act = SLAVE_ACT_START;
 		break;
 	case DUCO_CMD_ABORT:
 		s->job_gen++;
-		s->state = DUCO_ST_IDLE;
-		s->view = SLAVE_VIEW_RESULT;
+		s->fault = 0;
+		s->run = 0;
+		s->queued = 0;
+		s->nheld = 0;
+		act = SLAVE_ACT_STOP;
+		break;
+	case DUCO_CMD_DROP:
+		if (s->run && f[2] == s->run_id[0] && f[3] == s->run_id[1]) {
+			s->job_gen++;
+			if (s->queued) {
+				s->run_id[0] = s->next_id[0];
+				s->run_id[1] = s->next_id[1];
+				s->queued = 0;
+				act = SLAVE_ACT_PROMOTE;
+			} else {
+				s->run = 0;
+				act = SLAVE_ACT_STOP;
+			}
+		} else if (s->queued && f[2] == s->next_id[0] && f[3] == s->next_id[1]) {
+			s->queued = 0;
+			act = SLAVE_ACT_UNQUEUE;
+		} else {
+			slave_unkeep(s, f + 2);
+		}
 		break;
 	case DUCO_CMD_IDENTIFY:
 		s->view = SLAVE_VIEW_IDENTITY;
 		break;
 	case DUCO_CMD_CLEAR_ERR:
 		slave_clear_counters(s);
-		if (s->state == DUCO_ST_ERROR)
-			s->state = DUCO_ST_IDLE;
-		s->view = SLAVE_VIEW_RESULT;
+		s->fault = 0;
 		break;
 	default:                /* SET_ADDR, RESET: done by the main loop */
-		s->view = SLAVE_VIEW_RESULT;
 		break;
 	}
+	s->pending_act = act;
 	s->pending_gen = s->job_gen;
 	s->rx_fill ^= 1;
 	s->pending = 1;
@@ -424,23 +513,32 @@ void slave_frame_release(struct slave *s)
 
 /*
  * A result in two steps, so that the firmware reads its timer after the
- * rendering: prepare renders r into the back result frame (events only
- * offer result_frame[front], so the back one is ours) and works out the
- * identity change publishing will make (jobs_done + 1, saturating; the
- * main loop's alone, so it stays right until then); publish patches
- * elapsed_us into it (the last four body bytes: their CRC change is the CRC
- * of the change, four lookups) and flips it live.
+ * rendering: prepare renders r into a result frame no kept result uses
+ * (events offer only kept ones, and only free them, so it stays ours) and
+ * works out the identity change publishing will make (jobs_done + 1,
+ * saturating; the main loop's alone, so it stays right until then);
+ * publish patches elapsed_us into it (the last four body bytes: their CRC
+ * change is the CRC of the change, four lookups) and keeps it.
  */
 void slave_result_prepare(struct slave *s, const struct duco_result *r)
 {
 	struct duco_result untimed = *r;
-	uint8_t body[DUCO_RESULT_BODY], d[2];
+	uint8_t body[DUCO_RESULT_BODY], d[2], used = 0, i;
 	const uint8_t *done_at = s->id_frame + DUCO_READ_HEAD + SLAVE_ID_JOBS_DONE;
 	uint16_t done = (uint16_t)(done_at[0] | done_at[1] << 8);
 
+	SLAVE_CRITICAL {
+		for (i = 0; i < s->nheld; i++)
+			used |= (uint8_t)(1u << s->held[i]);
+	}
+	/* a job runs, so at most DUCO_SLOTS - 1 are kept and one is free
+	 * (the bound only keeps a broken caller inside the array) */
+	for (i = 0; i < DUCO_SLOTS - 1 && (used & (1u << i)); i++)
+		;
+	s->render = i;
 	untimed.elapsed_us = 0;         /* publish XORs the real one in */
 	duco_encode_result_body(body, &untimed);
-	slave_render(s->result_frame[s->front ^ 1], body, DUCO_RESULT_BODY);
+	slave_render(s->result_frame[i], body, DUCO_RESULT_BODY);
 	if (done != 0xffff)
 		done++;
 	s->done_next[0] = (uint8_t)done;
@@ -452,28 +550,48 @@ void slave_result_prepare(struct slave *s, const struct duco_result *r)
 
 int slave_result_publish(struct slave *s, uint8_t gen, uint32_t elapsed_us)
 {
-	uint8_t back = (uint8_t)(s->front ^ 1), counted = 0;
-	uint8_t *b = s->result_frame[back] + DUCO_READ_HEAD;
+	uint8_t counted = 0, d[4], i;
+	uint8_t *b = s->result_frame[s->render] + DUCO_READ_HEAD;
 	uint8_t *e = b + DUCO_RESULT_ELAPSED, *id;
 	int rc = -SLAVE_E_STALE;
 
-	/* elapsed_us was 0: the CRC changes by the CRC of its four bytes,
-	 * which end the body (written out: this runs after the timer read) */
-	duco_put_u32(e, elapsed_us);
+	/* the CRC changes by the CRC of the change of the four bytes that
+	 * end the body (written out: this runs after the timer read); from 0
+	 * after prepare, from the last try's time after -SLAVE_E_PENDING */
+	duco_put_u32(d, elapsed_us);
+	for (i = 0; i < 4; i++) {
+		d[i] ^= e[i];
+		e[i] ^= d[i];
+	}
 	b[DUCO_RESULT_BODY] ^= duco_crc8_step(duco_crc8_step(duco_crc8_step(
-		duco_crc8_step(0, e[0]), e[1]), e[2]), e[3]);
+		duco_crc8_step(0, d[0]), d[1]), d[2]), d[3]);
 	/* Two short critical sections rather than one long one (each delays
-	 * the TWI interrupt by its length): the state change, then the offer,
-	 * derived from whatever the state is by then, with jobs_done counted
-	 * in place unless a read is sending the identity frame. */
+	 * the TWI interrupt by its length): keeping the result (and starting
+	 * the queued job), then the offer, derived from whatever the state is
+	 * by then, with jobs_done counted in place unless a read is sending
+	 * the identity frame. A waiting frame is acted on first: it may be the
+	 * QUEUE of the job that would start here, not yet in the main loop's
+	 * hands. */
 	SLAVE_CRITICAL {
-		if (s->job_gen == gen && s->state == DUCO_ST_BUSY) {
-			s->front = back;
-			s->state = DUCO_ST_DONE;
-			rc = SLAVE_OK;
+		if (s->job_gen != gen || !s->run || s->fault) {
+			rc = -SLAVE_E_STALE;
+		} else if (s->pending) {
+			rc = -SLAVE_E_PENDING;
+		} else {
+			s->held[s->nheld++] = s->render;
+			if (s->queued) {
+				s->run_id[0] = s->next_id[0];
+				s->run_id[1] = s->next_id[1];
+				s->queued = 0;
+				s->job_gen++;
+				rc = SLAVE_PROMOTED;
+			} else {
+				s->run = 0;
+				rc = SLAVE_OK;
+			}
 		}
 	}
-	if (rc != SLAVE_OK)
+	if (rc < 0)
 		return rc;
 	SLAVE_CRITICAL {
 		slave_offer_update(s);
@@ -500,7 +618,10 @@ int slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result 
 void slave_set_error(struct slave *s)
 {
 	SLAVE_CRITICAL {
-		s->state = DUCO_ST_ERROR;
+		s->fault = 1;
+		s->run = 0;
+		s->queued = 0;
+		s->job_gen++;
 		slave_offer_update(s);
 	}
 }

@@ -41,7 +41,8 @@
  * then 0xFF for any further byte the master clocks. The body is:
  *   - the 28-byte identity after an accepted IDENTIFY (until the next
  *     accepted frame of another kind);
- *   - else the 11-byte result when the state is DONE;
+ *   - else the oldest kept result (11 bytes) when one is kept (states
+ *     DONE, BUSY_DONE, BUSY_QUEUED_DONE);
  *   - else empty (len 0).
  * Everything a read sends is prepared ahead, so that serving it takes no
  * decision and no computation:
@@ -49,8 +50,8 @@
  *     state, REJECT or sequence;
  *   - s->offer: the frame of the current view and state, rendered by
  *     duco_encode_read (followed by SLAVE_PAD_BYTE): an empty frame, the
- *     two result frames (front and back, rendered when a result is
- *     published) and the identity frame, which holds the identity itself:
+ *     DUCO_SLOTS result frames (each rendered once, when its result is
+ *     published, into a frame no kept result uses) and the identity frame, which holds the identity itself:
  *     a counter or the address changes in place and the frame's CRC is
  *     patched by the change alone (slave.c), a few table lookups. Its two
  *     status bytes are filled in by the read itself from s->head; the
@@ -59,9 +60,11 @@
  * A read latches head and offer when it is addressed: the status is always
  * readable, including while the main loop hashes, and a read never mixes
  * two states. Frames are never written while a read may be sending them:
- * events change them only between transactions, the main loop writes the
- * back result frame, and changes the identity in place only when no read
- * is sending it (else in the spare frame, offered instead).
+ * events change them only between transactions, the main loop renders a
+ * result only into a frame that no kept result uses (a frame is freed only
+ * by a write frame, never during a read), and changes the identity in
+ * place only when no read is sending it (else in the spare frame, offered
+ * instead).
  *
  * Cursors, and what a driver's fast path may do. The frequent events need
  * only the prepared bytes above and two cursors, so a driver may serve
@@ -85,8 +88,22 @@
  * What an accepted write frame does at once, in the event (so a status read
  * in the same combined transaction, after a repeated START, sees it):
  *   every accepted frame: sequence + 1, REJECT cleared;
- *   JOB -> state BUSY; ABORT -> state IDLE; CLEAR_ERR -> counters zeroed
- *   and ERROR -> IDLE; IDENTIFY -> body becomes the identity.
+ *   JOB -> its job runs, nothing queued or kept; ABORT -> nothing runs,
+ *   is queued or kept; CLEAR_ERR -> counters zeroed and ERROR left;
+ *   IDENTIFY -> body becomes the identity;
+ *   QUEUE (version 2) -> its job runs if none runs, else it is the queued
+ *   job (replacing one); rejected when kept results + running + queued
+ *   would exceed DUCO_SLOTS;
+ *   DROP id (version 2) -> the running job with that id stops (the queued
+ *   one runs instead), or the queued one is forgotten, or the kept result
+ *   is (the next kept one is offered); an id that is none of these is a
+ *   no-op.
+ * The state follows from the fault flag, whether a job runs, one is
+ * queued and results are kept (slave_state_now in slave.c). Each accepted
+ * frame also tells the main loop what to do about its jobs
+ * (slave_frame_act: enum slave_act); the event decides, the main loop
+ * follows. A board initialised with protocol version 1 in its identity
+ * rejects QUEUE and DROP as unknown commands (the version-1 firmware).
  * A rejected frame (bad CRC, length, unknown command, bad argument,
  * truncated by a STOP, overlong, bus error) sets REJECT, leaves the
  * sequence alone, is counted in crc_errors, frame_errors or overruns of the
@@ -100,18 +117,31 @@
  *   frame = slave_frame_take(s, &gen)   NULL when nothing is pending; else the
  *                                       checked frame (cmd, len, payload,
  *                                       crc), valid until slave_frame_release
- *   ... act on it: JOB -> hashcore_prepare and hash; SET_ADDR -> EEPROM,
- *       then retarget the TWI address (the frame was taken after its STOP);
- *       RESET -> watchdog reset; the rest needs nothing ...
+ *   act = slave_frame_act(s)            what it does to the jobs (enum
+ *                                       slave_act): START (hash the frame's
+ *                                       job, generation gen, forget a queued
+ *                                       one), QUEUE (keep the frame's job as
+ *                                       the queued one), STOP (stop hashing,
+ *                                       forget the queued one), PROMOTE (stop,
+ *                                       hash the queued job, generation gen),
+ *                                       UNQUEUE (forget the queued one), NONE
+ *   ... act on it: SET_ADDR -> EEPROM, then retarget the TWI address (the
+ *       frame was taken after its STOP); RESET -> watchdog reset ...
  *   slave_frame_release(s)
  *   slave_frame_pending(s)              cheap check between nonces
  *   slave_in_transfer(s), s->events     watchdog for a stalled transaction
- *   slave_publish_result(s, gen, &r)    result of the job taken with gen:
- *                                       rendered into the back buffer, then
- *                                       front/state DONE flipped in a short
- *                                       critical section, but only if no JOB
- *                                       or ABORT was accepted since (returns
- *                                       -ESTALE-like SLAVE_E_STALE then);
+ *   slave_publish_result(s, gen, &r)    result of the running job, started
+ *                                       with gen: rendered into a free result
+ *                                       frame, then kept (and offered if it is
+ *                                       the oldest) in a short critical
+ *                                       section, but only if no frame changed
+ *                                       the running job since (returns
+ *                                       -SLAVE_E_STALE then) and no frame
+ *                                       waits (-SLAVE_E_PENDING: take it,
+ *                                       then publish again); SLAVE_PROMOTED
+ *                                       when the queued job runs from now on,
+ *                                       with generation gen + 1 (the main
+ *                                       loop starts it at once);
  *                                       also as slave_result_prepare(s, &r),
  *                                       then slave_result_publish(s, gen,
  *                                       elapsed_us), to read the timer after
@@ -133,10 +163,26 @@
 #error "slave: receive buffer must hold a JOB frame and fit a uint8_t count"
 #endif
 
-/* Return codes of the main-loop functions (negated). */
+/* Return codes of the main-loop functions (errors negated). */
 enum slave_err {
-	SLAVE_OK      = 0,
-	SLAVE_E_STALE = 1,      /* the job was replaced or aborted meanwhile */
+	SLAVE_OK       = 0,
+	SLAVE_E_STALE  = 1,     /* the job was replaced or aborted meanwhile */
+	SLAVE_E_PENDING = 2,    /* publish: a frame waits; take it first */
+	SLAVE_PROMOTED = 3,     /* publish (positive): the queued job runs now */
+};
+
+/* What an accepted frame does to the main loop's jobs (decided by the event). */
+enum slave_act {
+	SLAVE_ACT_NONE = 0,     /* nothing (IDENTIFY, CLEAR_ERR, SET_ADDR, RESET,
+	                           DROP of a kept result or of an unknown id) */
+	SLAVE_ACT_START,        /* hash the frame's job now; forget a queued one
+	                           (JOB; QUEUE while nothing ran) */
+	SLAVE_ACT_QUEUE,        /* keep the frame's job as the queued one (QUEUE) */
+	SLAVE_ACT_STOP,         /* stop hashing, forget a queued one (ABORT; DROP of
+	                           the running job with nothing queued) */
+	SLAVE_ACT_PROMOTE,      /* stop, hash the queued job now (DROP of the
+	                           running job while one is queued) */
+	SLAVE_ACT_UNQUEUE,      /* forget the queued job (DROP of it) */
 };
 
 /* Where the receiver is within a write transaction. */
@@ -184,14 +230,22 @@ struct slave {
 	uint8_t rx_state;                  /* enum slave_rx_state */
 	volatile uint8_t pending;          /* 1: rx_buf[!rx_fill] awaits the main loop */
 	volatile uint8_t pending_gen;      /* job generation when it was accepted */
+	volatile uint8_t pending_act;      /* enum slave_act of that frame */
 
 	/* status (written by the ISR and, in critical sections, the main loop) */
-	volatile uint8_t state;            /* enum duco_state */
+	volatile uint8_t state;            /* enum duco_state, from the four below */
+	volatile uint8_t fault;            /* 1: ERROR (slave_set_error) */
+	volatile uint8_t run;              /* 1: a job runs (its id: run_id) */
+	volatile uint8_t queued;           /* 1: a job waits (its id: next_id) */
+	volatile uint8_t nheld;            /* results kept, in held[] oldest first */
+	uint8_t held[DUCO_SLOTS];          /* result_frame indices */
+	uint8_t run_id[2], next_id[2];     /* job ids as on the wire */
+	uint8_t v2;                        /* 1: speaks version 2 (QUEUE, DROP) */
+	uint8_t render;                    /* result frame being prepared */
 	volatile uint8_t reject;           /* 1: last write frame rejected */
 	volatile uint8_t seq;              /* accepted frames, mod 16 */
 	volatile uint8_t view;             /* enum slave_view */
-	volatile uint8_t job_gen;          /* + 1 on every accepted JOB or ABORT */
-	volatile uint8_t front;            /* result_frame[front] is live */
+	volatile uint8_t job_gen;          /* + 1 whenever the running job changes */
 	volatile uint8_t id_ver;           /* + 1 per change of the identity */
 	uint8_t err_crc;                   /* the identity CRC change zeroing the
 	                                      error counters makes (slave.c) */
@@ -201,14 +255,16 @@ struct slave {
 	                                      + DUCO_READ_HEAD) is the identity */
 
 	uint8_t empty_frame[SLAVE_EMPTY_FRAME];
-	uint8_t result_frame[2][SLAVE_RESULT_FRAME];   /* double buffer */
+	uint8_t result_frame[DUCO_SLOTS][SLAVE_RESULT_FRAME];  /* kept + one rendering */
 	uint8_t identity_frame[2][SLAVE_IDENTITY_FRAME]; /* id_frame and a spare */
 	uint8_t rx_buf[2][SLAVE_RX_ROOM];  /* ping-pong: one filling, one pending */
 };
 
 /*
  * Start idle, sequence 0, identity from *id (its counters are taken as the
- * starting values). Call before enabling the TWI interrupt.
+ * starting values; its slots field is set from its protocol version: a
+ * version-1 identity makes a version-1 slave). Call before enabling the
+ * TWI interrupt.
  */
 void slave_init(struct slave *s, const struct duco_identity *id);
 
@@ -229,17 +285,30 @@ static inline uint8_t slave_frame_pending(const struct slave *s)
 	return s->pending;
 }
 const uint8_t *slave_frame_take(struct slave *s, uint8_t *gen);
+/* enum slave_act of the frame slave_frame_take returned. */
+static inline uint8_t slave_frame_act(const struct slave *s)
+{
+	return s->pending_act;
+}
 void slave_frame_release(struct slave *s);
-/* Returns 0, or -SLAVE_E_STALE when a JOB/ABORT was accepted after gen. */
+/*
+ * Result of the running job of generation gen. Returns SLAVE_OK (kept;
+ * nothing queued, the main loop idles), SLAVE_PROMOTED (kept; the queued
+ * job runs from now on with generation gen + 1), -SLAVE_E_STALE (a frame
+ * changed the running job after gen: dropped), -SLAVE_E_PENDING (a frame
+ * waits: take and act on it, then publish again).
+ */
 int  slave_publish_result(struct slave *s, uint8_t gen, const struct duco_result *r);
 /*
  * The same in two steps, for a caller that reads its timer after the
  * rendering (the firmware: elapsed_us then covers it): prepare renders r
- * (its elapsed_us is replaced), publish sets elapsed_us and flips.
+ * (its elapsed_us is replaced), publish sets elapsed_us and keeps it;
+ * after -SLAVE_E_PENDING publish may be called again (with a new time).
  */
 void slave_result_prepare(struct slave *s, const struct duco_result *r);
 int  slave_result_publish(struct slave *s, uint8_t gen, uint32_t elapsed_us);
-/* Enter the ERROR state (internal fault, e.g. a failed self-test). */
+/* Enter the ERROR state (internal fault, e.g. a failed self-test): nothing
+ * runs or is queued any more; kept results stay readable. */
 void slave_set_error(struct slave *s);
 /* Record the I2C address now in use in the identity. */
 void slave_set_addr(struct slave *s, uint8_t addr);

@@ -57,7 +57,15 @@
 #error "I2C frames larger than a uint8_t count"
 #endif
 #if DUCO_IDENTITY_BODY != 28 || DUCO_RESULT_BODY != 11
-#error "slave.c encodes protocol v1 bodies: identity 28, result 11 bytes"
+#error "slave.c encodes the protocol's bodies: identity 28, result 11 bytes"
+#endif
+
+/* The protocol version the firmware speaks: 2, or 1 for the test image of
+ * a version-1 board (FW_PROTO_V1; slave.c then rejects QUEUE and DROP). */
+#if defined(FW_PROTO_V1)
+#define FW_PROTO_VERSION DUCO_PROTO_V1
+#else
+#define FW_PROTO_VERSION DUCO_PROTO_VERSION
 #endif
 
 /* EEPROM record of the I2C address: address, complement, and the compiled

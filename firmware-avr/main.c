@@ -8,6 +8,13 @@
  * within one nonce time; with nothing to do it sleeps in idle mode. The
  * nonce is kept both as a u32 (for the range end and the result) and as its
  * ASCII digits, incremented in place, so no number is converted per nonce.
+ * Protocol version 2: a queued job (QUEUE while one runs) is prepared when
+ * its frame is taken, in the second hashing context, so when the running
+ * job ends the loop publishes the result and goes straight on with the
+ * queued one (a context index flips; nothing is computed). What each frame
+ * does to the jobs was decided by slave.c's event (slave_frame_act); this
+ * loop carries it out. FW_PROTO_V1 builds the version-1 firmware (for the
+ * tests of a version-2 master on a version-1 board).
  * Assumes avr-libc only (no Arduino core) and the board flags of fwconfig.h.
  */
 #include "fwconfig.h"
@@ -38,15 +45,23 @@ enum main_outcome {
 	MAIN_EXHAUSTED,         /* the range end was tested without a match */
 };
 
-struct main_run {
-	uint8_t  state;         /* enum main_state */
-	uint8_t  gen;           /* slave.c job generation of this job */
+/* One job's search: where it is and where it ends. */
+struct main_job {
 	uint8_t  ndigits;
 	uint16_t job_id;
 	uint32_t nonce;         /* nonce under test, == digits */
 	uint32_t end;           /* last nonce to try, inclusive */
-	uint32_t t0_us;         /* when the job frame was taken */
 	char     digits[DUCO_S1_MAX_DIGITS + 1];
+};
+
+struct main_run {
+	uint8_t  state;         /* enum main_state */
+	uint8_t  gen;           /* slave.c job generation of this job */
+	uint8_t  core;          /* main_core[core] is the running job's context */
+	uint8_t  has_next;      /* 1: next (in main_core[core ^ 1]) is queued */
+	uint32_t t0_us;         /* when the job started */
+	struct main_job job;    /* the running job */
+	struct main_job next;   /* the queued job (protocol version 2) */
 };
 
 /* A transaction without a bus event for 100 ms or more (counted in
@@ -63,7 +78,7 @@ struct main_watch {
 };
 
 static struct main_watch main_watch;
-static struct hashcore main_core;
+static struct hashcore main_core[2];    /* running job's and queued job's */
 static struct main_run main_run;
 
 /* Self-test vector (docs: duco-protocol known answers): nonce 0 of this
@@ -81,59 +96,103 @@ static uint8_t main_selftest(void)
 
 	memcpy_P(last, main_test_last, sizeof(last));
 	memcpy_P(digest, main_test_digest, sizeof(digest));
-	hashcore_prepare(&main_core, last, digest);
-	return hashcore_check(&main_core, "0", 1) == 1 &&
-	       hashcore_check(&main_core, "1", 1) == 0;
+	hashcore_prepare(&main_core[0], last, digest);
+	return hashcore_check(&main_core[0], "0", 1) == 1 &&
+	       hashcore_check(&main_core[0], "1", 1) == 0;
 }
+
+/* The job of a JOB/QUEUE frame into j and its hashing context. */
+static void main_load(struct main_job *j, struct hashcore *hc, const uint8_t *f)
+{
+	const uint8_t *p = f + 2;
+
+	j->job_id = duco_get_u16(p);
+	j->nonce = duco_get_u32(p + 2);
+	j->end = duco_get_u32(p + 6);
+	j->ndigits = duco_u32_to_dec(j->nonce, j->digits);
+	hashcore_prepare(hc, (const char *)(p + 30), p + 10);
+}
+
+/* The queued job runs from now on (prepared when its frame was taken). */
+static void main_promote(uint8_t gen)
+{
+	main_run.t0_us = timer_us();
+	main_run.core ^= 1;
+	main_run.job = main_run.next;
+	main_run.has_next = 0;
+	main_run.gen = gen;
+	main_run.state = MAIN_HASHING;
+}
+
+static void main_take(void);
 
 static void main_finish(uint8_t found)
 {
 	struct duco_result r = {
-		.job_id = main_run.job_id,
+		.job_id = main_run.job.job_id,
 		.found = found,
-		.nonce = main_run.nonce,
+		.nonce = main_run.job.nonce,
 	};
+	uint8_t gen = main_run.gen;
+	int rc;
 
 	/* Rendered first, then timed: elapsed_us runs up to the moment the
-	 * result goes live. Refused (stale) when a newer JOB/ABORT was
-	 * accepted meanwhile; the loop takes that frame next, so nothing else
-	 * to do. */
+	 * result is kept. A frame that waits is acted on first (it may queue
+	 * the job that starts here); one that changed the running job makes
+	 * the result stale, and the loop follows that frame instead. */
 	slave_result_prepare(&twi_slave, &r);
-	(void)slave_result_publish(&twi_slave, main_run.gen, timer_us() - main_run.t0_us);
-	main_run.state = MAIN_IDLE;
+	while ((rc = slave_result_publish(&twi_slave, gen, timer_us() - main_run.t0_us)) ==
+	       -SLAVE_E_PENDING)
+		main_take();
+	if (rc == SLAVE_PROMOTED)
+		main_promote((uint8_t)(gen + 1));
+	else if (main_run.gen == gen && main_run.state == MAIN_HASHING)
+		main_run.state = MAIN_IDLE;     /* done, or stale with no job to follow */
 }
 
-static void main_start_job(const uint8_t *f, uint8_t gen)
+/* Act on what an accepted frame does to the jobs (slave.c decided it). */
+static void main_jobs(const uint8_t *f, uint8_t gen, uint8_t act)
 {
-	const uint8_t *p = f + 2;
-
-	main_run.t0_us = timer_us();
-	main_run.gen = gen;
-	main_run.job_id = duco_get_u16(p);
-	main_run.nonce = duco_get_u32(p + 2);
-	main_run.end = duco_get_u32(p + 6);
-	main_run.ndigits = duco_u32_to_dec(main_run.nonce, main_run.digits);
-	hashcore_prepare(&main_core, (const char *)(p + 30), p + 10);
-	main_run.state = MAIN_HASHING;
+	if (main_run.state == MAIN_FAULT) {
+		/* no job runs on a failed core: the board stays in ERROR */
+		if (act == SLAVE_ACT_START || act == SLAVE_ACT_QUEUE)
+			slave_set_error(&twi_slave);
+		return;
+	}
+	switch (act) {
+	case SLAVE_ACT_START:           /* replaces a running job */
+		main_run.t0_us = timer_us();
+		main_load(&main_run.job, &main_core[main_run.core], f);
+		main_run.gen = gen;
+		main_run.has_next = 0;
+		main_run.state = MAIN_HASHING;
+		break;
+	case SLAVE_ACT_QUEUE:           /* replaces a queued job */
+		main_load(&main_run.next, &main_core[main_run.core ^ 1], f);
+		main_run.has_next = 1;
+		break;
+	case SLAVE_ACT_STOP:
+		main_run.has_next = 0;
+		main_run.state = MAIN_IDLE;
+		break;
+	case SLAVE_ACT_PROMOTE:
+		main_promote(gen);
+		break;
+	case SLAVE_ACT_UNQUEUE:
+		main_run.has_next = 0;
+		break;
+	default:
+		break;
+	}
 }
 
 /* Act on one accepted frame (checked by slave.c; taken after its STOP). */
-static void main_handle(const uint8_t *f, uint8_t gen)
+static void main_handle(const uint8_t *f, uint8_t gen, uint8_t act)
 {
 	uint8_t addr;
 
+	main_jobs(f, gen, act);
 	switch (f[0]) {
-	case DUCO_CMD_JOB:
-		if (main_run.state == MAIN_FAULT) {
-			slave_set_error(&twi_slave);
-			break;
-		}
-		main_start_job(f, gen);         /* replaces a running job */
-		break;
-	case DUCO_CMD_ABORT:
-		if (main_run.state != MAIN_FAULT)
-			main_run.state = MAIN_IDLE;
-		break;
 	case DUCO_CMD_SET_ADDR:
 		if (duco_decode_set_addr(f, &addr) == DUCO_OK) {
 			platform_addr_store(addr);
@@ -154,8 +213,20 @@ static void main_handle(const uint8_t *f, uint8_t gen)
 		if (main_run.state == MAIN_FAULT)
 			slave_set_error(&twi_slave);   /* the fault is not a counter */
 		break;
-	default:                /* IDENTIFY: served by slave.c */
+	default:                /* the rest: slave.c and main_jobs */
 		break;
+	}
+}
+
+/* Take, act on and release the frame that waits. */
+static void main_take(void)
+{
+	uint8_t gen;
+	const uint8_t *f = slave_frame_take(&twi_slave, &gen);
+
+	if (f) {
+		main_handle(f, gen, slave_frame_act(&twi_slave));
+		slave_frame_release(&twi_slave);
 	}
 }
 
@@ -197,17 +268,18 @@ static void main_bus_watch(void)
  */
 static void main_hash_burst(void)
 {
-	uint32_t nonce = main_run.nonce;
-	const uint32_t end = main_run.end;
-	uint8_t n = main_run.ndigits;
-	char *d = main_run.digits;
+	uint32_t nonce = main_run.job.nonce;
+	const uint32_t end = main_run.job.end;
+	uint8_t n = main_run.job.ndigits;
+	char *d = main_run.job.digits;
+	struct hashcore *hc = &main_core[main_run.core];
 	uint8_t outcome = MAIN_RUNNING;
 
 	do {
 		platform_wdt_kick();
 		if (slave_in_transfer(&twi_slave))
 			main_bus_watch();
-		if (hashcore_check(&main_core, d, n)) {
+		if (hashcore_check(hc, d, n)) {
 			outcome = MAIN_FOUND;
 			break;
 		}
@@ -218,8 +290,8 @@ static void main_hash_burst(void)
 		nonce++;
 		duco_dec_increment(d, &n);
 	} while (!slave_frame_pending(&twi_slave));
-	main_run.nonce = nonce;
-	main_run.ndigits = n;
+	main_run.job.nonce = nonce;
+	main_run.job.ndigits = n;
 	if (outcome != MAIN_RUNNING)
 		main_finish(outcome == MAIN_FOUND);
 }
@@ -227,16 +299,13 @@ static void main_hash_burst(void)
 int main(void)
 {
 	struct duco_identity id = {
-		.proto_version = DUCO_PROTO_VERSION,
+		.proto_version = FW_PROTO_VERSION,
 		.fw_version = FW_VERSION,
 		.board_id = DUCO_BOARD_ID,
 		.f_cpu = F_CPU,
 		.reset_cause = platform_reset_cause(),
 		.hash_impl = HASHCORE_IMPL_ID,
 	};
-	const uint8_t *f;
-	uint8_t gen;
-
 	twi_stop();             /* may follow a restart by jump mid-transfer */
 	platform_clock_init();
 	platform_wdt_start();
@@ -253,12 +322,9 @@ int main(void)
 	for (;;) {
 		platform_wdt_kick();
 		main_bus_watch();
-		f = slave_frame_pending(&twi_slave) ?
-		    slave_frame_take(&twi_slave, &gen) : 0;
-		if (f) {
-			main_handle(f, gen);
-			slave_frame_release(&twi_slave);
-		} else if (main_run.state == MAIN_HASHING) {
+		if (slave_frame_pending(&twi_slave))
+			main_take();
+		else if (main_run.state == MAIN_HASHING) {
 			main_hash_burst();
 		} else {
 			platform_idle(&twi_slave.pending);

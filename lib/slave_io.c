@@ -218,8 +218,9 @@ int slave_io_identify(struct slave_io *s, struct duco_identity *id)
 		return slave_io_done(s, rc);
 	if (duco_decode_identity(r, sizeof(r), id) != DUCO_OK)
 		return slave_io_done(s, -EPROTO);
-	if (id->proto_version != DUCO_PROTO_VERSION)
+	if (id->proto_version < DUCO_PROTO_V1 || id->proto_version > DUCO_PROTO_VERSION)
 		return slave_io_done(s, -EPROTO);
+	s->proto = id->proto_version;
 	return 0;
 }
 
@@ -235,6 +236,10 @@ int slave_io_send_job(struct slave_io *s, const struct duco_job *job)
 	rc = slave_io_command(s, w, n, r, sizeof(r), 0);
 	if (rc < 0)
 		return slave_io_done(s, rc);
+	/* JOB clears the board: only this job lives now (even if its status
+	 * below is wrong: the frame was accepted). */
+	s->live[0] = job->job_id;
+	s->nlive = 1;
 	/* A tiny job may already be DONE; anything else means it did not start. */
 	if (DUCO_STATUS_STATE(rc) != DUCO_ST_BUSY && DUCO_STATUS_STATE(rc) != DUCO_ST_DONE)
 		return slave_io_done(s, -EPROTO);
@@ -274,8 +279,8 @@ int slave_io_read_result(struct slave_io *s, uint16_t job_id, struct duco_result
 	rc = slave_io_read(s, r, sizeof(r), 1);
 	if (rc < 0)
 		return slave_io_done(s, rc);
-	if (DUCO_STATUS_STATE(r[0]) != DUCO_ST_DONE)
-		return slave_io_done(s, DUCO_STATUS_STATE(r[0]) == DUCO_ST_BUSY ? -EAGAIN : -EPROTO);
+	if (!duco_state_has_result(DUCO_STATUS_STATE(r[0])))
+		return slave_io_done(s, duco_state_hashing(DUCO_STATUS_STATE(r[0])) ? -EAGAIN : -EPROTO);
 	/* DONE: the body must be a result (not the identity) and intact. */
 	rc = -EBADMSG;
 	for (int tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
@@ -301,7 +306,125 @@ int slave_io_read_result(struct slave_io *s, uint16_t job_id, struct duco_result
 
 int slave_io_abort(struct slave_io *s)
 {
-	return slave_io_simple(s, DUCO_CMD_ABORT);
+	int rc = slave_io_simple(s, DUCO_CMD_ABORT);
+
+	if (rc == 0)
+		s->nlive = 0;
+	return rc;
+}
+
+/* --- job queue ------------------------------------------------------------ */
+
+int slave_io_slots(const struct slave_io *s)
+{
+	return s->proto >= DUCO_PROTO_V2 ? DUCO_SLOTS : 1;
+}
+
+int slave_io_free_slots(const struct slave_io *s)
+{
+	return slave_io_slots(s) - s->nlive;
+}
+
+void slave_io_forget(struct slave_io *s)
+{
+	s->nlive = 0;
+}
+
+/* Index of job_id in s->live, or -1. */
+static int slave_io_live_at(const struct slave_io *s, uint16_t job_id)
+{
+	for (int i = 0; i < s->nlive; i++)
+		if (s->live[i] == job_id)
+			return i;
+	return -1;
+}
+
+static void slave_io_unlive(struct slave_io *s, int at)
+{
+	for (int i = at; i + 1 < s->nlive; i++)
+		s->live[i] = s->live[i + 1];
+	s->nlive--;
+}
+
+int slave_io_submit(struct slave_io *s, const struct duco_job *job)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
+	int rc;
+
+	if (job->start_nonce > job->end_nonce)
+		return slave_io_done(s, -EINVAL);
+	if (slave_io_live_at(s, job->job_id) >= 0)
+		return slave_io_done(s, -EEXIST);
+	if (slave_io_free_slots(s) <= 0)
+		return -ENOSPC;         /* the caller's to wait for: not a failure */
+	if (s->proto < DUCO_PROTO_V2)
+		return slave_io_send_job(s, job);
+	/*
+	 * A QUEUE while a job waits would replace it. The last status may be
+	 * old, but only this side queues jobs: "nothing queued" stays true,
+	 * "queued" is looked at again.
+	 */
+	if (duco_state_queued(DUCO_STATUS_STATE(s->last_status))) {
+		rc = slave_io_read(s, r, 2, 0);
+		if (rc < 0)
+			return slave_io_done(s, rc);
+		if (duco_state_queued(DUCO_STATUS_STATE(r[0])))
+			return -EBUSY;
+	}
+	rc = slave_io_command(s, w, duco_encode_queue(w, job), r, sizeof(r), 0);
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	s->live[s->nlive++] = job->job_id;
+	/* accepted, so it runs or waits (or, tiny, is done already) */
+	if (DUCO_STATUS_STATE(rc) == DUCO_ST_IDLE || DUCO_STATUS_STATE(rc) == DUCO_ST_ERROR)
+		return slave_io_done(s, -EPROTO);
+	return 0;
+}
+
+int slave_io_take_result(struct slave_io *s, struct duco_result *res)
+{
+	uint8_t r[DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)];
+	int rc = -EBADMSG, st;
+
+	for (int tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
+		if (tries > 0)
+			s->st.crc_retries++;
+		rc = slave_io_read(s, r, sizeof(r), 0);
+		if (rc < 0)
+			return slave_io_done(s, rc);
+		st = DUCO_STATUS_STATE(r[0]);
+		if (!duco_state_has_result(st))
+			return slave_io_done(s, duco_state_hashing(st) ? -EAGAIN : -EPROTO);
+		rc = duco_decode_result(r, sizeof(r), res);
+		if (rc == -DUCO_E_CRC) {
+			rc = -EBADMSG;
+			continue;
+		}
+		if (rc != DUCO_OK || slave_io_live_at(s, res->job_id) < 0)
+			return slave_io_done(s, -EPROTO);
+		return 0;
+	}
+	return slave_io_done(s, rc);
+}
+
+int slave_io_drop(struct slave_io *s, uint16_t job_id)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[2];
+	int at = slave_io_live_at(s, job_id), rc = 0;
+
+	if (at < 0)
+		return 0;
+	if (s->proto >= DUCO_PROTO_V2) {
+		rc = slave_io_command(s, w, duco_encode_drop(w, job_id), r, sizeof(r), 0);
+	} else if (duco_state_hashing(DUCO_STATUS_STATE(s->last_status))) {
+		/* version 1 holds one job: stop it (a result it may have reached
+		 * meanwhile goes too, which is what dropping it means) */
+		rc = slave_io_simple(s, DUCO_CMD_ABORT);
+	}
+	if (rc < 0)
+		return slave_io_done(s, rc);
+	slave_io_unlive(s, at);
+	return 0;
 }
 
 int slave_io_clear_errors(struct slave_io *s)
@@ -427,8 +550,9 @@ int slave_io_reset(struct slave_io *s)
 	if (rc < 0)
 		return slave_io_done(s, rc);
 	base = s->seq;
-	/* The slave reboots with its counter at 0. */
+	/* The slave reboots with its counter at 0, holding no job. */
 	s->seq_valid = 0;
+	s->nlive = 0;
 	for (tries = 0; tries <= SLAVE_IO_RETRIES; tries++) {
 		if (tries > 0)
 			s->st.crc_retries++;

@@ -22,6 +22,24 @@
  *             same call again at s->again_at_us. After SLAVE_IO_REJECT_WINDOW_US
  *             of refusals the call fails with -EBADMSG instead.
  *             slave_io_set_addr: under way, call again at s->again_at_us.
+ *   -ENOSPC, -EBUSY, -EEXIST  slave_io_submit (below).
+ *
+ * Protocol version 2 (docs/i2c-protocol.md): the board holds up to
+ * DUCO_SLOTS jobs: one running, one queued, the rest kept results, each
+ * tagged with its job id until the master drops it. slave_io keeps the ids
+ * the board holds (s->live, in the order they were submitted, which is the
+ * order they run and finish in) from its own frames, which is exact: only
+ * the master's frames change that set. The master's loop with v2:
+ *   slave_io_submit(job)        while slave_io_free_slots() > 0 (and the
+ *                               queue is free: -EBUSY otherwise)
+ *   slave_io_poll()             duco_state_has_result(state): a result waits
+ *   slave_io_take_result(&r)    the oldest kept result (r.job_id says whose)
+ *   slave_io_drop(r.job_id)     acknowledged: its slot is free again
+ * slave_io_drop also cancels a queued job or stops a running one (then the
+ * queued one starts). The same calls drive a version-1 board (s->proto 1,
+ * or no IDENTIFY yet) with one slot: submit sends JOB, drop forgets the
+ * result (or ABORTs a running job). After the board rebooted (its identity
+ * shows a new reset, or the sequence counter jumped), call slave_io_forget.
  */
 #ifndef SLAVE_IO_H
 #define SLAVE_IO_H
@@ -61,6 +79,10 @@ struct slave_io {
 	/* slave_io_set_addr under way (phase 0: none) */
 	uint8_t setaddr_phase, setaddr_to, setaddr_base, setaddr_tries;
 	int64_t setaddr_t0;
+	/* protocol version 2 (from slave_io_identify; 0 before: driven as v1) */
+	uint8_t proto;
+	uint8_t nlive;                  /* ids in live[] */
+	uint16_t live[DUCO_SLOTS];      /* job ids the board holds, oldest first */
 	struct slave_io_stats st;
 };
 
@@ -68,10 +90,12 @@ void slave_io_init(struct slave_io *s, struct bus *bus, uint8_t addr);
 /* Microseconds from now until s->again_at_us (0 if that has passed). */
 int64_t slave_io_again_in_us(const struct slave_io *s);
 
-/* IDENTIFY + read the identity frame; checks the protocol version. */
+/* IDENTIFY + read the identity frame; checks the protocol version (1 or 2)
+ * and records it in s->proto. */
 int slave_io_identify(struct slave_io *s, struct duco_identity *id);
 
-/* Send a JOB frame and confirm (status read) that the slave accepted it. */
+/* Send a JOB frame and confirm (status read) that the slave accepted it.
+ * JOB clears everything the board held: afterwards only job->job_id lives. */
 int slave_io_send_job(struct slave_io *s, const struct duco_job *job);
 
 /*
@@ -80,9 +104,10 @@ int slave_io_send_job(struct slave_io *s, const struct duco_job *job);
  */
 int slave_io_poll(struct slave_io *s, int checked);
 
-/* Read the result frame (state DONE); checks CRC and job id. */
+/* Read the result frame (a state with a result); checks CRC and job id. */
 int slave_io_read_result(struct slave_io *s, uint16_t job_id, struct duco_result *r);
 
+/* ABORT: nothing runs, is queued or kept (either version). */
 int slave_io_abort(struct slave_io *s);
 int slave_io_clear_errors(struct slave_io *s);
 /*
@@ -93,6 +118,38 @@ int slave_io_clear_errors(struct slave_io *s);
 int slave_io_set_addr(struct slave_io *s, uint8_t new_addr);
 /* Watchdog reset of the slave (it is gone for a few hundred ms). */
 int slave_io_reset(struct slave_io *s);
+
+/* --- job queue (protocol version 2, with a version-1 fallback) ------------ */
+
+/* Jobs the board holds at once: DUCO_SLOTS for version 2, else 1. */
+int slave_io_slots(const struct slave_io *s);
+/* Slots not held by a live job (submit may be called that many times). */
+int slave_io_free_slots(const struct slave_io *s);
+/*
+ * Give the board a job tagged with job->job_id: it runs at once when none
+ * runs, else it waits as the queued job and starts the instant the running
+ * one ends. 0 when the board accepted it (the id is live from then on).
+ * -ENOSPC: every slot is held (take and drop a result first); -EBUSY: a job
+ * is queued already (this call looked with one status read; poll later);
+ * -EEXIST: the id is live; -EINVAL: bad nonce range; or as the commands.
+ * Version 1: JOB, only with no live id (-ENOSPC otherwise).
+ */
+int slave_io_submit(struct slave_io *s, const struct duco_job *job);
+/*
+ * Read the oldest kept result, whichever job it belongs to (r->job_id, one
+ * of the live ids); it stays kept until slave_io_drop. -EAGAIN: none kept
+ * yet, a job is hashing; -EPROTO: none kept and nothing hashing, or the
+ * result is of an id the board should not hold.
+ */
+int slave_io_take_result(struct slave_io *s, struct duco_result *r);
+/*
+ * Forget job job_id on the board: its kept result (the acknowledgement
+ * that frees its slot), its place in the queue, or its run (the queued job
+ * starts then). An id that is not live is a no-op (0, nothing sent).
+ */
+int slave_io_drop(struct slave_io *s, uint16_t job_id);
+/* The board lost everything (it rebooted): no id is live any more. */
+void slave_io_forget(struct slave_io *s);
 
 /*
  * Probe addresses first..last with a 1-byte status read; fills found[] with

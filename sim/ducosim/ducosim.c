@@ -69,6 +69,7 @@ struct ducosim_opts {
 	int      have_start, have_end;
 	uint32_t first_addr;
 	double   model_hashrate;
+	int      model_proto;
 	uint32_t start_nonce, end_nonce, job_id;
 	uint32_t poll_us, poll_bytes;
 	double   duration_s, max_seconds;
@@ -206,6 +207,9 @@ static const struct opt_row ducosim_rows[] = {
 	{ .name = "model-hashrate", .type = OPT_DBL, O(model_hashrate), .min = 0, .max = 1e7,
 	  .flags = OPT_F_GT_MIN, .def = "350", .arg = "H",
 	  .help = "rig: H/s of each model slave" },
+	{ .name = "model-proto", .type = OPT_INT, O(model_proto), .min = DUCO_PROTO_V1,
+	  .max = DUCO_PROTO_V2, .def = "2", .arg = "1|2",
+	  .help = "rig: I2C protocol version of the model slaves (1: no job queue)" },
 	{ .name = "fault", .type = OPT_CUSTOM, .parse = ducosim_parse_fault,
 	  .count_off = offsetof(struct ducosim_opts, nfaults), .flags = OPT_F_REPEAT,
 	  .arg = "ADDR,KIND[,PARAM[,AT_MS]]",
@@ -255,6 +259,7 @@ static const struct opt_table ducosim_table = {
 "          --socket <path> [--vcc V] [--temp C] [--bandgap V]\n"
 "          [--on-crash restart|stop] [--crash-trace N] [--max-speed R]\n"
 "          [--bus-khz 100|400] [--fast] [--model-slaves <n> --model-hashrate <h>]\n"
+"          [--model-proto 1|2]\n"
 "          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>] [--trace]\n"
 "  ducosim --firmware <elf> --job <last>,<expected>,<diff> [--start-nonce <n>]\n"
 "          [--end-nonce <n>] [--job-id <n>] [--poll-us <us> [--poll-bytes 1|2]] [--json]\n"
@@ -683,6 +688,8 @@ static int ducosim_rig(struct ducosim_opts *o)
 			fprintf(stderr, "ducosim: model slave %d: %s\n", i, strerror(-err));
 			goto out;
 		}
+		if (o->model_proto != DUCO_PROTO_VERSION)
+			sim_model_set_proto(s, (uint8_t)o->model_proto);
 		sim_rig_add(r, s);
 	}
 	err = sim_boards_assign(r, u.boards, u.nboards, (uint8_t)o->first_addr, model_addr,

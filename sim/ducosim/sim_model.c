@@ -8,7 +8,9 @@
  * takes the bus time its bytes need. The main-loop part runs whenever the
  * rig advances the slave: it takes accepted frames and hashes in chunks, so
  * that nonce k of a job is reached at job start + k / hashrate. The hashing
- * is exact (common/duco_s1), only its speed is modelled. A reset (fault
+ * is exact (common/duco_s1), only its speed is modelled. It speaks protocol
+ * version 2 like the firmware (a queued job starts at the simulated instant
+ * the running one ends), or version 1 (sim_model_set_proto). A reset (fault
  * injection or the RESET command) forgets the job and keeps the address, as
  * the firmware keeps it in EEPROM. Assumes slave.h's promise that events and
  * main-loop calls never overlap, which holds in ducosim's single thread.
@@ -41,6 +43,8 @@ struct sim_model {
 	struct duco_job  job;
 	uint32_t         next;          /* next nonce to try */
 	uint64_t         job_start_ns;
+	uint8_t          has_queued;    /* 1: queued holds the queued job */
+	struct duco_job  queued;
 
 	struct sim_xfer *x;
 };
@@ -56,7 +60,19 @@ static void sim_model_boot(struct sim_model *m, uint8_t cause)
 	m->id.i2c_addr = m->addr;
 	slave_init(&m->sm, &m->id);
 	m->state = SIM_MODEL_IDLE;
+	m->has_queued = 0;
 }
+
+/* Hash m->job (generation gen) from start_ns on. */
+static void sim_model_start(struct sim_model *m, uint8_t gen, uint64_t start_ns)
+{
+	m->gen = gen;
+	m->next = m->job.start_nonce;
+	m->job_start_ns = start_ns;
+	m->state = SIM_MODEL_HASHING;
+}
+
+static void sim_model_main(struct sim_model *m);
 
 static int sim_model_matches(struct sim_slave *s, uint8_t addr)
 {
@@ -106,31 +122,58 @@ static void sim_model_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t no
 	m->x = x;
 }
 
-/* Search what the paced rate allows up to t_ns; publish when finished. */
-static void sim_model_hash(struct sim_model *m, uint64_t t_ns)
+/*
+ * Search what the paced rate allows up to t_ns; publish when finished.
+ * Returns 1 when a queued job took over (at the simulated instant the
+ * finished one ended): the caller searches on with it.
+ */
+static int sim_model_hash(struct sim_model *m, uint64_t t_ns)
 {
-	double due = (double)(t_ns - m->job_start_ns) * m->hashrate / 1e9;
-	uint64_t upto = (uint64_t)m->job.start_nonce + (uint64_t)due;
+	double due;
+	uint64_t upto;
 	uint32_t last, nonce;
 	uint8_t found;
+	int rc;
 
+	/* nonce start + k is done at start time + (k + 1) / hashrate: the
+	 * time elapsed_us reports, and when a queued job takes over */
+	if (t_ns <= m->job_start_ns)
+		return 0;
+	due = (double)(t_ns - m->job_start_ns) * m->hashrate / 1e9;
+	if (due < 1)
+		return 0;
+	upto = (uint64_t)m->job.start_nonce + (uint64_t)due - 1;
 	if (upto < m->next)
-		return;
+		return 0;
 	last = upto > m->job.end_nonce ? m->job.end_nonce : (uint32_t)upto;
 	found = duco_s1_search(m->job.last_hash, m->job.expected, m->next, last, &nonce);
 	if (!found && last < m->job.end_nonce) {
 		m->next = last + 1;
-		return;
+		return 0;
 	}
+	uint32_t tried = (found ? nonce : m->job.end_nonce) - m->job.start_nonce + 1;
 	struct duco_result r = {
 		.job_id = m->job.job_id,
 		.found = found,
 		.nonce = found ? nonce : m->job.end_nonce,
-		.elapsed_us = (uint32_t)((double)((found ? nonce : m->job.end_nonce) -
-						   m->job.start_nonce + 1) * 1e6 / m->hashrate),
+		.elapsed_us = (uint32_t)((double)tried * 1e6 / m->hashrate),
 	};
-	slave_publish_result(&m->sm, m->gen, &r);
-	m->state = SIM_MODEL_IDLE;
+	uint8_t gen = m->gen;
+
+	/* main() took every frame before, so nothing waits; the loop is the
+	 * firmware's, for the rule's sake */
+	while ((rc = slave_publish_result(&m->sm, gen, &r)) == -SLAVE_E_PENDING)
+		sim_model_main(m);
+	if (rc == SLAVE_PROMOTED && m->has_queued) {
+		m->job = m->queued;
+		m->has_queued = 0;
+		sim_model_start(m, (uint8_t)(gen + 1),
+				m->job_start_ns + (uint64_t)((double)tried * 1e9 / m->hashrate));
+		return 1;
+	}
+	if (m->gen == gen)
+		m->state = SIM_MODEL_IDLE;
+	return 0;
 }
 
 /* The firmware main loop's frame handling, for the host. */
@@ -140,18 +183,33 @@ static void sim_model_main(struct sim_model *m)
 	uint8_t gen, a;
 
 	while ((f = slave_frame_take(&m->sm, &gen)) != NULL) {
-		switch (f[0]) {
-		case DUCO_CMD_JOB:
+		/* what the frame does to the jobs, as slave.c decided it */
+		switch (slave_frame_act(&m->sm)) {
+		case SLAVE_ACT_START:
 			duco_decode_job(f, &m->job);
-			m->gen = gen;
-			m->next = m->job.start_nonce;
-			m->job_start_ns = m->now_ns;
-			m->state = m->job.start_nonce <= m->job.end_nonce ?
-				   SIM_MODEL_HASHING : SIM_MODEL_IDLE;
+			m->has_queued = 0;
+			sim_model_start(m, gen, m->now_ns);
 			break;
-		case DUCO_CMD_ABORT:
+		case SLAVE_ACT_QUEUE:
+			duco_decode_job(f, &m->queued);
+			m->has_queued = 1;
+			break;
+		case SLAVE_ACT_STOP:
+			m->has_queued = 0;
 			m->state = SIM_MODEL_IDLE;
 			break;
+		case SLAVE_ACT_PROMOTE:
+			m->job = m->queued;
+			m->has_queued = 0;
+			sim_model_start(m, gen, m->now_ns);
+			break;
+		case SLAVE_ACT_UNQUEUE:
+			m->has_queued = 0;
+			break;
+		default:
+			break;
+		}
+		switch (f[0]) {
 		case DUCO_CMD_SET_ADDR:
 			if (duco_decode_set_addr(f, &a) == 0) {
 				m->addr = a;
@@ -180,8 +238,8 @@ static void sim_model_advance(struct sim_slave *s, uint64_t t_ns)
 	}
 	m->now_ns = t_ns;
 	sim_model_main(m);
-	if (m->state == SIM_MODEL_HASHING)
-		sim_model_hash(m, t_ns);
+	while (m->state == SIM_MODEL_HASHING && sim_model_hash(m, t_ns))
+		;
 }
 
 static void sim_model_reset(struct sim_slave *s)
@@ -204,6 +262,14 @@ static void sim_model_abort(struct sim_slave *s)
 static void sim_model_destroy(struct sim_slave *s)
 {
 	free(sim_model_of(s));
+}
+
+void sim_model_set_proto(struct sim_slave *s, uint8_t version)
+{
+	struct sim_model *m = sim_model_of(s);
+
+	m->id.proto_version = version;
+	sim_model_boot(m, DUCO_RESET_POWERON);
 }
 
 static const struct sim_slave_ops sim_model_ops = {

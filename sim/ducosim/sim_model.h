@@ -17,5 +17,7 @@
 
 int sim_model_create(struct sim_slave **out, uint8_t addr, double hashrate,
 		     uint32_t bus_hz, uint32_t index, const char *name);
+/* Speak protocol version (DUCO_PROTO_V1 or _V2, the default); reboots it. */
+void sim_model_set_proto(struct sim_slave *s, uint8_t version);
 
 #endif

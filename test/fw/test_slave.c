@@ -481,6 +481,263 @@ static void test_fuzz(void)
 		agree, total, accepted);
 }
 
+/* --- protocol version 2: the job queue ------------------------------------ */
+
+/* Write frame f (n bytes); return the status after it. */
+static uint8_t q_send(struct slave *s, const uint8_t *f, uint8_t n)
+{
+	test_write(s, f, n, 1);
+	return slave_status(s);
+}
+
+static uint8_t q_queue(struct slave *s, uint16_t id)
+{
+	uint8_t f[DUCO_MAX_WRITE_FRAME];
+	struct duco_job j;
+
+	test_job(&j, id, 0, 1000);
+	return q_send(s, f, duco_encode_queue(f, &j));
+}
+
+static uint8_t q_drop(struct slave *s, uint16_t id)
+{
+	uint8_t f[DUCO_MAX_WRITE_FRAME];
+
+	return q_send(s, f, duco_encode_drop(f, id));
+}
+
+/* The main loop takes the waiting frame: its act, its gen, its job id. */
+static int q_take(struct slave *s, uint8_t *gen, uint16_t *id)
+{
+	const uint8_t *f = slave_frame_take(s, gen);
+	int act;
+
+	if (!f)
+		return -1;
+	act = slave_frame_act(s);
+	if (id)
+		*id = duco_get_u16(f + 2);
+	slave_frame_release(s);
+	return act;
+}
+
+/* The result a full read returns now (job id, or -1 without a result). */
+static int q_offered(struct slave *s)
+{
+	uint8_t r[DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY)];
+	struct duco_result res;
+
+	test_read(s, r, sizeof(r));
+	if (duco_decode_result(r, sizeof(r), &res) != DUCO_OK)
+		return -1;
+	return res.job_id;
+}
+
+static int q_publish(struct slave *s, uint8_t gen, uint16_t id, uint32_t nonce)
+{
+	struct duco_result res = { .job_id = id, .found = 1, .nonce = nonce, .elapsed_us = 1000 + id };
+
+	return slave_publish_result(s, gen, &res);
+}
+
+#define Q_STATE(s) DUCO_STATUS_STATE(slave_status(s))
+
+static void test_queue(void)
+{
+	struct slave s;
+	uint8_t r[DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)], gen = 0, gen2 = 0, seq;
+	struct duco_identity id;
+	uint16_t jid = 0;
+	int act;
+
+	test_fresh(&s);
+	r[0] = 0;
+	{
+		uint8_t f[DUCO_MAX_WRITE_FRAME];
+
+		test_write(&s, f, duco_encode_simple(f, DUCO_CMD_IDENTIFY), 1);
+		test_read(&s, r, sizeof(r));
+		q_take(&s, NULL, NULL);
+	}
+	tap_ok(duco_decode_identity(r, sizeof(r), &id) == DUCO_OK &&
+	       id.proto_version == DUCO_PROTO_V2 && id.slots == DUCO_SLOTS,
+	       "v2 identity: protocol %u, %u slots", id.proto_version, id.slots);
+
+	/* QUEUE on an idle board starts at once */
+	tap_ok(Q_STATE(&s) == DUCO_ST_IDLE && q_queue(&s, 10) &&
+	       Q_STATE(&s) == DUCO_ST_BUSY, "QUEUE 10 on an idle board: BUSY");
+	act = q_take(&s, &gen, &jid);
+	tap_ok(act == SLAVE_ACT_START && jid == 10, "main loop: START job 10 (act %d)", act);
+
+	/* a second QUEUE waits */
+	q_queue(&s, 11);
+	tap_ok(Q_STATE(&s) == DUCO_ST_BUSY_QUEUED && duco_state_queued(Q_STATE(&s)) &&
+	       duco_state_hashing(Q_STATE(&s)) && !duco_state_has_result(Q_STATE(&s)),
+	       "QUEUE 11 while 10 runs: BUSY_QUEUED");
+	act = q_take(&s, NULL, &jid);
+	tap_ok(act == SLAVE_ACT_QUEUE && jid == 11, "main loop: QUEUE job 11 (act %d)", act);
+
+	/* a third replaces the queued one */
+	q_queue(&s, 12);
+	act = q_take(&s, NULL, &jid);
+	tap_ok(Q_STATE(&s) == DUCO_ST_BUSY_QUEUED && act == SLAVE_ACT_QUEUE && jid == 12,
+	       "QUEUE 12 replaces the queued 11 (act %d)", act);
+	q_drop(&s, 11);
+	act = q_take(&s, NULL, NULL);
+	tap_ok(act == SLAVE_ACT_NONE && Q_STATE(&s) == DUCO_ST_BUSY_QUEUED,
+	       "DROP 11 (replaced) is a no-op (act %d)", act);
+
+	/* a frame waiting at the end of the job: publish says take it first */
+	q_queue(&s, 13);                        /* replaces 12, not yet taken */
+	tap_ok(q_publish(&s, gen, 10, 100) == -SLAVE_E_PENDING && Q_STATE(&s) == DUCO_ST_BUSY_QUEUED,
+	       "publish with a frame waiting: -SLAVE_E_PENDING, nothing changed");
+	act = q_take(&s, NULL, &jid);
+	tap_ok(act == SLAVE_ACT_QUEUE && jid == 13, "the waiting QUEUE 13 taken first");
+
+	/* job 10 ends: kept, 13 runs at once */
+	tap_ok(q_publish(&s, gen, 10, 100) == SLAVE_PROMOTED && Q_STATE(&s) == DUCO_ST_BUSY_DONE,
+	       "job 10 ends: SLAVE_PROMOTED, BUSY_DONE (status %02x)", slave_status(&s));
+	gen2 = (uint8_t)(gen + 1);
+	tap_ok(q_offered(&s) == 10 && q_offered(&s) == 10, "the result of 10 is read, and again");
+
+	/* kept 10 + running 13 + queued 14 = 3 slots; a QUEUE replaces 14 */
+	q_queue(&s, 14);
+	q_take(&s, NULL, NULL);
+	tap_ok(Q_STATE(&s) == DUCO_ST_BUSY_QUEUED_DONE, "QUEUE 14: BUSY_QUEUED_DONE");
+	q_queue(&s, 15);
+	act = q_take(&s, NULL, &jid);
+	tap_ok(act == SLAVE_ACT_QUEUE && jid == 15 && !(slave_status(&s) & DUCO_STATUS_REJECT),
+	       "QUEUE 15 with all %d slots held replaces the queued 14", DUCO_SLOTS);
+
+	/* 13 ends with 15 queued: two kept, oldest first */
+	tap_ok(q_publish(&s, gen, 13, 5) == -SLAVE_E_STALE, "a publish with the old generation is stale");
+	tap_ok(q_publish(&s, gen2, 13, 130) == SLAVE_PROMOTED && Q_STATE(&s) == DUCO_ST_BUSY_DONE,
+	       "job 13 ends (generation + 1): 15 runs");
+	tap_ok(q_offered(&s) == 10, "still the oldest kept result (10) is offered");
+
+	/* capacity: kept 10, 13 + running 15 = 3; a QUEUE is refused */
+	seq = DUCO_STATUS_SEQ(slave_status(&s));
+	uint16_t ferr = slave_counter(&s, SLAVE_ID_FRAME_ERRORS);
+	q_queue(&s, 16);
+	tap_ok((slave_status(&s) & DUCO_STATUS_REJECT) && DUCO_STATUS_SEQ(slave_status(&s)) == seq &&
+	       slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == ferr + 1 && !slave_frame_pending(&s),
+	       "QUEUE 16 with two kept and one running: REJECT, counted, not executed");
+	q_drop(&s, 10);
+	act = q_take(&s, NULL, NULL);
+	tap_ok(act == SLAVE_ACT_NONE && q_offered(&s) == 13 && Q_STATE(&s) == DUCO_ST_BUSY_DONE,
+	       "DROP 10 (the acknowledgement): 13 offered next");
+
+	/* DROP of the running job with one queued: the queued one runs */
+	q_queue(&s, 16);
+	act = q_take(&s, NULL, &jid);
+	tap_ok(act == SLAVE_ACT_QUEUE && jid == 16, "QUEUE 16 behind 15, now that a slot is free");
+	q_drop(&s, 15);
+	act = q_take(&s, &gen, NULL);
+	tap_ok(act == SLAVE_ACT_PROMOTE && Q_STATE(&s) == DUCO_ST_BUSY_DONE,
+	       "DROP 15 (running): PROMOTE, 16 runs (act %d)", act);
+	tap_ok(q_publish(&s, (uint8_t)(gen - 1), 15, 1) == -SLAVE_E_STALE,
+	       "the dropped job's result is not kept");
+	/* DROP of the queued job */
+	q_queue(&s, 17);
+	q_take(&s, NULL, NULL);
+	q_drop(&s, 17);
+	act = q_take(&s, NULL, NULL);
+	tap_ok(act == SLAVE_ACT_UNQUEUE && Q_STATE(&s) == DUCO_ST_BUSY_DONE,
+	       "DROP 17 (queued): UNQUEUE (act %d)", act);
+	tap_ok(q_publish(&s, gen, 16, 160) == SLAVE_OK && Q_STATE(&s) == DUCO_ST_DONE,
+	       "job 16 ends with nothing queued: DONE");
+	q_drop(&s, 13);
+	q_take(&s, NULL, NULL);
+	tap_ok(q_offered(&s) == 16, "DROP 13: 16 offered");
+	q_drop(&s, 16);
+	q_take(&s, NULL, NULL);
+	tap_ok(Q_STATE(&s) == DUCO_ST_IDLE && q_offered(&s) == -1, "DROP 16: IDLE, empty body");
+
+	/* three kept results at once, out-of-order drop */
+	q_queue(&s, 20);
+	q_take(&s, &gen, NULL);
+	q_queue(&s, 21);
+	q_take(&s, NULL, NULL);
+	tap_ok(q_publish(&s, gen, 20, 1) == SLAVE_PROMOTED, "20 ends, 21 runs");
+	q_queue(&s, 22);
+	q_take(&s, NULL, NULL);
+	tap_ok(q_publish(&s, (uint8_t)(gen + 1), 21, 1) == SLAVE_PROMOTED, "21 ends, 22 runs");
+	tap_ok(q_publish(&s, (uint8_t)(gen + 2), 22, 1) == SLAVE_OK && Q_STATE(&s) == DUCO_ST_DONE,
+	       "22 ends: three results kept, DONE");
+	q_drop(&s, 21);
+	q_take(&s, NULL, NULL);
+	tap_ok(q_offered(&s) == 20, "DROP 21 (middle): 20 still offered");
+	q_drop(&s, 20);
+	q_take(&s, NULL, NULL);
+	tap_ok(q_offered(&s) == 22, "DROP 20: 22 offered");
+
+	/* JOB (version 1) clears everything; ABORT too */
+	q_queue(&s, 30);
+	q_take(&s, NULL, NULL);
+	q_queue(&s, 31);
+	q_take(&s, NULL, NULL);
+	{
+		uint8_t f[DUCO_MAX_WRITE_FRAME];
+		struct duco_job j;
+
+		test_job(&j, 40, 0, 10);
+		q_send(&s, f, duco_encode_job(f, &j));
+		act = q_take(&s, &gen, NULL);
+		tap_ok(act == SLAVE_ACT_START && Q_STATE(&s) == DUCO_ST_BUSY && q_offered(&s) == -1,
+		       "JOB 40: START, nothing queued or kept (BUSY)");
+		q_queue(&s, 41);
+		q_take(&s, NULL, NULL);
+		q_send(&s, f, duco_encode_simple(f, DUCO_CMD_ABORT));
+		act = q_take(&s, NULL, NULL);
+		tap_ok(act == SLAVE_ACT_STOP && Q_STATE(&s) == DUCO_ST_IDLE,
+		       "ABORT: STOP, IDLE (act %d)", act);
+	}
+
+	/* a fault drops running and queued jobs, keeps the results */
+	q_queue(&s, 50);
+	q_take(&s, &gen, NULL);
+	q_queue(&s, 51);
+	q_take(&s, NULL, NULL);
+	tap_ok(q_publish(&s, gen, 50, 1) == SLAVE_PROMOTED, "50 ends, 51 runs");
+	slave_set_error(&s);
+	tap_ok(Q_STATE(&s) == DUCO_ST_ERROR && q_publish(&s, (uint8_t)(gen + 1), 51, 1) == -SLAVE_E_STALE,
+	       "fault mid-queue: ERROR, the running job's result is not kept");
+	{
+		uint8_t f[DUCO_MAX_WRITE_FRAME];
+
+		q_send(&s, f, duco_encode_simple(f, DUCO_CMD_CLEAR_ERR));
+		q_take(&s, NULL, NULL);
+	}
+	tap_ok(Q_STATE(&s) == DUCO_ST_DONE && q_offered(&s) == 50,
+	       "CLEAR_ERR: the kept result of 50 is still there, nothing runs");
+}
+
+/* A version-1 slave (identity version 1): QUEUE and DROP are unknown. */
+static void test_v1(void)
+{
+	struct slave s;
+	struct duco_identity v1 = test_id;
+	uint8_t f[DUCO_MAX_WRITE_FRAME], r[DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY)];
+	struct duco_identity id;
+	uint16_t ferr;
+
+	v1.proto_version = DUCO_PROTO_V1;
+	slave_init(&s, &v1);
+	test_write(&s, f, duco_encode_simple(f, DUCO_CMD_IDENTIFY), 1);
+	test_read(&s, r, sizeof(r));
+	q_take(&s, NULL, NULL);
+	tap_ok(duco_decode_identity(r, sizeof(r), &id) == DUCO_OK && id.proto_version == 1 &&
+	       id.slots == 0, "v1 identity: protocol 1, slots 0");
+	ferr = slave_counter(&s, SLAVE_ID_FRAME_ERRORS);
+	q_queue(&s, 1);
+	tap_ok((slave_status(&s) & DUCO_STATUS_REJECT) && Q_STATE(&s) == DUCO_ST_IDLE &&
+	       slave_counter(&s, SLAVE_ID_FRAME_ERRORS) == ferr + 1 && !slave_frame_pending(&s),
+	       "v1: QUEUE rejected as an unknown command");
+	q_drop(&s, 1);
+	tap_ok((slave_status(&s) & DUCO_STATUS_REJECT) && !slave_frame_pending(&s),
+	       "v1: DROP rejected as an unknown command");
+}
+
 int main(void)
 {
 	test_basic();
@@ -489,5 +746,7 @@ int main(void)
 	test_stall();
 	test_snapshots();
 	test_fuzz();
+	test_queue();
+	test_v1();
 	return tap_done();
 }

@@ -5,6 +5,9 @@
 #    fails against a refusing loopback name server, cancellation).
 #  - test_slave_io_steps: slave_io hands its waits back (-EAGAIN and a time)
 #    instead of spinning, on the firmware's slave state machine and a fake clock.
+#  - test_slave_io_queue: slave_io's job-queue calls (protocol version 2) and
+#    their version-1 fallback, against ducosim's model slaves in-process
+#    (test/lib/bus_rig) on a fake clock.
 #  - test_options: the option table and JSON config loader (every row type,
 #    bounds, nan/inf, strict files, the command line, --help).
 #  - test_joblog: the job-log writer and reader round trip (escaping, null for
@@ -33,5 +36,13 @@ $(HOSTDIR)/test/test_joblog $(HOSTDIR)/test/test_poolwire: $(HOSTDIR)/test/test_
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(HOST_LIB_LIBS)
 
-TEST_PROGS += $(LIBHOST_TESTS)
+# test_slave_io_queue: the model slaves of the simulator's library (so not
+# a test-unit test; paths spelled out: test/lib and sim/ are read later).
+$(HOSTDIR)/obj/test/lib-host/test_slave_io_queue.o: EXTRA_CFLAGS += -Itest/lib -Isim/ducosim
+$(HOSTDIR)/test/test_slave_io_queue: $(HOSTDIR)/obj/test/lib-host/test_slave_io_queue.o \
+		$(HOSTDIR)/obj/test/lib/bus_rig.o $(HOSTDIR)/libducosim.a $(HOST_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIB_LIBS)
+
+TEST_PROGS += $(LIBHOST_TESTS) $(HOSTDIR)/test/test_slave_io_queue
 UNIT_TESTS += $(LIBHOST_TESTS)

@@ -144,7 +144,7 @@ class _Identity(ctypes.Structure):      # struct duco_identity
                 ("hash_impl", ctypes.c_uint8), ("crc_errors", ctypes.c_uint16),
                 ("frame_errors", ctypes.c_uint16), ("overruns", ctypes.c_uint16),
                 ("jobs_done", ctypes.c_uint16), ("i2c_addr", ctypes.c_uint8),
-                ("flags", ctypes.c_uint8)]
+                ("slots", ctypes.c_uint8)]
 
 
 class _SimReq(ctypes.Structure):        # struct simbus_req

@@ -65,8 +65,8 @@ if command -v i2ctransfer >/dev/null; then
 	# IDENTIFY frame (03 00 crc) then a 32-byte read: the identity of 0x08.
 	out=$(LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" i2ctransfer -y 77 w3@0x08 0x03 0x00 0x3f r32 2>&1)
 	set -- $out
-	# status: state idle/.., reject clear; len 28 (0x1c); body[0] protocol 1; address 0x08 at 3+26
-	[ $# -eq 32 ] && [ $(( ${1} & 0x08 )) -eq 0 ] && [ "$3" = 0x1c ] && [ "$4" = 0x01 ] && [ "${30}" = 0x08 ]
+	# status: state idle/.., reject clear; len 28 (0x1c); body[0] protocol 2; address 0x08 at 3+26
+	[ $# -eq 32 ] && [ $(( ${1} & 0x08 )) -eq 0 ] && [ "$3" = 0x1c ] && [ "$4" = 0x02 ] && [ "${30}" = 0x08 ]
 	ok $? "i2ctransfer through the stand-in: IDENTIFY + 32-byte read returns the identity (${out:0:40}...)"
 	out=$(LD_PRELOAD=$SHIM DUCORIG_I2C_SHIM="$DEV=$sock" i2ctransfer -y 77 r1@0x33 2>&1)
 	[ $? -ne 0 ]; ok $? "i2ctransfer to an empty address fails like on a real bus ($out)"

@@ -322,6 +322,8 @@ static void ducoctl_print_identity(uint8_t addr, const struct duco_identity *id)
 	printf("frame errors:   %u\n", id->frame_errors);
 	printf("overruns:       %u\n", id->overruns);
 	printf("jobs done:      %u\n", id->jobs_done);
+	if (id->proto_version >= DUCO_PROTO_V2)
+		printf("job slots:      %u (running + queued + kept results)\n", id->slots);
 }
 
 /* Machine-readable scan: one JSON object (cJSON), for scripts and dashboards. */
