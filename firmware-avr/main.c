@@ -113,10 +113,10 @@ static void main_load(struct main_job *j, struct hashcore *hc, const uint8_t *f)
 	hashcore_prepare(hc, (const char *)(p + 30), p + 10);
 }
 
-/* The queued job runs from now on (prepared when its frame was taken). */
-static void main_promote(uint8_t gen)
+/* The queued job runs from t0_us on (prepared when its frame was taken). */
+static void main_promote(uint8_t gen, uint32_t t0_us)
 {
-	main_run.t0_us = timer_us();
+	main_run.t0_us = t0_us;
 	main_run.core ^= 1;
 	main_run.job = main_run.next;
 	main_run.has_next = 0;
@@ -134,6 +134,7 @@ static void main_finish(uint8_t found)
 		.nonce = main_run.job.nonce,
 	};
 	uint8_t gen = main_run.gen;
+	uint32_t now;
 	int rc;
 
 	/* Rendered first, then timed: elapsed_us runs up to the moment the
@@ -141,11 +142,15 @@ static void main_finish(uint8_t found)
 	 * the job that starts here); one that changed the running job makes
 	 * the result stale, and the loop follows that frame instead. */
 	slave_result_prepare(&twi_slave, &r);
-	while ((rc = slave_result_publish(&twi_slave, gen, timer_us() - main_run.t0_us)) ==
-	       -SLAVE_E_PENDING)
+	for (;;) {
+		now = timer_us();
+		rc = slave_result_publish(&twi_slave, gen, now - main_run.t0_us);
+		if (rc != -SLAVE_E_PENDING)
+			break;
 		main_take();
-	if (rc == SLAVE_PROMOTED)
-		main_promote((uint8_t)(gen + 1));
+	}
+	if (rc == SLAVE_PROMOTED)       /* it starts where this one's time ends */
+		main_promote((uint8_t)(gen + 1), now);
 	else if (main_run.gen == gen && main_run.state == MAIN_HASHING)
 		main_run.state = MAIN_IDLE;     /* done, or stale with no job to follow */
 }
@@ -176,7 +181,7 @@ static void main_jobs(const uint8_t *f, uint8_t gen, uint8_t act)
 		main_run.state = MAIN_IDLE;
 		break;
 	case SLAVE_ACT_PROMOTE:
-		main_promote(gen);
+		main_promote(gen, timer_us());
 		break;
 	case SLAVE_ACT_UNQUEUE:
 		main_run.has_next = 0;

@@ -137,8 +137,8 @@ void __vector_twi_slow(void)
 		TWCR = TWI_ARM;
 		break;
 	}
-	if (stop)               /* one copy of the frame check */
-		slave_ev_stop(s);
+	if (stop)               /* the frame check, out of line (slave.c) */
+		slave_ev_stop_late(s);
 }
 
 /*

@@ -69,6 +69,11 @@ struct sim_avr {
 
 	uint8_t           sleep_armed;
 	uint64_t          sleep_cycle;
+	/* PC watch (tests): the cycle of each arrival at watch_pc */
+	uint8_t           pc_armed;
+	uint32_t          watch_pc;     /* byte address */
+	uint64_t         *pc_cycles;
+	uint32_t          pc_max, pc_hits;
 
 	struct sim_avr_stats st;
 
@@ -534,14 +539,20 @@ static void sim_avr_advance(struct sim_slave *s, uint64_t t_ns)
 		}
 		if (a->trace_len) {
 			sim_avr_trace(a);
-		} else if (a->sleep_armed) {
+		} else if (a->sleep_armed || a->pc_armed) {
 			uint64_t before = avr->cycle;
 			int was = avr->state;
 			avr->run(avr);
-			if (was == cpu_Running && avr->state == cpu_Sleeping) {
+			if (a->sleep_armed && was == cpu_Running && avr->state == cpu_Sleeping) {
 				a->sleep_armed = 0;
 				a->sleep_cycle = before;
-				avr->run_cycle_limit = SIM_AVR_BATCH;
+				if (!a->pc_armed)
+					avr->run_cycle_limit = SIM_AVR_BATCH;
+			}
+			if (a->pc_armed && avr->pc == a->watch_pc && avr->state == cpu_Running) {
+				if (a->pc_hits < a->pc_max)
+					a->pc_cycles[a->pc_hits] = avr->cycle;
+				a->pc_hits++;
 			}
 		} else {
 			avr->run(avr);
@@ -831,6 +842,24 @@ void sim_avr_sleep_watch(struct sim_slave *s)
 	a->sleep_cycle = 0;
 	/* the SLEEP instruction's own cycle: one instruction per call */
 	a->avr->run_cycle_limit = 1;
+}
+
+void sim_avr_pc_watch(struct sim_slave *s, uint32_t pc, uint64_t *cycles, uint32_t max)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	a->pc_armed = cycles != NULL;
+	a->watch_pc = pc;
+	a->pc_cycles = cycles;
+	a->pc_max = max;
+	a->pc_hits = 0;
+	/* one instruction per call while armed, as for the sleep watch */
+	a->avr->run_cycle_limit = a->pc_armed || a->sleep_armed ? 1 : SIM_AVR_BATCH;
+}
+
+uint32_t sim_avr_pc_hits(struct sim_slave *s)
+{
+	return sim_avr_of(s)->pc_hits;
 }
 
 void sim_avr_set_crash(struct sim_slave *s, int restart, uint16_t trace_len)

@@ -66,6 +66,16 @@ uint64_t sim_avr_xfer_end_cycle(struct sim_slave *s);
 void     sim_avr_sleep_watch(struct sim_slave *s);
 uint64_t sim_avr_sleep_cycle(struct sim_slave *s);
 
+/*
+ * PC watch, for tests that time the firmware's own code paths: from now on
+ * the cycle of every arrival at byte address pc (an instruction about to
+ * run there; a function's entry) is stored in cycles[] (the first max of
+ * them; sim_avr_pc_hits counts all). Slow: one instruction per simavr call.
+ * cycles NULL disarms it.
+ */
+void     sim_avr_pc_watch(struct sim_slave *s, uint32_t pc, uint64_t *cycles, uint32_t max);
+uint32_t sim_avr_pc_hits(struct sim_slave *s);
+
 /* Set the analog inputs (defaults: SIM_AVR_ANALOG_DEFAULT). */
 void     sim_avr_set_analog(struct sim_slave *s, const struct sim_avr_analog *an);
 /*
