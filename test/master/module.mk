@@ -23,6 +23,7 @@
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
+#  - run_earn.sh: `make run`'s earnings line from the pool's REST side.
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
                 $(HOSTDIR)/test/test_master_fuzz
 
@@ -41,7 +42,8 @@ TEST_PROGS += $(MASTER_TESTS)
 UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 
 TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
-                test/master/unit.sh test/master/fault_suite.py
+                test/master/unit.sh test/master/fault_suite.py \
+                test/master/run_earn.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
 
