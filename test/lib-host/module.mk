@@ -13,10 +13,12 @@
 #  - test_joblog: the job-log writer and reader round trip (escaping, null for
 #    non-finite numbers) and the report's sums, means, JSON and table.
 #  - test_poolwire: the pool's job line and the DUCOID text.
+#  - test_earn: DUCO/day windows against hand-computed figures, every bad
+#    REST answer, the Kolka estimate and its calibration, the wallet's rules.
 LIBHOST_TESTS := $(HOSTDIR)/test/test_evloop $(HOSTDIR)/test/test_resolve \
                  $(HOSTDIR)/test/test_slave_io_steps \
                  $(HOSTDIR)/test/test_options $(HOSTDIR)/test/test_joblog \
-                 $(HOSTDIR)/test/test_poolwire
+                 $(HOSTDIR)/test/test_poolwire $(HOSTDIR)/test/test_earn
 
 $(HOSTDIR)/obj/test/lib-host/%.o: EXTRA_CFLAGS += -Itest $(HOST_LIB_CFLAGS)
 
@@ -28,10 +30,11 @@ $(HOSTDIR)/test/test_resolve: $(HOSTDIR)/obj/test/lib-host/test_resolve.o $(HOST
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIB_LIBS)
 
-# test_slave_io_steps, test_options, test_joblog, test_poolwire: one object
-# each, the library and common/.
+# test_slave_io_steps, test_options, test_joblog, test_poolwire, test_earn: one
+# object each, the library and common/.
 $(HOSTDIR)/test/test_slave_io_steps $(HOSTDIR)/test/test_options \
-$(HOSTDIR)/test/test_joblog $(HOSTDIR)/test/test_poolwire: $(HOSTDIR)/test/test_%: \
+$(HOSTDIR)/test/test_joblog $(HOSTDIR)/test/test_poolwire $(HOSTDIR)/test/test_earn: \
+		$(HOSTDIR)/test/test_%: \
 		$(HOSTDIR)/obj/test/lib-host/test_%.o $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(HOST_LIB_LIBS)
