@@ -90,6 +90,26 @@ static cJSON *pool_http_miners(const struct pool_http *h, const struct pool_user
 	return list;
 }
 
+/* Every listed miner, by user: {"<user>": [rows...]} (what ducowatch top-avr reads). */
+static cJSON *pool_http_all_miners(const struct pool_http *h)
+{
+	cJSON *all = cJSON_CreateObject();
+
+	for (const struct pool_user *u = h->acct->users; all && u; u = u->next) {
+		cJSON *list = pool_http_miners(h, u);
+
+		if (!list) {
+			cJSON_Delete(all);
+			return NULL;
+		}
+		if (cJSON_GetArraySize(list) == 0)
+			cJSON_Delete(list);
+		else
+			cJSON_AddItemToObject(all, u->name, list);
+	}
+	return all;
+}
+
 static cJSON *pool_http_get_pool(const struct pool_http *h)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -143,6 +163,8 @@ static enum MHD_Result pool_http_handle(void *cls, struct MHD_Connection *conn,
 			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "u"),
 			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k")));
 
+	if (strcmp(url, "/miners") == 0 || strcmp(url, "/miners/") == 0)
+		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_ok(h, pool_http_all_miners(h)));
 	if (strncmp(url, "/balances/", 10) == 0)
 		name = url + 10;
 	else if (strncmp(url, "/miners/", 8) == 0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # man.sh - the installed programs' man pages: each one formats without a
 # groff warning, and the pages of ducomaster, ducomaster.json, ducoctl and
-# ducoreport name every option, key and command the programs' own --help
+# ducoreport and ducowatch name every option, key and command the programs' own --help
 # lists (so a new option without its documentation fails here). TAP.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -34,4 +34,7 @@ m=$(missing tools/ducoctl/ducoctl.1 $cmds)
 opts=$("$B/ducoreport" --help 2>&1 | grep -oE -- '--[a-z-]+' | sort -u)
 m=$(missing tools/ducoreport/ducoreport.1 $opts)
 [ -n "$opts" ] && [ -z "$m" ]; ok $? "ducoreport.1 has every option of --help${m:+ (missing:$m)}"
+opts=$("$B/ducowatch" --help 2>&1 | sed -n 's/^  \(--[a-z-]*\).*/\1/p')
+m=$(missing tools/ducowatch/ducowatch.1 $opts perf miners top-avr)
+[ -n "$opts" ] && [ -z "$m" ]; ok $? "ducowatch.1 has every option and command of --help${m:+ (missing:$m)}"
 tap_done

@@ -14,10 +14,11 @@ m=$D/ducorig_${v}_$a.deb f=$D/ducorig-firmware_${v}_all.deb
 e=$(grep -c '^E:' $D/lintian-$a.txt 2>/dev/null); ok $([ "${e:-1}" -eq 0 ]; echo $?) "lintian: no errors (${e:-?})"
 diag "$(grep -E '^[EW]:' $D/lintian-$a.txt | head -5)"
 c=$(dpkg-deb -c "$m" 2>/dev/null | awk '{print $1, $2, $6}')
-for p in ./usr/bin/ducomaster ./usr/bin/ducoctl ./usr/bin/ducoreport ./usr/lib/sysusers.d/ducorig.conf \
+for p in ./usr/bin/ducomaster ./usr/bin/ducoctl ./usr/bin/ducoreport ./usr/bin/ducowatch ./usr/lib/sysusers.d/ducorig.conf \
 	./usr/lib/tmpfiles.d/ducorig.conf ./usr/share/ducorig/ducomaster.sample.json \
 	./usr/share/man/man8/ducomaster.8.gz ./usr/share/man/man5/ducomaster.json.5.gz \
-	./usr/share/man/man1/ducoctl.1.gz ./usr/share/man/man1/ducoreport.1.gz; do
+	./usr/share/man/man1/ducoctl.1.gz ./usr/share/man/man1/ducoreport.1.gz \
+	./usr/share/man/man1/ducowatch.1.gz; do
 	grep -q " $p$" <<<"$c"; ok $? "ducorig has $p"
 done
 grep -qE 'systemd/system/ducomaster.service$' <<<"$c"; ok $? "ducorig has the unit"
