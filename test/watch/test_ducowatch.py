@@ -238,7 +238,7 @@ def test_rate_limit():
             per_s = max((sum(1 for t in times if w <= t < w + 0.95) for w in times), default=0)
             span = times[-1] - times[0] if n > 1 else 0
             tap.ok(rc == 0 and n >= 5 * rate and per_s <= rate and
-                   (n - 1) / span <= rate * 1.01 and min(gaps) >= 0.8 / rate,
+                   (n - 1) / span <= rate * 1.01 and min(gaps) >= 0.5 / rate,
                    "--rate %d with 50 ms ticks for 8 s: %d requests, %.3f/s on average, "
                    "shortest gap %.3f s, at most %d in any second" %
                    (rate, n, (n - 1) / span if span else 0, min(gaps or [0]), per_s))
