@@ -498,10 +498,39 @@ void earn_window_add(struct earn_window *w, double t, double balance)
 	w->last_bal = balance;
 }
 
-void earn_window_figures(const struct earn_window *w, struct earn_figures *f)
+/* The slot of the newest sample at least span_s older than the newest; else
+ * the oldest kept. */
+static unsigned earn_window_base(const struct earn_window *w, double span_s)
 {
 	unsigned i, base = 0;
-	int found = 0;
+
+	for (i = 0; i < w->count; i++) {
+		unsigned k = (w->head + EARN_WINDOW_SAMPLES - 1 - i) % EARN_WINDOW_SAMPLES;
+
+		base = k;
+		if (w->last_t - w->t[k] >= span_s - 1e-9)
+			break;
+	}
+	return base;
+}
+
+double earn_window_per_day(const struct earn_window *w, double span_s, double *covered_s)
+{
+	unsigned base;
+	double dt;
+
+	*covered_s = 0;
+	if (w->count < 2)
+		return 0.0;
+	base = earn_window_base(w, span_s);
+	dt = w->last_t - w->t[base];
+	*covered_s = dt;
+	return dt > 0 ? (w->last_bal - w->bal[base]) / dt * 86400.0 : 0.0;
+}
+
+void earn_window_figures(const struct earn_window *w, struct earn_figures *f)
+{
+	unsigned base;
 
 	memset(f, 0, sizeof(*f));
 	if (!w->count)
@@ -510,17 +539,7 @@ void earn_window_figures(const struct earn_window *w, struct earn_figures *f)
 	f->total = w->last_bal - w->bal0;
 	f->interval = w->last_bal - w->prev_bal;
 	f->elapsed_s = w->last_t - w->t0;
-	/* The newest sample at least a minute old; else the oldest kept. */
-	for (i = 0; i < w->count; i++) {
-		unsigned k = (w->head + EARN_WINDOW_SAMPLES - 1 - i) % EARN_WINDOW_SAMPLES;
-
-		base = k;
-		if (w->last_t - w->t[k] >= EARN_MINUTE_S - 1e-9) {
-			found = 1;
-			break;
-		}
-	}
-	(void)found;
+	base = earn_window_base(w, EARN_MINUTE_S);
 	f->minute = w->last_bal - w->bal[base];
 	f->minute_s = w->last_t - w->t[base];
 	f->duco_per_day = f->minute * 1440.0;

@@ -133,6 +133,9 @@ void earn_window_init(struct earn_window *w);
 void earn_window_add(struct earn_window *w, double t, double balance);
 /* The figures at the newest sample; all 0 before the first. */
 void earn_window_figures(const struct earn_window *w, struct earn_figures *f);
+/* DUCO/day over the last span_s (since the newest sample at least that old,
+ * or the oldest kept), *covered_s the time it covers; 0 with < 2 samples. */
+double earn_window_per_day(const struct earn_window *w, double span_s, double *covered_s);
 
 /* --- the local estimate (Kolka) --------------------------------------------- */
 #define EARN_KOLKA_FREE_SHARES 10        /* a connection's first shares pay nothing */

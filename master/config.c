@@ -23,6 +23,7 @@ static const char *const config_tier_names[] = { "AVR", "MEGA", "ARM", "DUE", "a
 static const char *const config_poll_names[] = { "adaptive", "interval", NULL };
 static const char *const config_level_names[] = { "error", "warn", "info", "debug", NULL };
 static const char *const config_table_names[] = { "off", "auto", NULL };
+static const char *const config_key_check_names[] = { "error", "warn", "off", NULL };
 
 /* One element of buses: the two backends lib/bus.c knows. */
 static int config_check_bus(void *obj, const struct opt_row *row, const char *spec, char *err,
@@ -82,6 +83,12 @@ static const struct opt_row config_rows[] = {
 	  .def = "info", .arg = "LEVEL", .help = "least important log lines kept" },
 	{ .name = "metrics", STR(metrics), .def = "", .arg = "FILE",
 	  .help = "metrics file: JSON summary rewritten every 10 s and at exit (empty = none)" },
+	{ .name = "watch_balance", DBL(watch_balance_s, 0, 86400), .flag = "watch-balance",
+	  .def = "30", .arg = "S",
+	  .help = "ask the REST API for the balance and miners every S s (0 = off)" },
+	{ .name = "rest_api", STR(rest_api), .flag = "rest-api", .def = "", .arg = "BASE",
+	  .help = "REST API for the balance and the key check (empty = pool_url's when "
+		  "the pool is discovered there, none with a fixed pool)" },
 	{ .name = "no-table", .type = OPT_PRESET, .target = "status_table", .value = "off",
 	  .help = "no live status table even on a terminal" },
 	{ .name = "set", .type = OPT_SET, .arg = "KEY=VALUE", .help = "set any config key" },
@@ -117,6 +124,12 @@ static const struct opt_row config_rows[] = {
 	  .flags = OPT_F_NOFLAG, .help = "give up waiting for a job after this long" },
 	{ .name = "verdict_timeout_s", INT(verdict_timeout_s, 1, 600), .def = "15",
 	  .flags = OPT_F_NOFLAG, .help = "give up waiting for a verdict after this long" },
+	{ .name = "key_check", ENUM(key_check, config_key_check_names), .def = "error",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "mining key checked at start over REST: error (a wrong key exits 2), warn, off" },
+	{ .name = "reward_div", DBL(reward_div, 1e-6, 1e12), .def = "37500",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "Kolka divisor of the local estimate until the balance growth measures it" },
 	{ .name = "status_table", ENUM(status_table, config_table_names), .def = "auto",
 	  .flags = OPT_F_NOFLAG, .help = "live status table on stdout when it is a terminal" },
 };

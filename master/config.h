@@ -27,6 +27,12 @@ enum config_tier_policy {
 	CONFIG_TIER_AUTO,       /* pick the tier from the measured speed */
 };
 
+enum config_key_check {
+	CONFIG_KEY_CHECK_ERROR = 0,     /* a wrong key stops the rig (exit 2) */
+	CONFIG_KEY_CHECK_WARN,          /* logged, the rig mines on */
+	CONFIG_KEY_CHECK_OFF,           /* not asked */
+};
+
 enum config_poll_policy {
 	CONFIG_POLL_ADAPTIVE = 0,   /* geometric for held results, interval otherwise */
 	CONFIG_POLL_INTERVAL = 1,   /* fixed interval always */
@@ -62,6 +68,10 @@ struct config {
 	char joblog[CONFIG_STR];
 	char metrics[CONFIG_STR];
 	int  status_table;              /* 0 off, 1 auto (only on a terminal) */
+	double watch_balance_s;         /* balance over REST every so often, 0 off */
+	char rest_api[CONFIG_STR];      /* REST base URL, "" = pool_url's when discovering */
+	int  key_check;                 /* enum config_key_check */
+	double reward_div;              /* the local estimate's Kolka divisor */
 
 	/* command line only */
 	char config_path[CONFIG_STR * 2];

@@ -97,6 +97,8 @@ void miner_init(struct miner *s, struct bus *bus, uint8_t addr)
 	slave_io_init(&s->io, bus, addr);
 	snprintf(s->name, sizeof(s->name), "%.40s:0x%02x", bus ? bus->spec : "?", addr);
 	report_init(&s->st.rep, s->name);
+	earn_estimate_init(&s->st.est, 0);
+	s->kolka_ki = 1;
 }
 
 static int64_t miner_now(const struct miner_env *env)
@@ -146,6 +148,7 @@ static void miner_close_pool(struct miner *s, struct miner_env *env)
 		close(s->fd);
 	}
 	s->fd = -1;
+	s->conn_good = 0;       /* a new connection's first shares pay nothing */
 	pool_rx_reset(&s->rx);
 }
 
@@ -832,7 +835,13 @@ static int miner_step_f(struct miner *s, struct miner_env *env)
 
 static int miner_step_g(struct miner *s, struct miner_env *env)
 {
+	double share_s = (double)(s->t_sent - s->t_job) / 1e6;
+
 	miner_record(s, env);
+	/* The pool pays by its own nonce / share time (job sent -> result in);
+	 * job received -> result sent is that time seen from here. */
+	earn_estimate_share(&s->st.est, share_s > 0 ? s->res.nonce / share_s : 0.0,
+			    s->kolka_ki, ++s->conn_good);
 	if (s->verdict == POOL_BLOCK)
 		mlog_info("%s: BLOCK found (job %lu)", s->name, (unsigned long)s->job_seq);
 	/* Ask for the next job at once: the pool counts the gap as our ping. */

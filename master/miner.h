@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include "config.h"
+#include "earn.h"
 #include "joblog.h"
 #include "mclock.h"
 #include "pool.h"
@@ -69,6 +70,9 @@ struct miner_stats {
 	uint32_t wrong_nonces;  /* results that failed host verification */
 	uint32_t bus_errors;    /* bus errors retried as noise */
 	uint32_t connects, connect_failures, disconnects, timeouts;
+	/* the local reward estimate: Kolka weights of the accepted shares
+	 * (master/earnwatch divides them by the divisor in use) */
+	struct earn_estimate est;
 };
 
 struct miner;
@@ -135,6 +139,9 @@ struct miner {
 	enum pool_bad_reason why;
 	char reason[96];
 	struct joblog_rec last;         /* last finished job, for the table */
+
+	uint64_t conn_good;             /* accepted shares on this pool connection */
+	uint32_t kolka_ki;              /* assumed Kolka ordinal (the rig's order) */
 
 	int64_t job_master_us;          /* time spent in slave_step for this job */
 	int64_t wake_at_us;             /* 0: only pool socket events */

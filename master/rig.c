@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include <cJSON.h>
 #include "mlog.h"
 #include "summary.h"
 #include "rig.h"
@@ -202,6 +203,22 @@ static int64_t rig_on_rig_record(struct evloop *el, long long id, void *arg)
 {
 	rig_write_rig_record(arg);
 	return JOBLOG_RIG_PERIOD_S * 1000000LL;
+}
+
+/* The earnings in the summary's views (summary_set_extra). */
+static void rig_earn_table(FILE *f, const void *arg)
+{
+	earnwatch_table_line(f, arg);
+}
+
+static void rig_earn_text(FILE *f, const void *arg)
+{
+	earnwatch_text(f, arg);
+}
+
+static int rig_earn_json(cJSON *o, const void *arg)
+{
+	return earnwatch_json(o, arg);
 }
 
 static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
@@ -403,6 +420,9 @@ static int rig_add_slave(struct rig *r, struct bus *b, uint8_t addr)
 		return (int)rc;
 	}
 	r->rs[r->nslaves] = rs;
+	/* The pool numbers a user's workers in the order they register: the
+	 * estimate assumes the rig's order (no other miner on the account). */
+	rs->s.kolka_ki = (uint32_t)r->nslaves + 1;
 	r->slaves[r->nslaves++] = &rs->s;
 	return 0;
 }
@@ -513,6 +533,9 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	if (cfg->check_live)
 		evloop_add_timer(r->el, RIG_CHECK_POLL_US, rig_on_check, r);
 	evloop_set_before_sleep(r->el, rig_before_sleep, r);
+	earnwatch_start(&r->earn, cfg, r->el, &r->joblog, r->slaves, r->nslaves);
+	summary_set_extra(&(struct summary_extra){ .table_line = rig_earn_table,
+			  .text = rig_earn_text, .json = rig_earn_json, .arg = &r->earn });
 	mlog_info("rig: %d bus(es), %d slave(s), tier %s, max %.1f H/s margin %.0f%%, pool %s",
 		  r->nbuses, r->nslaves, config_tier_name(cfg->tier), cfg->max_hashrate,
 		  cfg->margin * 100, r->use_discovery ? "(discovery)" : r->env.pool_addr);
@@ -527,6 +550,9 @@ int rig_run(struct rig *r)
 		mlog_error("event loop: %s", strerror(-rc));
 		return RIG_EXIT_RUNTIME;
 	}
+	/* The key check found a wrong key: the rig would mine for nothing. */
+	if (r->earn.stop_code)
+		return r->earn.stop_code;
 	return r->exit_code;
 }
 
@@ -543,7 +569,10 @@ void rig_close(struct rig *r)
 		rig_write_rig_record(r);
 		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r), &r->report);
 		rig_write_metrics(r);
+		earnwatch_record(&r->earn);
 	}
+	earnwatch_stop(&r->earn);
+	summary_set_extra(NULL);
 	discover_cancel(&r->disc);
 	resolver_free(r->resolver);
 	r->resolver = NULL;

@@ -11,6 +11,7 @@
 #include "bus.h"
 #include "config.h"
 #include "discover.h"
+#include "earnwatch.h"
 #include "evloop.h"
 #include "joblog.h"
 #include "ratelimit.h"
@@ -55,6 +56,7 @@ struct rig {
 	long long disc_timer;
 	int sigfd;
 	int table;              /* live table on stdout */
+	struct earnwatch earn;  /* key check, balance watch, local estimate */
 	int64_t start_us;
 	int exit_code;
 };

@@ -17,6 +17,13 @@
 #define SUMMARY_JOBS_PER_CPU     1000.0         /* CPU seconds per this many jobs */
 #define SUMMARY_CPU_DECIMALS     4
 
+static struct summary_extra summary_x;
+
+void summary_set_extra(const struct summary_extra *x)
+{
+	summary_x = x ? *x : (struct summary_extra){ 0 };
+}
+
 static void summary_add(struct miner_stats *t, const struct miner_stats *s)
 {
 	report_sum(&t->rep, &s->rep);
@@ -93,6 +100,8 @@ void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s,
 	fprintf(f, "  master CPU %.2f s (%.3f s per %.0f jobs)  peak RSS %ld kB\n", t.cpu_s,
 		report_mean(SUMMARY_JOBS_PER_CPU * t.cpu_s, s->rep.jobs), SUMMARY_JOBS_PER_CPU,
 		t.rss_kb);
+	if (summary_x.text)
+		summary_x.text(f, summary_x.arg);
 	for (int i = 0; i < n; i++) {
 		const struct miner_stats *m = &slaves[i]->st;
 
@@ -133,7 +142,9 @@ int summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s)
 	for (int i = 0; why && i < POOL_BAD_NREASONS; i++)
 		jsonout_num(why, pool_bad_name((enum pool_bad_reason)i), s->bad_by_reason[i],
 			    JSONOUT_EXACT);
-	rc = why ? jsonout_fprint(f, o) : -ENOMEM;
+	if (why && summary_x.json)
+		rc = summary_x.json(o, summary_x.arg);
+	rc = why && !rc ? jsonout_fprint(f, o) : rc ? rc : -ENOMEM;
 out:
 	cJSON_Delete(o);
 	return rc;
@@ -147,9 +158,12 @@ void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, c
 	summary_totals(&t, slaves, n, wall_s);
 	/* Home + clear: the table is redrawn whole, never scrolls. */
 	fprintf(f, "\033[H\033[2J");
-	fprintf(f, "ducomaster  %.0f s  pool %s  shares %lu good %lu bad  %.0f shares/h  duty %.0f%%\n\n",
+	fprintf(f, "ducomaster  %.0f s  pool %s  shares %lu good %lu bad  %.0f shares/h  duty %.0f%%\n",
 		wall_s, pool[0] ? pool : "(discovering)", (unsigned long)(r->good + r->block),
 		(unsigned long)r->bad, summary_shares_per_hour(r, wall_s), 100.0 * report_duty(r));
+	if (summary_x.table_line)
+		summary_x.table_line(f, summary_x.arg);
+	fprintf(f, "\n");
 	fprintf(f, "St Addr Bus                  Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
 	/* A slave in D also shows which step of D it is at (why it has no pool). */
 	for (int i = 0; i < n; i++) {

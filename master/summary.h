@@ -26,6 +26,19 @@ void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s,
 		  struct report_run *run);
 /* One JSON object on one line (with '\n'), written with cJSON. 0 or -errno. */
 int  summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s);
+/*
+ * Sections the rig adds to every view (its earnings): a line under the live
+ * table's header, lines after the summary's rig block, members of the JSON
+ * object. NULL hooks are skipped; arg is passed back.
+ */
+struct cJSON;
+struct summary_extra {
+	void (*table_line)(FILE *f, const void *arg);
+	void (*text)(FILE *f, const void *arg);
+	int  (*json)(struct cJSON *o, const void *arg);
+	const void *arg;
+};
+void summary_set_extra(const struct summary_extra *x);
 /* Redraw the status table at the top of a terminal. */
 void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool);
 

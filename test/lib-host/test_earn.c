@@ -85,6 +85,26 @@ static void test_window(void)
 	       near(f.avg_duco_per_day, 86.4, 1e-6),
 	       "a 90 s tick: minute = that tick, average 0.09 / 90 s = 86.4 DUCO/day");
 
+	/* DUCO/day over the last 10 minutes at 30 s ticks: 1 mDUCO per tick =
+	 * 20 mDUCO in 600 s -> 2.88 DUCO/day; a 5-tick run covers only 120 s. */
+	{
+		double cov;
+
+		earn_window_init(&w);
+		for (int i = 0; i <= 40; i++)
+			earn_window_add(&w, 30.0 * i, 7.0 + 0.001 * i);
+		tap_ok(near(earn_window_per_day(&w, 600, &cov), 2.88, 1e-9) && near(cov, 600, 1e-9),
+		       "10-minute window at 30 s ticks: 2.88 DUCO/day over 600 s");
+		earn_window_init(&w);
+		for (int i = 0; i <= 4; i++)
+			earn_window_add(&w, 30.0 * i, 7.0 + 0.001 * i);
+		tap_ok(near(earn_window_per_day(&w, 600, &cov), 2.88, 1e-9) && near(cov, 120, 1e-9),
+		       "a shorter run: the same rate over the 120 s it covers");
+		earn_window_init(&w);
+		earn_window_add(&w, 0, 1);
+		tap_ok(earn_window_per_day(&w, 600, &cov) == 0 && cov == 0, "one sample: no rate");
+	}
+
 	/* More samples than the ring holds: the minute is still right. */
 	earn_window_init(&w);
 	for (int i = 0; i <= 1000; i++)

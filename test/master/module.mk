@@ -24,6 +24,9 @@
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
 #  - run_earn.sh: `make run`'s earnings line from the pool's REST side.
+#  - earn.sh: the mining key check and the balance watch against ducopool's
+#    REST side (exit 2 on a wrong key, key_check=warn, records, metrics,
+#    summary), the local estimate against what the pool paid.
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
                 $(HOSTDIR)/test/test_master_fuzz
 
@@ -43,7 +46,8 @@ UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 
 TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
                 test/master/unit.sh test/master/fault_suite.py \
-                test/master/run_earn.sh
+                test/master/run_earn.sh \
+                test/master/earn.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
 
