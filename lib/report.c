@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "earn.h"
 #include "jsonout.h"
 #include "mclock.h"
 #include "report.h"
@@ -67,6 +68,14 @@ void report_add(struct report_stats *s, const struct joblog_rec *r)
 	report_acc(&s->master_ms, r->master_ms);
 	report_acc(&s->hashrate_sum, r->hashrate);
 	s->polls += r->busy_polls;
+	if (!strncmp(v, "GOOD", 4) || !strncmp(v, "BLOCK", 5)) {
+		double share_ms = r->overall_ms - r->get_job_wait_ms - r->get_res_wait_ms;
+		double w = share_ms > 0 ? earn_share_weight(r->nonce / (share_ms / 1000.0), 1,
+							    (uint64_t)s->good + s->block) : 0.0;
+
+		s->earn_weight += isfinite(w) ? w : 0.0;
+		s->earn_paid += w > 0;
+	}
 	if (r->wall_us > 0) {
 		if (!s->first_us || r->wall_us < s->first_us)
 			s->first_us = r->wall_us;
@@ -86,6 +95,8 @@ void report_sum(struct report_stats *t, const struct report_stats *s)
 		t->part_ms[p] += s->part_ms[p];
 	t->overall_ms += s->overall_ms;
 	t->master_ms += s->master_ms;
+	t->earn_weight += s->earn_weight;
+	t->earn_paid += s->earn_paid;
 	t->hashrate_sum += s->hashrate_sum;
 	if (s->first_us && (!t->first_us || s->first_us < t->first_us))
 		t->first_us = s->first_us;

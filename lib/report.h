@@ -38,6 +38,11 @@ struct report_stats {
 	double master_ms;       /* the master's own time in the jobs */
 	double hashrate_sum;    /* reported rates */
 	int64_t first_us, last_us;      /* wall clock of the first and last record, 0: none */
+	/* the local reward estimate: sum of 2 ln(h) over accepted shares after
+	 * the first EARN_KOLKA_FREE_SHARES (as one pool connection), h = nonce
+	 * over the share time (overall - ReqWait - SndWait) */
+	double earn_weight;
+	uint32_t earn_paid;
 };
 
 /* A slave's name as shown: a simulated bus's temp-dir socket path cut to its file name. */
@@ -178,6 +183,7 @@ struct report_board {
 	struct report_window w60;       /* its own 60 s windows */
 	uint32_t gaps, bursts;
 	double longest_gap_s;
+	double est_duco, est_duco_per_day;      /* the local estimate */
 };
 
 enum report_finding_kind {
@@ -217,7 +223,7 @@ struct report_reason {
 
 struct report_earn {
 	int64_t wall_us;
-	double balance, duco_per_day;
+	double balance, duco_per_day;   /* balance nan: an estimate record (no answer) */
 };
 
 struct report_run {
@@ -243,6 +249,8 @@ struct report_run {
 	struct report_earn *earn;
 	size_t nearn;
 	uint64_t earn_dropped;
+	size_t nearn_rest;              /* of them measured over REST */
+	double reward_div;              /* the last record's (ducomaster's), else the default */
 	/* what the readers met */
 	unsigned long lines, skipped, too_long, typed_other, files;
 	int64_t first_us, last_us;      /* every timed record */
@@ -256,6 +264,9 @@ struct report_run {
 	double cpu_total_s, uptime_total_s;     /* nan without rig records */
 	uint32_t reconnects_total, restarts_total;
 	double duco_per_day;
+	/* the local estimate by the pool's formula from the job records: per
+	 * board its weights x 0.96^(place - 1) / reward_div over the span */
+	double est_duco, est_duco_per_day;
 	struct report_finding find[REPORT_MAX_FINDINGS];
 	int nfind;
 	struct report_advice advice[REPORT_MAX_ADVICE];
@@ -273,6 +284,7 @@ void report_run_free(struct report_run *run);
 /* A job record (its slave named as in the log). 0 or -ENOMEM. */
 int  report_run_add_job(struct report_run *run, const struct joblog_rec *r);
 void report_run_add_rig(struct report_run *run, const struct joblog_rig *r);
+/* balance nan: an estimate record (ducomaster had no REST answer). */
 void report_run_add_earn(struct report_run *run, int64_t wall_us, double balance,
 			 double duco_per_day);
 /* Read one job log into run ("-" = stdin). 0 or -errno. */

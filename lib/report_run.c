@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "earn.h"
 #include "jsonout.h"
 #include "mclock.h"
 #include "report.h"
@@ -245,6 +246,7 @@ void report_run_add_earn(struct report_run *run, int64_t wall_us, double balance
 	}
 	run->earn[run->nearn++] = (struct report_earn){ wall_us > 0 ? wall_us : 0, balance,
 							duco_per_day };
+	run->nearn_rest += isfinite(balance) != 0;
 	run_time(run, wall_us);
 	run->finished = 0;
 }
@@ -275,8 +277,15 @@ static int run_on_typed(void *ctx, const char *type, const cJSON *o)
 	} else if (!strcmp(type, "earnings")) {
 		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "ts");
 
+		const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source");
+		/* ducomaster's records without an answer carry its estimate, no balance */
+		int est = cJSON_IsString(src) && !strcmp(src->valuestring, "estimate");
+		double div = run_num(o, "reward_div");
+
+		if (isfinite(div) && div > 0)
+			run->reward_div = div;
 		report_run_add_earn(run, cJSON_IsString(ts) ? joblog_ts_us(ts->valuestring) : 0,
-				    run_num(o, "balance"), run_num(o, "duco_per_day"));
+				    est ? NAN : run_num(o, "balance"), run_num(o, "duco_per_day"));
 	} else {
 		run->typed_other++;
 	}
@@ -589,6 +598,21 @@ void report_run_finish(struct report_run *run)
 		run->kpi[REPORT_KPI_DUCO_PER_DAY] = run->duco_per_day;
 	}
 
+	/* the local estimate: a board's place in the (sorted) table as its Kolka
+	 * ordinal, the pool numbering a user's workers in the order they connect */
+	run->est_duco = 0;
+	for (int b = 0; b < run->nboards; b++) {
+		struct report_board *bd = &run->board[b];
+		double div = run->reward_div > 0 ? run->reward_div : EARN_REWARD_DIV_DEFAULT;
+		double sp = bd->st.first_us && bd->st.last_us > bd->st.first_us ?
+			    (double)(bd->st.last_us - bd->st.first_us) / US_PER_S : 0.0;
+
+		bd->est_duco = bd->st.earn_weight * earn_kolka_efficiency((unsigned)b + 1) / div;
+		bd->est_duco_per_day = sp > 0 ? bd->est_duco / sp * S_PER_DAY : NAN;
+		run->est_duco += bd->est_duco;
+	}
+	run->est_duco_per_day = run->span_s > 0 ? run->est_duco / run->span_s * S_PER_DAY : NAN;
+
 	/* per board */
 	for (int b = 0; b < run->nboards; b++) {
 		struct report_board *bd = &run->board[b];
@@ -793,9 +817,18 @@ void report_run_text(FILE *f, struct report_run *run)
 		fprintf(f, "  Uptime:           not recorded; jobs span %.0f s\n", run->span_s);
 	}
 	fprintf(f, "  DUCO/day:         ");
-	run_text_num(f, run->duco_per_day, 3, run->nearn ? "(from the wallet)" : "");
+	run_text_num(f, run->duco_per_day, 3, run->nearn_rest ? "(from the wallet)" :
+		     run->nearn ? "(ducomaster's estimate, no REST answer)" : "");
 	if (!run->nearn)
 		fprintf(f, " (no earnings records)");
+	fprintf(f, "\n  DUCO/day est.:    ");
+	run_text_num(f, run->est_duco_per_day, 3, "");
+	fprintf(f, " (%.6f DUCO by the pool's formula from the accepted shares, reward_div %.0f:",
+		run->est_duco, run->reward_div > 0 ? run->reward_div : EARN_REWARD_DIV_DEFAULT);
+	for (int i = 0; i < run->nboards; i++)
+		fprintf(f, " %s %.2f", run->board[i].st.name,
+			isfinite(run->board[i].est_duco_per_day) ? run->board[i].est_duco_per_day : 0.0);
+	fprintf(f, ")");
 	fprintf(f, "\n\nBOARDS:\n");
 	rows = calloc((size_t)run->nboards + 1, sizeof(*rows));
 	if (rows) {
@@ -933,6 +966,8 @@ int report_run_json(cJSON *o, struct report_run *run)
 	}
 	jsonout_num(rep, "duco_per_day", run->duco_per_day, 4);
 	jsonout_num(rep, "earnings_records", (double)run->nearn, JSONOUT_EXACT);
+	jsonout_num(rep, "est_duco", run->est_duco, 9);
+	jsonout_num(rep, "est_duco_per_day", run->est_duco_per_day, 4);
 	for (int k = 0; k < REPORT_NKPIS; k++)
 		jsonout_num(kpi, report_kpi_defs[k].key, run->kpi[k], 4);
 	for (int i = 0; i < run->nboards; i++) {
@@ -949,6 +984,8 @@ int report_run_json(cJSON *o, struct report_run *run)
 		jsonout_num(b, "bad", bd->st.bad, JSONOUT_EXACT);
 		jsonout_num(b, "nonces_per_s", bd->eff_rate, 3);
 		jsonout_num(b, "chip_hs", bd->chip_rate, 1);
+		jsonout_num(b, "est_duco", bd->est_duco, 9);
+		jsonout_num(b, "est_duco_per_day", bd->est_duco_per_day, 4);
 		jsonout_num(b, "hashrate_reported", report_mean(bd->st.hashrate_sum, bd->st.jobs), 2);
 		jsonout_num(b, "overall_ms", report_mean(bd->st.overall_ms, bd->st.jobs), 3);
 		jsonout_num(b, "hold_frac", bd->hold_frac, 4);
