@@ -286,7 +286,7 @@ static int64_t rig_on_discover(struct evloop *el, long long id, void *arg);
 /* Ask getPool after delay_us, unless a request is already due or under way. */
 static void rig_discover_start(struct rig *r, int64_t delay_us)
 {
-	if (r->disc_timer > 0 || r->disc.busy)
+	if (r->disc_timer > 0 || discover_busy(&r->disc))
 		return;
 	r->disc_timer = evloop_add_timer(r->el, delay_us, rig_on_discover, r);
 }
@@ -381,7 +381,7 @@ static void rig_before_sleep(struct evloop *el, void *arg)
 	struct rig *r = arg;
 
 	if (r->use_discovery && r->env.connect_fail_streak >= RIG_REDISCOVER_AFTER &&
-	    r->disc_timer <= 0 && !r->disc.busy) {
+	    r->disc_timer <= 0 && !discover_busy(&r->disc)) {
 		mlog_warn("%d connect failures in a row: rediscovering the pool",
 			  r->env.connect_fail_streak);
 		r->env.connect_fail_streak = 0;
