@@ -35,6 +35,6 @@ opts=$("$B/ducoreport" --help 2>&1 | grep -oE -- '--[a-z-]+' | sort -u)
 m=$(missing tools/ducoreport/ducoreport.1 $opts)
 [ -n "$opts" ] && [ -z "$m" ]; ok $? "ducoreport.1 has every option of --help${m:+ (missing:$m)}"
 opts=$("$B/ducowatch" --help 2>&1 | sed -n 's/^  \(--[a-z-]*\).*/\1/p')
-m=$(missing tools/ducowatch/ducowatch.1 $opts perf miners top-avr)
+m=$(missing tools/ducowatch/ducowatch.1 $opts perf miners top-avr balance)
 [ -n "$opts" ] && [ -z "$m" ]; ok $? "ducowatch.1 has every option and command of --help${m:+ (missing:$m)}"
 tap_done

@@ -49,6 +49,7 @@ TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh te
                 test/master/run_earn.sh \
                 test/master/earn.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
+                $(HOSTDIR)/ducowatch \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
 
 # make bench: 8 firmware slaves under the seed latency profile, 50 model slaves.

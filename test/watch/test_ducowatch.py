@@ -345,6 +345,13 @@ def test_usage(tmp):
         rc, out, err = run("--api", s.url, "--users", users, "perf", "--json", "--count", 1)
         tap.ok(rc == 0 and s.paths == ["/users/alice?limit=1"],
                "without USER: the first name of --users", s.paths)
+    with Script([ok_user(423.575044802)]) as s:
+        rc, out, err = run("--api", s.url, "balance", "alice")
+        tap.ok(rc == 0 and out == ["423.575044802"], "balance: the plain number, once", (out, err))
+    with Script([(200, "application/json", '{"message":"User not found","success":false}')]) as s:
+        rc, out, err = run("--api", s.url, "balance", "alice")
+        tap.ok(rc == 1 and not out and any("user 'alice' not found" in l for l in err),
+               "balance of an unknown user: nothing on stdout, the reason, exit 1", (out, err))
     with Script([ok_user(2.0)]) as s:
         rc, out, err = run("--api", s.url, "miners", "a b/c", "--count", 1)
         tap.ok(s.paths == ["/users/a%20b%2Fc?limit=1"], "the user name is escaped in the path",

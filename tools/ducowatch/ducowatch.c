@@ -45,7 +45,7 @@ enum {
 	DUCOWATCH_USAGE = 2,
 };
 
-enum ducowatch_cmd { CMD_PERF, CMD_MINERS, CMD_TOP_AVR };
+enum ducowatch_cmd { CMD_PERF, CMD_MINERS, CMD_TOP_AVR, CMD_BALANCE };
 enum ducowatch_sort { SORT_NONE, SORT_ACCEPTED, SORT_HASHRATE, SORT_SOFTWARE, SORT_SHARETIME };
 static const char *const ducowatch_sort_names[] = {
 	"none", "accepted", "hashrate", "software", "sharetime", NULL
@@ -116,6 +116,7 @@ static const struct opt_table ducowatch_table = {
 "usage: ducowatch [options] perf [USER]\n"
 "       ducowatch [options] miners [USER]\n"
 "       ducowatch [options] top-avr [--min N]\n"
+"       ducowatch [options] balance [USER]\n"
 "\n"
 "Watch what a Duino-Coin user earns through the REST API.\n"
 "  perf     every tick (10 s; --fast 2 s): Time, Total (mDUCO gained since\n"
@@ -125,6 +126,7 @@ static const struct opt_table ducowatch_table = {
 "  miners   the user's miners as the server lists them, with the Kolka\n"
 "           efficiency and the web wallet's warnings.\n"
 "  top-avr  users with at least --min AVR miners running, numbered.\n"
+"  balance  the balance once, as a plain number (for scripts).\n"
 "USER defaults to the first line of --users. On a terminal keys act at once\n"
 "(? lists them; a number before u or t picks an entry).\n"
 "\n",
@@ -460,6 +462,38 @@ done:
 	ducowatch_tick_done(w);
 }
 
+/* --- balance ------------------------------------------------------------------ */
+static void ducowatch_balance_answer(void *arg, const struct rest_answer *a)
+{
+	struct ducowatch *w = arg;
+	struct earn_user u;
+	char err[256];
+
+	if (!ducowatch_answer_ok(w, a))
+		goto done;
+	if (earn_parse_user(a->status, a->content_type, a->body, w->user, &u, err,
+			    sizeof(err)) < 0) {
+		ducowatch_error(w, a, err);
+		rest_penalize(&w->rest);
+		goto done;
+	}
+	w->good++;
+	if (w->o.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "user", w->user);
+		jsonout_num(o, "balance", u.balance, JSONOUT_EXACT);
+		jsonout_fprint(stdout, o);
+		cJSON_Delete(o);
+	} else {
+		printf("%.9f\n", u.balance);
+		fflush(stdout);
+	}
+	earn_user_free(&u);
+done:
+	ducowatch_tick_done(w);
+}
+
 /* --- top-avr ------------------------------------------------------------------ */
 static void ducowatch_top_answer(void *arg, const struct rest_answer *a)
 {
@@ -531,7 +565,8 @@ static int ducowatch_start_tick(struct ducowatch *w)
 			return -ENAMETOOLONG;
 		/* One request per tick: balance and miners together. */
 		snprintf(path, sizeof(path), "/users/%s?limit=1", esc);
-		fn = w->cmd == CMD_PERF ? ducowatch_perf_answer : ducowatch_miners_answer;
+		fn = w->cmd == CMD_PERF ? ducowatch_perf_answer : w->cmd == CMD_BALANCE ?
+		     ducowatch_balance_answer : ducowatch_miners_answer;
 	}
 	rc = rest_get(&w->rest, path, fn, w);
 	if (rc < 0)
@@ -800,7 +835,8 @@ int main(int argc, char **argv)
 		return DUCOWATCH_OK;
 	}
 	if (nargs < 1 || nargs > 2) {
-		fprintf(stderr, "ducowatch: which command: perf, miners or top-avr (try --help)\n");
+		fprintf(stderr, "ducowatch: which command: perf, miners, top-avr or balance "
+			"(try --help)\n");
 		return DUCOWATCH_USAGE;
 	}
 	if (strcmp(argv[1], "perf") == 0)
@@ -809,9 +845,11 @@ int main(int argc, char **argv)
 		w.cmd = CMD_MINERS;
 	else if (strcmp(argv[1], "top-avr") == 0 && nargs == 1)
 		w.cmd = CMD_TOP_AVR;
+	else if (strcmp(argv[1], "balance") == 0)
+		w.cmd = CMD_BALANCE;
 	else {
-		fprintf(stderr, "ducowatch: unknown command '%.40s' (perf, miners or top-avr; "
-			"top-avr takes no user)\n", argv[1]);
+		fprintf(stderr, "ducowatch: unknown command '%.40s' (perf, miners, top-avr or "
+			"balance; top-avr takes no user)\n", argv[1]);
 		return DUCOWATCH_USAGE;
 	}
 	if (ducowatch_read_users(&w, err, sizeof(err)) < 0) {
@@ -858,7 +896,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ducowatch: signals: %s\n", strerror(-rc));
 		return DUCOWATCH_NO_ANSWER;
 	}
-	if (ducowatch_tty_setup(&w) < 0)
+	if (w.cmd != CMD_BALANCE && ducowatch_tty_setup(&w) < 0)
 		fprintf(stderr, "ducowatch: terminal keys unavailable\n");
 	if (w.tty)
 		printf("? lists the keys\n");
