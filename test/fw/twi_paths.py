@@ -11,7 +11,9 @@ length from 1 to past the frame end in each view
 (idle, busy, done with either half of the result double buffer, identity),
 padding after the frame, write+repeated START+read transactions, frames of
 every truncated length, an overlong frame, and the error counters they
-leave. Prints TAP. Assumes `make` has built build/host/ducosim and
+leave; and the job queue's views (protocol version 2: hashing with a job
+queued and/or a result kept, two results kept, every one of the three
+result frames offered, DROP + repeated START + read of the next result). Prints TAP. Assumes `make` has built build/host/ducosim and
 build/avr-nano/firmware.elf; talks only to the Unix socket of the ducosim
 it starts (and stops, by pid).
 """
@@ -27,7 +29,8 @@ ADDR = 0x08
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from ducotest import (ok, done, wait_until, read_ok, simple_frame, job_frame,  # noqa: E402
                       read_frame, decode_result, decode_identity, start_ducosim, stop_process,
-                      SimBus, CMD_ABORT, CMD_IDENTIFY, IDENTITY_READ)
+                      queue_frame, drop_frame, SimBus, CMD_ABORT, CMD_IDENTIFY,
+                      IDENTITY_READ)
 
 
 class Bus(SimBus):
@@ -156,6 +159,51 @@ def run(bus):
     ok(i and c4 and c3 and c4[0] == c3[0] + 1,
        "bad CRC, then IDENTIFY + repeated START + read: crc_errors %s -> %s"
        % (c3[0] if c3 else None, c4[0] if c4 else None))
+    run_queue(bus, last)
+
+
+def run_queue(bus, last):
+    """Protocol version 2: each queue state's read frame, byte for byte."""
+    never = "00" * 20                   # no nonce solves it: runs until dropped
+    short = {}
+
+    def solved(job_id, nonce):
+        short[job_id] = nonce
+        return queue_frame(job_id, 0, 2000, hashlib.sha1((last + str(nonce)).encode()).hexdigest(),
+                           last)
+
+    def result_is(full, job_id, what):
+        r = decode_result(full) if full else None
+        ok(r is not None and r["job_id"] == job_id and r["found"] == 1 and
+           r["nonce"] == short.get(job_id), "%s: the result of %#x (%s)" % (what, job_id, r))
+
+    bus.xfer(simple_frame(CMD_ABORT))
+    bus.xfer(queue_frame(0x100, 0, 4000000, never, last))
+    bus.xfer(queue_frame(0x101, 0, 4000000, never, last))
+    check_reads(bus, "v2 hashing, one queued", 4, 0)
+    bus.xfer(simple_frame(CMD_ABORT))
+
+    bus.xfer(solved(0x110, 40))
+    bus.xfer(queue_frame(0x111, 0, 4000000, never, last))
+    ok(wait_state(bus, 5), "0x110 done, 0x111 runs: BUSY_DONE")
+    result_is(check_reads(bus, "v2 hashing, a result kept", 5, 11), 0x110, "BUSY_DONE")
+    bus.xfer(solved(0x112, 60))
+    result_is(check_reads(bus, "v2 hashing, one queued, a result kept", 6, 11), 0x110,
+              "BUSY_QUEUED_DONE")
+    bus.xfer(drop_frame(0x111))         # the running one: 0x112 runs
+    ok(wait_state(bus, 2), "DROP 0x111 (running): 0x112 runs and ends: DONE")
+    result_is(check_reads(bus, "v2 two results kept", 2, 11), 0x110, "DONE, oldest first")
+    bus.xfer(solved(0x113, 30))         # rendered while two are kept: the third frame
+    ok(wait_state(bus, 2), "0x113 done: three results kept")
+    res, _, d = bus.xfer(drop_frame(0x110), 15)
+    ok(res == 0 and d == read_frame(d[0], d[3:14]) and (d[0] & 7) == 2,
+       "DROP + repeated START + read: the next kept result at once")
+    result_is(d if res == 0 else None, 0x112, "after DROP 0x110")
+    bus.xfer(drop_frame(0x112))
+    result_is(check_reads(bus, "v2 the third result frame", 2, 11), 0x113, "after DROP 0x112")
+    res, _, d = bus.xfer(drop_frame(0x113), 2)
+    ok(res == 0 and (d[0] & 7) == 0 and read_ok(d), "DROP 0x113: IDLE")
+    check_reads(bus, "v2 idle after the queue", 0, 0)
 
 
 if __name__ == "__main__":

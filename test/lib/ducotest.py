@@ -221,6 +221,8 @@ def _c():
             ("duco_crc8", U8, [P, U16]),
             ("duco_encode_frame", U8, [P, U8, P, U8]),
             ("duco_encode_job", U8, [P, ctypes.POINTER(_Job)]),
+            ("duco_encode_queue", U8, [P, ctypes.POINTER(_Job)]),
+            ("duco_encode_drop", U8, [P, U16]),
             ("duco_encode_simple", U8, [P, U8]),
             ("duco_encode_set_addr", U8, [P, U8]),
             ("duco_encode_reset", U8, [P]),
@@ -285,6 +287,7 @@ def frame(cmd, payload=b""):
 # Command numbers (enum duco_cmd in common/duco_proto.h, never renumbered).
 CMD_JOB, CMD_ABORT, CMD_IDENTIFY, CMD_SET_ADDR, CMD_RESET, CMD_CLEAR_ERR = (
     _K["DUCO_CMD_" + n] for n in ("JOB", "ABORT", "IDENTIFY", "SET_ADDR", "RESET", "CLEAR_ERR"))
+CMD_QUEUE, CMD_DROP = _K["DUCO_CMD_QUEUE"], _K["DUCO_CMD_DROP"]     # protocol version 2
 
 
 def simple_frame(cmd):
@@ -310,6 +313,21 @@ def job_frame(job_id, start, end, expected_hex, last):
     j = _Job(job_id, start, end, (ctypes.c_uint8 * 20)(*bytes.fromhex(expected_hex)), last.encode())
     buf = ctypes.create_string_buffer(MAX_WRITE_FRAME)
     n = _c().duco_encode_job(buf, ctypes.byref(j))
+    return buf.raw[:n]
+
+
+def queue_frame(job_id, start, end, expected_hex, last):
+    """Protocol version 2: the job as a QUEUE frame (duco_encode_queue)."""
+    j = _Job(job_id, start, end, (ctypes.c_uint8 * 20)(*bytes.fromhex(expected_hex)), last.encode())
+    buf = ctypes.create_string_buffer(MAX_WRITE_FRAME)
+    n = _c().duco_encode_queue(buf, ctypes.byref(j))
+    return buf.raw[:n]
+
+
+def drop_frame(job_id):
+    """Protocol version 2: DROP job_id (duco_encode_drop)."""
+    buf = ctypes.create_string_buffer(MAX_WRITE_FRAME)
+    n = _c().duco_encode_drop(buf, job_id)
     return buf.raw[:n]
 
 

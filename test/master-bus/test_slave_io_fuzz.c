@@ -8,7 +8,11 @@
  * of identify / job / result / abort calls then check the property that
  * matters to the pool: whatever slave_io reports as success is exactly what
  * the slave holds (identity, job id, nonce), and a failure is an error code,
- * never a crash or a hang. Deterministic (fixed seed). Prints TAP.
+ * never a crash or a hang. The job queue (protocol version 2) gets the same:
+ * submit / take_result / drop with jobs that end at random moments; no
+ * result is reported twice, out of order or with a wrong nonce, and on a
+ * clean bus every job's result arrives exactly once. Deterministic (fixed
+ * seeds). Prints TAP.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,12 +40,84 @@ static uint32_t fuzz_rand(void)
 	return duco_rand(&fuzz_rng);
 }
 
+/*
+ * Version 2: the firmware's main loop with the queue, minus the hashing: it
+ * follows each frame's act, and a running job ends at a random transfer
+ * (1 in 3) with the known answer start + 7.
+ */
+static struct { int on, running, has_next; uint8_t gen; uint16_t id, next_id;
+		uint32_t start, next_start; } fuzz_q;
+
+static void fuzz_q_take(void)
+{
+	uint8_t gen;
+	const uint8_t *f = slave_frame_take(&fuzz_slave, &gen);
+
+	if (!f)
+		return;
+	switch (slave_frame_act(&fuzz_slave)) {
+	case SLAVE_ACT_START:
+		fuzz_q.running = 1;
+		fuzz_q.gen = gen;
+		fuzz_q.id = duco_get_u16(f + 2);
+		fuzz_q.start = duco_get_u32(f + 4);
+		fuzz_q.has_next = 0;
+		break;
+	case SLAVE_ACT_QUEUE:
+		fuzz_q.has_next = 1;
+		fuzz_q.next_id = duco_get_u16(f + 2);
+		fuzz_q.next_start = duco_get_u32(f + 4);
+		break;
+	case SLAVE_ACT_STOP:
+		fuzz_q.running = fuzz_q.has_next = 0;
+		break;
+	case SLAVE_ACT_PROMOTE:
+		fuzz_q.running = 1;
+		fuzz_q.gen = gen;
+		fuzz_q.id = fuzz_q.next_id;
+		fuzz_q.start = fuzz_q.next_start;
+		fuzz_q.has_next = 0;
+		break;
+	case SLAVE_ACT_UNQUEUE:
+		fuzz_q.has_next = 0;
+		break;
+	default:
+		break;
+	}
+	slave_frame_release(&fuzz_slave);
+}
+
+static void fuzz_q_main_loop(void)
+{
+	int rc;
+
+	fuzz_q_take();
+	if (!fuzz_q.running || fuzz_rand() % 3)
+		return;
+	struct duco_result r = { .job_id = fuzz_q.id, .found = 1, .nonce = fuzz_q.start + 7,
+				 .elapsed_us = 1000 };
+	while ((rc = slave_publish_result(&fuzz_slave, fuzz_q.gen, &r)) == -SLAVE_E_PENDING)
+		fuzz_q_take();
+	if (rc == SLAVE_PROMOTED) {
+		fuzz_q.gen++;
+		fuzz_q.id = fuzz_q.next_id;
+		fuzz_q.start = fuzz_q.next_start;
+		fuzz_q.has_next = 0;
+	} else if (rc == SLAVE_OK) {
+		fuzz_q.running = 0;
+	}
+}
+
 /* What the firmware's main loop does with a taken frame, minus the hashing. */
 static void fuzz_main_loop(void)
 {
 	const uint8_t *f;
 	uint8_t gen;
 
+	if (fuzz_q.on) {
+		fuzz_q_main_loop();
+		return;
+	}
 	f = slave_frame_take(&fuzz_slave, &gen);
 	if (f == NULL)
 		return;
@@ -136,6 +212,80 @@ static struct mclock fuzz_clock;
 	again_rc_;                                                             \
 })
 
+/*
+ * The queue under damage. The host submits jobs with fresh ids and start
+ * nonces whenever a slot is free, takes and drops results; each result
+ * reported must be of the oldest job submitted and not yet seen (the board
+ * runs them in order), with its nonce. A call that fails leaves the board's
+ * holdings unknown (a frame may or may not have been executed): the host
+ * then ABORTs, which clears both sides, and starts a new epoch.
+ */
+static void fuzz_queue(unsigned percent, unsigned *ok, unsigned *bad, unsigned *errs,
+		       unsigned *odd, unsigned *lost)
+{
+	struct slave_io s;
+	struct duco_identity id = { 0 };
+	struct bus bus = { .ops = &fuzz_ops, .fd = -1 };
+	uint16_t want[64], next_id = 1;
+	uint32_t want_start[64];
+	int nwant = 0, rc;
+
+	snprintf(bus.spec, sizeof(bus.spec), "fuzz");
+	fuzz_percent = 0;
+	slave_io_init(&s, &bus, FUZZ_ADDR);
+	s.clock = &fuzz_clock;
+	if (AGAIN(&s, slave_io_identify(&s, &id)) != 0 || s.proto != DUCO_PROTO_V2) {
+		(*errs)++;
+		return;
+	}
+	fuzz_percent = percent;
+	for (int i = 0; i < FUZZ_ROUNDS; i++) {
+		struct duco_result res;
+
+		rc = 0;
+		if (slave_io_free_slots(&s) > 0 && fuzz_rand() % 2) {
+			struct duco_job job = { .job_id = next_id++, .start_nonce = fuzz_rand() % 100000,
+						.end_nonce = 200000 };
+
+			rc = AGAIN(&s, slave_io_submit(&s, &job));
+			if (rc == 0) {
+				want[nwant] = job.job_id;
+				want_start[nwant++] = job.start_nonce;
+			} else if (rc == -EBUSY || rc == -ENOSPC) {
+				rc = 0;
+			}
+		}
+		if (rc == 0) {
+			rc = slave_io_take_result(&s, &res);
+			if (rc == 0) {
+				if (nwant > 0 && res.job_id == want[0] && res.found &&
+				    res.nonce == want_start[0] + 7)
+					(*ok)++;
+				else
+					(*bad)++;
+				rc = AGAIN(&s, slave_io_drop(&s, res.job_id));
+				if (rc == 0 && nwant > 0 && res.job_id == want[0]) {
+					memmove(want, want + 1, (size_t)(nwant - 1) * sizeof(want[0]));
+					memmove(want_start, want_start + 1,
+						(size_t)(nwant - 1) * sizeof(want_start[0]));
+					nwant--;
+				}
+			} else if (rc == -EAGAIN || (rc == -EPROTO && s.nlive == 0)) {
+				rc = 0;         /* nothing kept yet (or nothing held) */
+			}
+		}
+		if (rc == 0)
+			continue;
+		(*errs)++;
+		if (rc != -ENXIO && rc != -EREMOTEIO && rc != -EBADMSG && rc != -EPROTO)
+			(*odd)++;
+		*lost += (unsigned)nwant;
+		while (AGAIN(&s, slave_io_abort(&s)) != 0)
+			;
+		nwant = 0;
+	}
+}
+
 int main(void)
 {
 	static const struct duco_identity ident = {
@@ -215,5 +365,25 @@ int main(void)
 		id_ok = id_bad = id_err = job_ok = job_bad = job_err = odd_rc = 0;
 	}
 	tap_ok(fuzz_damaged > 1000, "the harness did damage transfers (%u)", fuzz_damaged);
+
+	/* the queue: a fresh slave that speaks version 2 */
+	slave_init(&fuzz_slave, &ident);
+	fuzz_q.on = 1;
+	for (unsigned pct = 0; pct <= 40; pct += 20) {
+		unsigned ok = 0, bad = 0, errs = 0, odd = 0, lost = 0;
+
+		fuzz_queue(pct, &ok, &bad, &errs, &odd, &lost);
+		tap_diag("queue, %u%% damaged: %u results ok / %u wrong, %u failed calls (%u jobs "
+			 "given up with them)", pct, ok, bad, errs, lost);
+		tap_ok(bad == 0 && odd == 0,
+		       "queue, %u%% damaged: no result twice, out of order or wrong; only the "
+		       "documented errors", pct);
+		if (pct == 0)
+			tap_ok(errs == 0 && ok > FUZZ_ROUNDS / 4,
+			       "queue, clean bus: every call succeeds (%u results)", ok);
+		else
+			tap_ok(ok > FUZZ_ROUNDS / 8, "queue, %u%% damaged: results still come (%u)",
+			       pct, ok);
+	}
 	return tap_done();
 }
