@@ -419,7 +419,7 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 	return;
 reject:                 /* one place, so the counting is inlined once */
 	slave_reject(s, counter);
-	slave_offer_update(s);
+	slave_head_update(s);   /* a refused frame changes no state and no view */
 }
 
 /*
@@ -503,7 +503,7 @@ SLAVE_EV void slave_ev_bus_error(struct slave *s)
 	/* Whatever was being received cannot be trusted. */
 	if (s->rx_state != SLAVE_RX_IDLE) {
 		slave_reject(s, SLAVE_ID_FRAME_ERRORS);
-		slave_offer_update(s);
+		slave_head_update(s);
 	}
 	s->rx_state = SLAVE_RX_IDLE;
 	s->rx_room = 0;

@@ -48,10 +48,13 @@ $(HOSTDIR)/test/test_fw_queue: $(HOSTDIR)/obj/test/fw/queue_sim.o $(HOSTDIR)/lib
 TEST_PROGS += $(HOSTDIR)/test/test_fw_queue
 
 # make bench: cycles from the running job's last nonce to the queued job's
-# first, one JSON line.
+# first, and the longest SCL stretch over combined transactions at 400 kHz
+# on the nano and on the 8 MHz promini8, one JSON line.
 .PHONY: bench-fw-queue
-bench-fw-queue: $(HOSTDIR)/test/test_fw_queue $(BUILD)/avr-nano/firmware.elf
-	@$(HOSTDIR)/test/test_fw_queue --bench-json $(BUILD)/avr-nano/firmware.elf
+bench-fw-queue: $(HOSTDIR)/test/test_fw_queue $(BUILD)/avr-nano/firmware.elf \
+		$(BUILD)/avr-nano-v1/firmware.elf $(BUILD)/avr-promini8/firmware.elf
+	@$(HOSTDIR)/test/test_fw_queue --bench-json $(BUILD)/avr-nano/firmware.elf \
+		$(BUILD)/avr-nano-v1/firmware.elf $(BUILD)/avr-promini8/firmware.elf
 BENCH_TARGETS += bench-fw-queue
 TEST_SCRIPTS += test/fw/boards.sh
 TEST_SCRIPTS += test/fw/watchdog.py

@@ -16,7 +16,11 @@
  *     a QUEUE over the slot count (all rejected, the queue unharmed), an
  *     ABORT, and an external reset (everything forgotten);
  *   - the version-1 image (FW_PROTO_V1, argv[2] or avr-nano-v1) reports
- *     version 1 and rejects QUEUE and DROP, and a JOB still runs.
+ *     version 1 and rejects QUEUE and DROP, and a JOB still runs;
+ *   - the longest SCL stretch over combined transactions (JOB/QUEUE/DROP,
+ *     repeated START, status read) at 400 kHz: there the STOP handler's
+ *     frame check runs into the address byte of the read (<= 55 cycles on
+ *     the 16 MHz nano; --bench-json also reports an 8 MHz image, argv[3]).
  * Prints TAP; the measured latency is printed as a diagnostic. With
  * --bench-json it runs the latency measurement only and prints one JSON
  * line (make bench). Assumes simavr 1.6 and libelf (both linked by ducosim
@@ -87,7 +91,7 @@ static uint32_t q_symbol(const char *elf, const char *name)
 	return addr;
 }
 
-static int q_boot(const char *elf)
+static int q_boot_at(const char *elf, uint32_t freq, uint32_t bus_hz)
 {
 	int err;
 
@@ -98,8 +102,8 @@ static int q_boot(const char *elf)
 	rig = calloc(1, sizeof(*rig));
 	if (!rig)
 		return -ENOMEM;
-	sim_rig_init(rig, 100000);
-	err = sim_avr_create(&avr0, elf, "atmega328p", Q_FREQ, 100000, "avr0");
+	sim_rig_init(rig, bus_hz);
+	err = sim_avr_create(&avr0, elf, "atmega328p", freq, bus_hz, "avr0");
 	if (err)
 		return err;
 	sim_rig_add(rig, avr0);
@@ -107,6 +111,11 @@ static int q_boot(const char *elf)
 		sim_rig_run(rig, rig->now_ns + MS);
 	sim_rig_run(rig, rig->now_ns + 5 * MS);
 	return sim_rig_find(rig, Q_ADDR) ? 0 : -ETIMEDOUT;
+}
+
+static int q_boot(const char *elf)
+{
+	return q_boot_at(elf, Q_FREQ, 100000);
 }
 
 static void q_job(struct duco_job *j, uint16_t id, uint32_t start, uint32_t planted)
@@ -393,6 +402,45 @@ static void test_faults(void)
 	q_drop(52);
 }
 
+/*
+ * Longest SCL stretch of elf at freq Hz on a 400 kHz bus over combined
+ * transactions (frame, repeated START, 2-byte status read) of every kind
+ * the master sends while a board hashes; -1 if it does not boot.
+ */
+static int q_stretch(const char *elf, uint32_t freq, uint8_t *status)
+{
+	struct sim_avr_stats st;
+	struct duco_job j;
+
+	if (q_boot_at(elf, freq, 400000))
+		return -1;
+	for (uint16_t i = 1; i <= 12; i++) {
+		uint8_t w[DUCO_MAX_WRITE_FRAME];
+
+		q_job(&j, i, 100, 90000);
+		if (i % 4 == 1)
+			q_cmd(w, duco_encode_job(w, &j));
+		else
+			q_queue(&j);
+		q_run(3);
+		if (i % 4 == 3)
+			q_drop((uint16_t)(i - 1));
+		q_run(3);
+	}
+	sim_avr_stats(avr0, &st);
+	*status = st.max_stretch_status;
+	return (int)st.max_stretch;
+}
+
+static void test_stretch(const char *elf)
+{
+	uint8_t status = 0;
+	int c = q_stretch(elf, Q_FREQ, &status);
+
+	tap_ok(c >= 0 && c <= 55, "400 kHz, JOB/QUEUE/DROP + repeated START + status read: longest "
+	       "SCL stretch %d cycles after status %02x (bound 55)", c, status);
+}
+
 static void test_v1(const char *elf)
 {
 	struct duco_identity id;
@@ -419,9 +467,13 @@ static void test_v1(const char *elf)
 	       "version-1 image: a JOB runs and its result is DONE");
 }
 
-/* make bench: the latency alone, one JSON line on stdout. */
-static int q_bench_json(const char *elf)
+/* make bench: the latency and the 400 kHz stretches, one JSON line on stdout. */
+static int q_bench_json(const char *elf, const char *elf8)
 {
+	int s16, s8 = -1;
+	uint8_t st16 = 0, st8 = 0;
+	char hex[8];
+
 	int saved = dup(1), quiet = open("/dev/null", O_WRONLY);
 	cJSON *o;
 
@@ -430,6 +482,9 @@ static int q_bench_json(const char *elf)
 		return 1;
 	if (q_boot(elf) == 0)
 		test_latency(elf);
+	s16 = q_stretch(elf, Q_FREQ, &st16);
+	if (elf8[0])
+		s8 = q_stretch(elf8, 8000000, &st8);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(quiet);
@@ -444,6 +499,14 @@ static int q_bench_json(const char *elf)
 	jsonout_num(o, "queue_switch_gap_cycles", (double)q_bench.sw, 0);
 	jsonout_num(o, "nonce_gap_cycles", (double)q_bench.per, 0);
 	cJSON_AddBoolToObject(o, "idle_between_jobs", q_bench.slept_between);
+	jsonout_num(o, "stretch_400khz_16mhz_cycles", s16, 0);
+	snprintf(hex, sizeof(hex), "0x%02x", st16);
+	cJSON_AddStringToObject(o, "stretch_400khz_16mhz_status", hex);
+	if (s8 >= 0) {
+		jsonout_num(o, "stretch_400khz_8mhz_cycles", s8, 0);
+		snprintf(hex, sizeof(hex), "0x%02x", st8);
+		cJSON_AddStringToObject(o, "stretch_400khz_8mhz_status", hex);
+	}
 	jsonout_fprint(stdout, o);
 	cJSON_Delete(o);
 	return 0;
@@ -452,7 +515,7 @@ static int q_bench_json(const char *elf)
 int main(int argc, char **argv)
 {
 	const char *build = getenv("BUILD");
-	char elf[256], elf1[256];
+	char elf[256], elf1[256], elf8[256];
 	int err, bench = argc > 1 && strcmp(argv[1], "--bench-json") == 0;
 
 	if (bench) {
@@ -461,12 +524,13 @@ int main(int argc, char **argv)
 	}
 	snprintf(elf, sizeof(elf), "%s", argc > 1 ? argv[1] : "");
 	snprintf(elf1, sizeof(elf1), "%s", argc > 2 ? argv[2] : "");
+	snprintf(elf8, sizeof(elf8), "%s", argc > 3 ? argv[3] : "");
 	if (!elf[0])
 		snprintf(elf, sizeof(elf), "%s/avr-nano/firmware.elf", build ? build : "build");
 	if (!elf1[0])
 		snprintf(elf1, sizeof(elf1), "%s/avr-nano-v1/firmware.elf", build ? build : "build");
 	if (bench)
-		return q_bench_json(elf);
+		return q_bench_json(elf, elf8);
 	err = q_boot(elf);
 	tap_ok(err == 0, "firmware boots (%s, err %d)", elf, err);
 	if (err)
@@ -474,6 +538,7 @@ int main(int argc, char **argv)
 	test_latency(elf);
 	test_replace_abort();
 	test_faults();
+	test_stretch(elf);
 	test_v1(elf1);
 	if (rig) {
 		sim_rig_destroy(rig);
