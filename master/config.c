@@ -73,6 +73,12 @@ static const struct opt_row config_rows[] = {
 	  .help = "tier maximum in H/s the reported rate must stay under" },
 	{ .name = "margin", DBL(margin, 0, CONFIG_MARGIN_MAX), .def = "0.05", .arg = "F",
 	  .help = "safety margin below max_hashrate (fraction)" },
+	{ .name = "target_hashrate", DBL(target_hashrate, 0, CONFIG_RATE_MAX),
+	  .flag = "target-hashrate", .def = "0", .arg = "H",
+	  .help = "rate a faster board is paced to (0 = the wallet band's top or the "
+		  "tier's max, whichever is lower, less margin)" },
+	{ .name = "force_target", .type = OPT_FLAG, FIELD(force_target), .flag = "force-target",
+	  .help = "accept a pacing target outside the wallet band or the tier's max" },
 	{ .name = "duration", DBL(duration_s, 0, 1e9), .def = "0", .arg = "S",
 	  .help = "stop after this many seconds (0 = until SIGTERM/SIGINT)" },
 	{ .name = "joblog", STR(joblog), .def = "", .arg = "FILE",
@@ -103,7 +109,18 @@ static const struct opt_row config_rows[] = {
 	  .help = "print the version and exit" },
 	/* file and --set only */
 	{ .name = "software", STR(software), .def = "ducorig AVR I2C Miner 0.1",
-	  .flags = OPT_F_NOFLAG, .help = "software name sent with results (must contain AVR and I2C)" },
+	  .flags = OPT_F_NOFLAG, .help = "software name sent with results (must contain AVR; with I2C the wallet's "
+		  "\"AVR (I2C)\" class, else \"AVR (Normal)\")" },
+	{ .name = "wallet_i2c_min", DBL(wallet_i2c_min, 0, CONFIG_RATE_MAX), .def = "225",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "official wallet: an \"AVR (I2C)\" miner's reported rate is normal above this" },
+	{ .name = "wallet_i2c_max", DBL(wallet_i2c_max, 0, CONFIG_RATE_MAX), .def = "270",
+	  .flags = OPT_F_NOFLAG, .help = "... and below this, H/s" },
+	{ .name = "wallet_avr_min", DBL(wallet_avr_min, 0, CONFIG_RATE_MAX), .def = "280",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "the same for an \"AVR (Normal)\" miner (software without I2C)" },
+	{ .name = "wallet_avr_max", DBL(wallet_avr_max, 0, CONFIG_RATE_MAX), .def = "380",
+	  .flags = OPT_F_NOFLAG, .help = "... and below this, H/s" },
 	{ .name = "slave_limits", STR(slave_limits), .def = "",
 	  .flags = OPT_F_NOFLAG,
 	  .help = "per-slave max and margin: 0x08=300/0.1,0x09=250 (others: global)" },
@@ -151,6 +168,7 @@ const struct opt_table config_table = {
 
 static int config_walk_limits(const struct config *c, int want_addr, double *max,
 			      double *margin);
+static int config_check_targets(const struct config *c, char *err, size_t errlen);
 
 const char *config_level_name(int level)
 {
@@ -222,8 +240,9 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 		}
 	}
 	/* The wallet classifies miners by these substrings; the name must be true. */
-	if (!strstr(c->software, "AVR") || !strstr(c->software, "I2C")) {
-		snprintf(err, errlen, "software: must contain \"AVR\" and \"I2C\"");
+	if (!strstr(c->software, "AVR")) {
+		snprintf(err, errlen, "software: must contain \"AVR\" (and \"I2C\" for the "
+			 "wallet's I2C class)");
 		return -EINVAL;
 	}
 	if (c->nbuses == 0) {
@@ -254,6 +273,18 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			 "(max %g..%g, margin 0..%g)", c->slave_limits, CONFIG_RATE_MIN,
 			 CONFIG_RATE_MAX, CONFIG_MARGIN_MAX);
 		return -EINVAL;
+	}
+	if (!(c->wallet_i2c_min < c->wallet_i2c_max) || !(c->wallet_avr_min < c->wallet_avr_max)) {
+		snprintf(err, errlen, "wallet_%s_min: must be below wallet_%s_max",
+			 c->wallet_i2c_min < c->wallet_i2c_max ? "avr" : "i2c",
+			 c->wallet_i2c_min < c->wallet_i2c_max ? "avr" : "i2c");
+		return -EINVAL;
+	}
+	if (!c->force_target) {
+		int rc = config_check_targets(c, err, errlen);
+
+		if (rc < 0)
+			return rc;
 	}
 	if (strcmp(c->slaves, "scan")) {
 		char tmp[sizeof(c->slaves)], *save = NULL, *tok, *end;
@@ -306,6 +337,69 @@ static int config_walk_limits(const struct config *c, int want_addr, double *max
 		}
 	}
 	return 0;
+}
+
+const char *config_band(const struct config *c, double *lo, double *hi)
+{
+	if (strstr(c->software, "I2C")) {
+		*lo = c->wallet_i2c_min;
+		*hi = c->wallet_i2c_max;
+		return "AVR (I2C)";
+	}
+	*lo = c->wallet_avr_min;
+	*hi = c->wallet_avr_max;
+	return "AVR (Normal)";
+}
+
+double config_target(const struct config *c, double max, double margin)
+{
+	double lo, hi;
+
+	if (c->target_hashrate > 0)
+		return c->target_hashrate;
+	config_band(c, &lo, &hi);
+	return (hi < max ? hi : max) * (1.0 - margin);
+}
+
+/* One pacing target against the band and the tier's maximum. */
+static int config_check_target(const struct config *c, const char *who, double max,
+			       double margin, char *err, size_t errlen)
+{
+	double lo, hi, t = config_target(c, max, margin);
+	const char *cls = config_band(c, &lo, &hi);
+
+	if (!(t > lo && t < hi)) {
+		snprintf(err, errlen, "target_hashrate: %s%.1f H/s is outside the wallet's "
+			 "normal band %g < h < %g of an \"%s\" miner (--force-target to use it "
+			 "anyway)", who, t, lo, hi, cls);
+		return -EINVAL;
+	}
+	if (!(t < max)) {
+		snprintf(err, errlen, "target_hashrate: %s%.1f H/s is not below the tier's "
+			 "max_hashrate %g (the pool would move the board up a tier; "
+			 "--force-target to use it anyway)", who, t, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every target in use: the global one and each slave_limits entry's. */
+static int config_check_targets(const struct config *c, char *err, size_t errlen)
+{
+	char tmp[sizeof(c->slave_limits)], *save = NULL, *tok, who[32];
+	double max, margin;
+	int rc = config_check_target(c, "", c->max_hashrate, c->margin, err, errlen);
+
+	snprintf(tmp, sizeof(tmp), "%s", c->slave_limits);
+	for (tok = strtok_r(tmp, ", ", &save); rc == 0 && tok; tok = strtok_r(NULL, ", ", &save)) {
+		long addr = strtol(tok, NULL, 0);
+
+		if (config_slave_limit(c, (uint8_t)addr, &max, &margin) != 1)
+			continue;
+		snprintf(who, sizeof(who), "slave 0x%02lx: ", addr);
+		rc = config_check_target(c, who, max, margin, err, errlen);
+	}
+	return rc;
 }
 
 int config_slave_limit(const struct config *c, uint8_t addr, double *max, double *margin)

@@ -53,6 +53,12 @@ struct config {
 	int  tier;                      /* enum config_tier_policy */
 	double max_hashrate;            /* tier max, H/s */
 	double margin;                  /* safety margin, fraction */
+	/* The official web wallet's "normal" hashrate bands per software
+	 * class (exclusive bounds): I2C in the software name, else AVR. */
+	double wallet_i2c_min, wallet_i2c_max;
+	double wallet_avr_min, wallet_avr_max;
+	double target_hashrate;         /* pacing target, H/s; 0 = derived */
+	int  force_target;              /* accept a target outside the band or tier */
 	char slave_limits[512];         /* per slave: "0x08=300/0.1,0x09=250" */
 	int  poll_policy;               /* enum config_poll_policy */
 	int  poll_interval_ms;
@@ -101,5 +107,17 @@ const char *config_level_name(int level);  /* log_level's name: error .. debug *
  * global margin. Returns 1 when an entry matched, 0 otherwise.
  */
 int  config_slave_limit(const struct config *c, uint8_t addr, double *max, double *margin);
+/*
+ * The wallet band of the configured software class: "I2C" in the software
+ * name is the wallet's "AVR (I2C)" class, otherwise "AVR (Normal)". Returns
+ * the class name; *lo and *hi are the exclusive bounds.
+ */
+const char *config_band(const struct config *c, double *lo, double *hi);
+/*
+ * The rate a board faster than it is paced to, for a tier maximum and margin
+ * (config_slave_limit's): target_hashrate when set, else the lower of the
+ * band's top and the tier's maximum, less the margin.
+ */
+double config_target(const struct config *c, double max, double margin);
 
 #endif

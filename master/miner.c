@@ -248,6 +248,19 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 	return 1;
 }
 
+/*
+ * Tier auto's choice: the tier of the rate this board will report, which is
+ * its measured speed or, for a board faster than the pacing target, the
+ * target. A board faster than the wallet band thus stays in the tier whose
+ * maximum is above the band (AVR by default) and is paced into the band.
+ */
+static const char *miner_auto_tier(const struct miner *s, const struct config *cfg)
+{
+	double target = config_target(cfg, s->max_hashrate, s->margin);
+
+	return ratelimit_auto_tier(s->rate_est < target ? s->rate_est : target);
+}
+
 static void miner_calib_fail(struct miner *s, struct miner_env *env, const char *what, int rc)
 {
 	int64_t now = miner_now(env);
@@ -318,9 +331,11 @@ static int miner_calibrate(struct miner *s, struct miner_env *env)
 	}
 	s->calib_sent = 0;
 	s->rate_est = SLAVE_CALIB_NONCE / (s->res.elapsed_us / 1e6);
-	mlog_info("%s: speed test: %d nonces in %.1f ms = %.1f H/s, tier %s", s->name,
+	mlog_info("%s: speed test: %d nonces in %.1f ms = %.1f H/s, tier %s%s", s->name,
 		  SLAVE_CALIB_NONCE, s->res.elapsed_us / 1000.0, s->rate_est,
-		  ratelimit_auto_tier(s->rate_est));
+		  miner_auto_tier(s, env->cfg),
+		  s->rate_est > config_target(env->cfg, s->max_hashrate, s->margin)
+		  ? " (paced into the wallet band)" : "");
 	return 1;
 }
 
@@ -508,7 +523,7 @@ static int miner_step_c(struct miner *s, struct miner_env *env)
 		mlog_warn("%s: %zu unexpected bytes from the pool dropped", s->name, s->rx.len);
 		s->rx.len = 0;
 	}
-	s->tier_sent = cfg->tier == CONFIG_TIER_AUTO ? ratelimit_auto_tier(s->rate_est)
+	s->tier_sent = cfg->tier == CONFIG_TIER_AUTO ? miner_auto_tier(s, cfg)
 						      : config_tier_name(cfg->tier);
 	n = pool_format_request(msg, sizeof(msg), cfg->user, s->tier_sent, cfg->mining_key);
 	if (n < 0) {
@@ -571,8 +586,8 @@ static int miner_step_r(struct miner *s, struct miner_env *env)
 static void miner_schedule_poll(struct miner *s, struct miner_env *env, int64_t now)
 {
 	const struct config *cfg = env->cfg;
-	double limit = s->max_hashrate * (1.0 - s->margin);
-	int adaptive = cfg->poll_policy == CONFIG_POLL_ADAPTIVE && cfg->tier != CONFIG_TIER_AUTO;
+	double limit = config_target(cfg, s->max_hashrate, s->margin);
+	int adaptive = cfg->poll_policy == CONFIG_POLL_ADAPTIVE;
 
 	s->next_poll_us = now + ratelimit_poll_gap(now - s->t_k, s->rate_est, limit, adaptive,
 						   cfg->poll_interval_ms * 1000LL,
@@ -691,7 +706,7 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 		return 1;
 	}
 	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_job, s->t_done,
-			 s->max_hashrate, s->margin, cfg->tier == CONFIG_TIER_AUTO);
+			 config_target(cfg, s->max_hashrate, s->margin));
 	s->rate_est = s->rate_est > 0 ? 0.7 * s->rate_est + 0.3 * s->dec.r_slave : s->dec.r_slave;
 	if (s->dec.held) {
 		s->st.holds++;
@@ -715,6 +730,9 @@ static int miner_step_w(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->dec.send_at_us);
 		return 0;
 	}
+	/* What the share achieved by now, the moment it really leaves. */
+	if (s->dec.paced)
+		s->dec.reported = ratelimit_achieved(s->res.nonce, s->t_job, now, s->dec.r_slave);
 	n = pool_format_result(msg, sizeof(msg), s->res.nonce, s->dec.reported, cfg->software,
 			       cfg->rig_id, s->ducoid);
 	if (n < 0) {

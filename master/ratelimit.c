@@ -8,32 +8,42 @@
 #include "duco_rand.h"
 
 void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
-		      int64_t job_us, int64_t now_us, double max_hashrate, double margin,
-		      int auto_tier)
+		      int64_t job_us, int64_t now_us, double target)
 {
-	double limit = max_hashrate * (1.0 - margin);
 	/* A 0 us elapsed time cannot be measured: treat it as 1 us (very fast). */
 	double secs = (elapsed_us ? elapsed_us : 1) / 1e6;
 
 	d->r_slave = nonce / secs;
 	d->send_at_us = now_us;
 	d->held = 0;
-	if (auto_tier || d->r_slave <= limit) {
+	d->paced = 0;
+	if (d->r_slave <= target) {
 		/* Like the official miner: a slow slave is never held. */
 		d->reported = d->r_slave;
 		return;
 	}
 	/*
-	 * Faster than the cap: the result may leave once nonce / (time since
-	 * the job arrived) <= limit, and the rate reported is the limit, the
-	 * rate the rig throttles the slave to.
+	 * Faster than the target: the result may leave once nonce / (time
+	 * since the job arrived) <= target (rounded up to the microsecond, so
+	 * the achieved rate is never above it).
 	 */
-	d->reported = limit;
-	d->send_at_us = job_us + (int64_t)(nonce / limit * 1e6 + 0.999);
+	d->paced = 1;
+	d->send_at_us = job_us + (int64_t)(nonce / target * 1e6 + 0.999);
 	if (d->send_at_us > now_us)
 		d->held = 1;
 	else
 		d->send_at_us = now_us;
+	d->reported = ratelimit_achieved(nonce, job_us, d->send_at_us, d->r_slave);
+}
+
+double ratelimit_achieved(uint32_t nonce, int64_t job_us, int64_t send_us, double r_slave)
+{
+	double a;
+
+	if (send_us <= job_us)
+		return r_slave;
+	a = nonce / ((send_us - job_us) / 1e6);
+	return a < r_slave ? a : r_slave;
 }
 
 int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,

@@ -12,18 +12,28 @@
 
 struct ratelimit_decision {
 	double r_slave;         /* nonce / slave-measured seconds */
-	double reported;        /* hashrate sent to the pool */
+	double reported;        /* hashrate sent to the pool (ratelimit_achieved when paced) */
 	int64_t send_at_us;     /* monotonic time to send (<= now: at once) */
 	int held;               /* 1 when the result must wait in state W */
+	int paced;              /* faster than the target: reported is the achieved rate */
 };
 
 /*
- * Tier policy for one result. job_us: when the job line arrived (J).
- * limit = max * (1 - margin). auto_tier: report r_slave, never hold.
+ * Pacing for one result. job_us: when the job line arrived (J); target: the
+ * rate a faster board is paced to (config_target). A board at or under the
+ * target sends at once and reports its own rate r_slave, as the official
+ * miner does. A faster one waits until nonce / (time since the job) <=
+ * target; what it reports is then what the share achieved (see
+ * ratelimit_achieved), worked out again at the real send time.
  */
 void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
-		      int64_t job_us, int64_t now_us, double max_hashrate, double margin,
-		      int auto_tier);
+		      int64_t job_us, int64_t now_us, double target);
+
+/*
+ * The rate a paced share really achieved when sent at send_us: nonce / (time
+ * since the job line arrived), never above the board's own r_slave.
+ */
+double ratelimit_achieved(uint32_t nonce, int64_t job_us, int64_t send_us, double r_slave);
 
 /*
  * Gap before the next status poll, given the time since the job reached the

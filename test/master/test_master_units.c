@@ -92,7 +92,7 @@ static void test_config(void)
 	config_set(&c, "buses", "sim:/x", err, sizeof(err));
 	config_set(&c, "software", "my miner", err, sizeof(err));
 	tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "software"),
-	       "software without AVR/I2C refused: %s", err);
+	       "software without AVR refused: %s", err);
 	config_set(&c, "software", "ducorig AVR I2C Miner 0.1", err, sizeof(err));
 	config_set(&c, "slaves", "0x08,0x99", err, sizeof(err));
 	tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "slaves"),
@@ -111,6 +111,43 @@ static void test_config(void)
 		       "per-slave max, global margin");
 		tap_ok(config_slave_limit(&c, 0x09, &m, &g) == 0 && m == c.max_hashrate,
 		       "other slaves use the global limit");
+		tap_ok(fabs(config_target(&c, 380, 0.05) - 256.5) < 1e-9 &&
+		       fabs(config_target(&c, 250, 0.05) - 237.5) < 1e-9,
+		       "target: the I2C band's top 270 or a lower tier max, less the margin");
+		{
+			double lo, hi;
+
+			tap_ok(!strcmp(config_band(&c, &lo, &hi), "AVR (I2C)") && lo == 225 &&
+			       hi == 270, "default class: AVR (I2C), 225 < h < 270");
+			config_set(&c, "slave_limits", "", err, sizeof(err));
+			config_set(&c, "software", "ducorig AVR Miner 0.1", err, sizeof(err));
+			tap_ok(config_validate(&c, err, sizeof(err)) == 0 &&
+			       !strcmp(config_band(&c, &lo, &hi), "AVR (Normal)") && lo == 280 &&
+			       hi == 380 && fabs(config_target(&c, 380, 0.05) - 361) < 1e-9,
+			       "software without I2C: AVR (Normal), 280 < h < 380, target 361");
+			config_set(&c, "software", "ducorig AVR I2C Miner 0.1", err, sizeof(err));
+			config_set(&c, "slave_limits", "0x08=300/0.1, 0x0a=250", err, sizeof(err));
+		}
+		config_set(&c, "target_hashrate", "300", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "target_hashrate") &&
+		       strstr(err, "225 < h < 270"), "target outside the band refused: %.90s", err);
+		config_set(&c, "force_target", "true", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) == 0, "... unless forced");
+		config_set(&c, "force_target", "false", err, sizeof(err));
+		config_set(&c, "target_hashrate", "260", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "slave 0x0a") &&
+		       strstr(err, "max_hashrate 250"),
+		       "target above a board's tier max refused: %.90s", err);
+		config_set(&c, "target_hashrate", "0", err, sizeof(err));
+		config_set(&c, "slave_limits", "", err, sizeof(err));
+		config_set(&c, "wallet_i2c_max", "235", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "target_hashrate"),
+		       "a narrower band moves the check with it: %.90s", err);
+		config_set(&c, "margin", "0.01", err, sizeof(err));
+		tap_ok(config_validate(&c, err, sizeof(err)) == 0,
+		       "band 225..235, margin 1%%: target 232.65 accepted");
+		config_set(&c, "wallet_i2c_max", "270", err, sizeof(err));
+		config_set(&c, "margin", "0.05", err, sizeof(err));
 		config_set(&c, "slave_limits", "0x08=300/0.9", err, sizeof(err));
 		tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "slave_limits"),
 		       "bad slave_limits refused: %.60s", err);
@@ -170,21 +207,27 @@ static void test_ratelimit(void)
 	uint32_t rng = 7;
 	int i, admitted = 0;
 
-	/* 500 nonces in 1 s = 500 H/s > 361: held until 500/361 s after the job. */
-	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1050000, 380, 0.05, 0);
-	tap_ok(d.held && fabs(d.reported - 361.0) < 1e-9 &&
-	       d.send_at_us == t0 + (int64_t)ceil(500 / 361.0 * 1e6),
-	       "fast: held to nonce/limit, reports the limit (send +%lld us)",
-	       (long long)(d.send_at_us - t0));
-	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1400000, 380, 0.05, 0);
-	tap_ok(!d.held && d.send_at_us == t0 + 1400000 && d.reported == 361.0,
-	       "fast but the moment passed: send at once, report the limit");
-	ratelimit_decide(&d, 300, 1000000, t0, t0 + 1050000, 380, 0.05, 0);
-	tap_ok(!d.held && d.reported == 300.0, "slow: at once, reports r_slave");
-	ratelimit_decide(&d, 3, 1000000, t0, t0 + 1050000, 380, 0.05, 0);
+	/* 500 nonces in 1 s = 500 H/s > 256.5: held until 500/256.5 s after the job. */
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1050000, 256.5);
+	tap_ok(d.held && d.paced && d.send_at_us == t0 + (int64_t)ceil(500 / 256.5 * 1e6) &&
+	       d.reported <= 256.5 && d.reported > 256.49,
+	       "fast: held to nonce/target, reports what it achieved %.4f (send +%lld us)",
+	       d.reported, (long long)(d.send_at_us - t0));
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 2500000, 256.5);
+	tap_ok(!d.held && d.send_at_us == t0 + 2500000 && fabs(d.reported - 200.0) < 1e-9,
+	       "fast but the moment passed: send at once, report the achieved 500/2.5 s");
+	tap_ok(fabs(ratelimit_achieved(500, t0, t0 + 4000000, 500) - 125.0) < 1e-9,
+	       "achieved at the real send time: 500 nonces 4 s after the job = 125 H/s");
+	tap_ok(ratelimit_achieved(500, t0, t0 + 100000, 2000) == 2000,
+	       "achieved never above the board's own rate");
+	ratelimit_decide(&d, 240, 1000000, t0, t0 + 1050000, 256.5);
+	tap_ok(!d.held && !d.paced && d.reported == 240.0,
+	       "slower than the target: at once, reports its own rate");
+	ratelimit_decide(&d, 150, 1000000, t0, t0 + 1050000, 256.5);
+	tap_ok(!d.held && d.reported == 150.0,
+	       "slower than the band: its own rate, never held or raised");
+	ratelimit_decide(&d, 3, 1000000, t0, t0 + 1050000, 256.5);
 	tap_ok(!d.held && d.reported == 3.0, "tiny nonce: r_slave, never raised");
-	ratelimit_decide(&d, 5000, 1000000, t0, t0 + 1050000, 380, 0.05, 1);
-	tap_ok(!d.held && d.reported == 5000.0, "auto tier: report r_slave, no hold");
 	tap_ok(!strcmp(ratelimit_auto_tier(300), "AVR") && !strcmp(ratelimit_auto_tier(400), "MEGA") &&
 	       !strcmp(ratelimit_auto_tier(600), "ARM") && !strcmp(ratelimit_auto_tier(2000), "DUE"),
 	       "auto tier thresholds");
