@@ -81,6 +81,7 @@ static cJSON *joblog_json(const struct joblog_rec *r)
 	mclock_iso8601(r->wall_us, ts, sizeof(ts));
 	cJSON_AddStringToObject(o, "ts", ts);
 	cJSON_AddStringToObject(o, "slave", r->slave ? r->slave : "");
+	jsonout_num(o, "worker", r->worker, JSONOUT_EXACT);
 	jsonout_num(o, "job", r->job, JSONOUT_EXACT);
 	jsonout_num(o, "diff", r->diff, JSONOUT_EXACT);
 	jsonout_num(o, "nonce", r->nonce, JSONOUT_EXACT);
@@ -277,6 +278,7 @@ static int joblog_parse_obj(const cJSON *o, struct joblog_entry *e)
 	r->job = joblog_u32(o, "job");
 	r->diff = joblog_u32(o, "diff");
 	r->nonce = joblog_u32(o, "nonce");
+	r->worker = joblog_u32(o, "worker");
 	r->hashrate = joblog_num(o, "hashrate");
 	r->r_slave = joblog_num(o, "r_slave");
 	for (size_t i = 0; i < JOBLOG_NFIELDS; i++) {

@@ -24,7 +24,8 @@ struct cJSON;
 
 struct joblog_rec {
 	int64_t wall_us;        /* verdict time, wall clock */
-	const char *slave;      /* "bus:0xAA" */
+	const char *slave;      /* "bus:0xAA": the board */
+	uint32_t worker;        /* the board's pool worker (thread) 0.. */
 	uint32_t job;           /* per-slave job counter */
 	uint32_t diff;
 	uint32_t nonce;

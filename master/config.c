@@ -79,6 +79,14 @@ static const struct opt_row config_rows[] = {
 		  "tier's max, whichever is lower, less margin)" },
 	{ .name = "force_target", .type = OPT_FLAG, FIELD(force_target), .flag = "force-target",
 	  .help = "accept a pacing target outside the wallet band or the tier's max" },
+	{ .name = "threads_per_board", STR(threads_per_board), .flag = "threads-per-board",
+	  .def = "1", .arg = "N|auto",
+	  .help = "pool workers per board: 1, a number, or auto (as many as the board's "
+		  "measured speed serves at the target with 10% to spare)" },
+	{ .name = "max_workers", INT(max_workers, 1, CONFIG_POOL_WORKERS), .flag = "max-workers",
+	  .def = "23", .arg = "N",
+	  .help = "pool workers of the whole rig at most (above 23 the wallet warns of "
+		  "low Kolka efficiency; the pool refuses above 50)" },
 	{ .name = "duration", DBL(duration_s, 0, 1e9), .def = "0", .arg = "S",
 	  .help = "stop after this many seconds (0 = until SIGTERM/SIGINT)" },
 	{ .name = "joblog", STR(joblog), .def = "", .arg = "FILE",
@@ -280,6 +288,16 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			 c->wallet_i2c_min < c->wallet_i2c_max ? "avr" : "i2c");
 		return -EINVAL;
 	}
+	if (config_threads(c) < 0) {
+		snprintf(err, errlen, "threads_per_board: '%s' is neither auto nor 1..%d",
+			 c->threads_per_board, CONFIG_POOL_WORKERS);
+		return -EINVAL;
+	}
+	if (config_threads(c) > c->max_workers) {
+		snprintf(err, errlen, "threads_per_board: %d is above max_workers %d",
+			 config_threads(c), c->max_workers);
+		return -EINVAL;
+	}
 	if (!c->force_target) {
 		int rc = config_check_targets(c, err, errlen);
 
@@ -349,6 +367,19 @@ const char *config_band(const struct config *c, double *lo, double *hi)
 	*lo = c->wallet_avr_min;
 	*hi = c->wallet_avr_max;
 	return "AVR (Normal)";
+}
+
+int config_threads(const struct config *c)
+{
+	char *end;
+	long n;
+
+	if (!strcmp(c->threads_per_board, "auto"))
+		return 0;
+	n = strtol(c->threads_per_board, &end, 10);
+	if (end == c->threads_per_board || *end || n < 1 || n > CONFIG_POOL_WORKERS)
+		return -1;
+	return (int)n;
 }
 
 double config_target(const struct config *c, double max, double margin)

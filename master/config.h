@@ -18,6 +18,8 @@
 #define CONFIG_USER_PLACEHOLDER "your_duco_username"
 #define CONFIG_MAX_SLAVES 128   /* per rig, all buses */
 #define CONFIG_STR 128
+/* The pool refuses more workers than this per user ("Too many workers"). */
+#define CONFIG_POOL_WORKERS 50
 
 enum config_tier_policy {
 	CONFIG_TIER_AVR = 0,    /* fixed tier, hold results to stay under its max */
@@ -59,6 +61,8 @@ struct config {
 	double wallet_avr_min, wallet_avr_max;
 	double target_hashrate;         /* pacing target, H/s; 0 = derived */
 	int  force_target;              /* accept a target outside the band or tier */
+	char threads_per_board[8];      /* "1" (default), "N" or "auto" */
+	int  max_workers;               /* pool workers of the whole rig, at most */
 	char slave_limits[512];         /* per slave: "0x08=300/0.1,0x09=250" */
 	int  poll_policy;               /* enum config_poll_policy */
 	int  poll_interval_ms;
@@ -113,6 +117,8 @@ int  config_slave_limit(const struct config *c, uint8_t addr, double *max, doubl
  * the class name; *lo and *hi are the exclusive bounds.
  */
 const char *config_band(const struct config *c, double *lo, double *hi);
+/* threads_per_board as a number: 1..CONFIG_POOL_WORKERS, 0 = auto, -1 = invalid. */
+int  config_threads(const struct config *c);
 /*
  * The rate a board faster than it is paced to, for a tier maximum and margin
  * (config_slave_limit's): target_hashrate when set, else the lower of the

@@ -45,6 +45,8 @@
 #define SLAVE_CALIB_NONCE         1000
 #define SLAVE_CALIB_POLL_US       (50 * 1000LL)
 #define SLAVE_CALIB_TIMEOUT_US    (30 * 1000000LL)
+/* threads_per_board=auto: each thread's target plus this share to spare. */
+#define MINER_THREAD_SPARE        0.1
 
 static const char slave_letters[MINER_NSTATES] = "DCRJKWEFG";
 static const char *const slave_names[MINER_NSTATES] = {
@@ -88,17 +90,27 @@ const char *miner_state_name(enum miner_state st)
 	return st < MINER_NSTATES ? slave_names[st] : "?";
 }
 
-void miner_init(struct miner *s, struct bus *bus, uint8_t addr)
+void miner_init(struct miner *s, struct board *b, int index)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = MINER_D;
 	s->dsub = MINER_D_BACKOFF;
 	s->fd = -1;
-	slave_io_init(&s->io, bus, addr);
-	snprintf(s->name, sizeof(s->name), "%.40s:0x%02x", bus ? bus->spec : "?", addr);
+	s->b = b;
+	s->index = index;
+	if (index)
+		snprintf(s->name, sizeof(s->name), "%s#%d", b->name, index);
+	else
+		snprintf(s->name, sizeof(s->name), "%s", b->name);
 	report_init(&s->st.rep, s->name);
 	earn_estimate_init(&s->st.est, 0);
 	s->kolka_ki = 1;
+	board_add_worker(b, s);
+}
+
+int miner_active(const struct miner *s)
+{
+	return s->index == 0 || s->index < s->b->threads;
 }
 
 static int64_t miner_now(const struct miner_env *env)
@@ -127,7 +139,7 @@ static int miner_enter_d(struct miner *s, struct miner_env *env, enum miner_dsub
 /* When to probe a faulty AVR next (the scheme above SLAVE_AVR_BACKOFF_US). */
 static int64_t miner_avr_retry_at(struct miner *s, struct miner_env *env, int64_t now)
 {
-	int n = s->slave_attempt++;
+	int n = s->b->attempt++;
 
 	n = n < SLAVE_AVR_QUICK_PROBES ? 0 : n - SLAVE_AVR_QUICK_PROBES + 1;
 	return now + ratelimit_backoff_us(n, SLAVE_AVR_BACKOFF_US, SLAVE_AVR_BACKOFF_CAP_US,
@@ -138,6 +150,25 @@ static void miner_wake(struct miner *s, int64_t when)
 {
 	if (when > 0 && (!s->wake_at_us || when < s->wake_at_us))
 		s->wake_at_us = when;
+}
+
+/*
+ * s lets go of its board: the scheduler hands the AVR to the worker that
+ * waited longest, and every worker of the board that waits for it runs
+ * again (the one chosen sends its job, the others keep waiting).
+ */
+static void miner_release(struct miner *s, struct miner_env *env)
+{
+	struct board *b = s->b;
+
+	if (b->owner != s)
+		return;
+	board_release(b, s);
+	if (!env->wake)
+		return;
+	for (int i = 0; i < b->nworkers; i++)
+		if (b->workers[i] != s && miner_active(b->workers[i]))
+			env->wake(env, b->workers[i]);
 }
 
 static void miner_close_pool(struct miner *s, struct miner_env *env)
@@ -161,8 +192,9 @@ static void miner_disconnect(struct miner *s, struct miner_env *env, const char 
 	mlog_warn("%s: pool connection closed in state %c: %s", s->name,
 		  miner_state_letter(s->state), why);
 	/* A job still on the AVR is for a connection that no longer exists. */
-	if (s->io_ready && (s->state == MINER_K || s->state == MINER_W))
-		slave_io_abort(&s->io);
+	if (s->b->owner == s && s->b->io_ready && s->state == MINER_K)
+		slave_io_abort(&s->b->io);
+	miner_release(s, env);
 	miner_close_pool(s, env);
 	s->st.disconnects++;
 	s->retry_at_us = now + ratelimit_backoff_us(s->conn_attempt++, base_us,
@@ -182,9 +214,11 @@ static void miner_fault(struct miner *s, struct miner_env *env, const char *what
 	s->st.slave_faults++;
 	mlog_warn("%s: slave fault in state %c: %s (%s)", s->name, miner_state_letter(s->state),
 		  what, rc ? strerror(-rc) : "no error code");
-	slave_io_reset(&s->io);
-	s->io_ready = 0;
-	s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
+	/* The board's other workers wait in J (or further on, with results
+	 * already verified); this one keeps the board and redoes its job. */
+	slave_io_reset(&s->b->io);
+	s->b->io_ready = 0;
+	s->b->retry_at_us = miner_avr_retry_at(s, env, now);
 	if (s->fd >= 0 && s->state >= MINER_J && s->state <= MINER_W)
 		miner_enter(s, env, MINER_J);
 	else if (s->state != MINER_D)
@@ -198,13 +232,13 @@ static void miner_fault(struct miner *s, struct miner_env *env, const char *what
  */
 static int slave_io_noise(struct miner *s, struct miner_env *env, int rc)
 {
-	if (rc == -EPROTO || ++s->io_err_streak > SLAVE_IO_ERR_TOLERANCE) {
-		s->io_err_streak = 0;
+	if (rc == -EPROTO || ++s->b->io_err_streak > SLAVE_IO_ERR_TOLERANCE) {
+		s->b->io_err_streak = 0;
 		return 0;
 	}
 	s->st.bus_errors++;
 	mlog_debug("%s: bus error %s (%d in a row), retrying", s->name, strerror(-rc),
-		   s->io_err_streak);
+		   s->b->io_err_streak);
 	s->next_poll_us = miner_now(env) + env->cfg->poll_interval_ms * 1000LL;
 	miner_wake(s, s->next_poll_us);
 	return 1;
@@ -216,35 +250,35 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 	int64_t now = miner_now(env);
 	int rc;
 
-	if (s->io_ready)
+	if (s->b->io_ready)
 		return 1;
-	if (now < s->slave_retry_at_us) {
-		miner_wake(s, s->slave_retry_at_us);
+	if (now < s->b->retry_at_us) {
+		miner_wake(s, s->b->retry_at_us);
 		return 0;
 	}
-	rc = slave_io_identify(&s->io, &s->ident);
+	rc = slave_io_identify(&s->b->io, &s->b->ident);
 	if (rc == -EAGAIN) {
 		/* The AVR had not taken a frame yet: ask again when it says. */
-		miner_wake(s, s->io.again_at_us);
+		miner_wake(s, s->b->io.again_at_us);
 		return 0;
 	}
 	if (rc < 0) {
-		s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
-		if (s->slave_attempt <= 3 || mlog_enabled(MLOG_DEBUG))
+		s->b->retry_at_us = miner_avr_retry_at(s, env, now);
+		if (s->b->attempt <= 3 || mlog_enabled(MLOG_DEBUG))
 			mlog_warn("%s: no identity: %s (retry in %lld ms)", s->name, strerror(-rc),
-				  (long long)(s->slave_retry_at_us - now) / 1000);
-		miner_wake(s, s->slave_retry_at_us);
+				  (long long)(s->b->retry_at_us - now) / 1000);
+		miner_wake(s, s->b->retry_at_us);
 		return 0;
 	}
-	poolwire_ducoid(s->ident.ducoid, s->ducoid);
-	mlog_info("%s: slave fw %u.%u board %u f_cpu %lu hash %u %s reset 0x%02x", s->name,
-		  s->ident.fw_version >> 8, s->ident.fw_version & 0xff, s->ident.board_id,
-		  (unsigned long)s->ident.f_cpu, s->ident.hash_impl, s->ducoid, s->ident.reset_cause);
-	if (config_slave_limit(env->cfg, s->io.addr, &s->max_hashrate, &s->margin))
-		mlog_info("%s: own limit %.1f H/s, margin %.0f%%", s->name, s->max_hashrate,
-			  s->margin * 100);
-	s->io_ready = 1;
-	s->slave_attempt = 0;
+	board_identified(s->b);
+	mlog_info("%s: slave fw %u.%u board %u f_cpu %lu hash %u %s reset 0x%02x", s->b->name,
+		  s->b->ident.fw_version >> 8, s->b->ident.fw_version & 0xff, s->b->ident.board_id,
+		  (unsigned long)s->b->ident.f_cpu, s->b->ident.hash_impl, s->b->ducoid, s->b->ident.reset_cause);
+	if (config_slave_limit(env->cfg, s->b->io.addr, &s->b->max_hashrate, &s->b->margin))
+		mlog_info("%s: own limit %.1f H/s, margin %.0f%%", s->b->name, s->b->max_hashrate,
+			  s->b->margin * 100);
+	s->b->io_ready = 1;
+	s->b->attempt = 0;
 	return 1;
 }
 
@@ -256,22 +290,23 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
  */
 static const char *miner_auto_tier(const struct miner *s, const struct config *cfg)
 {
-	double target = config_target(cfg, s->max_hashrate, s->margin);
+	double target = config_target(cfg, s->b->max_hashrate, s->b->margin);
 
-	return ratelimit_auto_tier(s->rate_est < target ? s->rate_est : target);
+	return ratelimit_auto_tier(s->b->rate_est < target ? s->b->rate_est : target);
 }
 
 static void miner_calib_fail(struct miner *s, struct miner_env *env, const char *what, int rc)
 {
 	int64_t now = miner_now(env);
 
-	s->calib_sent = 0;
+	s->b->calib_sent = 0;
+	miner_release(s, env);
 	s->st.slave_faults++;
-	mlog_warn("%s: speed test failed: %s (%s)", s->name, what, rc ? strerror(-rc) : "-");
-	slave_io_reset(&s->io);
-	s->io_ready = 0;
-	s->slave_retry_at_us = miner_avr_retry_at(s, env, now);
-	miner_wake(s, s->slave_retry_at_us);
+	mlog_warn("%s: speed test failed: %s (%s)", s->b->name, what, rc ? strerror(-rc) : "-");
+	slave_io_reset(&s->b->io);
+	s->b->io_ready = 0;
+	s->b->retry_at_us = miner_avr_retry_at(s, env, now);
+	miner_wake(s, s->b->retry_at_us);
 }
 
 /*
@@ -286,20 +321,20 @@ static int miner_calibrate(struct miner *s, struct miner_env *env)
 	struct duco_job job = { .start_nonce = 0, .end_nonce = 2 * SLAVE_CALIB_NONCE };
 	int st, rc;
 
-	if (!s->calib_sent) {
-		job.job_id = ++s->job_id;
+	if (!s->b->calib_sent) {
+		job.job_id = s->job_id = ++s->b->job_id;
 		memcpy(job.last_hash, last, sizeof(job.last_hash));
 		duco_s1_hash(last, SLAVE_CALIB_NONCE, job.expected);
-		rc = slave_io_send_job(&s->io, &job);
+		rc = slave_io_send_job(&s->b->io, &job);
 		if (rc == -EAGAIN) {
-			miner_wake(s, s->io.again_at_us);
+			miner_wake(s, s->b->io.again_at_us);
 			return 0;
 		}
 		if (rc < 0) {
 			miner_calib_fail(s, env, "job transfer", rc);
 			return 0;
 		}
-		s->calib_sent = 1;
+		s->b->calib_sent = 1;
 		s->t_k = now;
 		s->next_poll_us = now + SLAVE_CALIB_POLL_US;
 		miner_wake(s, s->next_poll_us);
@@ -309,7 +344,7 @@ static int miner_calibrate(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
-	st = slave_io_poll(&s->io, 1);
+	st = slave_io_poll(&s->b->io, 1);
 	if (st < 0) {
 		miner_calib_fail(s, env, "status poll", st);
 		return 0;
@@ -323,18 +358,19 @@ static int miner_calibrate(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
-	rc = DUCO_STATUS_STATE(st) == DUCO_ST_DONE ? slave_io_read_result(&s->io, s->job_id, &s->res)
+	rc = DUCO_STATUS_STATE(st) == DUCO_ST_DONE ? slave_io_read_result(&s->b->io, s->job_id, &s->res)
 						    : -EPROTO;
 	if (rc < 0 || !s->res.found || s->res.nonce != SLAVE_CALIB_NONCE || !s->res.elapsed_us) {
 		miner_calib_fail(s, env, "wrong or missing result", rc);
 		return 0;
 	}
-	s->calib_sent = 0;
-	s->rate_est = SLAVE_CALIB_NONCE / (s->res.elapsed_us / 1e6);
-	mlog_info("%s: speed test: %d nonces in %.1f ms = %.1f H/s, tier %s%s", s->name,
-		  SLAVE_CALIB_NONCE, s->res.elapsed_us / 1000.0, s->rate_est,
+	s->b->calib_sent = 0;
+	miner_release(s, env);
+	s->b->rate_est = SLAVE_CALIB_NONCE / (s->res.elapsed_us / 1e6);
+	mlog_info("%s: speed test: %d nonces in %.1f ms = %.1f H/s, tier %s%s", s->b->name,
+		  SLAVE_CALIB_NONCE, s->res.elapsed_us / 1000.0, s->b->rate_est,
 		  miner_auto_tier(s, env->cfg),
-		  s->rate_est > config_target(env->cfg, s->max_hashrate, s->margin)
+		  s->b->rate_est > config_target(env->cfg, s->b->max_hashrate, s->b->margin)
 		  ? " (paced into the wallet band)" : "");
 	return 1;
 }
@@ -354,6 +390,9 @@ static int miner_connect_failed(struct miner *s, struct miner_env *env, int rc)
 
 static int miner_d_backoff(struct miner *s, struct miner_env *env)
 {
+	/* A worker beyond the board's thread count waits to be given work. */
+	if (!miner_active(s))
+		return 0;
 	if (miner_now(env) < s->retry_at_us) {
 		miner_wake(s, s->retry_at_us);
 		return 0;
@@ -361,22 +400,65 @@ static int miner_d_backoff(struct miner *s, struct miner_env *env)
 	return miner_enter_d(s, env, MINER_D_IDENTIFY);
 }
 
+/* Tier auto and threads_per_board=auto need the board's speed first. */
+static int miner_needs_speed(const struct miner *s, const struct miner_env *env)
+{
+	return (env->cfg->tier == CONFIG_TIER_AUTO || env->threads == 0) && s->b->rate_est <= 0;
+}
+
 static int miner_d_identify(struct miner *s, struct miner_env *env)
 {
 	if (!miner_ensure_io(s, env))
 		return 0;
-	/* Tier auto: measure the speed before the first request. */
-	if (env->cfg->tier == CONFIG_TIER_AUTO && s->rate_est <= 0)
+	/* Measure the speed before the first request. */
+	if (miner_needs_speed(s, env))
 		return miner_enter_d(s, env, MINER_D_CALIBRATE);
 	return miner_enter_d(s, env, MINER_D_RESOLVE);
 }
 
+/*
+ * threads_per_board=auto, once the board's speed is known: as many workers
+ * as it serves at the target with 10 % to spare, from the rig's budget
+ * (max_workers, one already counted per board), of which a board gets at
+ * most an even share of what the boards not yet measured could still ask
+ * for, so the first board measured does not starve the last. The others
+ * start mining.
+ */
+static void miner_decide_threads(struct miner *s, struct miner_env *env)
+{
+	struct board *b = s->b;
+	double target = config_target(env->cfg, b->max_hashrate, b->margin);
+	int want, extra, fair;
+
+	if (env->threads != 0 || b->threads != 0)
+		return;
+	want = board_auto_threads(b->rate_est, target, MINER_THREAD_SPARE, b->nworkers);
+	fair = env->undecided > 0 ? (env->worker_budget + env->undecided - 1) / env->undecided
+				  : env->worker_budget;
+	extra = want - 1 < fair ? want - 1 : fair;
+	env->worker_budget -= extra;
+	env->undecided--;
+	b->threads = 1 + extra;
+	mlog_info("%s: %d thread(s) at %.1f H/s each (%.1f H/s measured, %d wanted, %d of "
+		  "max_workers left)", b->name, b->threads, target, b->rate_est, want,
+		  env->worker_budget);
+	for (int i = 1; env->wake && i < b->threads; i++)
+		env->wake(env, b->workers[i]);
+}
+
 static int miner_d_calibrate(struct miner *s, struct miner_env *env)
 {
-	if (miner_calibrate(s, env))
+	/* Another worker of the board measured it meanwhile. */
+	if (s->b->rate_est > 0)
 		return miner_enter_d(s, env, MINER_D_RESOLVE);
+	if (!board_take(s->b, s))
+		return 0;               /* miner_release wakes us */
+	if (miner_calibrate(s, env)) {
+		miner_decide_threads(s, env);
+		return miner_enter_d(s, env, MINER_D_RESOLVE);
+	}
 	/* A failed speed test reset the AVR: identify it again first. */
-	return s->io_ready ? 0 : miner_enter_d(s, env, MINER_D_IDENTIFY);
+	return s->b->io_ready ? 0 : miner_enter_d(s, env, MINER_D_IDENTIFY);
 }
 
 static void miner_on_resolved(void *arg, int rc, const struct resolve_addr *addr)
@@ -576,9 +658,7 @@ static int miner_step_r(struct miner *s, struct miner_env *env)
 	}
 	s->t_job = now;
 	s->next_poll_us = 0;
-	s->io_err_streak = 0;
 	s->job_seq++;
-	s->job_id++;
 	miner_enter(s, env, MINER_J);
 	return 1;
 }
@@ -586,23 +666,41 @@ static int miner_step_r(struct miner *s, struct miner_env *env)
 static void miner_schedule_poll(struct miner *s, struct miner_env *env, int64_t now)
 {
 	const struct config *cfg = env->cfg;
-	double limit = config_target(cfg, s->max_hashrate, s->margin);
-	int adaptive = cfg->poll_policy == CONFIG_POLL_ADAPTIVE;
+	double limit = config_target(cfg, s->b->max_hashrate, s->b->margin);
 
-	s->next_poll_us = now + ratelimit_poll_gap(now - s->t_k, s->rate_est, limit, adaptive,
-						   cfg->poll_interval_ms * 1000LL,
-						   cfg->poll_max_gap_ms * 1000LL);
+	int64_t gap = ratelimit_poll_gap(now - s->t_k, s->b->rate_est, limit,
+					 cfg->poll_policy == CONFIG_POLL_ADAPTIVE,
+					 cfg->poll_interval_ms * 1000LL, cfg->poll_max_gap_ms * 1000LL);
+
+	/* A result seen late would keep the board from the next waiting job. */
+	if (board_waiting(s->b) && gap > cfg->poll_interval_ms * 1000LL)
+		gap = cfg->poll_interval_ms * 1000LL;
+	s->next_poll_us = now + gap;
 }
 
 static int miner_step_j(struct miner *s, struct miner_env *env)
 {
-	struct duco_job job = { .job_id = s->job_id, .start_nonce = 0 };
+	struct duco_job job = { .start_nonce = 0 };
 	int64_t now = miner_now(env);
+	struct miner *o = s->b->owner;
 	int rc;
 
 	if (now - s->t_job >= SLAVE_JOB_GIVE_UP_US) {
 		miner_disconnect(s, env, "slave could not take the job in time", SLAVE_POOL_BACKOFF_US);
 		return 1;
+	}
+	if (!board_take(s->b, s)) {
+		/* The board is busy with another worker's job: ask it to look
+		 * for its result at the next interval, not a spaced-out poll. */
+		int64_t soon = now + env->cfg->poll_interval_ms * 1000LL;
+
+		if (o->state == MINER_K && o->next_poll_us > soon) {
+			o->next_poll_us = soon;
+			if (env->wake)
+				env->wake(env, o);
+		}
+		miner_wake(s, s->t_job + SLAVE_JOB_GIVE_UP_US);
+		return 0;
 	}
 	if (!miner_ensure_io(s, env)) {
 		miner_wake(s, s->t_job + SLAVE_JOB_GIVE_UP_US);
@@ -613,10 +711,11 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
-	rc = slave_io_send_job(&s->io, &job);
+	job.job_id = s->job_id = ++s->b->job_id;
+	rc = slave_io_send_job(&s->b->io, &job);
 	if (rc == -EAGAIN) {
 		/* Refused while the AVR was busy taking a frame: a timer, no spin. */
-		miner_wake(s, s->io.again_at_us);
+		miner_wake(s, s->b->io.again_at_us);
 		return 0;
 	}
 	if (rc < 0) {
@@ -625,7 +724,7 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 		miner_fault(s, env, "job transfer failed", rc);
 		return 1;
 	}
-	s->io_err_streak = 0;
+	s->b->io_err_streak = 0;
 	s->t_k = miner_now(env);
 	s->polls = 0;
 	miner_schedule_poll(s, env, s->t_k);
@@ -654,11 +753,11 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
-	st = slave_io_poll(&s->io, 0);
+	st = slave_io_poll(&s->b->io, 0);
 	s->polls++;
 	if (st >= 0 && DUCO_STATUS_STATE(st) != DUCO_ST_BUSY)
 		/* The 1-byte poll has no CRC: confirm anything but "busy". */
-		st = slave_io_poll(&s->io, 1);
+		st = slave_io_poll(&s->b->io, 1);
 	if (st < 0) {
 		if (slave_io_noise(s, env, st))
 			return 0;
@@ -667,7 +766,7 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 	}
 	switch (DUCO_STATUS_STATE(st)) {
 	case DUCO_ST_BUSY:
-		s->io_err_streak = 0;
+		s->b->io_err_streak = 0;
 		miner_schedule_poll(s, env, miner_now(env));
 		miner_wake(s, s->next_poll_us);
 		return 0;
@@ -678,7 +777,7 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 									: "slave reports an error", 0);
 		return 1;
 	}
-	rc = slave_io_read_result(&s->io, s->job_id, &s->res);
+	rc = slave_io_read_result(&s->b->io, s->job_id, &s->res);
 	if (rc == -EAGAIN) {
 		/* Still busy after all (the unchecked status was damaged). */
 		miner_schedule_poll(s, env, miner_now(env));
@@ -691,7 +790,7 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 		miner_fault(s, env, "result read failed", rc);
 		return 1;
 	}
-	s->io_err_streak = 0;
+	s->b->io_err_streak = 0;
 	s->t_done = miner_now(env);
 	if (!miner_result_ok(s)) {
 		s->st.wrong_nonces++;
@@ -705,16 +804,24 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 		miner_enter(s, env, MINER_J);
 		return 1;
 	}
-	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_job, s->t_done,
-			 config_target(cfg, s->max_hashrate, s->margin));
-	s->rate_est = s->rate_est > 0 ? 0.7 * s->rate_est + 0.3 * s->dec.r_slave : s->dec.r_slave;
+	/*
+	 * Paced from when the job reached the board (K), not from the job
+	 * line: with threads a job may wait in J for its board, and that wait
+	 * is the rig's queueing, not hashing; counting it would report a
+	 * rate the board never ran at, below the wallet's band.
+	 */
+	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_k, s->t_done,
+			 config_target(cfg, s->b->max_hashrate, s->b->margin));
+	s->b->rate_est = s->b->rate_est > 0 ? 0.7 * s->b->rate_est + 0.3 * s->dec.r_slave : s->dec.r_slave;
 	if (s->dec.held) {
 		s->st.holds++;
 		mlog_debug("%s: job %lu nonce %lu at %.1f H/s held %.1f ms, reporting %.1f",
 			   s->name, (unsigned long)s->job_seq, (unsigned long)s->res.nonce,
 			   s->dec.r_slave, (s->dec.send_at_us - s->t_done) / 1000.0, s->dec.reported);
 	}
-	s->slave_attempt = 0;
+	s->b->attempt = 0;
+	/* The AVR is free for the next waiting worker while this one is held. */
+	miner_release(s, env);
 	miner_enter(s, env, MINER_W);
 	return 1;
 }
@@ -732,9 +839,11 @@ static int miner_step_w(struct miner *s, struct miner_env *env)
 	}
 	/* What the share achieved by now, the moment it really leaves. */
 	if (s->dec.paced)
-		s->dec.reported = ratelimit_achieved(s->res.nonce, s->t_job, now, s->dec.r_slave);
+		s->dec.reported = ratelimit_achieved(s->res.nonce, s->t_k, now, s->dec.r_slave);
+	/* The threads of one board: its DUCOID and one grouping id, so the
+	 * wallet shows one miner with threads. */
 	n = pool_format_result(msg, sizeof(msg), s->res.nonce, s->dec.reported, cfg->software,
-			       cfg->rig_id, s->ducoid);
+			       cfg->rig_id, s->b->ducoid, s->b->threads > 1 ? s->b->group_id : NULL);
 	if (n < 0) {
 		miner_disconnect(s, env, "result too long", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;
@@ -792,7 +901,8 @@ static void miner_record(struct miner *s, struct miner_env *env)
 
 	*r = (struct joblog_rec){
 		.wall_us = mclock_wall_us(),
-		.slave = s->name,
+		.slave = s->b->name,
+		.worker = s->index,
 		.job = s->job_seq,
 		.diff = s->job.diff,
 		.nonce = s->res.nonce,
@@ -874,7 +984,7 @@ int miner_step(struct miner *s, struct miner_env *env)
 
 	s->wake_at_us = 0;
 	/* The bus layer's waits and windows run on the same (fakeable) clock. */
-	s->io.clock = env->clock;
+	s->b->io.clock = env->clock;
 	/* A pool that hung up ends the connection whatever we were doing. */
 	if (s->fd >= 0 && !miner_connecting(s) && s->rx.closed && !s->rx.len &&
 	    s->state != MINER_F && s->state != MINER_G) {
@@ -938,8 +1048,10 @@ void miner_on_writable(struct miner *s, struct miner_env *env)
 
 void miner_shutdown(struct miner *s, struct miner_env *env)
 {
-	if (s->io_ready && (s->state == MINER_K || s->state == MINER_W))
-		slave_io_abort(&s->io);
+	if (s->b->owner == s && s->b->io_ready && s->state == MINER_K)
+		slave_io_abort(&s->b->io);
+	if (s->b->owner == s)
+		s->b->owner = NULL;
 	resolve_cancel(s->dns);
 	s->dns = NULL;
 	miner_close_pool(s, env);

@@ -1,7 +1,9 @@
 /*
- * miner.h - one miner: its pool connection and its AVR on the bus,
+ * miner.h - one pool worker: its pool connection, its job and verdict,
  * driven by the seed's D/C/R/J/K/W/E/F/G state machine
- * (../shared/seeds/000_afa3b2fef7dcaff0.txt, "Performance of the Rigs").
+ * (../shared/seeds/000_afa3b2fef7dcaff0.txt, "Performance of the Rigs"),
+ * on a board (master/board.h) that it may share with other workers: in J
+ * it waits for the board, in K its job is on the AVR.
  *
  * miner_step() makes at most one transition per call and never blocks for
  * longer than one bus transaction; it says when it next needs to run
@@ -14,6 +16,7 @@
 #define MINER_H
 
 #include <stdint.h>
+#include "board.h"
 #include "config.h"
 #include "earn.h"
 #include "joblog.h"
@@ -88,6 +91,9 @@ struct miner_env {
 	char pool_addr[128];            /* host:port, updated by rediscovery */
 	int connect_fail_streak;        /* rig-wide, for rediscovery */
 	struct resolver *resolver;      /* for pool host names; NULL: numeric only */
+	int threads;                    /* threads_per_board: 0 = auto */
+	int worker_budget;              /* auto: workers still to give out beyond one per board */
+	int undecided;                  /* auto: boards whose thread count is not known yet */
 	/* Start a pool connection; NULL = pool_connect_start() to the
 	 * resolved pool_addr. A test's connect skips the name lookup. */
 	int (*connect)(struct miner_env *env, struct miner *s);
@@ -101,11 +107,9 @@ struct miner_env {
 struct miner {
 	enum miner_state state;
 	enum miner_dsub dsub;           /* what state D is doing */
-	char name[48];                  /* "bus:0xAA" */
-	struct slave_io io;
-	int io_ready;                   /* identity read and accepted */
-	struct duco_identity ident;
-	char ducoid[POOLWIRE_DUCOID_LEN + 1];
+	char name[56];                  /* the board's, "#k" added for its worker k > 0 */
+	struct board *b;                /* the AVR this worker mines on */
+	int index;                      /* worker number on its board, 0.. */
 
 	int fd;                         /* pool socket or -1 */
 	struct pool_rx rx;
@@ -117,12 +121,10 @@ struct miner {
 	int64_t state_since_us;
 	int64_t retry_at_us;            /* pool reconnect not before */
 	int conn_attempt;
-	int64_t slave_retry_at_us;      /* AVR retry not before */
-	int slave_attempt;
 
 	struct poolwire_job job;
 	const char *tier_sent;
-	uint16_t job_id;                /* on the wire */
+	uint16_t job_id;                /* on the wire (from the board's counter) */
 	uint32_t job_seq;               /* per slave, for the job log */
 	int retransfers;
 	int64_t t_req, t_job, t_k, t_done, t_sent, t_verdict;
@@ -130,10 +132,6 @@ struct miner {
 	uint32_t polls;
 	struct duco_result res;
 	struct ratelimit_decision dec;
-	double rate_est;                /* H/s, 0 = unknown */
-	double max_hashrate, margin;    /* this slave's cap (config_slave_limit) */
-	int calib_sent;                 /* tier auto: speed-test job running */
-	int io_err_streak;              /* bus errors in a row (see miner.c) */
 
 	enum pool_verdict verdict;
 	enum pool_bad_reason why;
@@ -148,7 +146,10 @@ struct miner {
 	struct miner_stats st;
 };
 
-void miner_init(struct miner *s, struct bus *bus, uint8_t addr);
+/* Worker number index of board b (added to the board's list). */
+void miner_init(struct miner *s, struct board *b, int index);
+/* 1 when s is one of its board's active threads (auto may leave some unused). */
+int  miner_active(const struct miner *s);
 /* One transition at most. Returns 1 if the state changed (call again). */
 int  miner_step(struct miner *s, struct miner_env *env);
 /* Step until the slave waits (bounded). Returns the transitions made. */

@@ -153,10 +153,12 @@ int pool_parse_job(const char *line, struct poolwire_job *job, char *reason, siz
 }
 
 int pool_format_result(char *buf, size_t len, uint32_t nonce, double hashrate,
-		       const char *software, const char *rig_id, const char *ducoid)
+		       const char *software, const char *rig_id, const char *ducoid,
+		       const char *group)
 {
-	int n = snprintf(buf, len, "%lu,%.2f,%s,%s,%s", (unsigned long)nonce, hashrate,
-			 software, rig_id && *rig_id ? rig_id : "None", ducoid);
+	int n = snprintf(buf, len, "%lu,%.2f,%s,%s,%s%s%s", (unsigned long)nonce, hashrate,
+			 software, rig_id && *rig_id ? rig_id : "None", ducoid,
+			 group && *group ? "," : "", group && *group ? group : "");
 
 	return n < 0 || (size_t)n >= len ? -ERANGE : n;
 }

@@ -79,9 +79,11 @@ int  pool_format_request(char *buf, size_t len, const char *user, const char *ti
 /* Job line "<last>,<expected>,<diff>". 0, -EPROTO malformed, or -ECONNREFUSED
  * for a refusal "BAD,<reason>" (reason copied). */
 int  pool_parse_job(const char *line, struct poolwire_job *job, char *reason, size_t rlen);
-/* "<nonce>,<hashrate>,<software>,<rig>,<DUCOID>" into buf; length or -ERANGE. */
+/* "<nonce>,<hashrate>,<software>,<rig>,<DUCOID>[,<group>]" into buf (the
+ * wallet's grouping id only when group is not NULL or ""); length or -ERANGE. */
 int  pool_format_result(char *buf, size_t len, uint32_t nonce, double hashrate,
-			const char *software, const char *rig_id, const char *ducoid);
+			const char *software, const char *rig_id, const char *ducoid,
+			const char *group);
 /* GOOD / BLOCK / BAD,<reason>. Returns enum pool_verdict or -EPROTO. */
 int  pool_parse_verdict(const char *line, enum pool_bad_reason *why, char *reason, size_t rlen);
 enum pool_bad_reason pool_classify_bad(const char *reason);

@@ -54,13 +54,14 @@ int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 	if (adaptive && rate_est > limit && limit > 0) {
 		/*
 		 * 10 % of the speed ratio's excess is kept as slack because the
-		 * estimate comes from earlier jobs and the slave's clock.
+		 * estimate comes from earlier jobs and the slave's clock. The
+		 * chain starts RATELIMIT_FIRST_POLL_US after the transfer, so a
+		 * tiny nonce is seen before nonce / limit has passed too.
 		 */
 		double ratio = 1.0 + (rate_est / limit - 1.0) * 0.9;
 		int64_t geo = (int64_t)(since_k_us * (ratio - 1.0));
 
-		if (geo > gap)
-			gap = geo;
+		gap = geo > RATELIMIT_FIRST_POLL_US ? geo : RATELIMIT_FIRST_POLL_US;
 	}
 	if (gap > max_gap_us)
 		gap = max_gap_us;

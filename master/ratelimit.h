@@ -19,9 +19,9 @@ struct ratelimit_decision {
 };
 
 /*
- * Pacing for one result. job_us: when the job line arrived (J); target: the
- * rate a faster board is paced to (config_target). A board at or under the
- * target sends at once and reports its own rate r_slave, as the official
+ * Pacing for one result. job_us: when the job reached the board (K); target:
+ * the rate a faster board is paced to (config_target). A board at or under
+ * the target sends at once and reports its own rate r_slave, as the official
  * miner does. A faster one waits until nonce / (time since the job) <=
  * target; what it reports is then what the share achieved (see
  * ratelimit_achieved), worked out again at the real send time.
@@ -31,7 +31,7 @@ void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t ela
 
 /*
  * The rate a paced share really achieved when sent at send_us: nonce / (time
- * since the job line arrived), never above the board's own r_slave.
+ * since the job reached the board), never above the board's own r_slave.
  */
 double ratelimit_achieved(uint32_t nonce, int64_t job_us, int64_t send_us, double r_slave);
 
@@ -39,10 +39,11 @@ double ratelimit_achieved(uint32_t nonce, int64_t job_us, int64_t send_us, doubl
  * Gap before the next status poll, given the time since the job reached the
  * slave (since_k_us) and the slave's expected speed (rate_est, 0 = unknown).
  * A slave faster than the limit has its result held until nonce / limit after
- * the job arrived, so a result found at t is needed no earlier than
+ * the job reached it, so a result found at t is needed no earlier than
  * t * rate / limit: polls spaced geometrically by that ratio still find it in
  * time. Otherwise the gap is interval_us, which bounds the detection delay.
  */
+#define RATELIMIT_FIRST_POLL_US 2000
 int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 			   int adaptive, int64_t interval_us, int64_t max_gap_us);
 

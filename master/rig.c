@@ -171,7 +171,7 @@ static void rig_rig_record(struct rig *r, struct joblog_rig *rec)
 		.rss_kb = t.rss_kb,
 		.version = DUCOMASTER_VERSION,
 		.log_level = config_level_name(r->cfg->log_level),
-		.boards = (uint32_t)r->nslaves,
+		.boards = (uint32_t)r->nboards,
 		.reconnects = rig_reconnects(r),
 		.faults = faults,
 		.nfaults = nf,
@@ -237,7 +237,7 @@ static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 static int rig_check_done(const struct rig *r)
 {
 	for (int i = 0; i < r->nslaves; i++)
-		if (!r->slaves[i]->st.requests || !r->slaves[i]->t_job)
+		if (miner_active(r->slaves[i]) && (!r->slaves[i]->st.requests || !r->slaves[i]->t_job))
 			return 0;
 	return r->nslaves > 0;
 }
@@ -250,7 +250,7 @@ static int64_t rig_on_check(struct evloop *el, long long id, void *arg)
 
 	if (rig_check_done(r)) {
 		mlog_info("check: %d board(s), each received a job from the pool %s: OK",
-			  r->nslaves, r->env.pool_addr);
+			  r->nboards, r->env.pool_addr);
 		r->exit_code = RIG_EXIT_OK;
 		evloop_stop(el);
 		return -1;
@@ -260,7 +260,7 @@ static int64_t rig_on_check(struct evloop *el, long long id, void *arg)
 	for (int i = 0; i < r->nslaves; i++) {
 		const struct miner *s = r->slaves[i];
 
-		if (!s->st.requests || !s->t_job)
+		if (miner_active(s) && (!s->st.requests || !s->t_job))
 			mlog_error("check: %s has no job from the pool after %lld s (state %c%s%s)",
 				   s->name, (long long)(limit / 1000000),
 				   miner_state_letter(s->state), s->state == MINER_D ? " " : "",
@@ -400,16 +400,28 @@ static int rig_parse_addrs(const char *list, uint8_t *out, int max)
 	return n;
 }
 
-static int rig_add_slave(struct rig *r, struct bus *b, uint8_t addr)
+static int rig_add_worker(struct rig *r, struct board *b, int index)
 {
 	struct rig_slave *rs;
 
-	if (r->nslaves == CONFIG_MAX_SLAVES)
-		return -ENOSPC;
+	if (r->nslaves == r->cap) {
+		int cap = r->cap ? 2 * r->cap : 16;
+		struct rig_slave **nrs = realloc(r->rs, (size_t)cap * sizeof(*nrs));
+		struct miner **nsl;
+
+		if (!nrs)
+			return -ENOMEM;
+		r->rs = nrs;
+		nsl = realloc(r->slaves, (size_t)cap * sizeof(*nsl));
+		if (!nsl)
+			return -ENOMEM;
+		r->slaves = nsl;
+		r->cap = cap;
+	}
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
-	miner_init(&rs->s, b, addr);
+	miner_init(&rs->s, b, index);
 	rs->rig = r;
 	rs->reg_fd = -1;
 	rs->timer = evloop_add_timer(r->el, 0, rig_on_slave_timer, rs);
@@ -424,6 +436,57 @@ static int rig_add_slave(struct rig *r, struct bus *b, uint8_t addr)
 	 * estimate assumes the rig's order (no other miner on the account). */
 	rs->s.kolka_ki = (uint32_t)r->nslaves + 1;
 	r->slaves[r->nslaves++] = &rs->s;
+	return 0;
+}
+
+static int rig_add_board(struct rig *r, struct bus *bus, uint8_t addr)
+{
+	struct board *b;
+
+	if (r->nboards == CONFIG_MAX_SLAVES)
+		return -ENOSPC;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	board_init(b, bus, addr);
+	r->boards[r->nboards++] = b;
+	return 0;
+}
+
+/*
+ * The workers of every board: threads_per_board each; for auto as many as
+ * a board could be given (the budget is shared out once speeds are known:
+ * miner.c), of which only the first mines until then.
+ */
+static int rig_add_workers(struct rig *r, char *err, unsigned errlen)
+{
+	int threads = config_threads(r->cfg), per, rc;
+
+	if (threads == 0 || threads > 1) {
+		/* One worker per board at least, all within max_workers. */
+		if ((threads ? threads : 1) * r->nboards > r->cfg->max_workers) {
+			snprintf(err, errlen, "%d board(s) x %d thread(s) is above max_workers %d",
+				 r->nboards, threads ? threads : 1, r->cfg->max_workers);
+			return -EINVAL;
+		}
+	}
+	per = threads ? threads : r->cfg->max_workers - r->nboards + 1;
+	if (per > BOARD_MAX_WORKERS)
+		per = BOARD_MAX_WORKERS;
+	r->env.threads = threads;
+	r->env.worker_budget = threads ? 0 : r->cfg->max_workers - r->nboards;
+	r->env.undecided = threads ? 0 : r->nboards;
+	for (int i = 0; i < r->nboards; i++) {
+		r->boards[i]->threads = threads;
+		for (int k = 0; k < per; k++) {
+			rc = rig_add_worker(r, r->boards[i], k);
+			if (rc < 0) {
+				snprintf(err, errlen, "%s: worker %d: %s", r->boards[i]->name, k,
+					 strerror(-rc));
+				return rc;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -489,17 +552,19 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 			n = rig_parse_addrs(cfg->slaves, addrs, CONFIG_MAX_SLAVES);
 		}
 		for (j = 0; j < n; j++) {
-			rc = rig_add_slave(r, &r->buses[i], addrs[j]);
+			rc = rig_add_board(r, &r->buses[i], addrs[j]);
 			if (rc < 0) {
 				snprintf(err, errlen, "slave 0x%02x: %s", addrs[j], strerror(-rc));
 				return RIG_EXIT_STARTUP;
 			}
 		}
 	}
-	if (!r->nslaves) {
+	if (!r->nboards) {
 		snprintf(err, errlen, "no slaves found on the configured bus(es)");
 		return RIG_EXIT_STARTUP;
 	}
+	if (rig_add_workers(r, err, errlen) < 0)
+		return RIG_EXIT_STARTUP;
 	/* An explicit pool wins unless a discovery URL was asked for too. */
 	r->use_discovery = cfg->pool_url[0] && (cfg->pool_url_explicit || !cfg->pool[0]);
 	if (r->use_discovery)
@@ -536,9 +601,11 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	earnwatch_start(&r->earn, cfg, r->el, &r->joblog, r->slaves, r->nslaves);
 	summary_set_extra(&(struct summary_extra){ .table_line = rig_earn_table,
 			  .text = rig_earn_text, .json = rig_earn_json, .arg = &r->earn });
-	mlog_info("rig: %d bus(es), %d slave(s), tier %s, max %.1f H/s margin %.0f%%, pool %s",
-		  r->nbuses, r->nslaves, config_tier_name(cfg->tier), cfg->max_hashrate,
-		  cfg->margin * 100, r->use_discovery ? "(discovery)" : r->env.pool_addr);
+	mlog_info("rig: %d bus(es), %d slave(s), threads per board %s, tier %s, max %.1f H/s "
+		  "margin %.0f%%, pace to %.1f H/s, pool %s", r->nbuses, r->nboards,
+		  cfg->threads_per_board, config_tier_name(cfg->tier), cfg->max_hashrate,
+		  cfg->margin * 100, config_target(cfg, cfg->max_hashrate, cfg->margin),
+		  r->use_discovery ? "(discovery)" : r->env.pool_addr);
 	return RIG_EXIT_OK;
 }
 
@@ -579,6 +646,14 @@ void rig_close(struct rig *r)
 	for (i = 0; i < r->nslaves; i++)
 		free(r->rs[i]);
 	r->nslaves = 0;
+	free(r->rs);
+	free(r->slaves);
+	r->rs = NULL;
+	r->slaves = NULL;
+	r->cap = 0;
+	for (i = 0; i < r->nboards; i++)
+		free(r->boards[i]);
+	r->nboards = 0;
 	for (i = 0; i < r->nbuses; i++)
 		bus_close(&r->buses[i]);
 	r->nbuses = 0;

@@ -1,7 +1,9 @@
 /*
  * rig.h - the whole daemon around one event loop: the buses, one struct
  * slave per AVR, their pool sockets and timers, pool discovery, signals, the
- * live table, the metrics file and the job log. main.c only parses the
+ * live table, the metrics file and the job log. Each board (master/board.h)
+ * has threads_per_board workers (struct miner), each with its own pool
+ * connection and timer. main.c only parses the
  * command line and calls rig_open / rig_run / rig_close.
  */
 #ifndef RIG_H
@@ -42,9 +44,12 @@ struct rig {
 	struct mclock clock;
 	struct bus buses[CONFIG_MAX_BUSES];
 	int nbuses;
-	struct rig_slave *rs[CONFIG_MAX_SLAVES];
-	struct miner *slaves[CONFIG_MAX_SLAVES];
-	int nslaves;
+	struct board *boards[CONFIG_MAX_SLAVES];
+	int nboards;
+	/* the pool workers, every board's in turn (threads_per_board each) */
+	struct rig_slave **rs;
+	struct miner **slaves;
+	int nslaves, cap;
 	struct miner_env env;
 	struct ratelimit_conn conn;
 	struct joblog joblog;

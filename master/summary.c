@@ -58,6 +58,28 @@ void summary_totals(struct summary_totals *t, struct miner *const *slaves, int n
 	}
 }
 
+/* A board's rows summed over its workers; returns its active workers. */
+static int summary_board(struct miner *const *slaves, int n, const struct board *b,
+			 struct report_stats *out)
+{
+	int active = 0;
+
+	report_init(out, b->name);
+	for (int i = 0; i < n; i++) {
+		if (slaves[i]->b != b)
+			continue;
+		report_sum(out, &slaves[i]->st.rep);
+		active += miner_active(slaves[i]);
+	}
+	return active;
+}
+
+/* The share of the wall time the board spent hashing its workers' jobs. */
+static double summary_board_duty(const struct report_stats *r, double wall_s)
+{
+	return wall_s > 0 ? r->part_ms[REPORT_HASH] / (1000.0 * wall_s) : 0.0;
+}
+
 static double summary_shares_per_hour(const struct report_stats *r, double wall_s)
 {
 	return wall_s > 0 ? SUMMARY_SECONDS_PER_HOUR * (r->good + r->block) / wall_s : 0.0;
@@ -81,17 +103,45 @@ void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s,
 	struct summary_totals t;
 	const struct miner_stats *s = &t.sum;
 
+	struct report_stats *boards = calloc((size_t)n + 1, sizeof(*boards));
+	const struct board **bp = calloc((size_t)n + 1, sizeof(*bp));
+	int nb = 0, workers = 0, threaded = 0;
+
 	summary_totals(&t, slaves, n, wall_s);
 	fprintf(f, "=== ducomaster summary after %.1f s ===\n", wall_s);
-	if (run && run->rig.jobs) {
-		report_run_text(f, run);
-	} else if (rows) {
-		for (int i = 0; i < n; i++)
-			rows[i] = &slaves[i]->st.rep;
-		report_text(f, rows, n, &s->rep);
+	if (rows && boards && bp) {
+		/* One row per board, its workers summed: what the AVR did. */
+		for (int i = 0; i < n; i++) {
+			int k;
+
+			if (slaves[i]->index)
+				continue;
+			k = summary_board(slaves, n, slaves[i]->b, &boards[nb]);
+			workers += k;
+			threaded |= k > 1;
+			rows[nb] = &boards[nb];
+			bp[nb++] = slaves[i]->b;
+		}
 	}
-	free(rows);
-	fprintf(f, "rig (%d slaves)\n", n);
+	/* The job records name the board: the report's rows are per board. */
+	if (run && run->rig.jobs)
+		report_run_text(f, run);
+	else if (rows && boards && bp)
+		report_text(f, rows, nb, &s->rep);
+	/* With threads, the pool's view too: one row per worker. */
+	if (threaded) {
+		int nw = 0;
+
+		fprintf(f, "per worker (pool connection):\n");
+		for (int i = 0; i < n; i++)
+			if (miner_active(slaves[i]))
+				rows[nw++] = &slaves[i]->st.rep;
+		report_text(f, rows, nw, &s->rep);
+	}
+	if (threaded)
+		fprintf(f, "rig (%d slaves, %d workers)\n", nb, workers);
+	else
+		fprintf(f, "rig (%d slaves)\n", nb);
 	fprintf(f, "  requests %lu  tier moves %lu, refusals %lu, holds %lu  shares/h %.0f\n",
 		(unsigned long)s->requests, (unsigned long)s->tier_moves,
 		(unsigned long)s->refusals, (unsigned long)s->holds,
@@ -100,8 +150,15 @@ void summary_text(FILE *f, struct miner *const *slaves, int n, double wall_s,
 	fprintf(f, "  master CPU %.2f s (%.3f s per %.0f jobs)  peak RSS %ld kB\n", t.cpu_s,
 		report_mean(SUMMARY_JOBS_PER_CPU * t.cpu_s, s->rep.jobs), SUMMARY_JOBS_PER_CPU,
 		t.rss_kb);
+	for (int i = 0; threaded && i < nb; i++)
+		fprintf(f, "%s: %d thread(s), shares/h %.0f, board duty %.1f%%\n", boards[i].name,
+			bp[i]->threads ? bp[i]->threads : 1, summary_shares_per_hour(&boards[i], wall_s),
+			100.0 * summary_board_duty(&boards[i], wall_s));
 	if (summary_x.text)
 		summary_x.text(f, summary_x.arg);
+	free(boards);
+	free(bp);
+	free(rows);
 	for (int i = 0; i < n; i++) {
 		const struct miner_stats *m = &slaves[i]->st;
 
@@ -122,10 +179,42 @@ int summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s)
 	cJSON *o = cJSON_CreateObject(), *why;
 	int rc;
 
+	cJSON *arr;
+	int nb = 0, workers = 0;
+	double duty = 0;
+
 	summary_totals(&t, slaves, n, wall_s);
-	rc = o ? report_json(o, &s->rep, n, wall_s) : -ENOMEM;
+	for (int i = 0; i < n; i++)
+		nb += !slaves[i]->index;
+	rc = o ? report_json(o, &s->rep, nb, wall_s) : -ENOMEM;
 	if (rc)
 		goto out;
+	/* Per board: its threads, shares and the share of time it hashed. */
+	arr = cJSON_AddArrayToObject(o, "boards");
+	for (int i = 0; arr && i < n; i++) {
+		struct report_stats br;
+		cJSON *b;
+		int k;
+
+		if (slaves[i]->index)
+			continue;
+		k = summary_board(slaves, n, slaves[i]->b, &br);
+		workers += k;
+		duty += summary_board_duty(&br, wall_s);
+		b = cJSON_CreateObject();
+		if (!b || !cJSON_AddItemToArray(arr, b)) {
+			cJSON_Delete(b);
+			rc = -ENOMEM;
+			goto out;
+		}
+		cJSON_AddStringToObject(b, "slave", br.name);
+		jsonout_num(b, "threads", k, JSONOUT_EXACT);
+		jsonout_num(b, "good", br.good + br.block, JSONOUT_EXACT);
+		jsonout_num(b, "bad", br.bad, JSONOUT_EXACT);
+		jsonout_num(b, "duty", summary_board_duty(&br, wall_s), 4);
+	}
+	jsonout_num(o, "workers", workers, JSONOUT_EXACT);
+	jsonout_num(o, "board_duty", nb ? duty / nb : 0.0, 4);
 	jsonout_num(o, "requests", s->requests, JSONOUT_EXACT);
 	jsonout_num(o, "tier_moves", s->tier_moves, JSONOUT_EXACT);
 	jsonout_num(o, "refusals", s->refusals, JSONOUT_EXACT);
@@ -164,19 +253,43 @@ void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, c
 	if (summary_x.table_line)
 		summary_x.table_line(f, summary_x.arg);
 	fprintf(f, "\n");
-	fprintf(f, "St Addr Bus                  Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
-	/* A slave in D also shows which step of D it is at (why it has no pool). */
+	fprintf(f, "St Addr Bus                  Thr States       Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
+	/*
+	 * One row per board: the first letter is its first worker's state,
+	 * then its thread count and every thread's letter; the figures are of
+	 * the last job any of its threads finished. A board in D also shows
+	 * which step of D it is at (why it has no pool).
+	 */
 	for (int i = 0; i < n; i++) {
-		const struct miner *s = slaves[i];
-		char shown[sizeof(s->io.bus->spec) + 8];
+		const struct miner *s = slaves[i], *last = s;
+		struct report_stats br;
+		char shown[sizeof(s->b->io.bus->spec) + 8], letters[16];
+		int k, nl = 0;
 
-		report_display_name(shown, sizeof(shown), s->io.bus ? s->io.bus->spec : "?");
-		fprintf(f, "%c  0x%02x %-20.20s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu%s%s\n",
-			miner_state_letter(s->state), s->io.addr, shown,
-			(unsigned long)s->last.diff,
-			(unsigned long)(s->st.rep.good + s->st.rep.block), (unsigned long)s->st.rep.bad,
-			s->last.hashrate, s->last.r_slave, s->last.overall_ms,
-			s->last.slave_elapsed_ms, s->last.hold_ms, (unsigned long)s->last.busy_polls,
+		if (s->index)
+			continue;
+		k = summary_board(slaves, n, s->b, &br);
+		for (int j = 0; j < n; j++) {
+			const struct miner *w = slaves[j];
+
+			if (w->b != s->b || !miner_active(w))
+				continue;
+			if (nl < (int)sizeof(letters) - 2)
+				letters[nl++] = miner_state_letter(w->state);
+			else
+				letters[sizeof(letters) - 2] = '+';
+			if (w->last.wall_us > last->last.wall_us)
+				last = w;
+		}
+		letters[nl] = '\0';
+		report_display_name(shown, sizeof(shown), s->b->io.bus ? s->b->io.bus->spec : "?");
+		fprintf(f, "%c  0x%02x %-20.20s %3d %-12.12s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu%s%s\n",
+			miner_state_letter(s->state), s->b->io.addr, shown, k, letters,
+			(unsigned long)last->last.diff,
+			(unsigned long)(br.good + br.block), (unsigned long)br.bad,
+			last->last.hashrate, last->last.r_slave, last->last.overall_ms,
+			last->last.slave_elapsed_ms, last->last.hold_ms,
+			(unsigned long)last->last.busy_polls,
 			s->state == MINER_D ? "  D/" : "",
 			s->state == MINER_D ? miner_dsub_name(s->dsub) : "");
 	}

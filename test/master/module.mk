@@ -2,6 +2,9 @@
 #  - test_master_sm: the miner state machine under a fake clock (ducosim's
 #    model slave on an in-process rig, test/lib/bus_rig.c; pool on a
 #    socketpair).
+#  - test_master_threads: several pool workers per board: the scheduler with
+#    1..8 threads on one and several boards, DUCOID and grouping id, a board
+#    fault under threads, threads_per_board / max_workers limits.
 #  - test_master_units: config table, pool protocol parsers, rate limit
 #    arithmetic, job log format, getPool parsing.
 #  - test_master_fuzz: seeded mutations of pool lines and getPool answers
@@ -28,7 +31,7 @@
 #    REST side (exit 2 on a wrong key, key_check=warn, records, metrics,
 #    summary), the local estimate against what the pool paid.
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
-                $(HOSTDIR)/test/test_master_fuzz
+                $(HOSTDIR)/test/test_master_fuzz $(HOSTDIR)/test/test_master_threads
 
 $(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest $(HOST_LIB_CFLAGS) $(BUS_RIG_CFLAGS)
 
@@ -36,9 +39,9 @@ $(HOSTDIR)/test/test_master_%: $(HOSTDIR)/obj/test/master/test_master_%.o $(MAST
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
 
-# The state-machine test runs against the simulator's model slave.
-$(HOSTDIR)/test/test_master_sm: $(BUS_RIG_OBJ) $(DUCOSIM_LIB)
-$(HOSTDIR)/test/test_master_sm: MASTER_LIBS := $(BUS_RIG_OBJ) $(DUCOSIM_LIB) $(MASTER_LIBS)
+# The state-machine and threads tests run against the simulator's model slave.
+$(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_threads: $(BUS_RIG_OBJ) $(DUCOSIM_LIB)
+$(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_threads: MASTER_LIBS := $(BUS_RIG_OBJ) $(DUCOSIM_LIB) $(MASTER_LIBS)
 
 TEST_PROGS += $(MASTER_TESTS)
 # test_master_sm needs the simulator's library; the others only the master's.

@@ -177,9 +177,13 @@ static void test_pool_text(void)
 			      "d0beba883d7e8cd119ea2b0e09b78f60f29e0968,10,x", &job, reason,
 			      sizeof(reason)) == -EPROTO, "trailing field refused");
 	n = pool_format_result(buf, sizeof(buf), 50, 361.0, "ducorig AVR I2C Miner 0.1", "",
-			       "DUCOID0102030405060708");
+			       "DUCOID0102030405060708", NULL);
 	tap_ok(n > 0 && !strcmp(buf, "50,361.00,ducorig AVR I2C Miner 0.1,None,DUCOID0102030405060708"),
 	       "result line: %s", buf);
+	n = pool_format_result(buf, sizeof(buf), 50, 250.5, "ducorig AVR I2C Miner 0.1", "r1",
+			       "DUCOID0102030405060708", "12345");
+	tap_ok(n > 0 && !strcmp(buf, "50,250.50,ducorig AVR I2C Miner 0.1,r1,DUCOID0102030405060708,12345"),
+	       "result line with the wallet grouping id as 6th field: %s", buf);
 	tap_ok(pool_parse_verdict("GOOD", &why, reason, sizeof(reason)) == POOL_GOOD &&
 	       pool_parse_verdict("BLOCK", &why, reason, sizeof(reason)) == POOL_BLOCK,
 	       "GOOD and BLOCK");
@@ -238,6 +242,8 @@ static void test_ratelimit(void)
 	       "10x fast slave: geometric gap capped at the max");
 	tap_ok(llabs(ratelimit_poll_gap(100000, 722, 361, 1, 20000, 2000000) - 90000) <= 1,
 	       "2x fast: gap = t * 0.9 * (ratio - 1)");
+	tap_ok(ratelimit_poll_gap(0, 2348, 256.5, 1, 20000, 2000000) == RATELIMIT_FIRST_POLL_US,
+	       "fast slave, first poll 2 ms after the transfer (a tiny nonce is seen in time)");
 	tap_ok(ratelimit_poll_gap(100000, 722, 361, 0, 20000, 2000000) == 20000,
 	       "interval policy ignores the speed");
 

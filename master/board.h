@@ -1,0 +1,70 @@
+/*
+ * board.h - the bus side of a miner: one AVR (its identity, its faults and
+ * backoff, its measured speed) and the pool workers it serves. A board hashes
+ * one job at a time (wire protocol version 1); its workers (master/miner.h,
+ * each with its own pool connection, job and D..G state) take turns on it:
+ * the worker whose job is on the AVR owns it, and when it lets go the
+ * scheduler hands the AVR to the worker that has waited longest in J. No
+ * bus traffic here: the workers drive the AVR through lib/slave_io while
+ * they own it.
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include <stdint.h>
+#include "duco_proto.h"
+#include "poolwire.h"
+#include "slave_io.h"
+
+/* Never more workers than the pool allows per user. */
+#define BOARD_MAX_WORKERS 50
+
+struct miner;
+
+struct board {
+	char name[48];                  /* "bus:0xAA" */
+	struct slave_io io;
+	int io_ready;                   /* identity read and accepted */
+	struct duco_identity ident;
+	char ducoid[POOLWIRE_DUCOID_LEN + 1];
+	char group_id[16];              /* wallet grouping id, shared by its workers */
+	int64_t retry_at_us;            /* AVR retry not before */
+	int attempt;                    /* identity probes since the fault */
+	int io_err_streak;              /* bus errors in a row (see miner.c) */
+	double rate_est;                /* H/s, 0 = unknown */
+	double max_hashrate, margin;    /* this board's cap (config_slave_limit) */
+	int calib_sent;                 /* speed-test job running */
+	uint16_t job_id;                /* last id used on the wire */
+
+	struct miner *owner;            /* worker whose job (or speed test) is on the AVR */
+	struct miner *workers[BOARD_MAX_WORKERS];
+	int nworkers;                   /* allocated */
+	int threads;                    /* active workers: 0 = not decided yet (auto) */
+};
+
+void board_init(struct board *b, struct bus *bus, uint8_t addr);
+/* The identity was read: DUCOID text and the grouping id from it. */
+void board_identified(struct board *b);
+/* Add a worker (its index is the order of adding). 0 or -ENOSPC. */
+int  board_add_worker(struct board *b, struct miner *w);
+/*
+ * May w put a job (or the speed test) on the AVR now? 1 and w owns the
+ * board, or 0: another worker owns it (w is woken by board_release).
+ */
+int  board_take(struct board *b, struct miner *w);
+/*
+ * w is done with the AVR (its result is read, or its job went away): the
+ * board goes to the worker waiting longest in J, which is returned (NULL:
+ * none waits) so the caller can wake it and any others that wait.
+ */
+struct miner *board_release(struct board *b, struct miner *w);
+/* Workers of b other than the owner waiting for the AVR. */
+int  board_waiting(const struct board *b);
+
+/*
+ * Threads for threads_per_board=auto: as many as the measured rate serves
+ * at the target with spare (0.1 = 10 %) to spare, at least 1, at most cap.
+ */
+int  board_auto_threads(double rate, double target, double spare, int cap);
+
+#endif
