@@ -55,13 +55,15 @@ int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 		/*
 		 * 10 % of the speed ratio's excess is kept as slack because the
 		 * estimate comes from earlier jobs and the slave's clock. The
-		 * chain starts RATELIMIT_FIRST_POLL_US after the transfer, so a
-		 * tiny nonce is seen before nonce / limit has passed too.
+		 * geometric argument ignores the AVR's ~1 ms to start a job, so
+		 * for the first RATELIMIT_EARLY_US the polls come every
+		 * RATELIMIT_FIRST_POLL_US: a nonce of 1 is needed within 4.4 ms
+		 * at 225 H/s (a few 1-byte polls, cheap next to the job frame).
 		 */
 		double ratio = 1.0 + (rate_est / limit - 1.0) * 0.9;
 		int64_t geo = (int64_t)(since_k_us * (ratio - 1.0));
 
-		gap = geo > RATELIMIT_FIRST_POLL_US ? geo : RATELIMIT_FIRST_POLL_US;
+		gap = since_k_us < RATELIMIT_EARLY_US ? RATELIMIT_FIRST_POLL_US : geo;
 	}
 	if (gap > max_gap_us)
 		gap = max_gap_us;

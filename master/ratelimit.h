@@ -43,7 +43,8 @@ double ratelimit_achieved(uint32_t nonce, int64_t job_us, int64_t send_us, doubl
  * t * rate / limit: polls spaced geometrically by that ratio still find it in
  * time. Otherwise the gap is interval_us, which bounds the detection delay.
  */
-#define RATELIMIT_FIRST_POLL_US 2000
+#define RATELIMIT_FIRST_POLL_US 1000
+#define RATELIMIT_EARLY_US      5000
 int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 			   int adaptive, int64_t interval_us, int64_t max_gap_us);
 

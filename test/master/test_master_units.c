@@ -243,7 +243,10 @@ static void test_ratelimit(void)
 	tap_ok(llabs(ratelimit_poll_gap(100000, 722, 361, 1, 20000, 2000000) - 90000) <= 1,
 	       "2x fast: gap = t * 0.9 * (ratio - 1)");
 	tap_ok(ratelimit_poll_gap(0, 2348, 256.5, 1, 20000, 2000000) == RATELIMIT_FIRST_POLL_US,
-	       "fast slave, first poll 2 ms after the transfer (a tiny nonce is seen in time)");
+	       "fast slave, first poll 1 ms after the transfer (a tiny nonce is seen in time)");
+	tap_ok(ratelimit_poll_gap(4000, 2348, 256.5, 1, 20000, 2000000) == RATELIMIT_FIRST_POLL_US &&
+	       ratelimit_poll_gap(6000, 2348, 256.5, 1, 20000, 2000000) > 40000,
+	       "every 1 ms for the first 5 ms, then geometric");
 	tap_ok(ratelimit_poll_gap(100000, 722, 361, 0, 20000, 2000000) == 20000,
 	       "interval policy ignores the speed");
 
