@@ -67,3 +67,10 @@ soak: soak-faults
 soak-faults: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(COMMON_SO) \
              $(BUILD)/avr-nano/firmware.elf
 	@BUILD=$(BUILD) test/master/fault_suite.py --long
+
+# make bench: what threads per board earn (4 nano boards, seed latencies,
+# 1 thread vs threads_per_board=auto, DUCO from the pool's accounting).
+.PHONY: bench-threads
+bench-threads: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf
+	@test/master/bench_threads.sh
+BENCH_TARGETS += bench-threads
