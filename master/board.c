@@ -57,18 +57,39 @@ static int board_wants(const struct miner *w)
 	       (w->state == MINER_D && w->dsub == MINER_D_CALIBRATE);
 }
 
+int board_queue(struct board *b, struct miner *w)
+{
+	/* Only behind a job that really runs: an owner still in J has sent
+	 * nothing yet, and a job queued on an idle board would run first. */
+	if (!b->io_ready || slave_io_slots(&b->io) < 2 || !b->owner || b->owner == w ||
+	    b->owner->state != MINER_K || (b->queued && b->queued != w))
+		return 0;
+	b->queued = w;
+	return 1;
+}
+
 struct miner *board_release(struct board *b, struct miner *w)
 {
 	struct miner *next = NULL;
 
+	if (b->queued == w) {
+		b->queued = NULL;
+		return NULL;
+	}
 	if (b->owner != w)
 		return NULL;
 	b->owner = NULL;
+	if (b->queued) {
+		/* The board started the queued job when the running one ended. */
+		b->owner = b->queued;
+		b->queued = NULL;
+		return b->owner;
+	}
 	/* The oldest job first: its pool connection has waited longest. */
 	for (int i = 0; i < b->nworkers; i++) {
 		struct miner *c = b->workers[i];
 
-		if (c == w || !board_wants(c))
+		if (c == w || c == b->owner || !board_wants(c))
 			continue;
 		if (!next || (c->state == MINER_J && (next->state != MINER_J || c->t_job < next->t_job)))
 			next = c;

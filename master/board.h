@@ -1,10 +1,12 @@
 /*
  * board.h - the bus side of a miner: one AVR (its identity, its faults and
- * backoff, its measured speed) and the pool workers it serves. A board hashes
- * one job at a time (wire protocol version 1); its workers (master/miner.h,
- * each with its own pool connection, job and D..G state) take turns on it:
- * the worker whose job is on the AVR owns it, and when it lets go the
- * scheduler hands the AVR to the worker that has waited longest in J. No
+ * backoff, its measured speed) and the pool workers it serves. Its workers
+ * (master/miner.h, each with its own pool connection, job and D..G state)
+ * take turns on it: the worker whose job runs on the AVR owns it, and when
+ * it lets go the scheduler hands the AVR to the worker that has waited
+ * longest in J. A board of wire protocol version 2 also holds one queued
+ * job, which it starts the instant the running one ends: the worker whose
+ * job that is becomes the owner when the running one's result is read. No
  * bus traffic here: the workers drive the AVR through lib/slave_io while
  * they own it.
  */
@@ -36,7 +38,9 @@ struct board {
 	int calib_sent;                 /* speed-test job running */
 	uint16_t job_id;                /* last id used on the wire */
 
-	struct miner *owner;            /* worker whose job (or speed test) is on the AVR */
+	struct miner *owner;            /* worker whose job (or speed test) runs on the AVR */
+	struct miner *queued;           /* version 2: worker whose job waits behind it */
+	int64_t queue_seen_us;          /* last poll that saw the queued job still waiting */
 	struct miner *workers[BOARD_MAX_WORKERS];
 	int nworkers;                   /* allocated */
 	int threads;                    /* active workers: 0 = not decided yet (auto) */
@@ -53,9 +57,16 @@ int  board_add_worker(struct board *b, struct miner *w);
  */
 int  board_take(struct board *b, struct miner *w);
 /*
+ * May w queue its job behind the owner's (a version-2 board with no queued
+ * job)? 1 and w is the board's queued worker, or 0.
+ */
+int  board_queue(struct board *b, struct miner *w);
+/*
  * w is done with the AVR (its result is read, or its job went away): the
- * board goes to the worker waiting longest in J, which is returned (NULL:
- * none waits) so the caller can wake it and any others that wait.
+ * queued worker becomes the owner (its job runs now), else the board goes
+ * to the worker waiting longest in J. Returns the new owner (NULL: none)
+ * so the caller can wake it and any others that wait. w queued: it is no
+ * longer (NULL).
  */
 struct miner *board_release(struct board *b, struct miner *w);
 /* Workers of b other than the owner waiting for the AVR. */

@@ -45,6 +45,7 @@ double ratelimit_achieved(uint32_t nonce, int64_t job_us, int64_t send_us, doubl
  */
 #define RATELIMIT_FIRST_POLL_US 1000
 #define RATELIMIT_EARLY_US      5000
+#define RATELIMIT_QUEUED_POLL_US 2000   /* owner of a version-2 board with a job queued */
 int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 			   int adaptive, int64_t interval_us, int64_t max_gap_us);
 

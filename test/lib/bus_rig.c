@@ -46,7 +46,7 @@ static int bus_rig_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t 
 	x.rlen = rlen;
 	if (wlen)
 		memcpy(x.w, w, wlen);
-	if (wlen && w[0] == DUCO_CMD_JOB)
+	if (wlen && (w[0] == DUCO_CMD_JOB || w[0] == DUCO_CMD_QUEUE))
 		br->job_frames++;
 	rc = sim_rig_xfer(&br->rig, &x);
 	if (rc < 0)

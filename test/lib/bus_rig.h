@@ -27,7 +27,7 @@ struct bus_rig {
 	struct sim_rig rig;
 	const struct mclock *clock;
 	int      lie_nonce;     /* 1: results read back say nonce + 1 */
-	unsigned job_frames;    /* JOB frames written to the bus */
+	unsigned job_frames;    /* JOB and QUEUE frames written to the bus */
 };
 
 /* An empty rig at bus_hz behind b (b->ops, b->priv, b->spec "rig"). */

@@ -21,6 +21,7 @@
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "miner.h"
+#include "sim_model.h"
 #include "tap.h"
 
 #define NB_MAX 4
@@ -38,6 +39,7 @@ static int rig_up;
 static struct board boards[NB_MAX];
 static struct miner workers[NW_MAX];
 static int nboards, nworkers;
+static unsigned saw_queued;     /* steps that found a version-2 board with a job queued */
 
 /* ---- the test pool: one end per worker ------------------------------- */
 struct tpool {
@@ -166,6 +168,8 @@ static void run_until(int64_t t_end)
 			miner_on_readable(s, &env);
 			moved += miner_run(s, &env);
 		}
+		for (int b = 0; b < nboards; b++)
+			saw_queued += boards[b].queued != NULL;
 		if (moved)
 			continue;
 		for (int i = 0; i < nworkers; i++)
@@ -214,7 +218,7 @@ static void setup(int nb, double rate, int k, int per)
 	snprintf(env.pool_addr, sizeof(env.pool_addr), "test:1");
 	memset(good, 0, sizeof(good));
 	memset(last_good_us, 0, sizeof(last_good_us));
-	wrong = out_of_band = over_target = 0;
+	wrong = out_of_band = over_target = saw_queued = 0;
 	hash_ms = 0;
 	nboards = nb;
 	for (int b = 0; b < nb; b++) {
@@ -362,6 +366,71 @@ static void test_fault_with_threads(void)
 	teardown();
 }
 
+/* Run until the board has a job queued behind the running one (or t_end). */
+static int run_until_queued(int64_t t_end)
+{
+	while (clk.fake_us < t_end && !boards[0].queued)
+		run_until(clk.fake_us + 1000);
+	return boards[0].queued != NULL;
+}
+
+static int worker_of(const struct miner *s)
+{
+	return s ? (int)(s - workers) : -1;
+}
+
+static void test_protocol_versions(void)
+{
+	int64_t t_gone;
+	int q, o, all_back = 1;
+
+	/* A version-1 board (one job at a time) under a version-2 master. */
+	setup(1, 2000, 4, 0);
+	sim_model_set_proto(sim_rig_find(&rig.rig, 0x08), DUCO_PROTO_V1);
+	run_until(clk.fake_us + 60 * 1000000LL);
+	tap_ok(boards[0].io.proto == DUCO_PROTO_V1 && slave_io_slots(&boards[0].io) == 1 &&
+	       saw_queued == 0 && good[0] && good[1] && good[2] && good[3] && wrong == 0 &&
+	       total_faults() == 0,
+	       "version-1 board, 4 threads: driven one job at a time, all mine, no fault (%u shares)",
+	       total_good());
+	teardown();
+
+	/* Version 2: a job waits behind the running one. */
+	setup(1, 2000, 4, 0);
+	run_until(clk.fake_us + 60 * 1000000LL);
+	tap_ok(boards[0].io.proto == DUCO_PROTO_V2 && slave_io_slots(&boards[0].io) > 1 &&
+	       saw_queued > 0 && wrong == 0 && total_faults() == 0 && over_target == 0,
+	       "version-2 board, 4 threads: jobs queued behind the running one, every result "
+	       "right (%u shares, %u outside the band)", total_good(), out_of_band);
+
+	/* The queued job's pool connection goes: its job is dropped from the queue. */
+	tap_ok(run_until_queued(clk.fake_us + 10 * 1000000LL), "a job is queued");
+	q = worker_of(boards[0].queued);
+	o = worker_of(boards[0].owner);
+	close(pend[q].fd);
+	pend[q].fd = -1;
+	t_gone = clk.fake_us;
+	run_until(clk.fake_us + 1000);
+	tap_ok(boards[0].queued != &workers[q] && workers[q].state == MINER_D &&
+	       boards[0].io.nlive <= 2, "queued worker's pool gone: its job left the board's queue "
+	       "(%d job(s) live)", boards[0].io.nlive);
+	/* The running job's pool connection goes: it is stopped, the queued one runs. */
+	tap_ok(run_until_queued(clk.fake_us + 10 * 1000000LL), "a job is queued again");
+	q = worker_of(boards[0].queued);
+	o = worker_of(boards[0].owner);
+	close(pend[o].fd);
+	pend[o].fd = -1;
+	run_until(clk.fake_us + 1000);
+	tap_ok(boards[0].owner == &workers[q] && workers[o].state == MINER_D,
+	       "running job's pool gone: it is dropped and the queued one owns the board");
+	run_until(clk.fake_us + 40 * 1000000LL);
+	for (int i = 0; i < nworkers; i++)
+		all_back &= last_good_us[i] > t_gone;
+	tap_ok(all_back && wrong == 0 && total_faults() == 0,
+	       "all 4 workers mine again (2 reconnected), every result right, no slave fault");
+	teardown();
+}
+
 static void test_limits(void)
 {
 	char err[256];
@@ -432,6 +501,7 @@ int main(void)
 	test_threads_one_board();
 	test_threads_several_boards();
 	test_fault_with_threads();
+	test_protocol_versions();
 	test_limits();
 	if (rig_up)
 		bus_rig_destroy(&rig);
