@@ -18,8 +18,9 @@
 # simulated 16 MHz AVRs: if ducosim's summary says it fell behind the wall
 # clock by more than 2 % of a run, the runs are repeated with host model
 # slaves at the firmware's measured speed (the speed test's figure), both
-# users again so they are compared on the same rig, and the output says so. The model slaves speak wire protocol version 1 (one job at
-# a time), as the firmware does.
+# users again so they are compared on the same rig, and the output says so.
+# The model slaves speak wire protocol version 2 (a job queued behind the
+# running one), as the firmware does.
 #
 # Loopback only, children stopped by pid. The last line on stdout is one
 # JSON object; the table goes to stderr. BENCH_THREADS_WARMUP (default 60)
@@ -97,8 +98,8 @@ if python3 -c "import sys; sys.exit(0 if $worst > 2 else 1)"; then
 	[ -n "${BENCH_THREADS_MODEL:-}" ] ||
 		echo "# the firmware boards fell behind the wall clock by up to $worst % on this" \
 			"host: both users again on model slaves at the firmware's measured $rate H/s" >&2
-	slaves_note="model slaves (protocol v1) at the firmware's measured ${rate} H/s; the firmware in simavr fell behind the wall clock by ${worst} % on this host"
-	[ -n "${BENCH_THREADS_MODEL:-}" ] && slaves_note="model slaves (protocol v1) at ${rate} H/s (BENCH_THREADS_MODEL)"
+	slaves_note="model slaves (wire protocol 2, as the firmware) at the firmware's measured ${rate} H/s; the firmware in simavr fell behind the wall clock by ${worst} % on this host"
+	[ -n "${BENCH_THREADS_MODEL:-}" ] && slaves_note="model slaves (wire protocol 2, as the firmware) at ${rate} H/s (BENCH_THREADS_MODEL)"
 	for pass in one auto; do
 		threads=1; [ "$pass" = auto ] && threads=auto
 		[ -f "$T/$pass.sim" ] && mv "$T/$pass.sim" "$T/$pass.firmware.sim"
