@@ -205,6 +205,10 @@ static void miner_drop_job(struct miner *s)
 
 static void miner_close_pool(struct miner *s, struct miner_env *env)
 {
+	if (s->pool_open && env) {
+		s->pool_open = 0;
+		env->open_workers--;
+	}
 	if (s->fd >= 0) {
 		if (env && env->closing)
 			env->closing(env, s, s->fd);
@@ -624,6 +628,13 @@ static int miner_d_banner(struct miner *s, struct miner_env *env)
 	}
 	mlog_info("%s: connected to %s, pool version %s", s->name, env->pool_addr, s->pool_version);
 	env->connect_fail_streak = 0;
+	/* The pool numbers a user's workers by the open ones at registration
+	 * (no other miner on the account assumed). */
+	if (!s->pool_open) {
+		s->pool_open = 1;
+		env->open_workers++;
+	}
+	s->kolka_ki = (uint32_t)env->open_workers;
 	s->conn_attempt = 0;
 	miner_enter(s, env, MINER_C);
 	return 1;

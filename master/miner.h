@@ -94,6 +94,7 @@ struct miner_env {
 	int threads;                    /* threads_per_board: 0 = auto */
 	int worker_budget;              /* auto: workers still to give out beyond one per board */
 	int undecided;                  /* auto: boards whose thread count is not known yet */
+	int open_workers;               /* pool connections past the banner, rig-wide */
 	/* Start a pool connection; NULL = pool_connect_start() to the
 	 * resolved pool_addr. A test's connect skips the name lookup. */
 	int (*connect)(struct miner_env *env, struct miner *s);
@@ -139,7 +140,8 @@ struct miner {
 	struct joblog_rec last;         /* last finished job, for the table */
 
 	uint64_t conn_good;             /* accepted shares on this pool connection */
-	uint32_t kolka_ki;              /* assumed Kolka ordinal (the rig's order) */
+	uint32_t kolka_ki;              /* assumed Kolka ordinal: open workers at connect */
+	int pool_open;                  /* counted in env->open_workers */
 
 	int64_t job_master_us;          /* time spent in slave_step for this job */
 	int64_t wake_at_us;             /* 0: only pool socket events */

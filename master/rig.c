@@ -432,9 +432,6 @@ static int rig_add_worker(struct rig *r, struct board *b, int index)
 		return (int)rc;
 	}
 	r->rs[r->nslaves] = rs;
-	/* The pool numbers a user's workers in the order they register: the
-	 * estimate assumes the rig's order (no other miner on the account). */
-	rs->s.kolka_ki = (uint32_t)r->nslaves + 1;
 	r->slaves[r->nslaves++] = &rs->s;
 	return 0;
 }

@@ -480,6 +480,24 @@ static void test_limits(void)
 		       "auto: exactly the 23 given threads connect and mine (%u shares)",
 		       total_good());
 	}
+	{
+		/* The earnings estimate's Kolka ordinals: 1..23, one each, as
+		 * the pool numbers the open workers of a user. */
+		unsigned seen = 0, bad = 0;
+
+		for (int i = 0; i < nworkers; i++) {
+			uint32_t k = workers[i].kolka_ki;
+
+			if (!miner_active(&workers[i]))
+				continue;
+			if (k < 1 || k > 23 || (seen & (1u << (k - 1))))
+				bad++;
+			else
+				seen |= 1u << (k - 1);
+		}
+		tap_ok(!bad && seen == (1u << 23) - 1,
+		       "auto: the 23 workers' Kolka ordinals are 1..23 (open workers at connect)");
+	}
 	teardown();
 
 	/* With max_workers 50 every board gets what its speed serves. */
