@@ -61,6 +61,8 @@ struct ducosim_opts {
 	int      nboards;
 	char     socket[256], mcu[32], job[128];
 	uint32_t freq, bus_khz;
+	int      pi_i2c;
+	uint32_t pi_min_high_ns;
 	double   vcc, temp, bandgap;        /* analog inputs of boards without their own */
 	int      on_crash;                  /* enum ducosim_on_crash */
 	uint32_t crash_trace;
@@ -243,6 +245,13 @@ static const struct opt_row ducosim_rows[] = {
 	  .def = "16000000", .arg = "HZ", .help = "simulated F_CPU" },
 	{ .name = "bus-khz", .type = OPT_UINT, O(bus_khz), .min = 10, .max = 1000, .def = "100",
 	  .arg = "KHZ", .help = "SCL clock" },
+	{ .name = "pi-i2c", .type = OPT_FLAG, O(pi_i2c),
+	  .help = "drive the firmware boards like the Raspberry Pi's I2C controller: SCL on a "
+		  "half-period grid, so a stretch that ends just before a tick leaves a clock "
+		  "too short for the slave (docs/ducosim.md)" },
+	{ .name = "pi-min-high-ns", .type = OPT_UINT, O(pi_min_high_ns), .min = 1, .max = 100000,
+	  .def = "175", .arg = "NS",
+	  .help = "with --pi-i2c: the shortest SCL high the slave's TWI sees" },
 	{ .name = "verbose", .type = OPT_COUNT, O(verbose), .short_name = 'v', .min = 0,
 	  .max = 9, .help = "more messages on stderr" },
 	{ .name = "help", .type = OPT_FLAG, O(help), .flags = OPT_F_EARLY,
@@ -427,6 +436,7 @@ static void ducosim_summary(struct ducosim_run *u, uint64_t wall_ns)
 {
 	struct sim_rig *r = u->r;
 	uint32_t max_stretch = 0;
+	uint64_t stretches = 0, shorts = 0, cw = 0, cr = 0, hist[SIM_AVR_STRETCH_BINS] = { 0 };
 	struct sim_avr_stats st;
 	double wall_s = (double)wall_ns / 1e9;
 
@@ -434,6 +444,12 @@ static void ducosim_summary(struct ducosim_run *u, uint64_t wall_ns)
 		sim_avr_stats(r->slave[i], &st);
 		if (st.max_stretch > max_stretch)
 			max_stretch = st.max_stretch;
+		stretches += st.stretches;
+		shorts += st.short_clocks;
+		cw += st.corrupted_writes;
+		cr += st.corrupted_reads;
+		for (int k = 0; k < SIM_AVR_STRETCH_BINS; k++)
+			hist[k] += st.stretch_hist[k];
 		if (st.crashes)
 			fprintf(stderr, "ducosim: 0x%02x %s: %u crash%s or stop%s, %u restart%s "
 				"from address 0\n", u->boards[i].addr, r->slave[i]->name,
@@ -449,6 +465,21 @@ static void ducosim_summary(struct ducosim_run *u, uint64_t wall_ns)
 		(unsigned long long)r->st.timeouts,
 		(unsigned long long)r->st.flips, (unsigned long long)r->st.resets,
 		(unsigned long)max_stretch, (unsigned long long)u->events);
+	if (u->o->verbose > 1) {
+		/* the stretch lengths, for the Pi model's error rate at any clock */
+		fprintf(stderr, "ducosim: stretch cycles:");
+		for (int k = 0; k < SIM_AVR_STRETCH_BINS; k++)
+			if (hist[k])
+				fprintf(stderr, " %d%s:%llu", k, k == SIM_AVR_STRETCH_BINS - 1 ? "+" : "",
+					(unsigned long long)hist[k]);
+		fprintf(stderr, "\n");
+	}
+	if (u->o->pi_i2c)
+		fprintf(stderr, "ducosim: pi-i2c: %llu stretches before data, %llu short clocks "
+			"(%.4f%%), %llu written bytes and %llu reads corrupted\n",
+			(unsigned long long)stretches, (unsigned long long)shorts,
+			stretches ? 100.0 * (double)shorts / (double)stretches : 0.0,
+			(unsigned long long)cw, (unsigned long long)cr);
 	if (!u->o->fast)
 		fprintf(stderr, "ducosim: fell behind the wall clock by %.3f s (%.1f%% of the "
 			"run)%s\n", (double)u->behind_ns / 1e9,
@@ -739,6 +770,10 @@ static int ducosim_rig(struct ducosim_opts *o)
 				u.boards[i].an.vcc_mv / 1e3, u.boards[i].an.bandgap_mv / 1e3,
 				u.boards[i].an.temp_c);
 	}
+	/* The master's transfers meet the Pi model; ducosim's own set-up
+	 * (addresses) went through an ideal one. */
+	for (int i = 0; o->pi_i2c && i < u.nboards; i++)
+		sim_avr_set_bcm2835(r->slave[i], o->pi_min_high_ns);
 	printf("ready %s\n", o->socket);
 	fflush(stdout);
 

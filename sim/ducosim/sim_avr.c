@@ -33,6 +33,7 @@
 #include <avr_flash.h>
 #include <avr_adc.h>
 
+#include "duco_rand.h"
 #include "sim_avr.h"
 
 /* Where the engine is within the current transfer. */
@@ -66,6 +67,16 @@ struct sim_avr {
 	uint64_t          done_cycle;
 	uint64_t          end_cycle;    /* of the last finished transfer */
 	uint32_t          scl;          /* cycles per SCL period */
+	/* the BCM2835 master model: 0 off, else the shortest SCL high (cycles)
+	 * the slave's TWI sees, ns; a short one pending for the next byte; the
+	 * last read byte's low bit, shifted into the next once a read slipped */
+	uint32_t          bcm_min_high;   /* ns */
+	uint32_t          bcm_rng;        /* duco_rand state: the clocks' phase */
+	uint8_t           bcm_short;
+	uint8_t           read_slip;
+	uint8_t           slip_bit;
+	uint8_t           forced_nack;  /* end the transfer with a data NACK at STOP */
+	uint16_t          forced_wacked;
 
 	uint8_t           sleep_armed;
 	uint64_t          sleep_cycle;
@@ -161,6 +172,44 @@ static void sim_avr_schedule(struct sim_avr *a, uint32_t scl_periods)
 				 sim_avr_event, a);
 }
 
+/* The next event, `extra` cycles later than the bus alone would put it. */
+static void sim_avr_schedule_after(struct sim_avr *a, uint32_t scl_periods, uint64_t extra)
+{
+	avr_cycle_timer_register(a->avr, (avr_cycle_count_t)scl_periods * a->scl + extra,
+				 sim_avr_event, a);
+}
+
+/*
+ * A stretch of `held` cycles ended. With the BCM2835 model the master goes on
+ * at the first half-period tick after the release (what it returns: the
+ * cycles from the release to that tick), and a high pulse shorter than
+ * bcm_min_high ns before it makes the slave miss the next clock: noted
+ * for the byte the next event carries. Only stretches followed by data
+ * clocks count. An ideal master goes on at the release (0).
+ */
+static uint64_t sim_avr_bcm_release(struct sim_avr *a, uint64_t held)
+{
+	uint64_t half = a->scl / 2, high;
+	int64_t phase_ns;
+
+	if (!a->bcm_min_high || !half ||
+	    (a->phase != SIM_AVR_WDATA && a->phase != SIM_AVR_RDATA))
+		return 0;
+	if (a->phase == SIM_AVR_RDATA && a->x && a->x->rlen == 0)
+		return 0;
+	a->st.stretches++;
+	high = (held + half - 1) / half * half - held;   /* release to the next tick */
+	/* The two clocks are not related: the slave saw the falling edge that
+	 * began the stretch up to one of its cycles after the controller's
+	 * tick, so its release is that much later too (uniform, reproducible). */
+	phase_ns = (int64_t)(duco_rand(&a->bcm_rng) % 1000u) * 1000000 / (int64_t)a->slave.freq;
+	if ((int64_t)sim_cycles_to_ns(high, a->slave.freq) - phase_ns < (int64_t)a->bcm_min_high) {
+		a->st.short_clocks++;
+		a->bcm_short = 1;
+	}
+	return high;
+}
+
 /* Put one bus event in front of the firmware; SCL is stretched from now. */
 static void sim_avr_deliver(struct sim_avr *a, uint8_t twdr, uint8_t status)
 {
@@ -209,6 +258,19 @@ static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void 
 		break;
 	case SIM_AVR_WDATA:
 		b = x->w[a->widx];
+		if (a->bcm_short && a->slave_ack) {
+			/* The slave missed the first clock: it shifts in bits 6..0
+			 * and the released SDA of the ACK slot, and ACKs one clock
+			 * late, so the master saw a NACK and sends STOP. */
+			a->bcm_short = 0;
+			a->st.corrupted_writes++;
+			a->forced_nack = 1;
+			a->forced_wacked = a->widx;
+			sim_avr_deliver(a, (uint8_t)(b << 1 | 1), 0x80);
+			a->widx++;
+			a->phase = SIM_AVR_STOP;
+			break;
+		}
 		if (!a->slave_ack) {
 			/* the slave said it takes no more: master stops */
 			sim_avr_deliver(a, b, 0x88);
@@ -222,7 +284,11 @@ static avr_cycle_count_t sim_avr_event(avr_t *avr, avr_cycle_count_t when, void 
 		break;
 	case SIM_AVR_STOP:
 		sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xA0);
-		sim_avr_finish(a, SIMBUS_OK, 0);
+		sim_avr_finish(a, a->forced_nack ? SIMBUS_DATA_NACK : SIMBUS_OK, 0);
+		if (a->forced_nack) {
+			x->wacked = a->forced_wacked;
+			a->forced_nack = 0;
+		}
 		break;
 	case SIM_AVR_RESTART:
 		sim_avr_deliver(a, avr->data[a->twi->r_twdr], 0xA0);
@@ -312,15 +378,17 @@ static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *
 	if (!a->stretching)
 		return;
 	a->stretching = 0;
-	uint64_t held = avr->cycle - a->event_cycle;
+	uint64_t held = avr->cycle - a->event_cycle, extra;
 	a->st.stretch_total += held;
 	if (held > a->st.max_stretch) {
 		a->st.max_stretch = (uint32_t)held;
 		a->st.max_stretch_status = a->event_status;
 	}
+	a->st.stretch_hist[held < SIM_AVR_STRETCH_BINS ? held : SIM_AVR_STRETCH_BINS - 1]++;
 	if (held > a->st.max_by_status[a->event_status >> 3])
 		a->st.max_by_status[a->event_status >> 3] = (uint32_t)held;
 	a->slave_ack = (uint8_t)(v >> a->twi->twea.bit) & 1;
+	extra = sim_avr_bcm_release(a, held);
 	if (a->wait_release) {
 		/* a transfer was waiting for the bus: its START goes out now */
 		a->wait_release = 0;
@@ -331,7 +399,7 @@ static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *
 
 	switch (a->phase) {
 	case SIM_AVR_WDATA:
-		sim_avr_schedule(a, 9);
+		sim_avr_schedule_after(a, 9, extra);
 		break;
 	case SIM_AVR_STOP:
 		/* the last byte's ACK was its release; STOP follows */
@@ -353,11 +421,27 @@ static void sim_avr_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *
 		}
 		/* the byte the slave loaded is shifted out now */
 		if (a->x && a->ridx < a->x->rlen) {
-			a->x->r[a->ridx++] = avr->data[a->twi->r_twdr];
+			uint8_t b = avr->data[a->twi->r_twdr];
+
+			if (a->bcm_short && !a->read_slip) {
+				/* The slave missed the first clock: the master
+				 * reads bit 7 twice, and every later bit one late. */
+				a->read_slip = 1;
+				a->slip_bit = (uint8_t)(b >> 7);
+				a->st.corrupted_reads++;
+			}
+			a->bcm_short = 0;
+			if (a->read_slip) {
+				uint8_t sent = b;
+
+				b = (uint8_t)(a->slip_bit << 7 | b >> 1);
+				a->slip_bit = sent & 1;
+			}
+			a->x->r[a->ridx++] = b;
 			if (a->ridx == 1 && (a->x->flags & SIMBUS_XF_RECV_LEN))
 				sim_avr_recv_len(a->x);
 		}
-		sim_avr_schedule(a, 9);
+		sim_avr_schedule_after(a, 9, extra);
 		break;
 	case SIM_AVR_END:
 	default:
@@ -394,6 +478,7 @@ static void sim_avr_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t now_
 	a->x = x;
 	x->done = 0;
 	a->widx = a->ridx = 0;
+	a->bcm_short = a->read_slip = a->forced_nack = 0;
 	a->slave_ack = 1;
 	a->phase = (x->wlen || !sim_avr_reads(x)) ? SIM_AVR_ADDR_W : SIM_AVR_ADDR_R;
 	if (a->stretching) {
@@ -403,6 +488,14 @@ static void sim_avr_begin(struct sim_slave *s, struct sim_xfer *x, uint64_t now_
 	}
 	/* START, then nine clocks of address */
 	sim_avr_schedule(a, 10);
+}
+
+void sim_avr_set_bcm2835(struct sim_slave *s, uint32_t min_high_ns)
+{
+	struct sim_avr *a = sim_avr_of(s);
+
+	a->bcm_min_high = min_high_ns;
+	a->bcm_rng = 0x2835u + (uint32_t)s->name[strlen(s->name) - 1];   /* per board */
 }
 
 static void sim_avr_check_done(struct sim_avr *a)

@@ -39,6 +39,14 @@ struct sim_avr_stats {
 	uint32_t resets;                /* resets seen (watchdog, external) */
 	uint32_t crashes;               /* times the core crashed or stopped */
 	uint32_t restarts;              /* of those, runs on from address 0 */
+	/* the BCM2835 master model (sim_avr_set_bcm2835) */
+	uint64_t stretches;             /* stretches followed by a data byte's clocks */
+	uint64_t short_clocks;          /* of those, ended by a too-short SCL high */
+	uint64_t corrupted_writes;      /* written bytes the slave got shifted */
+	uint64_t corrupted_reads;       /* read transfers the master got shifted */
+	/* every stretch by its length in cycles (the last bin: that or longer) */
+#define SIM_AVR_STRETCH_BINS 128
+	uint64_t stretch_hist[SIM_AVR_STRETCH_BINS];
 };
 
 /* Load elf into a new simulated mcu at freq Hz; 0 or -errno. */
@@ -85,6 +93,21 @@ void     sim_avr_set_analog(struct sim_slave *s, const struct sim_avr_analog *an
  * for the crash report (slower: one instruction per simavr call).
  */
 void     sim_avr_set_crash(struct sim_slave *s, int restart, uint16_t trace_len);
+
+/*
+ * Drive the slave like the Raspberry Pi's BCM2835/2711 I2C controller
+ * (min_high_ns > 0; 0 turns it off). That controller's SCL runs on a fixed
+ * grid of half periods: when a slave holds SCL low, the controller only
+ * checks at each half-period tick whether it was let go, and the high phase
+ * after the stretch lasts from the release to the next tick. A release just
+ * before a tick leaves a high pulse shorter than the slave's TWI can see
+ * (min_high_ns), so the slave misses that clock: a written byte arrives
+ * shifted by one bit and the controller sees no ACK (a data NACK), a read
+ * comes back shifted by one bit. The two clocks are unrelated: each release
+ * also comes up to one slave cycle late (reproducible draws). Stretches
+ * before a STOP or a repeated START are not modelled.
+ */
+void     sim_avr_set_bcm2835(struct sim_slave *s, uint32_t min_high_ns);
 
 /* simavr's last error message and how many there were (it logs, we don't). */
 const char *sim_avr_last_error(unsigned *count);

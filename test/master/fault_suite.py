@@ -534,9 +534,10 @@ def main():
     for name, fn in (("bus", run_bus), ("pool", run_pool), ("discovery", run_discovery)):
         if a.only and a.only != name:
             continue
+        d = os.path.join(tmp, name)
+        os.mkdir(d)
         try:
-            fn(os.path.join(tmp, name) if os.mkdir(os.path.join(tmp, name)) is None else tmp,
-               a.long)
+            fn(d, a.long)
         except Exception as e:     # one rig's crash is a failure, not the end
             tap.ok(False, "%s rig ran without an exception" % name, repr(e))
     if keep:

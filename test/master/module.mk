@@ -23,6 +23,9 @@
 #    getPool down or garbage and a pool name that does not resolve: no crash,
 #    no wrong nonce sent, every verdict recorded, recovery within the bounds
 #    of docs/ducomaster.md. `make soak` runs its --long version too.
+#  - pi_stretch.py: ducosim's model of the Raspberry Pi's I2C controller
+#    (--pi-i2c): short clocks per stretch and failed transfers at 100 and
+#    400 kHz, and rigs that still send no wrong nonce.
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
@@ -48,7 +51,7 @@ TEST_PROGS += $(MASTER_TESTS)
 UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 
 TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
-                test/master/unit.sh test/master/fault_suite.py \
+                test/master/unit.sh test/master/fault_suite.py test/master/pi_stretch.py \
                 test/master/run_earn.sh \
                 test/master/earn.sh
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
