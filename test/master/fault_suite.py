@@ -204,15 +204,16 @@ FAIL_RE = re.compile(r"bus error|slave fault|no identity|speed test failed")
 
 
 def recovery(master, slave, fault_t):
-    """(recovery s, outage s): the first J -> K after the fault and the
-    slave's last failure line before it."""
+    """(recovery s, outage s): the slave's first J -> K after its first
+    failure since the fault (a transfer that went through just as the fault
+    was set is not the recovery), and its last failure line before that."""
     lines = log_lines(master)
-    back = next((t for t, _, x in lines if t > fault_t and x == "%s: J -> K" % slave), None)
+    mine = [(t, x) for t, _, x in lines if t >= fault_t and x.startswith(slave + ":")]
+    first_fail = next((t for t, x in mine if FAIL_RE.search(x)), fault_t)
+    back = next((t for t, x in mine if t > first_fail and x == "%s: J -> K" % slave), None)
     if back is None:
         return None, None
-    fails = [t for t, _, x in lines
-             if fault_t <= t < back and x.startswith(slave + ":") and FAIL_RE.search(x)]
-    last = max(fails) if fails else fault_t
+    last = max([t for t, x in mine if t < back and FAIL_RE.search(x)] or [fault_t])
     return back - last, back - fault_t
 
 
@@ -290,6 +291,9 @@ def run_bus(tmp, long_run):
                     time.sleep(clear_after)        # the fault's own length
                     ctl.fault(a, CLEAR)
                     ctl.fault(a, FLIP_RATE, 1000)  # CLEAR removed the flips too
+                # the fault's first effect (a reset between polls may have none)
+                tap.wait_until(lambda: any(t >= t0 and x.startswith(n + ":") and FAIL_RE.search(x)
+                                           for t, _, x in log_lines(master)), 3)
                 rec = tap.wait_until(lambda: recovery(master, n, t0)[0] is not None, 60)
                 r, outage = recovery(master, n, t0)
                 results.setdefault(label, []).append((r, outage))
