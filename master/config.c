@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include "config.h"
 #include "duco_proto.h"
+#include "http.h"
 
 /* The slave_limits entry bounds: the same as the global keys'. */
 #define CONFIG_RATE_MIN   1.0
@@ -103,6 +104,13 @@ static const struct opt_row config_rows[] = {
 	{ .name = "rest_api", STR(rest_api), .flag = "rest-api", .def = "", .arg = "BASE",
 	  .help = "REST API for the balance and the key check (empty = pool_url's when "
 		  "the pool is discovered there, none with a fixed pool)" },
+	{ .name = "http", STR(http), .def = CONFIG_HTTP_DEFAULT, .arg = "ADDR:PORT",
+	  .seen_off = offsetof(struct config, http_explicit),
+	  .help = "serve /metrics, /api/status and the dashboard here (numeric address; "
+		  "empty = off; another machine reaches it only at an address set here)" },
+	{ .name = "http_token", STR(http_token), .flag = "http-token", .def = "",
+	  .flags = OPT_F_SECRET, .arg = "TOKEN",
+	  .help = "bearer token every HTTP request must carry (empty = none)" },
 	{ .name = "no-table", .type = OPT_PRESET, .target = "status_table", .value = "off",
 	  .help = "no live status table even on a terminal" },
 	{ .name = "set", .type = OPT_SET, .arg = "KEY=VALUE", .help = "set any config key" },
@@ -275,6 +283,28 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			snprintf(err, errlen, "pool: bad port in '%s'", c->pool);
 			return -EINVAL;
 		}
+	}
+	if (c->http[0] && http_is_loopback(c->http) < 0) {
+		snprintf(err, errlen, "http: '%s' is not a numeric ADDR:PORT "
+			 "(127.0.0.1:9550, 0.0.0.0:9550, [::1]:9550)", c->http);
+		return -EINVAL;
+	}
+	/* Asked for explicitly and not built in: say what to install. */
+	if (c->http[0] && c->http_explicit && !http_available()) {
+		snprintf(err, errlen, "http: this ducomaster was built without the HTTP "
+			 "server: install libmicrohttpd-dev and rebuild (make master), or set "
+			 "http to \"\"");
+		return -ENOTSUP;
+	}
+	for (const unsigned char *p = (const unsigned char *)c->http_token; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f) {
+			snprintf(err, errlen, "http_token: only visible ASCII characters, no spaces");
+			return -EINVAL;
+		}
+	}
+	if (strlen(c->http_token) > HTTP_MAX_TOKEN) {
+		snprintf(err, errlen, "http_token: at most %d characters", HTTP_MAX_TOKEN);
+		return -EINVAL;
 	}
 	if (config_walk_limits(c, -1, NULL, NULL) < 0) {
 		snprintf(err, errlen, "slave_limits: '%s' is not addr=max[/margin],... "

@@ -20,6 +20,8 @@
 #define CONFIG_STR 128
 /* The pool refuses more workers than this per user ("Too many workers"). */
 #define CONFIG_POOL_WORKERS 50
+/* Where the HTTP side listens unless told otherwise: this machine only. */
+#define CONFIG_HTTP_DEFAULT "127.0.0.1:9550"
 
 enum config_tier_policy {
 	CONFIG_TIER_AVR = 0,    /* fixed tier, hold results to stay under its max */
@@ -82,6 +84,9 @@ struct config {
 	char rest_api[CONFIG_STR];      /* REST base URL, "" = pool_url's when discovering */
 	int  key_check;                 /* enum config_key_check */
 	double reward_div;              /* the local estimate's Kolka divisor */
+	char http[CONFIG_STR];          /* ADDR:PORT of the HTTP side, "" = off */
+	int  http_explicit;             /* http was given (file or flag) */
+	char http_token[CONFIG_STR];    /* secret: bearer token, "" = none */
 
 	/* command line only */
 	char config_path[CONFIG_STR * 2];

@@ -247,6 +247,7 @@ static void miner_fault(struct miner *s, struct miner_env *env, const char *what
 	int64_t now = miner_now(env);
 
 	s->st.slave_faults++;
+	s->last_fault_us = now;
 	mlog_warn("%s: slave fault in state %c: %s (%s)", s->name, miner_state_letter(s->state),
 		  what, rc ? strerror(-rc) : "no error code");
 	/* The board's other workers wait in J (or further on, with results
@@ -1029,6 +1030,9 @@ static void miner_record(struct miner *s, struct miner_env *env)
 	report_add(&s->st.rep, r);
 	if (env->report)
 		report_run_add_job(env->report, r);
+	hist_add_job(&s->st.hist, r);
+	if (s->verdict != POOL_BAD)
+		s->last_share_us = s->t_verdict;
 	if (env->joblog)
 		joblog_write(env->joblog, r);
 }

@@ -19,6 +19,7 @@
 #include "board.h"
 #include "config.h"
 #include "earn.h"
+#include "hist.h"
 #include "joblog.h"
 #include "mclock.h"
 #include "pool.h"
@@ -76,6 +77,7 @@ struct miner_stats {
 	/* the local reward estimate: Kolka weights of the accepted shares
 	 * (master/earnwatch divides them by the divisor in use) */
 	struct earn_estimate est;
+	struct hist hist;       /* job phases, for /metrics */
 };
 
 struct miner;
@@ -143,6 +145,8 @@ struct miner {
 	uint32_t kolka_ki;              /* assumed Kolka ordinal: open workers at connect */
 	int pool_open;                  /* counted in env->open_workers */
 
+	int64_t last_share_us;          /* last GOOD/BLOCK verdict, 0: none yet */
+	int64_t last_fault_us;          /* last slave fault, 0: none */
 	int64_t job_master_us;          /* time spent in slave_step for this job */
 	int64_t wake_at_us;             /* 0: only pool socket events */
 	struct miner_stats st;

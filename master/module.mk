@@ -5,7 +5,7 @@ MASTER_SRCS := $(filter-out master/main.c,$(wildcard master/*.c))
 MASTER_OBJS := $(MASTER_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 MASTER_LIB  := $(HOSTDIR)/libducomaster.a
 MASTER_CURL_LIBS := $(or $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null),-lcurl)
-MASTER_LIBS := $(MASTER_LIB) $(HOST_LIB_LIBS) $(MASTER_CURL_LIBS)
+MASTER_LIBS := $(MASTER_LIB) $(HOST_LIB_LIBS) $(MASTER_CURL_LIBS) $(HTTP_LIBS)
 
 $(HOSTDIR)/obj/master/%.o: EXTRA_CFLAGS += -Imaster $(HOST_LIB_CFLAGS)
 
@@ -16,6 +16,7 @@ $(MASTER_LIB): $(MASTER_OBJS)
 $(HOSTDIR)/ducomaster: $(HOSTDIR)/obj/master/main.o $(MASTER_LIB) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $< $(MASTER_LIBS)
+	@echo "ducomaster: built $(HTTP_NOTICE)"
 
 INSTALL_PROGS += $(HOSTDIR)/ducomaster
 MAN_PAGES     += master/ducomaster.8 master/ducomaster.json.5

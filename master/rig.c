@@ -16,6 +16,7 @@
 #include "mlog.h"
 #include "summary.h"
 #include "rig.h"
+#include "web.h"
 
 #define RIG_FAR_US            (3600 * 1000000LL)
 #define RIG_DISCOVER_BASE_US  (15 * 1000000LL)   /* official miner: 15 s */
@@ -33,7 +34,48 @@ double rig_uptime_s(const struct rig *r)
 	return (mclock_now_us(&r->clock) - r->start_us) / 1e6;
 }
 
+void rig_snapshot(struct rig *r)
+{
+	status_take(&r->snap, r->slaves, r->nslaves, rig_uptime_s(r), mclock_now_us(&r->clock),
+		    r->env.pool_addr, r->cfg->rig_id);
+}
+
 static void rig_on_file(struct evloop *el, int fd, int mask, void *arg);
+
+/*
+ * The HTTP side. An address the user chose must work (start-up fails
+ * otherwise); the default one may be taken by another ducomaster on the
+ * same machine, which costs only the pages, not the mining.
+ */
+static int rig_http_open(struct rig *r, char *err, unsigned errlen)
+{
+	const struct config *cfg = r->cfg;
+	struct http_opts o = { .listen = cfg->http, .token = cfg->http_token };
+	int rc;
+
+	if (!cfg->http[0] || cfg->check_live)
+		return 0;
+	if (!http_available()) {
+		mlog_info("http: not built in (libmicrohttpd-dev missing at build time)");
+		return 0;
+	}
+	rc = http_start(&r->http, r->el, &o, web_handle, r);
+	if (rc < 0 && cfg->http_explicit) {
+		snprintf(err, errlen, "http %s: %s", cfg->http, strerror(-rc));
+		return -1;
+	}
+	if (rc < 0) {
+		mlog_warn("http %s: %s; no HTTP side (set http to another ADDR:PORT)", cfg->http,
+			  strerror(-rc));
+		return 0;
+	}
+	mlog_info("http: serving on %s (/, /metrics, /api/status%s)", http_bound(r->http),
+		  cfg->http_token[0] ? "; bearer token required" : "");
+	if (http_is_loopback(cfg->http) == 0 && !cfg->http_token[0])
+		mlog_warn("http: %s is reachable from other machines without a token "
+			  "(http_token sets one)", http_bound(r->http));
+	return 0;
+}
 
 /* The miner is closing its pool socket: stop watching it first. */
 static void rig_on_closing(struct miner_env *env, struct miner *s, int fd)
@@ -594,6 +636,8 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	}
 	if (cfg->check_live)
 		evloop_add_timer(r->el, RIG_CHECK_POLL_US, rig_on_check, r);
+	if (rig_http_open(r, err, errlen) < 0)
+		return RIG_EXIT_STARTUP;
 	evloop_set_before_sleep(r->el, rig_before_sleep, r);
 	earnwatch_start(&r->earn, cfg, r->el, &r->joblog, r->slaves, r->nslaves);
 	summary_set_extra(&(struct summary_extra){ .table_line = rig_earn_table,
@@ -637,6 +681,8 @@ void rig_close(struct rig *r)
 	}
 	earnwatch_stop(&r->earn);
 	summary_set_extra(NULL);
+	http_stop(r->http);
+	r->http = NULL;
 	discover_cancel(&r->disc);
 	resolver_free(r->resolver);
 	r->resolver = NULL;

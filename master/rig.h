@@ -15,10 +15,12 @@
 #include "discover.h"
 #include "earnwatch.h"
 #include "evloop.h"
+#include "http.h"
 #include "joblog.h"
 #include "ratelimit.h"
 #include "miner.h"
 #include "resolve.h"
+#include "status.h"
 
 #define DUCOMASTER_VERSION "0.1"
 
@@ -64,6 +66,8 @@ struct rig {
 	struct earnwatch earn;  /* key check, balance watch, local estimate */
 	int64_t start_us;
 	int exit_code;
+	struct http_server *http;       /* NULL: no HTTP side */
+	struct status_snap snap;        /* the live state, see rig_snapshot */
 };
 
 /* Open buses, find slaves, prepare the loop. RIG_EXIT_* on failure (err says why). */
@@ -73,5 +77,7 @@ int  rig_run(struct rig *r);
 /* Stop slaves, print the summary, close everything. */
 void rig_close(struct rig *r);
 double rig_uptime_s(const struct rig *r);
+/* Take the live snapshot into r->snap (what every view shows). */
+void rig_snapshot(struct rig *r);
 
 #endif

@@ -23,22 +23,25 @@
 #               cross stages) and running the result under qemu-user
 # A package marked with a trailing '?' is optional: installed with its group,
 # but --check does not ask for it (libcairo2-dev: ducoreport builds without
-# PNG charts when it is missing, and says so).
+# PNG charts when it is missing, and says so; libmicrohttpd-dev: ducomaster
+# builds without its HTTP side, and says so).
 set -euf   # -f: the optional marker "?" is no glob
 
 group_packages() {
 	case $1 in
-	build) echo make gcc pkg-config libi2c-dev libcurl4-openssl-dev libcjson-dev libc-ares-dev 'libcairo2-dev?' ;;
+	build) echo make gcc pkg-config libi2c-dev libcurl4-openssl-dev libcjson-dev libc-ares-dev 'libcairo2-dev?' \
+		'libmicrohttpd-dev?' ;;
 	firmware) echo make gcc-avr binutils-avr avr-libc ;;
 	flash) echo avrdude ;;
 	sim) echo simavr libsimavr-dev libelf-dev libmicrohttpd-dev ;;
-	test) echo python3 i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind systemd strace ;;
+	test) echo python3 i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind systemd strace \
+		prometheus chromium chromium-driver ;;
 	deb) echo dpkg-dev debhelper fakeroot lintian ;;
 	cross-arm64 | cross-armhf)
 		local a=${1#cross-}
 		echo crossbuild-essential-$a qemu-user pkgconf:$a file \
 			libi2c-dev:$a libcurl4-openssl-dev:$a libcjson-dev:$a libc-ares-dev:$a \
-			"libcairo2-dev:$a?" ;;
+			"libcairo2-dev:$a?" libmicrohttpd-dev:$a ;;
 	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test deb cross-arm64 cross-armhf)" >&2
 	   return 1 ;;
 	esac

@@ -43,10 +43,11 @@ for d in */; do
 done
 [ -z "$bad" ]; ok $? "goals named like a folder are phony${bad:+ (not:$bad)}"
 
-# What a Pi builds and installs: no AVR toolchain, simulator or dev server.
+# What a Pi builds and installs: no AVR toolchain, simulator or dev server
+# (libmicrohttpd only if it is there, for ducomaster's HTTP side: below).
 out=$(mk -n install BUILD="$tmp/pi" DESTDIR="$tmp/dest" DUCORIG_NO_DEPS=1 2>&1)
 rc=$?
-hits=$(grep -E 'avr-gcc|simavr|microhttpd|ducosim|ducopool|firmware\.elf' <<<"$out" | head -3)
+hits=$(grep -E 'avr-gcc|simavr|ducosim|ducopool|firmware\.elf' <<<"$out" | head -3)
 [ $rc -eq 0 ] && [ -z "$hits" ] && grep -q 'ducomaster' <<<"$out" && grep -q 'ducoreport' <<<"$out"
 ok $? "make install builds and installs only the Pi's programs${hits:+ ($hits)}"
 
@@ -69,6 +70,41 @@ ok $? "make help, -n flash, -n install, -n test, -n run, master: no apt-get$([ -
 [ $rc -ne 0 ] && grep -q 'sudo apt-get install .*libcjson-dev' <<<"$out" && ! grep -q 'gcc-avr' <<<"$out"
 ok $? "make master with a package missing names the build group's apt-get line and fails"
 diag "$(grep -A1 'install them with' <<<"$out" | head -2)"
+
+# ducomaster's HTTP side: HTTP=no, or auto where pkg-config finds no
+# libmicrohttpd (a Pi without libmicrohttpd-dev), builds lib/http_none.c
+# and links no libmicrohttpd; HTTP=yes without it stops make, naming the
+# package; a build without HTTP refuses --http with exit 2, naming it too.
+nohttp_pc=$tmp/fakebin/nohttp-pkg-config
+printf '#!/bin/sh\ncase "$*" in *libmicrohttpd*) exit 1 ;; esac\nexec pkg-config "$@"\n' >"$nohttp_pc"
+chmod +x "$nohttp_pc"
+out=$(mk -n master BUILD="$tmp/hx" DUCORIG_NO_DEPS=1 2>&1)
+grep -q 'lib/http\.c' <<<"$out" && grep -q -- '-lmicrohttpd' <<<"$out" &&
+	grep -q 'built with the HTTP server' <<<"$out"
+ok $? "HTTP=auto with libmicrohttpd: lib/http.c, -lmicrohttpd, the notice says so"
+for v in "HTTP=no" "PKG_CONFIG=$nohttp_pc"; do
+	out=$(mk -n master BUILD="$tmp/hn" DUCORIG_NO_DEPS=1 "$v" 2>&1)
+	grep -q 'lib/http_none\.c' <<<"$out" && ! grep -q 'microhttpd\.' <<<"$out" &&
+		! grep -q -- '-lmicrohttpd' <<<"$out" && grep -q 'built without the HTTP server' <<<"$out"
+	ok $? "${v##*/}: no libmicrohttpd, lib/http_none.c, the notice says so"
+done
+out=$(mk -n master BUILD="$tmp/hy" DUCORIG_NO_DEPS=1 HTTP=yes PKG_CONFIG="$nohttp_pc" 2>&1)
+rc=$?
+[ $rc -ne 0 ] && grep -q 'libmicrohttpd-dev' <<<"$out"
+ok $? "HTTP=yes without libmicrohttpd: make stops, naming libmicrohttpd-dev"
+if mk -j2 BUILD="$tmp/nohttp" DUCORIG_NO_DEPS=1 HTTP=no "$tmp/nohttp/host/ducomaster" \
+	>"$tmp/nohttp.log" 2>&1; then
+	out=$("$tmp/nohttp/host/ducomaster" --bus sim:/nonexistent --pool 127.0.0.1:1 --user u \
+		--http 127.0.0.1:0 --duration 1 2>&1)
+	rc=$?
+	[ $rc -eq 2 ] && grep -q 'libmicrohttpd-dev' <<<"$out"
+	ok $? "built with HTTP=no: --http exits 2 naming libmicrohttpd-dev ($rc: $out)"
+	"$tmp/nohttp/host/ducomaster" --bus sim:/nonexistent --pool 127.0.0.1:1 --user u \
+		--check-config >/dev/null 2>&1
+	ok $? "built with HTTP=no: the default http setting is no error"
+else
+	ok 1 "HTTP=no build failed: $(tail -3 "$tmp/nohttp.log")"
+fi
 
 # The usual variables.
 pc=$tmp/fakebin/my-pkg-config

@@ -26,6 +26,8 @@
 #  - pi_stretch.py: ducosim's model of the Raspberry Pi's I2C controller
 #    (--pi-i2c): short clocks per stretch and failed transfers at 100 and
 #    400 kHz, and rigs that still send no wrong nonce.
+#  - http_side.py: the HTTP side on a simulated rig (rigkit.py): methods,
+#    paths, oversized requests, the bearer token, the key in no answer.
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
@@ -53,7 +55,8 @@ UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
 TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
                 test/master/unit.sh test/master/fault_suite.py test/master/pi_stretch.py \
                 test/master/run_earn.sh \
-                test/master/earn.sh
+                test/master/earn.sh \
+                test/master/http_side.py
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/ducowatch \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
