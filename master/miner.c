@@ -328,6 +328,9 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 	if (config_slave_limit(env->cfg, s->b->io.addr, &s->b->max_hashrate, &s->b->margin))
 		mlog_info("%s: own limit %.1f H/s, margin %.0f%%", s->b->name, s->b->max_hashrate,
 			  s->b->margin * 100);
+	for (int b = 0; b < 8; b++)
+		if (s->b->ident.reset_cause & (1u << b))
+			s->st.resets_by_cause[b]++;
 	s->b->io_ready = 1;
 	s->b->attempt = 0;
 	return 1;

@@ -78,6 +78,9 @@ struct miner_stats {
 	 * (master/earnwatch divides them by the divisor in use) */
 	struct earn_estimate est;
 	struct hist hist;       /* job phases, for /metrics */
+	/* Boots seen (each identity read after start-up or a reset), by the
+	 * reset cause the board reports: one count per MCUSR bit set. */
+	uint32_t resets_by_cause[8];
 };
 
 struct miner;

@@ -539,6 +539,7 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	r->cfg = cfg;
 	r->sigfd = -1;
 	r->start_us = mclock_now_us(&r->clock);
+	r->start_wall_us = mclock_wall_us();
 	r->el = evloop_new();
 	if (!r->el) {
 		snprintf(err, errlen, "event loop: %s", strerror(errno));

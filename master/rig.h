@@ -65,6 +65,7 @@ struct rig {
 	int table;              /* live table on stdout */
 	struct earnwatch earn;  /* key check, balance watch, local estimate */
 	int64_t start_us;
+	int64_t start_wall_us;          /* for process_start_time_seconds */
 	int exit_code;
 	struct http_server *http;       /* NULL: no HTTP side */
 	struct status_snap snap;        /* the live state, see rig_snapshot */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jsonout.h"
+#include "metrics.h"
 #include "rig.h"
 #include "status.h"
 #include "web.h"
@@ -35,6 +36,24 @@ void web_handle(void *arg, const char *path, struct http_reply *rep)
 	if (!strcmp(path, "/api/status")) {
 		rig_snapshot(r);
 		web_json(rep, status_json(&r->snap));
+		return;
+	}
+	if (!strcmp(path, "/metrics")) {
+		struct metrics_extra x = {
+			.version = DUCOMASTER_VERSION,
+			.start_time_s = r->start_wall_us / 1e6,
+			.http_requests = http_requests(r->http),
+			.http_refused = http_refused(r->http),
+		};
+
+		rig_snapshot(r);
+		rep->body = metrics_text(&r->snap, &x, &rep->len);
+		if (!rep->body) {
+			rep->status = 500;
+			return;
+		}
+		rep->owned = 1;
+		rep->type = "text/plain; version=0.0.4; charset=utf-8";
 		return;
 	}
 	rep->status = 404;

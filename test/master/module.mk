@@ -28,6 +28,8 @@
 #    400 kHz, and rigs that still send no wrong nonce.
 #  - http_side.py: the HTTP side on a simulated rig (rigkit.py): methods,
 #    paths, oversized requests, the bearer token, the key in no answer.
+#  - observe.py: /metrics through promtool, a real Prometheus scraping the
+#    rig and its count of accepted shares against the job log.
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
@@ -56,7 +58,8 @@ TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh te
                 test/master/unit.sh test/master/fault_suite.py test/master/pi_stretch.py \
                 test/master/run_earn.sh \
                 test/master/earn.sh \
-                test/master/http_side.py
+                test/master/http_side.py \
+                test/master/observe.py
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/ducowatch \
                 $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""observe.py - what a user watching a rig sees, on one simulated rig
+(ducopool + ducosim with 3 firmware boards + ducomaster, rigkit.py):
+/metrics passes `promtool check metrics`; a real Prometheus (Debian's
+prometheus) on loopback scrapes the rig, and once the pool is gone and no
+share can come any more, its query for the accepted-shares counter equals
+the job log's GOOD lines, in all and per board; /api/status agrees with the
+job log too; the mining key is in no answer. Prometheus' start-up and
+scrapes are waited for through its own API (target up, sample seen), each
+with a deadline. Prints TAP.
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rigkit import KEY, Rig, tap  # noqa: E402
+
+BOARDS = 3
+
+
+def free_port():
+    """A port for Prometheus, which cannot report one the kernel picked."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Prometheus:
+    def __init__(self, tmp, target):
+        self.tmp = tmp
+        self.port = free_port()
+        cfg = os.path.join(tmp, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "scrape_configs:\n  - job_name: ducorig\n    static_configs:\n"
+                    "      - targets: ['%s']\n        labels: {rig: 'sim'}\n" % target)
+        self.log = open(os.path.join(tmp, "prometheus.log"), "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", "--config.file=" + cfg,
+             "--storage.tsdb.path=" + os.path.join(tmp, "tsdb"),
+             "--web.listen-address=127.0.0.1:%d" % self.port, "--log.level=warn"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def api(self, path, **args):
+        url = "http://127.0.0.1:%d/api/v1/%s" % (self.port, path)
+        if args:
+            url += "?" + urllib.parse.urlencode(args)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return json.load(r)
+        except (OSError, ValueError):
+            return None
+
+    def target_up(self):
+        d = self.api("targets")
+        if not d:
+            return None
+        act = d["data"]["activeTargets"]
+        return act and act[0]["health"] == "up" and act[0]
+
+    def query(self, q):
+        d = self.api("query", query=q)
+        if not d or d.get("status") != "success":
+            return None
+        return d["data"]["result"]
+
+    def stop(self):
+        rc = tap.stop_process(self.proc)
+        self.log.close()
+        return rc
+
+
+def good_rows(rows, addr=None):
+    return sum(1 for r in rows if r["verdict"] == "GOOD" and
+               (addr is None or r["slave"].endswith(addr)))
+
+
+def main():
+    rig = Rig(count=BOARDS)
+    prom = None
+    answers = []
+    try:
+        tap.ok(rig.start_pool_sim(), "ducopool and ducosim (%d firmware boards) started" % BOARDS)
+        tap.ok(rig.start_master(), "ducomaster serves HTTP on %s" % rig.http)
+        if not rig.http:
+            return
+        every = lambda: {r["slave"][-4:] for r in rig.rows()} >= \
+            {"0x%02x" % (8 + i) for i in range(BOARDS)}
+        tap.ok(tap.wait_until(every, 90, 0.1), "every board has a share in the job log")
+
+        st, hd, text = rig.get("/metrics")
+        answers.append(text)
+        tap.ok(st == 200 and hd.get("content-type", "").startswith("text/plain; version=0.0.4"),
+               "GET /metrics: 200, Prometheus text 0.0.4")
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+        tap.ok(p.returncode == 0, "promtool check metrics: no problem (%d lines)" %
+               text.count(b"\n"), (p.stdout + p.stderr).decode()[:2000])
+        names = set(re.findall(rb"^# TYPE (\S+) ", text, re.M))
+        want = [b"ducorig_shares_total", b"ducorig_shares_bad_total",
+                b"ducorig_hashrate_reported", b"ducorig_hashrate_measured",
+                b"ducorig_job_phase_seconds", b"ducorig_status_polls_total",
+                b"ducorig_bus_errors_total", b"ducorig_bus_retries_total",
+                b"ducorig_board_frames_dropped", b"ducorig_board_resets_total",
+                b"ducorig_board_state", b"ducorig_board_online",
+                b"ducorig_board_seconds_since_last_share", b"ducorig_board_duty_cycle",
+                b"process_cpu_seconds_total", b"process_resident_memory_bytes",
+                b"process_open_fds"]
+        missing = [w.decode() for w in want if w not in names]
+        tap.ok(not missing, "the families the issue lists are there", missing)
+        phases = set(re.findall(rb'ducorig_job_phase_seconds_count\{[^}]*phase="(\w+)"', text))
+        tap.ok(phases == {b"get_job_wait", b"transfer", b"hashing", b"detect", b"hold",
+                          b"get_res_wait", b"overall"}, "a histogram per job phase", phases)
+        labels = re.search(rb'^ducorig_board_online\{bus="sim:sim\.sock",addr="0x08",'
+                           rb'board="nano",worker="None"\} 1$', text, re.M)
+        tap.ok(labels, "per-board labels bus, addr, board, worker")
+        power_on = re.search(rb'^ducorig_board_resets_total\{[^}]*addr="0x08"[^}]*'
+                             rb'cause="power_on"\} 1$', text, re.M)
+        tap.ok(power_on, "the power-on boot is counted by its cause")
+
+        prom = Prometheus(rig.tmp, rig.http)
+        up = tap.wait_until(prom.target_up, 60, 0.2)
+        tap.ok(up, "Prometheus on 127.0.0.1:%d scrapes the rig (target up)" % prom.port,
+               open(os.path.join(rig.tmp, "prometheus.log")).read()[-2000:])
+
+        # No pool, no new shares: the counter stops where the job log does.
+        tap.stop_process(rig.pool)
+        rig.procs.remove(rig.pool)
+        last = {"n": -1, "since": time.monotonic()}
+
+        def log_settled():
+            n = len(rig.rows())
+            if n != last["n"]:
+                last.update(n=n, since=time.monotonic())
+            return time.monotonic() - last["since"] > 2.0
+        tap.wait_until(log_settled, 60, 0.2)
+        rows = rig.rows()
+        want_good = good_rows(rows)
+        got = {"v": None}
+
+        def prom_matches():
+            res = prom.query('sum(ducorig_shares_total{verdict="good"})')
+            got["v"] = int(float(res[0]["value"][1])) if res else None
+            return got["v"] == want_good
+        tap.ok(tap.wait_until(prom_matches, 30, 0.5),
+               "Prometheus: sum(ducorig_shares_total{verdict=\"good\"}) = %s, job log GOOD = %d"
+               % (got["v"], want_good))
+        per = prom.query('ducorig_shares_total{verdict="good"}') or []
+        per_board = {r["metric"]["addr"]: int(float(r["value"][1])) for r in per}
+        want_board = {"0x%02x" % (8 + i): good_rows(rows, "0x%02x" % (8 + i))
+                      for i in range(BOARDS)}
+        tap.ok(per_board == want_board, "per board too: %s" % per_board, want_board)
+        st, hd, body = rig.get("/api/status")
+        answers.append(body)
+        doc = json.loads(body)
+        tap.ok(doc["summary"]["good"] == want_good and
+               sum(b["good"] for b in doc["boards"]) == want_good,
+               "/api/status: %d good, as the job log" % doc["summary"]["good"])
+        tap.ok(all(KEY.encode() not in a for a in answers), "the mining key is in no answer")
+    finally:
+        if prom:
+            prom.stop()
+        rig.stop()
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(rig.tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(tap.done())
