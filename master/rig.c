@@ -16,6 +16,7 @@
 #include "mlog.h"
 #include "summary.h"
 #include "rig.h"
+#include "table.h"
 #include "web.h"
 
 #define RIG_FAR_US            (3600 * 1000000LL)
@@ -23,6 +24,8 @@
 #define RIG_DISCOVER_CAP_US   (300 * 1000000LL)
 #define RIG_REDISCOVER_AFTER  4                   /* "more than 3 failed connects" */
 #define RIG_TABLE_US          500000
+/* After a SIGUSR1 summary the table waits this long, so it can be read. */
+#define RIG_TABLE_PAUSE_US    (30 * 1000000LL)
 #define RIG_METRICS_US        (10 * 1000000LL)
 #define RIG_CHECK_POLL_US     100000
 /* Jobs behind the summary's windows and percentiles: a few hours of a rig,
@@ -267,7 +270,10 @@ static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 {
 	struct rig *r = arg;
 
-	summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
+	if (mclock_now_us(&r->clock) < r->table_paused_until_us)
+		return r->table_paused_until_us - mclock_now_us(&r->clock);
+	rig_snapshot(r);
+	table_draw(stdout, &r->snap);
 	return RIG_TABLE_US;
 }
 
@@ -410,7 +416,14 @@ static void rig_on_signal(struct evloop *el, int fd, int mask, void *arg)
 			break;
 		}
 		case SIGUSR1:
+			/* Below the table, which then waits: a redraw would clear it. */
 			rig_print_summary(r);
+			if (r->table) {
+				r->table_paused_until_us = mclock_now_us(&r->clock) + RIG_TABLE_PAUSE_US;
+				printf("(live table paused for %lld s so the summary can be read)\n",
+				       RIG_TABLE_PAUSE_US / 1000000);
+				fflush(stdout);
+			}
 			rig_write_metrics(r);
 			break;
 		}
@@ -673,8 +686,10 @@ void rig_close(struct rig *r)
 		miner_shutdown(&r->rs[i]->s, &r->env);
 	/* a --check run mined nothing worth a summary */
 	if (r->el && r->nslaves && !r->cfg->check_live) {
-		if (r->table)
-			summary_table(stdout, r->slaves, r->nslaves, rig_uptime_s(r), r->env.pool_addr);
+		if (r->table) {
+			rig_snapshot(r);
+			table_draw(stdout, &r->snap);
+		}
 		rig_write_rig_record(r);
 		summary_text(stdout, r->slaves, r->nslaves, rig_uptime_s(r), &r->report);
 		rig_write_metrics(r);

@@ -1,9 +1,7 @@
 /*
  * summary.c - ducomaster's text and JSON summaries, and the live table.
  * The job-record part comes from lib/report (the same code ducoreport
- * prints with); this file adds the daemon's own counts. Assumes the caller
- * decided that f is a terminal before calling summary_table(): it writes
- * ANSI cursor codes.
+ * prints with); this file adds the daemon's own counts.
  */
 #include <cJSON.h>
 #include <errno.h>
@@ -22,6 +20,11 @@ static struct summary_extra summary_x;
 void summary_set_extra(const struct summary_extra *x)
 {
 	summary_x = x ? *x : (struct summary_extra){ 0 };
+}
+
+const struct summary_extra *summary_get_extra(void)
+{
+	return &summary_x;
 }
 
 static void summary_add(struct miner_stats *t, const struct miner_stats *s)
@@ -237,61 +240,4 @@ int summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s)
 out:
 	cJSON_Delete(o);
 	return rc;
-}
-
-void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool)
-{
-	struct summary_totals t;
-	const struct report_stats *r = &t.sum.rep;
-
-	summary_totals(&t, slaves, n, wall_s);
-	/* Home + clear: the table is redrawn whole, never scrolls. */
-	fprintf(f, "\033[H\033[2J");
-	fprintf(f, "ducomaster  %.0f s  pool %s  shares %lu good %lu bad  %.0f shares/h  duty %.0f%%\n",
-		wall_s, pool[0] ? pool : "(discovering)", (unsigned long)(r->good + r->block),
-		(unsigned long)r->bad, summary_shares_per_hour(r, wall_s), 100.0 * report_duty(r));
-	if (summary_x.table_line)
-		summary_x.table_line(f, summary_x.arg);
-	fprintf(f, "\n");
-	fprintf(f, "St Addr Bus                  Thr States       Diff  Good  Bad  H/s rep  H/s AVR  Job ms  Ela ms Hold ms Polls\n");
-	/*
-	 * One row per board: the first letter is its first worker's state,
-	 * then its thread count and every thread's letter; the figures are of
-	 * the last job any of its threads finished. A board in D also shows
-	 * which step of D it is at (why it has no pool).
-	 */
-	for (int i = 0; i < n; i++) {
-		const struct miner *s = slaves[i], *last = s;
-		struct report_stats br;
-		char shown[sizeof(s->b->io.bus->spec) + 8], letters[16];
-		int k, nl = 0;
-
-		if (s->index)
-			continue;
-		k = summary_board(slaves, n, s->b, &br);
-		for (int j = 0; j < n; j++) {
-			const struct miner *w = slaves[j];
-
-			if (w->b != s->b || !miner_active(w))
-				continue;
-			if (nl < (int)sizeof(letters) - 2)
-				letters[nl++] = miner_state_letter(w->state);
-			else
-				letters[sizeof(letters) - 2] = '+';
-			if (w->last.wall_us > last->last.wall_us)
-				last = w;
-		}
-		letters[nl] = '\0';
-		report_display_name(shown, sizeof(shown), s->b->io.bus ? s->b->io.bus->spec : "?");
-		fprintf(f, "%c  0x%02x %-20.20s %3d %-12.12s %5lu %5lu %4lu %8.1f %8.1f %7.0f %7.0f %7.0f %5lu%s%s\n",
-			miner_state_letter(s->state), s->b->io.addr, shown, k, letters,
-			(unsigned long)last->last.diff,
-			(unsigned long)(br.good + br.block), (unsigned long)br.bad,
-			last->last.hashrate, last->last.r_slave, last->last.overall_ms,
-			last->last.slave_elapsed_ms, last->last.hold_ms,
-			(unsigned long)last->last.busy_polls,
-			s->state == MINER_D ? "  D/" : "",
-			s->state == MINER_D ? miner_dsub_name(s->dsub) : "");
-	}
-	fflush(f);
 }

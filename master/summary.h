@@ -4,7 +4,7 @@
  * records) plus what only the daemon knows (requests, refusals, tier moves,
  * faults, connects, CPU and memory), as text for SIGUSR1 and exit and as one
  * JSON object for the metrics file and the benchmark. The live status table
- * (one row per slave, redrawn in place) lives here too.
+ * is master/table.h's, drawn from the rig's snapshot.
  */
 #ifndef SUMMARY_H
 #define SUMMARY_H
@@ -39,7 +39,7 @@ struct summary_extra {
 	const void *arg;
 };
 void summary_set_extra(const struct summary_extra *x);
-/* Redraw the status table at the top of a terminal. */
-void summary_table(FILE *f, struct miner *const *slaves, int n, double wall_s, const char *pool);
+/* The sections set (the live table, master/table.c, draws table_line). */
+const struct summary_extra *summary_get_extra(void);
 
 #endif

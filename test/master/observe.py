@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """observe.py - what a user watching a rig sees, on one simulated rig
-(ducopool + ducosim with 3 firmware boards + ducomaster, rigkit.py):
-/metrics passes `promtool check metrics`; a real Prometheus (Debian's
+(ducopool + ducosim with 3 firmware boards + ducomaster on a
+pseudo-terminal, rigkit.py): the live table fits 80 columns, has a row
+per board with its mark and a legend; a board silenced by ducosim's fault
+injection shows as offline in the table, /api/status and /metrics within
+10 s; the SIGUSR1 summary is not overdrawn by the table; /metrics passes
+`promtool check metrics`; a real Prometheus (Debian's
 prometheus) on loopback scrapes the rig, and once the pool is gone and no
 share can come any more, its query for the accepted-shares counter equals
 the job log's GOOD lines, in all and per board; /api/status agrees with the
@@ -18,10 +22,14 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import signal
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rigkit import KEY, Rig, tap  # noqa: E402
+
+SILENT = 4          # ducosim's SILENT fault (docs/ducosim.md)
+OFFLINE_BOUND_S = 10.0
 
 BOARDS = 3
 
@@ -85,18 +93,102 @@ def good_rows(rows, addr=None):
                (addr is None or r["slave"].endswith(addr)))
 
 
+def board_rows(frame):
+    return {m.group(1): m.group(0) for m in re.finditer(r"^[DCRJKWEFG]  (0x[0-9a-f]{2}) .*$",
+                                                        frame, re.M)}
+
+
+def check_table(rig):
+    aged = lambda: len([r for r in board_rows(rig.frame()).values()
+                        if re.search(r" ok +\d+s ", r)]) == BOARDS
+    tap.wait_until(aged, 10, 0.1)
+    frame = rig.frame()
+    lines = frame.splitlines()
+    rows = board_rows(frame)
+    tap.ok(set(rows) == {"0x%02x" % (8 + i) for i in range(BOARDS)} and
+           all(re.search(r" (ok|slow|FAULTY) +\d+s ", r) for r in rows.values()),
+           "live table: a row per board with its mark and the age of its last share", frame)
+    tap.ok(lines and max(len(x) for x in lines) <= 80,
+           "live table fits 80 columns (widest %d)" % max(len(x) for x in lines), frame)
+    tap.ok("St Addr Bus" in frame and "Rej%" in frame and "CRC/k" in frame and "Rty/k" in frame and
+           re.search(r"^D down C connected R asked J job K hashing W held E sent F bad G good$",
+                     frame, re.M), "header with reject %, CRC and retry rates; legend of the states")
+
+
+def check_offline(rig, answers):
+    """Silence 0x0a on the simulated bus; time until each view says offline."""
+    bus = tap.SimBus(rig.sock)
+    seen = {}
+    t0 = time.monotonic()
+    tap.ok(bus.fault(0x0a, SILENT, 0) == 0, "ducosim: 0x0a silenced")
+
+    def api():
+        st, hd, body = rig.get("/api/status")
+        b = [b for b in json.loads(body)["boards"] if b["addr"] == "0x0a"]
+        return b and not b[0]["online"] and b[0]["mark"] == "offline" and body
+
+    def metrics():
+        st, hd, body = rig.get("/metrics")
+        return re.search(rb'^ducorig_board_online\{[^}]*addr="0x0a"[^}]*\} 0$', body, re.M) and \
+            re.search(rb'^ducorig_board_mark\{[^}]*addr="0x0a"[^}]*mark="offline"\} 1$', body,
+                      re.M) and body
+
+    def table():
+        return "OFFLINE" in board_rows(rig.frame()).get("0x0a", "")
+
+    for name, fn in (("api", api), ("metrics", metrics), ("table", table)):
+        def probe(fn=fn, name=name):
+            v = fn()
+            if v and name not in seen:
+                seen[name] = time.monotonic() - t0
+                if isinstance(v, bytes):
+                    answers.append(v)
+            return name in seen
+        tap.wait_until(probe, OFFLINE_BOUND_S + 5, 0.1)
+    for name, what in (("table", "the live table"), ("api", "/api/status"),
+                       ("metrics", "/metrics")):
+        t = seen.get(name)
+        tap.ok(t is not None and t <= OFFLINE_BOUND_S,
+               "silenced board offline in %s within %.0f s (%s)" %
+               (what, OFFLINE_BOUND_S, "%.1f s" % t if t is not None else "never"))
+    others = board_rows(rig.frame())
+    tap.ok(all("OFFLINE" not in others[a] for a in ("0x08", "0x09")),
+           "the other boards stay online", others)
+    bus.close()
+
+
+def check_usr1(rig):
+    """SIGUSR1: the summary is printed below the table and stays."""
+    start = len(rig.tty())
+    up0 = json.loads(rig.get("/api/status")[2])["rig"]["uptime_s"]
+    rig.master.send_signal(signal.SIGUSR1)
+    tap.wait_until(lambda: b"live table paused" in rig.tty()[start:], 10, 0.05)
+    out = rig.tty()[start:]
+    at = out.find(b"=== ducomaster summary")
+    # Four redraw periods of the rig's own clock go by.
+    tap.wait_until(lambda: json.loads(rig.get("/api/status")[2])["rig"]["uptime_s"] >= up0 + 2.0,
+                   10, 0.1)
+    after = rig.tty()[start + at:] if at >= 0 else b""
+    tap.ok(at >= 0 and b"rig (3 slaves)" in after and b"\033[H" not in after,
+           "SIGUSR1: the summary stays on the terminal (no redraw over it for 2 s)",
+           after[-400:])
+
+
 def main():
     rig = Rig(count=BOARDS)
     prom = None
     answers = []
     try:
         tap.ok(rig.start_pool_sim(), "ducopool and ducosim (%d firmware boards) started" % BOARDS)
-        tap.ok(rig.start_master(), "ducomaster serves HTTP on %s" % rig.http)
+        tap.ok(rig.start_master(tty=True), "ducomaster serves HTTP on %s" % rig.http)
         if not rig.http:
             return
         every = lambda: {r["slave"][-4:] for r in rig.rows()} >= \
             {"0x%02x" % (8 + i) for i in range(BOARDS)}
         tap.ok(tap.wait_until(every, 90, 0.1), "every board has a share in the job log")
+        check_table(rig)
+        check_offline(rig, answers)
+        check_usr1(rig)
 
         st, hd, text = rig.get("/metrics")
         answers.append(text)

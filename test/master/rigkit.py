@@ -8,11 +8,13 @@ an event (a line, a file's rows, an answer) with a deadline.
 import http.client
 import json
 import os
+import pty
 import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import ducotest as tap  # noqa: E402
@@ -74,15 +76,49 @@ class Rig:
                 "--bus", "sim:" + self.sock, "--slaves", addrs, "--user", "httptest",
                 "--key", KEY, "--no-table", "--log-level", "debug"] + list(extra)
 
-    def start_master(self, http="127.0.0.1:0", extra=(), name="m"):
+    def start_master(self, http="127.0.0.1:0", extra=(), name="m", tty=False):
+        """With tty, stdout is a pseudo-terminal (the live table is drawn)
+        and everything written to it collects in self.tty_out."""
         self.log = os.path.join(self.tmp, name + ".log")
         argv = self.master_argv(["--joblog", self.joblog, "--log", self.log] +
                                 (["--http", http] if http is not None else []) +
                                 self.master_args + list(extra))
-        self.master = self._spawn(argv, name + ".out")
+        if tty:
+            argv.remove("--no-table")
+            mfd, sfd = pty.openpty()
+            self.master = subprocess.Popen(argv, stdout=sfd, stderr=subprocess.DEVNULL)
+            os.close(sfd)
+            self.procs.append(self.master)
+            self.tty_out = b""
+            self.tty_lock = threading.Lock()
+
+            def reader():
+                while True:
+                    try:
+                        chunk = os.read(mfd, 65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    with self.tty_lock:
+                        self.tty_out += chunk
+                os.close(mfd)
+            threading.Thread(target=reader, daemon=True).start()
+        else:
+            self.master = self._spawn(argv, name + ".out")
         m = self._line(name + ".log", r"http: serving on (\S+)", self.master)
         self.http = m.group(1) if m else None
         return self.http
+
+    def tty(self):
+        with self.tty_lock:
+            return self.tty_out
+
+    def frame(self):
+        """The last complete live-table frame on the terminal (text)."""
+        frames = self.tty().split(b"\033[H\033[2J")
+        # the terminal turns every newline into CR LF
+        return frames[-2].decode(errors="replace").replace("\r\n", "\n") if len(frames) > 2 else ""
 
     def rows(self):
         try:
