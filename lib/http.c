@@ -74,20 +74,30 @@ static enum MHD_Result http_refuse(struct http_server *h, struct MHD_Connection 
 
 /* Compare without an early exit, so the time taken says nothing about
  * how much of the token was right. */
-static int http_token_ok(const struct http_server *h, const char *auth)
+static int http_token_is(const struct http_server *h, const char *auth)
 {
-	const char *prefix = "Bearer ";
-	size_t n, plen = strlen(prefix);
-	unsigned diff = 0;
+	size_t n = strlen(auth);
+	unsigned diff;
 
-	if (!auth || strncasecmp(auth, prefix, plen))
-		return 0;
-	auth += plen;
-	n = strlen(auth);
 	diff = n != h->token_len;
 	for (size_t i = 0; i < h->token_len; i++)
 		diff |= (unsigned)(h->token[i] ^ (i < n ? auth[i] : 0));
 	return diff == 0;
+}
+
+/* "Authorization: Bearer <token>", or the access_token query parameter
+ * (RFC 6750 2.3), which a browser can carry in a link to the dashboard. */
+static int http_token_ok(const struct http_server *h, struct MHD_Connection *conn)
+{
+	const char *prefix = "Bearer ", *q;
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t plen = strlen(prefix);
+
+	if (auth && !strncasecmp(auth, prefix, plen))
+		return http_token_is(h, auth + plen);
+	q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
+	return !auth && q && http_token_is(h, q);
 }
 
 /* A GET or HEAD that announces a body is not one this server reads. */
@@ -116,9 +126,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		return http_refuse(h, conn, MHD_HTTP_BAD_REQUEST, "no request body\n");
 	if (strlen(url) > HTTP_MAX_PATH)
 		return http_refuse(h, conn, MHD_HTTP_URI_TOO_LONG, "path too long\n");
-	if (h->token_len &&
-	    !http_token_ok(h, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							  MHD_HTTP_HEADER_AUTHORIZATION)))
+	if (h->token_len && !http_token_ok(h, conn))
 		return http_refuse(h, conn, MHD_HTTP_UNAUTHORIZED, "bearer token required\n");
 	h->fn(h->arg, url, &rep);
 	if (!rep.status)

@@ -7,7 +7,8 @@
  * headers together are bounded (HTTP_MAX_REQUEST_BYTES: MHD answers a
  * bigger one with 414 or 431 itself), the path by HTTP_MAX_PATH (414), the
  * number of connections by HTTP_MAX_CONNS; with a token set, every request
- * must carry "Authorization: Bearer <token>" (401 otherwise). What a path
+ * must carry "Authorization: Bearer <token>" or, for a link a browser can
+ * follow, the query parameter access_token=<token> (401 otherwise). What a path
  * returns is up to the program's handler; its answer is copied or handed
  * over and never kept by the server. The listen address is numeric
  * (IPv4 "a.b.c.d:port" or IPv6 "[addr]:port"); port 0 lets the kernel pick

@@ -9,6 +9,12 @@ MASTER_LIBS := $(MASTER_LIB) $(HOST_LIB_LIBS) $(MASTER_CURL_LIBS) $(HTTP_LIBS)
 
 $(HOSTDIR)/obj/master/%.o: EXTRA_CFLAGS += -Imaster $(HOST_LIB_CFLAGS)
 
+# The dashboard page, embedded (web.c includes the generated header).
+$(GENDIR)/dashboard_html.h: master/dashboard.html scripts/embed.sh
+	@mkdir -p $(@D)
+	scripts/embed.sh dashboard_html $< > $@.tmp && mv $@.tmp $@
+$(HOSTDIR)/obj/master/web.o: $(GENDIR)/dashboard_html.h
+
 $(MASTER_LIB): $(MASTER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^

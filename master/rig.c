@@ -266,6 +266,15 @@ static int rig_earn_json(cJSON *o, const void *arg)
 	return earnwatch_json(o, arg);
 }
 
+static int64_t rig_on_history(struct evloop *el, long long id, void *arg)
+{
+	struct rig *r = arg;
+
+	rig_snapshot(r);
+	history_take(&r->history, &r->snap, mclock_wall_us());
+	return HISTORY_INTERVAL_S * 1000000LL;
+}
+
 static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 {
 	struct rig *r = arg;
@@ -652,6 +661,8 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		evloop_add_timer(r->el, RIG_CHECK_POLL_US, rig_on_check, r);
 	if (rig_http_open(r, err, errlen) < 0)
 		return RIG_EXIT_STARTUP;
+	if (r->http)
+		evloop_add_timer(r->el, HISTORY_INTERVAL_S * 1000000LL, rig_on_history, r);
 	evloop_set_before_sleep(r->el, rig_before_sleep, r);
 	earnwatch_start(&r->earn, cfg, r->el, &r->joblog, r->slaves, r->nslaves);
 	summary_set_extra(&(struct summary_extra){ .table_line = rig_earn_table,

@@ -15,6 +15,7 @@
 #include "discover.h"
 #include "earnwatch.h"
 #include "evloop.h"
+#include "history.h"
 #include "http.h"
 #include "joblog.h"
 #include "ratelimit.h"
@@ -70,6 +71,7 @@ struct rig {
 	int exit_code;
 	struct http_server *http;       /* NULL: no HTTP side */
 	struct status_snap snap;        /* the live state, see rig_snapshot */
+	struct history history;         /* the last hour, for the dashboard */
 };
 
 /* Open buses, find slaves, prepare the loop. RIG_EXIT_* on failure (err says why). */

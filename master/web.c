@@ -12,6 +12,7 @@
 #include "rig.h"
 #include "status.h"
 #include "web.h"
+#include "dashboard_html.h"
 
 static void web_json(struct http_reply *rep, cJSON *o)
 {
@@ -36,6 +37,17 @@ void web_handle(void *arg, const char *path, struct http_reply *rep)
 	if (!strcmp(path, "/api/status")) {
 		rig_snapshot(r);
 		web_json(rep, status_json(&r->snap));
+		return;
+	}
+	if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
+		rep->type = "text/html; charset=utf-8";
+		rep->body = (const char *)dashboard_html;
+		rep->len = dashboard_html_len;
+		rep->cache = "no-cache";
+		return;
+	}
+	if (!strcmp(path, "/api/history")) {
+		web_json(rep, history_json(&r->history));
 		return;
 	}
 	if (!strcmp(path, "/metrics")) {

@@ -4,7 +4,7 @@ simulated rig: it serves from the daemon's one event loop on a port the
 test lets the kernel pick; GET and HEAD only, every other method 405;
 unknown paths 404; a huge URL, huge headers and a request body get a 4xx
 and nothing else; with http_token set every request needs the bearer token
-(401 otherwise); the mining key never appears in any answer; `--http ""`
+(401 otherwise; also as ?access_token=); the mining key never appears in any answer; `--http ""`
 turns it off and an address that is not numeric ADDR:PORT is a config
 error (exit 2). Prints TAP.
 """
@@ -93,6 +93,11 @@ def main():
         st, hd, body = rig.get("/api/status", headers={"Authorization": "Bearer " + TOKEN})
         bodies.append(body)
         tap.ok(st == 200 and b'"boards"' in body, "right token: 200")
+        st, hd, body = rig.get("/?access_token=" + TOKEN)
+        bodies.append(body)
+        tap.ok(st == 200 and b"<html" in body, "token as ?access_token= (a dashboard link): 200")
+        st, hd, body = rig.get("/?access_token=" + TOKEN[:-1])
+        tap.ok(st == 401, "a wrong ?access_token=: 401")
         log = open(rig.log).read()
         tap.ok(TOKEN not in log and KEY not in log, "neither token nor key in the log")
         rig.stop_master()

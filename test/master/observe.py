@@ -4,11 +4,17 @@
 pseudo-terminal, rigkit.py): the live table fits 80 columns, has a row
 per board with its mark and a legend; a board silenced by ducosim's fault
 injection shows as offline in the table, /api/status and /metrics within
-10 s; the SIGUSR1 summary is not overdrawn by the table; /metrics passes
+10 s; the SIGUSR1 summary is not overdrawn by the table; headless Chromium
+(Debian's chromium) loads the dashboard / and its board table shows every
+board with its mark, the silenced one offline (DOM check; a screenshot is
+kept in $BUILD/test-artifacts/dashboard.png); /metrics passes
 `promtool check metrics`; a real Prometheus (Debian's
 prometheus) on loopback scrapes the rig, and once the pool is gone and no
 share can come any more, its query for the accepted-shares counter equals
-the job log's GOOD lines, in all and per board; /api/status agrees with the
+the job log's GOOD lines, in all and per board; every metric the fleet's
+Grafana dashboard (docs/fleet/grafana-ducorig.json) uses is in /metrics
+and each of its queries runs on that Prometheus; the fleet's scrape
+configuration passes `promtool check config`; /api/status agrees with the
 job log too; the mining key is in no answer. Prometheus' start-up and
 scrapes are waited for through its own API (target up, sample seen), each
 with a deadline. Prints TAP.
@@ -23,6 +29,7 @@ import sys
 import time
 import urllib.parse
 import signal
+import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -174,6 +181,76 @@ def check_usr1(rig):
            after[-400:])
 
 
+FLEET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "fleet")
+
+
+def check_grafana(prom, metrics_text):
+    path = os.path.join(FLEET, "grafana-ducorig.json")
+    raw = open(path).read()
+    dash = json.loads(raw)
+    have = set(re.findall(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", metrics_text.decode(), re.M))
+    used = set(re.findall(r"\b((?:ducorig|process)_[a-z_]+)\b", raw))
+    tap.ok(used and not (used - have), "every metric the Grafana dashboard uses is in /metrics "
+           "(%d metrics)" % len(used), sorted(used - have))
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    bad = []
+    for e in exprs:
+        q = e.replace("$rig", ".*").replace("$__rate_interval", "1m")
+        if prom.query(q) is None:
+            bad.append(e)
+    tap.ok(exprs and not bad, "each of its %d queries runs on Prometheus" % len(exprs), bad)
+    p = subprocess.run(["promtool", "check", "config", os.path.join(FLEET, "prometheus.yml")],
+                       capture_output=True, text=True)
+    tap.ok(p.returncode == 0, "docs/fleet/prometheus.yml passes promtool check config",
+           p.stdout + p.stderr)
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+
+
+def chromium(rig, *args):
+    """Run headless Chromium on a new empty profile; (rc, stdout)."""
+    prof = tempfile.mkdtemp(prefix="profile.", dir=rig.tmp)
+    # the page's own timers (2 s table refresh) run in virtual time: the
+    # dump waits for the page's fetches, not for a wall-clock delay
+    p = subprocess.run(["chromium"] + CHROMIUM_FLAGS + ["--user-data-dir=" + prof,
+                                                         "--virtual-time-budget=5000"] +
+                       list(args), capture_output=True, timeout=120)
+    return p.returncode, p.stdout
+
+
+def check_dashboard(rig, answers):
+    st, hd, page = rig.get("/")
+    answers.append(page)
+    tap.ok(st == 200 and hd.get("content-type", "").startswith("text/html") and
+           not re.search(rb"(src|href)=\"(https?:)?//", page) and b"@import" not in page and
+           b"@font-face" not in page, "GET /: the dashboard, nothing loaded from elsewhere")
+    url = "http://%s/" % rig.http
+    rc, dom = chromium(rig, "--dump-dom", url)
+    answers.append(dom)
+    rows = {a.decode(): m.decode() for m, a in re.findall(
+        rb'<tr class="board (\w+)" data-addr="(0x[0-9a-f]{2})"', dom)}
+    tap.ok(rc == 0 and set(rows) == {"0x%02x" % (8 + i) for i in range(BOARDS)},
+           "headless Chromium: the board table shows every board %s" % rows, dom[-1500:])
+    tap.ok(rows.get("0x0a") == "offline" and rows.get("0x08") in ("ok", "slow", "faulty"),
+           "the silenced board is marked offline on the page, the others not")
+    online = re.search(rb'id="online">(\d+) / (\d+)<', dom)
+    tap.ok(online and online.groups() == (b"%d" % (BOARDS - 1), b"%d" % BOARDS),
+           "the page's header: %s boards online" % (online.group(0) if online else None))
+    art = os.path.join(os.environ.get("BUILD", "build"), "test-artifacts")
+    os.makedirs(art, exist_ok=True)
+    shot = os.path.join(art, "dashboard.png")
+    if os.path.exists(shot):
+        os.unlink(shot)
+    rc, _ = chromium(rig, "--window-size=1200,900", "--screenshot=" + os.path.abspath(shot), url)
+    with open(shot, "rb") if os.path.exists(shot) else open(os.devnull, "rb") as f:
+        head = f.read(8)
+    tap.ok(rc == 0 and head == b"\x89PNG\r\n\x1a\n" and os.path.getsize(shot) > 10000,
+           "screenshot kept: %s" % shot)
+
+
 def main():
     rig = Rig(count=BOARDS)
     prom = None
@@ -189,6 +266,7 @@ def main():
         check_table(rig)
         check_offline(rig, answers)
         check_usr1(rig)
+        check_dashboard(rig, answers)
 
         st, hd, text = rig.get("/metrics")
         answers.append(text)
@@ -223,6 +301,8 @@ def main():
         up = tap.wait_until(prom.target_up, 60, 0.2)
         tap.ok(up, "Prometheus on 127.0.0.1:%d scrapes the rig (target up)" % prom.port,
                open(os.path.join(rig.tmp, "prometheus.log")).read()[-2000:])
+
+        check_grafana(prom, text)
 
         # No pool, no new shares: the counter stops where the job log does.
         tap.stop_process(rig.pool)
