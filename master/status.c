@@ -132,7 +132,6 @@ static void status_board_take(struct status_board *b, const struct miner *s, int
 		b->mark = STATUS_SLOW;
 	else
 		b->mark = STATUS_OK;
-	(void)shares;
 }
 
 void status_take(struct status_snap *st, struct miner *const *slaves, int n, double wall_s,

@@ -51,9 +51,28 @@ sys.exit(0 if len(rows) >= int(sys.argv[2]) and all(r["verdict"] == "GOOD" for r
 PY
 }
 
+# the HTTP side (lib/http on the target's libmicrohttpd) answers under qemu
+http_ok() {
+	python3 - "$1" <<'PY'
+import json, sys, urllib.request
+base = "http://" + sys.argv[1]
+try:
+    st = json.load(urllib.request.urlopen(base + "/api/status", timeout=5))
+    m = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+except (OSError, ValueError):
+    sys.exit(1)
+sys.exit(0 if len(st["boards"]) == 2 and st["summary"]["good"] >= 1 and
+         "ducorig_shares_total{" in m else 1)
+PY
+}
 spawn "${QEMU[@]}" "$X/ducomaster" --pool "$pool" --bus "sim:$T/sim.sock" --slaves 0x08,0x09 \
-	--user ducorig-cross --joblog "$T/job1.log" --log "$T/m1.log" --no-table >"$T/m1.out" 2>&1
-run_until 6 "$T/job1.log" $SPAWNED; rc=$?
+	--user ducorig-cross --joblog "$T/job1.log" --log "$T/m1.log" --no-table \
+	--http 127.0.0.1:0 >"$T/m1.out" 2>&1
+m1=$SPAWNED
+wait_for "$T/m1.log" 'http: serving on' "$DEADLINE" $m1
+haddr=$(sed -n 's/.*http: serving on \([^ ]*\).*/\1/p' "$T/m1.log")
+wait_until "$DEADLINE" http_ok "$haddr"; ok $? "HTTP side under qemu: /api/status and /metrics on $haddr"
+run_until 6 "$T/job1.log" $m1; rc=$?
 ok $rc "sim backend: exit 0 on SIGTERM"
 all_good "$T/job1.log" 6; ok $? "sim backend: $(rows "$T/job1.log") jobs from both slaves, all GOOD"
 grep -q '=== ducomaster summary' "$T/m1.out"; ok $? "summary printed at the end"

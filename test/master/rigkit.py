@@ -122,9 +122,11 @@ class Rig:
 
     def rows(self):
         try:
-            return [json.loads(line) for line in open(self.joblog) if line.strip()]
+            recs = [json.loads(line) for line in open(self.joblog) if line.strip()]
         except OSError:
             return []
+        # job records only: periodic records carry a "type" (lib/joblog)
+        return [r for r in recs if "type" not in r]
 
     def get(self, path, method="GET", headers=None, timeout=10):
         """(status, headers dict, body bytes) from the master's HTTP side."""
