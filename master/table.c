@@ -30,14 +30,15 @@ static const char *table_mark(enum status_mark m)
 	return "?";
 }
 
-/* A count in at most width characters: 12345, then 123k, 12M. */
+/* A count in at most width (>= 2) characters: 12345, then 123k, 12M, 4G. */
 static void table_count(char *out, size_t cap, unsigned long n, int width)
 {
+	static const char units[] = "kMG";
+	unsigned long div = 1000;
+
 	snprintf(out, cap, "%lu", n);
-	if ((int)strlen(out) > width)
-		snprintf(out, cap, "%luk", n / 1000);
-	if ((int)strlen(out) > width)
-		snprintf(out, cap, "%luM", n / 1000000);
+	for (int u = 0; units[u] && (int)strlen(out) > width; u++, div *= 1000)
+		snprintf(out, cap, "%lu%c", n / div, units[u]);
 }
 
 /* The header and the rows share these widths. */

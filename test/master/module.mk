@@ -7,6 +7,8 @@
 #    fault under threads, threads_per_board / max_workers limits.
 #  - test_master_units: config table, pool protocol parsers, rate limit
 #    arithmetic, job log format, getPool parsing.
+#  - test_master_observe: the live table's width, the boards' marks,
+#    /metrics escaping, the job-phase histogram and the history ring.
 #  - test_master_fuzz: seeded mutations of pool lines and getPool answers
 #    against the parsers' invariants.
 #  - e2e.sh: ducopool + ducosim + ducomaster on loopback (shares, rate-limit
@@ -38,7 +40,8 @@
 #    REST side (exit 2 on a wrong key, key_check=warn, records, metrics,
 #    summary), the local estimate against what the pool paid.
 MASTER_TESTS := $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_units \
-                $(HOSTDIR)/test/test_master_fuzz $(HOSTDIR)/test/test_master_threads
+                $(HOSTDIR)/test/test_master_fuzz $(HOSTDIR)/test/test_master_threads \
+                $(HOSTDIR)/test/test_master_observe
 
 $(HOSTDIR)/obj/test/master/%.o: EXTRA_CFLAGS += -Imaster -Itest $(HOST_LIB_CFLAGS) $(BUS_RIG_CFLAGS)
 
@@ -52,7 +55,8 @@ $(HOSTDIR)/test/test_master_sm $(HOSTDIR)/test/test_master_threads: MASTER_LIBS 
 
 TEST_PROGS += $(MASTER_TESTS)
 # test_master_sm needs the simulator's library; the others only the master's.
-UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz
+UNIT_TESTS += $(HOSTDIR)/test/test_master_units $(HOSTDIR)/test/test_master_fuzz \
+              $(HOSTDIR)/test/test_master_observe
 
 TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh test/master/run.sh \
                 test/master/unit.sh test/master/fault_suite.py test/master/pi_stretch.py \
