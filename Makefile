@@ -142,6 +142,8 @@ help:
 	@echo 'Goals:'
 	@echo '  all (default)  master + sim + firmware'
 	@echo '  master         what a Raspberry Pi needs: $(notdir $(INSTALL_PROGS))'
+	@echo '                 HTTP=auto|yes|no: ducomaster'"'"'s dashboard and /metrics'
+	@echo '                 (libmicrohttpd; now $(if $(HTTP_ON),on,off))'
 	@echo '  install        install those, their man pages, the systemd unit, the'
 	@echo '                 sysusers and tmpfiles entries and the sample config'
 	@echo '                 (PREFIX=$(PREFIX), DESTDIR honoured)'
