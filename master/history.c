@@ -2,11 +2,13 @@
  * history.c - the rig's last hour (see history.h).
  */
 #include <cJSON.h>
+#include <math.h>
 #include "history.h"
 #include "jsonout.h"
 #include "mclock.h"
 
-void history_take(struct history *h, const struct status_snap *st, int64_t wall_us)
+void history_take(struct history *h, const struct status_snap *st, int64_t wall_us,
+		  double duco_per_day)
 {
 	struct history_sample *x = &h->s[h->next];
 	const struct report_stats *r = &st->tot.sum.rep;
@@ -21,6 +23,7 @@ void history_take(struct history *h, const struct status_snap *st, int64_t wall_
 		.good = r->good,
 		.bad = r->bad,
 		.block = r->block,
+		.duco_per_day = duco_per_day,
 	};
 	for (int i = 0; i < st->n; i++)
 		if (st->b[i].online)
@@ -62,6 +65,8 @@ cJSON *history_json(const struct history *h)
 		jsonout_num(e, "good", x->good, JSONOUT_EXACT);
 		jsonout_num(e, "bad", x->bad, JSONOUT_EXACT);
 		jsonout_num(e, "block", x->block, JSONOUT_EXACT);
+		if (isfinite(x->duco_per_day))
+			jsonout_num(e, "duco_per_day", x->duco_per_day, 4);
 		pm = cJSON_AddObjectToObject(e, "part_ms");
 		for (int p = 0; pm && p < REPORT_NPARTS; p++)
 			jsonout_num(pm, parts[p], x->part_ms[p], 1);

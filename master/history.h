@@ -24,6 +24,7 @@ struct history_sample {
 	int online, boards;
 	uint32_t jobs, good, bad, block;
 	double part_ms[REPORT_NPARTS];  /* totals per job phase */
+	double duco_per_day;            /* earnings (recent window), NAN: none */
 };
 
 struct history {
@@ -31,7 +32,9 @@ struct history {
 	int next, count;
 };
 
-void history_take(struct history *h, const struct status_snap *st, int64_t wall_us);
+/* duco_per_day: the earnings side's figure at that moment, NAN for none. */
+void history_take(struct history *h, const struct status_snap *st, int64_t wall_us,
+		  double duco_per_day);
 
 struct cJSON;
 /* {"interval_s":..., "samples":[{...}, ...]} oldest first; NULL on ENOMEM. */

@@ -323,6 +323,23 @@ static void metrics_rig(struct mout *o, const struct metrics_extra *x)
 		(unsigned long long)(x->http_requests - x->http_refused));
 	fprintf(f, "ducorig_http_requests_total{result=\"refused\"} %llu\n",
 		(unsigned long long)x->http_refused);
+	if (x->earn_source) {
+		metrics_family(o, "ducorig_duco_earned", "gauge",
+			       "DUCO earned since ducomaster started (source rest: the balance's "
+			       "growth; estimate: the pool's reward formula on the accepted shares).");
+		fprintf(f, "ducorig_duco_earned{source=\"%s\"}", x->earn_source);
+		metrics_value(f, x->earn_gained);
+		metrics_family(o, "ducorig_duco_per_day", "gauge",
+			       "DUCO per day: over the last 10 minutes (window recent) and since the "
+			       "start (window start).");
+		fprintf(f, "ducorig_duco_per_day{source=\"%s\",window=\"recent\"}", x->earn_source);
+		metrics_value(f, x->earn_per_day);
+		fprintf(f, "ducorig_duco_per_day{source=\"%s\",window=\"start\"}", x->earn_source);
+		metrics_value(f, x->earn_per_day_since_start);
+		metrics_family(o, "ducorig_pool_miners_listed", "gauge",
+			       "Miners the server lists for the user (REST; 0 without an answer).");
+		fprintf(f, "ducorig_pool_miners_listed %u\n", x->earn_miners);
+	}
 	metrics_family(o, "process_cpu_seconds_total", "counter",
 		       "User and system CPU time of ducomaster, seconds.");
 	fprintf(f, "process_cpu_seconds_total");

@@ -17,6 +17,10 @@ struct metrics_extra {
 	const char *version;
 	double start_time_s;            /* process start, seconds since the epoch */
 	uint64_t http_requests, http_refused;
+	/* earnings (master/earnwatch): NULL source = none to show */
+	const char *earn_source;        /* "rest" (the balance) or "estimate" */
+	double earn_gained, earn_per_day, earn_per_day_since_start;
+	unsigned earn_miners;
 };
 
 /* The text (free() it) and its length; NULL on ENOMEM. */

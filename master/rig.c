@@ -270,8 +270,12 @@ static int64_t rig_on_history(struct evloop *el, long long id, void *arg)
 {
 	struct rig *r = arg;
 
+	struct earnwatch_snap e;
+
+	earnwatch_snapshot(&r->earn, &e);
 	rig_snapshot(r);
-	history_take(&r->history, &r->snap, mclock_wall_us());
+	history_take(&r->history, &r->snap, mclock_wall_us(),
+		     strcmp(e.source, "rest") ? e.est_duco_per_day : e.duco_per_day);
 	return HISTORY_INTERVAL_S * 1000000LL;
 }
 

@@ -35,8 +35,16 @@ void web_handle(void *arg, const char *path, struct http_reply *rep)
 	struct rig *r = arg;
 
 	if (!strcmp(path, "/api/status")) {
+		cJSON *o;
+
 		rig_snapshot(r);
-		web_json(rep, status_json(&r->snap));
+		o = status_json(&r->snap);
+		/* "earnings", as the summary's JSON has it (master/earnwatch) */
+		if (o && earnwatch_json(o, &r->earn) < 0) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		web_json(rep, o);
 		return;
 	}
 	if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
@@ -58,6 +66,15 @@ void web_handle(void *arg, const char *path, struct http_reply *rep)
 			.http_refused = http_refused(r->http),
 		};
 
+		struct earnwatch_snap e;
+
+		earnwatch_snapshot(&r->earn, &e);
+		x.earn_source = e.source;
+		x.earn_gained = strcmp(e.source, "rest") ? e.est_duco : e.gained;
+		x.earn_per_day = strcmp(e.source, "rest") ? e.est_duco_per_day : e.duco_per_day;
+		x.earn_per_day_since_start = strcmp(e.source, "rest") ? e.est_duco_per_day :
+					     e.duco_per_day_since_start;
+		x.earn_miners = e.miners;
 		rig_snapshot(r);
 		rep->body = metrics_text(&r->snap, &x, &rep->len);
 		if (!rep->body) {

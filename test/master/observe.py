@@ -334,6 +334,11 @@ def main():
         st, hd, body = rig.get("/api/status")
         answers.append(body)
         doc = json.loads(body)
+        earn = doc.get("earnings", {})
+        m = re.search(rb'^ducorig_duco_per_day\{source="(\w+)",window="recent"\} (\S+)$', text, re.M)
+        tap.ok(earn.get("source") in ("rest", "estimate") and m and
+               m.group(1).decode() == earn["source"] and float(m.group(2)) >= 0,
+               "earnings in /api/status and /metrics (source %s)" % earn.get("source"), earn)
         tap.ok(doc["summary"]["good"] == want_good and
                sum(b["good"] for b in doc["boards"]) == want_good,
                "/api/status: %d good, as the job log" % doc["summary"]["good"])

@@ -160,7 +160,7 @@ static void test_history(void)
 	for (int i = 0; i < HISTORY_SAMPLES + 5; i++) {
 		m[0].st.rep.good = (uint32_t)i;
 		take(i * 10000000LL);
-		history_take(&h, &st, i);
+		history_take(&h, &st, i, NAN);
 	}
 	tap_ok(h.count == HISTORY_SAMPLES && h.s[(h.next + HISTORY_SAMPLES - 1) % HISTORY_SAMPLES].good ==
 	       HISTORY_SAMPLES + 4 && h.s[h.next].good == 5, "history keeps the last %d samples in order",
