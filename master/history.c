@@ -18,7 +18,7 @@ void history_take(struct history *h, const struct status_snap *st, int64_t wall_
 		.wall_us = wall_us,
 		.hashrate = st->hashrate,
 		.online = st->online,
-		.boards = st->n,
+		.boards = st->boards,
 		.jobs = r->jobs,
 		.good = r->good,
 		.bad = r->bad,

@@ -56,7 +56,7 @@ static void metrics_board_labels2(FILE *f, const char *name, const struct status
 	fprintf(f, "\",addr=\"0x%02x\",board=\"", b->addr);
 	metrics_escaped(f, b->board);
 	fputs("\",worker=\"", f);
-	metrics_escaped(f, b->worker ? b->worker : "");
+	metrics_escaped(f, b->worker);
 	fputc('"', f);
 	metrics_label(f, k, v);
 	metrics_label(f, k2, v2);
@@ -202,7 +202,7 @@ static void metrics_bus(struct mout *o)
 		       "identity: crc, frame, overrun).");
 	for (int i = 0; i < o->st->n; i++) {
 		const struct status_board *b = &o->st->b[i];
-		const struct duco_identity *id = &b->m->ident;
+		const struct duco_identity *id = &b->m->b->ident;
 
 		metrics_board_sample(o, "ducorig_board_frames_dropped", b, "cause", "crc",
 				     id->crc_errors);
@@ -257,8 +257,8 @@ static void metrics_state(struct mout *o)
 		const struct miner *m = b->m;
 		char fw[16];
 
-		snprintf(fw, sizeof(fw), "%u.%u", m->ident.fw_version >> 8, m->ident.fw_version & 0xff);
-		metrics_board_labels2(o->f, "ducorig_board_info", b, "ducoid", m->ducoid,
+		snprintf(fw, sizeof(fw), "%u.%u", m->b->ident.fw_version >> 8, m->b->ident.fw_version & 0xff);
+		metrics_board_labels2(o->f, "ducorig_board_info", b, "ducoid", m->b->ducoid,
 				      "fw_version", fw);
 		fputs(" 1\n", o->f);
 	}
@@ -314,7 +314,7 @@ static void metrics_rig(struct mout *o, const struct metrics_extra *x)
 	fprintf(f, "ducorig_uptime_seconds");
 	metrics_value(f, st->uptime_s);
 	metrics_family(o, "ducorig_boards", "gauge", "Boards configured or found.");
-	fprintf(f, "ducorig_boards %d\n", st->n);
+	fprintf(f, "ducorig_boards %d\n", st->boards);
 	metrics_family(o, "ducorig_boards_online", "gauge", "Boards answering on the bus.");
 	fprintf(f, "ducorig_boards_online %d\n", st->online);
 	metrics_family(o, "ducorig_http_requests_total", "counter",

@@ -40,7 +40,7 @@ double rig_uptime_s(const struct rig *r)
 void rig_snapshot(struct rig *r)
 {
 	status_take(&r->snap, r->slaves, r->nslaves, rig_uptime_s(r), mclock_now_us(&r->clock),
-		    r->env.pool_addr, r->cfg->rig_id);
+		    r->env.pool_addr);
 }
 
 static void rig_on_file(struct evloop *el, int fd, int mask, void *arg);

@@ -93,13 +93,13 @@ static void status_board_take(struct status_board *b, const struct miner *s, int
 	memset(b, 0, sizeof(*b));
 	b->m = s;
 	snprintf(b->name, sizeof(b->name), "%s", s->name);
-	snprintf(b->bus_spec, sizeof(b->bus_spec), "%s", s->io.bus ? s->io.bus->spec : "?");
+	snprintf(b->bus_spec, sizeof(b->bus_spec), "%s", s->b->io.bus ? s->b->io.bus->spec : "?");
 	report_display_name(b->bus, sizeof(b->bus), b->bus_spec);
-	b->addr = s->io.addr;
-	b->board = status_board_name(s->ident.board_id);
+	b->addr = s->b->io.addr;
+	b->board = status_board_name(s->b->ident.board_id);
 	b->state = miner_state_letter(s->state);
 	b->dsub = s->state == MINER_D ? miner_dsub_name(s->dsub) : NULL;
-	b->online = s->io_ready;
+	b->online = s->b->io_ready;
 	b->since_share_s = s->last_share_us ? (now - s->last_share_us) / 1e6 : -1;
 	b->diff = s->last.diff;
 	b->good = rep->good;
@@ -113,11 +113,11 @@ static void status_board_take(struct status_board *b, const struct miner *s, int
 	b->last_hold_ms = s->last.hold_ms;
 	b->last_polls = s->last.busy_polls;
 	b->duty = report_duty(rep);
-	b->xfers = s->io.st.xfers;
-	b->crc_retries = s->io.st.crc_retries;
-	b->nack_retries = s->io.st.nack_retries;
-	b->io_failures = s->io.st.failures;
-	b->polls = s->io.st.polls;
+	b->xfers = s->b->io.st.xfers;
+	b->crc_retries = s->b->io.st.crc_retries;
+	b->nack_retries = s->b->io.st.nack_retries;
+	b->io_failures = s->b->io.st.failures;
+	b->polls = s->b->io.st.polls;
 	b->crc_per_1k = status_per_1k(b->crc_retries, b->xfers);
 	b->retry_per_1k = status_per_1k(b->crc_retries + b->nack_retries, b->xfers);
 	if (slow_s < STATUS_SLOW_MIN_S)
@@ -135,7 +135,7 @@ static void status_board_take(struct status_board *b, const struct miner *s, int
 }
 
 void status_take(struct status_snap *st, struct miner *const *slaves, int n, double wall_s,
-		 int64_t now_us, const char *pool, const char *worker)
+		 int64_t now_us, const char *pool)
 {
 	const struct report_stats *r;
 
@@ -147,14 +147,25 @@ void status_take(struct status_snap *st, struct miner *const *slaves, int n, dou
 	st->n = n;
 	summary_totals(&st->tot, slaves, n, wall_s);
 	r = &st->tot.sum.rep;
+	st->n = 0;
 	for (int i = 0; i < n; i++) {
-		status_board_take(&st->b[i], slaves[i], now_us);
-		st->b[i].worker = worker;
-		if (st->b[i].online) {
-			st->online++;
-			st->hashrate += st->b[i].hashrate;
+		struct status_board *b = &st->b[st->n];
+
+		/* a worker the board's thread count leaves unused shows nothing */
+		if (slaves[i]->index && !miner_active(slaves[i]))
+			continue;
+		status_board_take(b, slaves[i], now_us);
+		snprintf(b->worker, sizeof(b->worker), "%d", slaves[i]->index);
+		st->n++;
+		if (b->online) {
+			if (!slaves[i]->index)
+				st->online++;
+			st->hashrate += b->hashrate;
 		}
 	}
+	st->boards = 0;
+	for (int i = 0; i < n; i++)
+		st->boards += !slaves[i]->index;
 	st->shares_per_hour = wall_s > 0 ? 3600.0 * (r->good + r->block) / wall_s : 0;
 	st->reject_pct = r->jobs ? 100.0 * r->bad / r->jobs : 0;
 	st->cpu_s = st->tot.cpu_s;
@@ -175,7 +186,7 @@ static cJSON *status_board_json(const struct status_board *b)
 	cJSON_AddStringToObject(o, "bus", b->bus);
 	cJSON_AddStringToObject(o, "addr", addr);
 	cJSON_AddStringToObject(o, "board", b->board);
-	cJSON_AddStringToObject(o, "worker", b->worker ? b->worker : "");
+	cJSON_AddStringToObject(o, "worker", b->worker);
 	cJSON_AddStringToObject(o, "state", state);
 	cJSON_AddStringToObject(o, "state_name", miner_state_name(s->state));
 	if (b->dsub)
@@ -224,15 +235,15 @@ static cJSON *status_board_json(const struct status_board *b)
 	if (id) {
 		char fw[16];
 
-		snprintf(fw, sizeof(fw), "%u.%u", s->ident.fw_version >> 8, s->ident.fw_version & 0xff);
-		cJSON_AddStringToObject(id, "ducoid", s->ducoid);
+		snprintf(fw, sizeof(fw), "%u.%u", s->b->ident.fw_version >> 8, s->b->ident.fw_version & 0xff);
+		cJSON_AddStringToObject(id, "ducoid", s->b->ducoid);
 		cJSON_AddStringToObject(id, "fw_version", fw);
-		jsonout_num(id, "f_cpu", s->ident.f_cpu, JSONOUT_EXACT);
-		status_reset_names(s->ident.reset_cause, reset, sizeof(reset));
+		jsonout_num(id, "f_cpu", s->b->ident.f_cpu, JSONOUT_EXACT);
+		status_reset_names(s->b->ident.reset_cause, reset, sizeof(reset));
 		cJSON_AddStringToObject(id, "reset_cause", reset);
-		jsonout_num(id, "crc_errors", s->ident.crc_errors, JSONOUT_EXACT);
-		jsonout_num(id, "frame_errors", s->ident.frame_errors, JSONOUT_EXACT);
-		jsonout_num(id, "overruns", s->ident.overruns, JSONOUT_EXACT);
+		jsonout_num(id, "crc_errors", s->b->ident.crc_errors, JSONOUT_EXACT);
+		jsonout_num(id, "frame_errors", s->b->ident.frame_errors, JSONOUT_EXACT);
+		jsonout_num(id, "overruns", s->b->ident.overruns, JSONOUT_EXACT);
 	}
 	return o;
 }
@@ -248,7 +259,8 @@ cJSON *status_json(const struct status_snap *st)
 	if (rig) {
 		jsonout_num(rig, "uptime_s", st->uptime_s, 1);
 		cJSON_AddStringToObject(rig, "pool", st->pool);
-		jsonout_num(rig, "boards", st->n, JSONOUT_EXACT);
+		jsonout_num(rig, "boards", st->boards, JSONOUT_EXACT);
+		jsonout_num(rig, "workers", st->n, JSONOUT_EXACT);
 		jsonout_num(rig, "online", st->online, JSONOUT_EXACT);
 		jsonout_num(rig, "hashrate", st->hashrate, 2);
 		jsonout_num(rig, "cpu_s", st->cpu_s, 3);

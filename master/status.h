@@ -12,7 +12,10 @@
  * STATUS_MIN_JOBS or more shares rejected, or more than
  * STATUS_FAULTY_RETRY_PER_1K bus retries per 1000 transfers), "slow" (no
  * share for longer than STATUS_SLOW_FACTOR mean jobs, at least
- * STATUS_SLOW_MIN_S), else "ok".
+ * STATUS_SLOW_MIN_S), else "ok". A row is a pool worker: with one thread
+ * per board (the default) a board; with threads_per_board above 1 each of
+ * a board's active workers, the board's own figures (bus, identity,
+ * online) repeated.
  */
 #ifndef STATUS_H
 #define STATUS_H
@@ -39,12 +42,12 @@ enum status_mark {
 
 struct status_board {
 	const struct miner *m;          /* for the counters not copied here */
-	char name[48];                  /* "bus:0xAA", as in the job log */
+	char name[64];                  /* "bus:0xAA" ("#k" for worker k > 0), as in the job log */
 	char bus[64];                   /* shown: a simulator socket cut to its file name */
 	char bus_spec[CONFIG_STR];      /* as configured */
 	uint8_t addr;
 	const char *board;              /* board name from its identity ("nano") */
-	const char *worker;             /* the pool worker: the rig id */
+	char worker[16];                /* the worker on the board: 0, 1, ... */
 	char state;                     /* D C R J K W E F G */
 	const char *dsub;               /* state D's step, NULL otherwise */
 	int online;
@@ -64,7 +67,8 @@ struct status_board {
 struct status_snap {
 	double uptime_s;
 	const char *pool;               /* "" while discovering */
-	int n, online;
+	int n, online;                  /* rows (workers); boards answering */
+	int boards;
 	struct summary_totals tot;      /* rig sums (lib/report + the daemon's) */
 	double hashrate;                /* sum of the online boards' last reported rates */
 	double shares_per_hour;
@@ -80,9 +84,10 @@ const char *status_board_name(uint8_t board_id);
 /* Names of the reset cause bits set in cause, e.g. "watchdog,soft"; "none". */
 void status_reset_names(uint8_t cause, char *out, size_t cap);
 
-/* Fill st from the miners at monotonic time now_us. */
+/* Fill st from the miners (each board's first worker and every active one)
+ * at monotonic time now_us. */
 void status_take(struct status_snap *st, struct miner *const *slaves, int n, double wall_s,
-		 int64_t now_us, const char *pool, const char *worker);
+		 int64_t now_us, const char *pool);
 
 struct cJSON;
 /* The snapshot as JSON (rig, boards, summary): NULL on ENOMEM. */

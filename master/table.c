@@ -94,7 +94,7 @@ void table_draw(FILE *f, const struct status_snap *st)
 	fprintf(f, "\033[H\033[2J");
 	snprintf(line, sizeof(line),
 		 "ducomaster %.0fs pool %.22s boards %d/%d online shares %lu bad %lu %.0f/h",
-		 st->uptime_s, st->pool[0] ? st->pool : "(discovering)", st->online, st->n,
+		 st->uptime_s, st->pool[0] ? st->pool : "(discovering)", st->online, st->boards,
 		 (unsigned long)(r->good + r->block), (unsigned long)r->bad, st->shares_per_hour);
 	line[TABLE_WIDTH] = '\0';
 	fprintf(f, "%s\n", line);

@@ -291,7 +291,7 @@ def main():
         tap.ok(phases == {b"get_job_wait", b"transfer", b"hashing", b"detect", b"hold",
                           b"get_res_wait", b"overall"}, "a histogram per job phase", phases)
         labels = re.search(rb'^ducorig_board_online\{bus="sim:sim\.sock",addr="0x08",'
-                           rb'board="nano",worker="None"\} 1$', text, re.M)
+                           rb'board="nano",worker="0"\} 1$', text, re.M)
         tap.ok(labels, "per-board labels bus, addr, board, worker")
         power_on = re.search(rb'^ducorig_board_resets_total\{[^}]*addr="0x08"[^}]*'
                              rb'cause="power_on"\} 1$', text, re.M)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "board.h"
 #include "history.h"
 #include "metrics.h"
 #include "status.h"
@@ -19,19 +20,22 @@
 #include "tap.h"
 
 static struct miner m[3];
+static struct board bd[3];
 static struct bus buses[3];
 static struct status_snap st;
 
 static void setup(void)
 {
 	memset(m, 0, sizeof(m));
+	memset(bd, 0, sizeof(bd));
 	memset(buses, 0, sizeof(buses));
 	for (int i = 0; i < 3; i++) {
 		snprintf(buses[i].spec, sizeof(buses[i].spec), "/dev/i2c-%d", i + 1);
-		m[i].io.bus = &buses[i];
-		m[i].io.addr = (uint8_t)(0x08 + i);
+		m[i].b = &bd[i];
+		bd[i].io.bus = &buses[i];
+		bd[i].io.addr = (uint8_t)(0x08 + i);
 		snprintf(m[i].name, sizeof(m[i].name), "/dev/i2c-%d:0x%02x", i + 1, 0x08 + i);
-		m[i].io_ready = 1;
+		bd[i].io_ready = 1;
 		m[i].state = MINER_K;
 		report_init(&m[i].st.rep, m[i].name);
 	}
@@ -41,7 +45,7 @@ static void take(int64_t now)
 {
 	struct miner *p[3] = { &m[0], &m[1], &m[2] };
 
-	status_take(&st, p, 3, 100.0, now, "127.0.0.1:2811", "rig\"1\\\n");
+	status_take(&st, p, 3, 100.0, now, "127.0.0.1:2811");
 }
 
 static void test_table(void)
@@ -57,12 +61,12 @@ static void test_table(void)
 	m[0].st.rep.jobs = 4000000000u;
 	m[0].last.hashrate = 1e12;
 	m[0].last.r_slave = 1e12;
-	m[0].io.st.xfers = 1;
-	m[0].io.st.crc_retries = 4000000000u;
+	bd[0].io.st.xfers = 1;
+	bd[0].io.st.crc_retries = 4000000000u;
 	m[0].last_share_us = 1;
 	m[1].state = MINER_D;
 	m[1].dsub = MINER_D_CALIBRATE;
-	m[1].io_ready = 0;
+	bd[1].io_ready = 0;
 	take(1000000000000LL);
 	for (int i = 0; i < 3; i++) {
 		table_row(row, sizeof(row), &st.b[i]);
@@ -106,9 +110,9 @@ static void test_marks(void)
 	take(now);
 	tap_ok(st.b[2].mark == STATUS_FAULTY && fabs(st.b[2].reject_pct - 10.0) < 1e-9,
 	       "10 %% rejects over 20 verdicts: faulty");
-	m[2].io_ready = 0;
+	bd[2].io_ready = 0;
 	take(now);
-	tap_ok(st.b[2].mark == STATUS_OFFLINE && !st.b[2].online && st.online == 2,
+	tap_ok(st.b[2].mark == STATUS_OFFLINE && !st.b[2].online && st.online == 2 && st.boards == 3,
 	       "no identity since the fault: offline, 2 of 3 online");
 }
 
@@ -121,18 +125,19 @@ static void test_metrics(void)
 	setup();
 	m[0].last_share_us = 1;
 	m[0].st.rep.good = 7;
+	snprintf(buses[2].spec, sizeof(buses[2].spec), "/dev/i\"2\\c\n");
 	take(2000000);
 	text = metrics_text(&st, &x, &len);
 	tap_ok(text && len == strlen(text), "metrics text made (%zu bytes)", len);
 	if (!text)
 		return;
-	tap_ok(strstr(text, "worker=\"rig\\\"1\\\\\\n\"") != NULL,
+	tap_ok(strstr(text, "bus=\"/dev/i\\\"2\\\\c\\n\"") != NULL,
 	       "label values escaped (quote, backslash, newline)");
 	tap_ok(strstr(text, "ducorig_board_seconds_since_last_share{bus=\"/dev/i2c-1\",addr=\"0x08\"") &&
 	       !strstr(text, "ducorig_board_seconds_since_last_share{bus=\"/dev/i2c-2\""),
 	       "a board without a share has no age sample");
 	tap_ok(strstr(text, "ducorig_shares_total{bus=\"/dev/i2c-1\",addr=\"0x08\",board=\"unknown\","
-			    "worker=\"rig\\\"1\\\\\\n\",verdict=\"good\"} 7\n") != NULL,
+			    "worker=\"0\",verdict=\"good\"} 7\n") != NULL,
 	       "shares counter sample");
 	tap_ok(!strstr(text, "nan") && !strstr(text, "inf\n"), "no NaN or Inf written");
 	free(text);
