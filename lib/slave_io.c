@@ -414,13 +414,11 @@ int slave_io_drop(struct slave_io *s, uint16_t job_id)
 
 	if (at < 0)
 		return 0;
-	if (s->proto >= DUCO_PROTO_V2) {
+	if (s->proto >= DUCO_PROTO_V2)
 		rc = slave_io_command(s, w, duco_encode_drop(w, job_id), r, sizeof(r), 0);
-	} else if (duco_state_hashing(DUCO_STATUS_STATE(s->last_status))) {
-		/* version 1 holds one job: stop it (a result it may have reached
-		 * meanwhile goes too, which is what dropping it means) */
+	else    /* version 1 holds this one job, running or done: ABORT clears
+		 * it, so the board shows IDLE afterwards as a version-2 one does */
 		rc = slave_io_simple(s, DUCO_CMD_ABORT);
-	}
 	if (rc < 0)
 		return slave_io_done(s, rc);
 	slave_io_unlive(s, at);

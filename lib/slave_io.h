@@ -37,8 +37,9 @@
  *   slave_io_drop(r.job_id)     acknowledged: its slot is free again
  * slave_io_drop also cancels a queued job or stops a running one (then the
  * queued one starts). The same calls drive a version-1 board (s->proto 1,
- * or no IDENTIFY yet) with one slot: submit sends JOB, drop forgets the
- * result (or ABORTs a running job). After the board rebooted (its identity
+ * or no IDENTIFY yet) with one slot: submit sends JOB, drop sends ABORT
+ * (which clears the job, running or done, so the board shows IDLE after a
+ * drop on either version). After the board rebooted (its identity
  * shows a new reset, or the sequence counter jumped), call slave_io_forget.
  */
 #ifndef SLAVE_IO_H

@@ -197,8 +197,11 @@ static void test_v1(void)
 	tap_ok(st >= 0 && DUCO_STATUS_STATE(st) == DUCO_ST_DONE && rc == 0 && r.job_id == 1 &&
 	       r.nonce == 100, "v1: DONE, result of 1");
 	xfers = s.st.xfers;
-	tap_ok(slave_io_drop(&s, 1) == 0 && s.st.xfers == xfers && slave_io_free_slots(&s) == 1,
-	       "v1: drop of a result sends nothing");
+	tap_ok(slave_io_drop(&s, 1) == 0 && s.st.xfers > xfers && slave_io_free_slots(&s) == 1 &&
+	       DUCO_STATUS_STATE(s.last_status) == DUCO_ST_IDLE,
+	       "v1: drop of a result ABORTs: IDLE, as a v2 board after DROP");
+	xfers = s.st.xfers;
+	tap_ok(slave_io_drop(&s, 1) == 0 && s.st.xfers == xfers, "v1: a second drop sends nothing");
 	tap_ok(slave_io_submit(&s, &b) == 0 && DUCO_STATUS_STATE(s.last_status) == DUCO_ST_BUSY,
 	       "v1: the next submit runs");
 	tap_ok(slave_io_drop(&s, 2) == 0 && DUCO_STATUS_STATE(s.last_status) == DUCO_ST_IDLE,
