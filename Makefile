@@ -64,7 +64,15 @@ CC_FOR_BUILD ?= cc
 CFLAGS     ?= -O2 -g
 CPPFLAGS   ?=
 LDFLAGS    ?=
-HARDEN     ?= yes
+# SANITIZE=address,undefined (any -fsanitize= list): every host program and
+# test built and run under those sanitizers, for a separate BUILD folder
+# (CI's asan stage: BUILD=build/asan). Hardening is off then (fortified libc
+# calls hide overflows from ASan); the shared objects that other programs
+# load (libducocommon.so into Python, libducoi2cshim.so preloaded into
+# i2c-tools and Python) get UBSan only, from objects of their own: an ASan
+# runtime must be the first library of a process, which it is not there.
+SANITIZE   ?=
+HARDEN     ?= $(if $(SANITIZE),no,yes)
 CWARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wformat=2 -Wno-unused-parameter
 ifneq ($(CI),)
@@ -78,8 +86,20 @@ HARDEN_LDFLAGS  := -Wl,-z,relro -Wl,-z,now
 endif
 HOST_CPPFLAGS := -Icommon -I$(GENDIR) -D_GNU_SOURCE $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 HOST_CFLAGS   := -std=gnu11 $(CWARN) -fPIC $(HARDEN_CFLAGS) $(CFLAGS)
+ifneq ($(SANITIZE),)
+SAN_FLAGS     := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+SO_SAN_FLAGS  := $(if $(findstring undefined,$(SANITIZE)),-fsanitize=undefined -fno-sanitize-recover=all)
+endif
+# Leaks of libraries that are not ours, kept on purpose (test/lsan.supp).
+SAN_TEST_ENV  := $(if $(SANITIZE),LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0)
+# Objects and links of what other programs load (see SANITIZE above): in
+# a tree of their own under SANITIZE, else the same objects as the rest.
+SO_OBJ        := $(HOSTDIR)/$(if $(SANITIZE),so-obj,obj)
+SO_CFLAGS     := $(HOST_CFLAGS) $(SO_SAN_FLAGS)
+SO_LDFLAGS    := $(HARDEN_CFLAGS) $(CFLAGS) $(SO_SAN_FLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
+HOST_CFLAGS   += $(SAN_FLAGS)
 # Links see the compile flags too (sanitizers, LTO need them on both).
-HOST_LDFLAGS  := $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
+HOST_LDFLAGS  := $(HARDEN_CFLAGS) $(CFLAGS) $(SAN_FLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
 DEPFLAGS  = -MMD -MP
 
 # Collected by the module fragments.
@@ -115,13 +135,15 @@ host: $(HOST_PROGS)
 # make test: build everything the tests need, then run them in layers. Tests
 # that call make themselves get a clean environment, not this make's jobserver.
 test: host $(TEST_PROGS) $(TEST_DEPS)
-	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) scripts/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) DUCORIG_SANITIZE=$(SANITIZE) \
+		$(SAN_TEST_ENV) scripts/run-tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
 
 # make test-unit: the host tests that need no simulator and no AVR toolchain
 # (what a package build and the cross-built Pi binaries run). TEST_WRAPPER
 # runs each program, e.g. TEST_WRAPPER="qemu-aarch64 -L /usr/aarch64-linux-gnu".
 test-unit: $(UNIT_TESTS)
-	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_TESTS)
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) DUCORIG_SANITIZE=$(SANITIZE) \
+		$(SAN_TEST_ENV) scripts/run-tests.sh $(UNIT_TESTS)
 
 bench: $(BENCH_TARGETS)
 
@@ -182,6 +204,12 @@ $(HOSTDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS) deps-check-build
 	@mkdir -p $(@D)
 	$(CC) $(EXTRA_CFLAGS) $(HOST_CPPFLAGS) $(HOST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# The objects of shared objects loaded into other programs under SANITIZE:
+# the same sources in $(HOSTDIR)/so-obj/, compiled with SO_CFLAGS.
+$(HOSTDIR)/so-obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS) deps-check-build
+	@mkdir -p $(@D)
+	$(CC) $(EXTRA_CFLAGS) $(HOST_CPPFLAGS) $(SO_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
 # Only where the rules put objects: build/ may hold other trees with files
 # named *.d (make deb's copy of the tree, a test chroot's /etc/*.d).
--include $(shell find $(HOSTDIR)/obj $(wildcard $(BUILD)/avr-*/obj) -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(HOSTDIR)/obj $(HOSTDIR)/so-obj $(wildcard $(BUILD)/avr-*/obj) -name '*.d' -type f 2>/dev/null)

@@ -15,11 +15,12 @@ $(COMMON_LIB): $(COMMON_OBJS)
 
 # The same objects as a shared library, so the Python tests encode and
 # decode frames with this code (ctypes, test/lib/ducotest.py) instead of a
-# copy of the protocol.
+# copy of the protocol. Under SANITIZE from objects of its own (Makefile).
 COMMON_SO := $(HOSTDIR)/libducocommon.so
-$(COMMON_SO): $(COMMON_OBJS)
+COMMON_SO_OBJS := $(COMMON_HOST_SRCS:%.c=$(SO_OBJ)/%.o)
+$(COMMON_SO): $(COMMON_SO_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -shared $(HOST_LDFLAGS) -o $@ $^
+	$(CC) -shared $(SO_LDFLAGS) -o $@ $^
 
 # CRC-8 table: generated from duco_crc8_bitwise by a build-machine program,
 # so the constants exist nowhere in the tree (test/unit checks the result).

@@ -39,11 +39,11 @@ HOST_LIB_CFLAGS := -Ilib $(HOST_LIB_PC_CFLAGS)
 # after HOST_LIB_LIBS; the others never pull rest.o out of the archive.
 HOST_LIB_CURL_LIBS := $(or $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null),-lcurl)
 
-$(HOSTDIR)/obj/lib/%.o: EXTRA_CFLAGS += $(HOST_LIB_CFLAGS)
+$(HOSTDIR)/obj/lib/%.o $(HOSTDIR)/so-obj/lib/%.o: EXTRA_CFLAGS += $(HOST_LIB_CFLAGS)
 # Only a program that serves HTTP (ducomaster) links libmicrohttpd: the
 # others never pull lib/http's object out of the archive.
 HTTP_LIBS := $(if $(HTTP_ON),$(or $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null),-lmicrohttpd))
-$(HOSTDIR)/obj/lib/http.o: EXTRA_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+$(HOSTDIR)/obj/lib/http.o $(HOSTDIR)/so-obj/lib/http.o: EXTRA_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 
 # The archive holds http.o or http_none.o: a change of HTTP_ON rebuilds it.
 HTTP_STAMP := $(HOSTDIR)/http-$(if $(HTTP_ON),on,off).stamp
@@ -53,3 +53,19 @@ $(HTTP_STAMP):
 $(HOST_LIB): $(HOST_LIB_OBJS) $(HTTP_STAMP)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $(HOST_LIB_OBJS)
+
+# The same two libraries for shared objects other programs load
+# (libducoi2cshim.so): under SANITIZE from $(HOSTDIR)/so-obj/ (Makefile).
+ifneq ($(SANITIZE),)
+SO_HOST_LIB   := $(HOSTDIR)/so-obj/libducohost.a
+SO_COMMON_LIB := $(HOSTDIR)/so-obj/libducocommon.a
+$(SO_HOST_LIB): $(HOST_LIB_SRCS:%.c=$(HOSTDIR)/so-obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+$(SO_COMMON_LIB): $(COMMON_HOST_SRCS:%.c=$(HOSTDIR)/so-obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+else
+SO_HOST_LIB   := $(HOST_LIB)
+SO_COMMON_LIB := $(COMMON_LIB)
+endif

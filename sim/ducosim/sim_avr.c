@@ -706,25 +706,39 @@ static void sim_avr_free_irqs(avr_irq_pool_t *pool)
 	pool->count = 0;
 }
 
+void sim_avr_free_core(avr_t *avr)
+{
+	if (!avr)
+		return;
+	avr_terminate(avr);
+	sim_avr_free_irqs(&avr->irq_pool);
+	free(avr);
+}
+
+void sim_avr_free_firmware(elf_firmware_t *fw)
+{
+	if (!fw)
+		return;
+	for (uint32_t i = 0; i < fw->symbolcount; i++)
+		free(fw->symbol[i]);
+	free(fw->symbol);
+	free(fw->flash);
+	free(fw->eeprom);
+	free(fw->fuse);
+	free(fw->lockbits);
+	fw->symbol = NULL;
+	fw->symbolcount = 0;
+	fw->flash = fw->eeprom = fw->fuse = fw->lockbits = NULL;
+}
+
 static void sim_avr_destroy(struct sim_slave *s)
 {
 	struct sim_avr *a = sim_avr_of(s);
 
 	if (!a)
 		return;
-	if (a->avr) {
-		avr_terminate(a->avr);
-		sim_avr_free_irqs(&a->avr->irq_pool);
-		free(a->avr);
-	}
-	/* elf_read_firmware()'s allocations are the caller's to free */
-	for (uint32_t i = 0; i < a->fw.symbolcount; i++)
-		free(a->fw.symbol[i]);
-	free(a->fw.symbol);
-	free(a->fw.flash);
-	free(a->fw.eeprom);
-	free(a->fw.fuse);
-	free(a->fw.lockbits);
+	sim_avr_free_core(a->avr);
+	sim_avr_free_firmware(&a->fw);
 	free(a->trace_pc);
 	free(a->trace_sp);
 	free(a->event_pc);

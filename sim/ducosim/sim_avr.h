@@ -53,6 +53,17 @@ struct sim_avr_stats {
 /* Signature-row serial bytes 0x0E..0x17 a simulated chip reports (its DUCOID). */
 #define SIM_AVR_SERIAL_LEN 10
 
+/*
+ * What simavr 1.6 never frees, for every program that loads an image itself
+ * (the firmware tests too): a core from avr_make_mcu_by_name(), terminated
+ * and freed with the IRQs avr_terminate() leaves; elf_read_firmware()'s
+ * sections and symbols. Both take NULL.
+ */
+struct avr_t;
+struct elf_firmware_t;
+void sim_avr_free_core(struct avr_t *avr);
+void sim_avr_free_firmware(struct elf_firmware_t *fw);
+
 int  sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 		    uint32_t freq, uint32_t bus_hz, const char *name);
 /* Replace the serial derived from the slave's name (tests, fixed rigs). */

@@ -27,6 +27,7 @@
 #include <cJSON.h>
 
 #include "jsonout.h"
+#include "../../sim/ducosim/sim_avr.h"   /* what simavr leaves to free */
 #include "../tap.h"
 
 #define ASM_SIM_FREQ       16000000UL
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
 	elf_firmware_t fw;
 	const char *elf = NULL, *mcu = "atmega328p";
 	avr_t *avr;
-	int seed = 1, json = 0, i, state = cpu_Running, n, saved_stdout = -1;
+	int seed = 1, json = 0, i, state = cpu_Running, n, saved_stdout = -1, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
@@ -216,7 +217,8 @@ int main(int argc, char **argv)
 				    (double)s->st[ASM_SIM_TAG_FIRST].max, 0);
 		jsonout_fprint(stdout, o);
 		cJSON_Delete(o);
-		return s->bench_done ? 0 : 1;
+		rc = s->bench_done ? 0 : 1;
+		goto out;
 	}
 	for (n = 1; n <= ASM_SIM_MAX_N; n++)
 		if (s->st[n].count)
@@ -226,5 +228,9 @@ int main(int argc, char **argv)
 			       (unsigned long long)s->st[n].count);
 	printf("# simulated %llu cycles\n", (unsigned long long)avr->cycle);
 	tap_ok(state == cpu_Done, "image ran to its end (state %d)", state);
-	return tap_done();
+	rc = tap_done();
+out:
+	sim_avr_free_core(avr);
+	sim_avr_free_firmware(&fw);
+	return rc;
 }

@@ -43,9 +43,9 @@ $(ASM_TEST_ELF_2560): $(ASM_TEST_DEPS) | deps-check-firmware
 $(HOSTDIR)/obj/test/asm/%.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS) $(HOST_LIB_CFLAGS)
 $(HOSTDIR)/obj/test/asm/asm_sim.o: | deps-check-sim
 
-$(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o $(HOST_LIB) $(COMMON_LIB)
+$(HOSTDIR)/test/asm_sim: $(HOSTDIR)/obj/test/asm/asm_sim.o $(DUCOSIM_LIB) $(HOST_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_LDFLAGS) -o $@ $< $(SIMAVR_LIBS) $(HOST_LIB_LIBS) -lpthread
+	$(CC) $(HOST_LDFLAGS) -o $@ $< $(DUCOSIM_LIB) $(SIMAVR_LIBS) $(HOST_LIB_LIBS) -lpthread
 
 # Whole jobs over the simulated I2C bus with the boards' asm firmware images
 # (one per clock: 16, 8, 32 MHz, plus the ATmega2560).

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The caller's make variables (a package build exports CFLAGS, DUCORIG_NO_DEPS)
 # must not leak into the makes asked here.
 clean_env=(-u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u DUCORIG_NO_DEPS -u CFLAGS -u CPPFLAGS
-	-u LDFLAGS -u HARDEN -u CC -u AR -u PKG_CONFIG -u PREFIX -u DESTDIR)
+	-u LDFLAGS -u HARDEN -u SANITIZE -u CC -u AR -u PKG_CONFIG -u PREFIX -u DESTDIR)
 mk() { env "${clean_env[@]}" make --no-print-directory "$@"; }
 boards=$(sed -n 's/^BOARDS *:= *//p' boards.mk)
 
@@ -131,12 +131,24 @@ ok $? "the user's _FORTIFY_SOURCE wins (no redefinition)"
 line=$(mk -n master BUILD="$tmp/h3" DUCORIG_NO_DEPS=1 HARDEN=no 2>&1 | grep -m1 -E '^cc .* -o [^ ]*/ducomaster ')
 ! grep -q -- '-z,now' <<<"$line"; ok $? "HARDEN=no drops the hardening flags"
 
-# The programs make test built.
+line=$(mk -n master BUILD="$tmp/h4" DUCORIG_NO_DEPS=1 SANITIZE=address,undefined 2>&1 |
+	grep -m1 -E '^cc .* -c ')
+grep -q -- '-fsanitize=address,undefined -fno-sanitize-recover=all' <<<"$line" &&
+	! grep -q -- '-D_FORTIFY_SOURCE' <<<"$line"
+ok $? "SANITIZE=address,undefined: sanitizers on, fortify off"
+
+# The programs make test built (a sanitizer build is not hardened on purpose).
 m=$B/host/ducomaster
-dyn=$(readelf -d "$m" 2>/dev/null)
-grep -qE 'BIND_NOW|FLAGS_1.*NOW' <<<"$dyn"; ok $? "ducomaster: BIND_NOW"
-readelf -lW "$m" 2>/dev/null | grep -q GNU_RELRO; ok $? "ducomaster: RELRO segment"
-syms=$(readelf --dyn-syms -W "$m" 2>/dev/null)
-grep -q '__stack_chk_fail' <<<"$syms"; ok $? "ducomaster: stack protector in use"
-grep -qE '__[a-z_]+_chk@' <<<"$syms"; ok $? "ducomaster: fortified libc calls"
+if [ -n "${DUCORIG_SANITIZE:-}" ]; then
+	for c in BIND_NOW "RELRO segment" "stack protector in use" "fortified libc calls"; do
+		skip "ducomaster: $c" "built with SANITIZE=$DUCORIG_SANITIZE"
+	done
+else
+	dyn=$(readelf -d "$m" 2>/dev/null)
+	grep -qE 'BIND_NOW|FLAGS_1.*NOW' <<<"$dyn"; ok $? "ducomaster: BIND_NOW"
+	readelf -lW "$m" 2>/dev/null | grep -q GNU_RELRO; ok $? "ducomaster: RELRO segment"
+	syms=$(readelf --dyn-syms -W "$m" 2>/dev/null)
+	grep -q '__stack_chk_fail' <<<"$syms"; ok $? "ducomaster: stack protector in use"
+	grep -qE '__[a-z_]+_chk@' <<<"$syms"; ok $? "ducomaster: fortified libc calls"
+fi
 tap_done

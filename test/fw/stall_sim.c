@@ -25,6 +25,7 @@
 #include <simavr/avr_twi.h>
 #include <simavr/sim_io.h>
 
+#include "../../sim/ducosim/sim_avr.h"   /* what simavr leaves to free */
 #include "../tap.h"
 
 #define STALL_FREQ   16000000UL
@@ -173,6 +174,7 @@ int main(int argc, char **argv)
 		 "a status read answers with REJECT set, nothing accepted (status %02x)", st.last_twdr);
 	stall_event(&st, 0, 0xc0);
 
-	avr_terminate(st.avr);
+	sim_avr_free_core(st.avr);
+	sim_avr_free_firmware(&fw);
 	return tap_done();
 }

@@ -610,12 +610,26 @@ static int i2cshim_ioctl(struct i2cshim_fd *e, unsigned long req, unsigned long 
 			errno = EFAULT;
 			return -1;
 		}
-		*(unsigned long *)arg = I2CSHIM_FUNCS;
+		/* the caller's buffer need not be aligned (the kernel's put_user
+		 * does not care either) */
+		memcpy((void *)arg, &(unsigned long){ I2CSHIM_FUNCS }, sizeof(unsigned long));
 		return 0;
-	case I2C_RDWR:
-		return i2cshim_rdwr(e, (struct i2c_rdwr_ioctl_data *)arg);
-	case I2C_SMBUS:
-		return i2cshim_smbus(e, (struct i2c_smbus_ioctl_data *)arg);
+	/* The kernel copies the argument in (copy_from_user, any alignment):
+	 * so do we, Python's fcntl.ioctl passes an unaligned buffer. */
+	case I2C_RDWR: {
+		struct i2c_rdwr_ioctl_data d;
+
+		if (arg)
+			memcpy(&d, (const void *)arg, sizeof(d));
+		return i2cshim_rdwr(e, arg ? &d : NULL);
+	}
+	case I2C_SMBUS: {
+		struct i2c_smbus_ioctl_data d;
+
+		if (arg)
+			memcpy(&d, (const void *)arg, sizeof(d));
+		return i2cshim_smbus(e, arg ? &d : NULL);
+	}
 	default:
 		errno = ENOTTY;
 		return -1;

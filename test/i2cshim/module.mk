@@ -9,16 +9,17 @@
 # against ducosim running smbus_dev, a small SMBus register device for the
 # ATmega328P.
 I2CSHIM_SO   := $(HOSTDIR)/libducoi2cshim.so
-I2CSHIM_OBJS := $(HOSTDIR)/obj/test/i2cshim/i2cshim.o
+# Preloaded into other programs: objects of its own (Makefile, SANITIZE).
+I2CSHIM_OBJS := $(SO_OBJ)/test/i2cshim/i2cshim.o
 
 HOST_PROGS += $(I2CSHIM_SO)
 
 $(I2CSHIM_OBJS): EXTRA_CFLAGS += $(HOST_LIB_CFLAGS) -fvisibility=hidden
 
-$(I2CSHIM_SO): $(I2CSHIM_OBJS) $(HOST_LIB) $(COMMON_LIB)
+$(I2CSHIM_SO): $(I2CSHIM_OBJS) $(SO_HOST_LIB) $(SO_COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_LDFLAGS) -shared -Wl,--exclude-libs,ALL -o $@ $(I2CSHIM_OBJS) \
-		$(HOST_LIB) $(COMMON_LIB) -ldl
+	$(CC) $(SO_LDFLAGS) -shared -Wl,--exclude-libs,ALL -o $@ $(I2CSHIM_OBJS) \
+		$(SO_HOST_LIB) $(SO_COMMON_LIB) -ldl
 
 SMBUS_DEV_ELF := $(BUILD)/sim-test/smbus_dev.elf
 
