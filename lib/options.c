@@ -752,66 +752,72 @@ out:
 	return rc;
 }
 
-int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_t errlen)
+/* Parse text[0..len-1] (text[len] is NUL) strictly; name is for messages. */
+static int opt_json_parse(const char *name, const char *text, size_t len, cJSON **root,
+			  char *err, size_t errlen)
 {
 	const char *end = NULL;
+	int line;
+
+	*root = NULL;
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errlen, "%s:%d: NUL byte in the file", name,
+			 opt_line_at(text, text + strlen(text)));
+		return -EINVAL;
+	}
+	line = opt_json_walk(text, NULL, 0);
+	if (line) {
+		snprintf(err, errlen, "%s:%d: NUL character (\\u0000) in a string", name, line);
+		return -EINVAL;
+	}
+	*root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!*root) {
+		snprintf(err, errlen, "%s:%d: JSON syntax error", name,
+			 opt_line_at(text, end ? end : cJSON_GetErrorPtr()));
+		return -EINVAL;
+	}
+	while (end && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (end && *end) {
+		snprintf(err, errlen, "%s:%d: text after the JSON value", name,
+			 opt_line_at(text, end));
+		cJSON_Delete(*root);
+		*root = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int opt_json_read(const char *path, cJSON **root, char **textp, char *err, size_t errlen)
+{
 	size_t len = 0;
 	char *text = NULL;
-	int rc, line;
+	int rc;
 
 	*root = NULL;
 	*textp = NULL;
 	rc = opt_read_text(path, &text, &len, err, errlen);
 	if (rc)
 		return rc;
-	rc = -EINVAL;
-	if (memchr(text, '\0', len)) {
-		snprintf(err, errlen, "%s:%d: NUL byte in the file", path,
-			 opt_line_at(text, text + strlen(text)));
-		goto out;
-	}
-	line = opt_json_walk(text, NULL, 0);
-	if (line) {
-		snprintf(err, errlen, "%s:%d: NUL character (\\u0000) in a string", path, line);
-		goto out;
-	}
-	*root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (!*root) {
-		snprintf(err, errlen, "%s:%d: JSON syntax error", path,
-			 opt_line_at(text, end ? end : cJSON_GetErrorPtr()));
-		goto out;
-	}
-	while (end && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-		end++;
-	if (end && *end) {
-		snprintf(err, errlen, "%s:%d: text after the JSON value", path,
-			 opt_line_at(text, end));
-		cJSON_Delete(*root);
-		*root = NULL;
-		goto out;
+	rc = opt_json_parse(path, text, len, root, err, errlen);
+	if (rc) {
+		free(text);
+		return rc;
 	}
 	*textp = text;
 	return 0;
-out:
-	free(text);
-	return rc;
 }
 
-int opt_load_file(const struct opt_table *t, void *obj, const char *path, char *err,
-		  size_t errlen)
+/* Apply a parsed file's object; errors get "name:line: " in front. */
+static int opt_load_root(const struct opt_table *t, void *obj, const char *name,
+			 const char *text, cJSON *root, char *err, size_t errlen)
 {
 	const cJSON *bad = NULL;
-	cJSON *root;
-	char *text;
 	int rc, line;
 
-	rc = opt_json_read(path, &root, &text, err, errlen);
-	if (rc)
-		return rc;
 	if (!cJSON_IsObject(root)) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "%s:1: not a JSON object", path);
-		goto out;
+		snprintf(err, errlen, "%s:1: not a JSON object", name);
+		return -EINVAL;
 	}
 	rc = opt_apply_json(t, obj, root, &bad, err, errlen);
 	if (rc) {
@@ -824,9 +830,48 @@ int opt_load_file(const struct opt_table *t, void *obj, const char *path, char *
 		line = bad ? opt_json_walk(text, bad->string, nth) : 0;
 		if (line)
 			snprintf(where, sizeof(where), ":%d", line);
-		opt_prefix(err, errlen, path, where, ": ");
+		opt_prefix(err, errlen, name, where, ": ");
 	}
-out:
+	return rc;
+}
+
+int opt_load_file(const struct opt_table *t, void *obj, const char *path, char *err,
+		  size_t errlen)
+{
+	cJSON *root;
+	char *text;
+	int rc;
+
+	rc = opt_json_read(path, &root, &text, err, errlen);
+	if (rc)
+		return rc;
+	rc = opt_load_root(t, obj, path, text, root, err, errlen);
+	cJSON_Delete(root);
+	free(text);
+	return rc;
+}
+
+int opt_load_text(const struct opt_table *t, void *obj, const char *name, const char *data,
+		  size_t len, char *err, size_t errlen)
+{
+	char *text;
+	cJSON *root;
+	int rc;
+
+	if (len > OPT_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", name, OPT_FILE_MAX);
+		return -EFBIG;
+	}
+	text = malloc(len + 1);
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memcpy(text, data, len);
+	text[len] = '\0';
+	rc = opt_json_parse(name, text, len, &root, err, errlen);
+	if (!rc)
+		rc = opt_load_root(t, obj, name, text, root, err, errlen);
 	cJSON_Delete(root);
 	free(text);
 	return rc;

@@ -121,6 +121,9 @@ int  opt_set(const struct opt_table *t, void *obj, const char *key, const char *
 /* Load a JSON object file of keys. Errors read "path:line: key: complaint". */
 int  opt_load_file(const struct opt_table *t, void *obj, const char *path,
 		   char *err, size_t errlen);
+/* The same for a file's contents already in memory (need not end in NUL). */
+int  opt_load_text(const struct opt_table *t, void *obj, const char *name, const char *text,
+		   size_t len, char *err, size_t errlen);
 /* Apply one parsed JSON object; with bad != NULL it is set to the failing member. */
 int  opt_apply_json(const struct opt_table *t, void *obj, const struct cJSON *object,
 		    const struct cJSON **bad, char *err, size_t errlen);

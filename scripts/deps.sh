@@ -17,6 +17,7 @@
 #   flash       avrdude (make flash)
 #   sim         the development servers: ducosim (simavr) and ducopool
 #   test        what the test scripts run besides the above
+#   fuzz        clang and its libFuzzer runtime (make fuzz)
 #   deb         Debian packaging (make deb)
 #   cross-arm64, cross-armhf
 #               cross-building for a Raspberry Pi (make deb ARCH=..., CI's
@@ -36,13 +37,14 @@ group_packages() {
 	sim) echo simavr libsimavr-dev libelf-dev libmicrohttpd-dev ;;
 	test) echo python3 i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind systemd strace \
 		prometheus chromium chromium-driver ;;
+	fuzz) echo clang libclang-rt-14-dev ;;
 	deb) echo dpkg-dev debhelper fakeroot lintian ;;
 	cross-arm64 | cross-armhf)
 		local a=${1#cross-}
 		echo crossbuild-essential-$a qemu-user pkgconf:$a file \
 			libi2c-dev:$a libcurl4-openssl-dev:$a libcjson-dev:$a libc-ares-dev:$a \
 			"libcairo2-dev:$a?" libmicrohttpd-dev:$a ;;
-	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test deb cross-arm64 cross-armhf)" >&2
+	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test fuzz deb cross-arm64 cross-armhf)" >&2
 	   return 1 ;;
 	esac
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,41 +144,40 @@ static cJSON *pool_http_mining_key(const struct pool_http *h, const char *user,
 	return o;
 }
 
-static enum MHD_Result pool_http_handle(void *cls, struct MHD_Connection *conn,
-					const char *url, const char *method,
-					const char *version, const char *upload_data,
-					size_t *upload_data_size, void **con_cls)
+/* The answer to one request; the routing and the handlers, without MHD. */
+static cJSON *pool_http_route(const struct pool_http *h, const char *method, const char *url,
+			      pool_http_arg_fn *arg, void *ctx, unsigned *status)
 {
-	struct pool_http *h = cls;
 	const struct pool_user *u = NULL;
 	const char *name = NULL;
 	cJSON *body;
 
-	if (strcmp(method, "GET") != 0)
-		return pool_http_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				       pool_http_fail("Only GET is supported"));
+	*status = MHD_HTTP_OK;
+	if (strcmp(method, "GET") != 0) {
+		*status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		return pool_http_fail("Only GET is supported");
+	}
 	if (strcmp(url, "/getPool") == 0)
-		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_get_pool(h));
+		return pool_http_get_pool(h);
 	if (strcmp(url, "/mining_key") == 0)
-		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_mining_key(h,
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "u"),
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "k")));
+		return pool_http_mining_key(h, arg(ctx, "u"), arg(ctx, "k"));
 
 	if (strcmp(url, "/miners") == 0 || strcmp(url, "/miners/") == 0)
-		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_ok(h, pool_http_all_miners(h)));
+		return pool_http_ok(h, pool_http_all_miners(h));
 	if (strncmp(url, "/balances/", 10) == 0)
 		name = url + 10;
 	else if (strncmp(url, "/miners/", 8) == 0)
 		name = url + 8;
 	else if (strncmp(url, "/users/", 7) == 0)
 		name = url + 7;
-	else
-		return pool_http_reply(conn, MHD_HTTP_NOT_FOUND,
-				       pool_http_fail("Unknown endpoint"));
+	else {
+		*status = MHD_HTTP_NOT_FOUND;
+		return pool_http_fail("Unknown endpoint");
+	}
 	if (*name)
 		u = pool_acct_user(h->acct, name, 0);
 	if (!u)
-		return pool_http_reply(conn, MHD_HTTP_OK, pool_http_fail("User not found"));
+		return pool_http_fail("User not found");
 
 	if (url[1] == 'b') {
 		body = pool_http_ok(h, pool_acct_balance_json(u));
@@ -194,7 +194,33 @@ static enum MHD_Result pool_http_handle(void *cls, struct MHD_Connection *conn,
 		}
 		body = pool_http_ok(h, r);
 	}
-	return pool_http_reply(conn, MHD_HTTP_OK, body);
+	return body;
+}
+
+cJSON *pool_http_answer(const struct pool_cfg *cfg, struct pool_acct *acct, const char *tcp_host,
+			uint16_t tcp_port, int64_t now_ms, const char *method, const char *url,
+			pool_http_arg_fn *arg, void *ctx, unsigned *status)
+{
+	struct pool_http h = { .cfg = cfg, .acct = acct, .tcp_port = tcp_port, .now_ms = now_ms };
+
+	snprintf(h.tcp_host, sizeof(h.tcp_host), "%s", tcp_host);
+	return pool_http_route(&h, method, url, arg, ctx, status);
+}
+
+static const char *pool_http_get_arg(void *conn, const char *key)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result pool_http_handle(void *cls, struct MHD_Connection *conn,
+					const char *url, const char *method,
+					const char *version, const char *upload_data,
+					size_t *upload_data_size, void **con_cls)
+{
+	unsigned status;
+	cJSON *body = pool_http_route(cls, method, url, pool_http_get_arg, conn, &status);
+
+	return pool_http_reply(conn, status, body);
 }
 
 /* Let MHD do its work, then wake again when MHD's timeout says so. */

@@ -770,16 +770,57 @@ static void pool_tcp_on_deadline(struct pool_tcp *t, struct pool_conn *c, int64_
 	}
 }
 
+/* Take a connected socket as a new connection and greet it; 0 or -ENOMEM
+ * (fd closed). */
+static int pool_tcp_add(struct pool_tcp *t, int fd, const char *ip, uint16_t port,
+			int64_t now_ms)
+{
+	struct pool_conn *c;
+	char banner[40];
+	int n;
+
+	if (t->nconns == t->cap) {
+		int cap = t->cap ? t->cap * 2 : 16;
+		struct pool_conn **p = realloc(t->conns, (size_t)cap * sizeof(*p));
+
+		if (!p) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->conns = p;
+		t->cap = cap;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->share_ring = calloc((size_t)t->cfg->max_shares_per_min + 1, sizeof(int64_t));
+	if (!c || !c->share_ring || !(c->w = pool_acct_worker_open(t->acct, ip, port, now_ms))) {
+		if (c)
+			free(c->share_ring);
+		free(c);
+		close(fd);
+		return -ENOMEM;
+	}
+	c->t = t;
+	c->fd = fd;
+	c->tier = -1;
+	c->state = POOL_CONN_GREETED;
+	c->deadline_ms = now_ms + (int64_t)(t->cfg->first_timeout_s * 1000.0);
+	t->conns[t->nconns++] = c;
+	mlog_info("conn %llu from %s:%u", (unsigned long long)c->w->id, ip, (unsigned)port);
+	n = snprintf(banner, sizeof(banner), "%s%s", t->cfg->banner,
+		     t->cfg->banner_no_newline ? "" : "\n");
+	(void)pool_tcp_send(t, c, banner, (size_t)n, now_ms);
+	return 0;
+}
+
 static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 {
 	for (;;) {
 		struct sockaddr_in sa;
 		socklen_t salen = sizeof(sa);
-		struct pool_conn *c;
-		char ip[INET_ADDRSTRLEN] = "?", banner[40];
+		char ip[INET_ADDRSTRLEN] = "?";
 		int fd = accept4(t->listen_fd, (struct sockaddr *)&sa, &salen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		int n;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -798,41 +839,8 @@ static void pool_tcp_accept(struct pool_tcp *t, int64_t now_ms)
 			mlog_info("accepting again");
 			t->accept_paused = 0;
 		}
-		if (t->nconns == t->cap) {
-			int cap = t->cap ? t->cap * 2 : 16;
-			struct pool_conn **p = realloc(t->conns, (size_t)cap * sizeof(*p));
-
-			if (!p) {
-				close(fd);
-				return;
-			}
-			t->conns = p;
-			t->cap = cap;
-		}
-		c = calloc(1, sizeof(*c));
-		if (c)
-			c->share_ring = calloc((size_t)t->cfg->max_shares_per_min + 1,
-					       sizeof(int64_t));
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof(ip));
-		if (!c || !c->share_ring ||
-		    !(c->w = pool_acct_worker_open(t->acct, ip, ntohs(sa.sin_port), now_ms))) {
-			if (c)
-				free(c->share_ring);
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->t = t;
-		c->fd = fd;
-		c->tier = -1;
-		c->state = POOL_CONN_GREETED;
-		c->deadline_ms = now_ms + (int64_t)(t->cfg->first_timeout_s * 1000.0);
-		t->conns[t->nconns++] = c;
-		mlog_info("conn %llu from %s:%u", (unsigned long long)c->w->id, ip,
-			 (unsigned)ntohs(sa.sin_port));
-		n = snprintf(banner, sizeof(banner), "%s%s", t->cfg->banner,
-			     t->cfg->banner_no_newline ? "" : "\n");
-		(void)pool_tcp_send(t, c, banner, (size_t)n, now_ms);
+		pool_tcp_add(t, fd, ip, ntohs(sa.sin_port), now_ms);
 	}
 }
 
@@ -989,4 +997,13 @@ void pool_tcp_free(struct pool_tcp *t)
 uint16_t pool_tcp_port(const struct pool_tcp *t)
 {
 	return t->port;
+}
+
+int pool_tcp_adopt(struct pool_tcp *t, int fd, const char *ip, uint16_t port)
+{
+	int64_t now_ms = pool_tcp_now_ms();
+	int rc = pool_tcp_add(t, fd, ip, port, now_ms);
+
+	pool_tcp_settle(t, now_ms);
+	return rc;
 }

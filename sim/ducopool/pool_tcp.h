@@ -25,5 +25,11 @@ struct pool_tcp *pool_tcp_new(const struct pool_cfg *cfg, struct pool_acct *acct
 void    pool_tcp_free(struct pool_tcp *t);
 /* The TCP port actually bound. */
 uint16_t pool_tcp_port(const struct pool_tcp *t);
+/*
+ * Serve a connected non-blocking stream socket as if the listener had
+ * accepted it from ip:port (the pool owns fd from now on): for tests and
+ * the fuzz harness, which feed a socketpair. 0 or -ENOMEM (fd closed).
+ */
+int      pool_tcp_adopt(struct pool_tcp *t, int fd, const char *ip, uint16_t port);
 
 #endif

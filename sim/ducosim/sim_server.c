@@ -55,16 +55,22 @@ static int sim_server_claim(const char *path, const struct sockaddr_un *sa)
 	return 0;
 }
 
+void sim_server_init(struct sim_server *sv, struct evloop *el)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->el = el;
+	sv->cur = -1;
+	sv->lfd = -1;
+	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
+		sv->cl[i].fd = -1;
+}
+
 int sim_server_open(struct sim_server *sv, const char *path, struct evloop *el)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int err = 0;
 
-	memset(sv, 0, sizeof(*sv));
-	sv->el = el;
-	sv->cur = -1;
-	for (int i = 0; i < SIM_SERVER_MAX_CLIENTS; i++)
-		sv->cl[i].fd = -1;
+	sim_server_init(sv, el);
 	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(sv->path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -305,23 +311,29 @@ static void sim_server_on_client(struct evloop *el, int fd, int mask, void *arg)
 		}
 }
 
-static void sim_server_on_listen(struct evloop *el, int lfd, int mask, void *arg)
+int sim_server_adopt(struct sim_server *sv, int fd)
 {
-	struct sim_server *sv = arg;
-	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
+	int i;
 
-	if (fd < 0)
-		return;
 	for (i = 0; i < SIM_SERVER_MAX_CLIENTS && sv->cl[i].fd >= 0; i++)
 		;
 	if (i == SIM_SERVER_MAX_CLIENTS) {
 		close(fd);
-		return;
+		return -EMFILE;
 	}
 	sv->cl[i].fd = fd;
 	sv->cl[i].have = 0;
 	sv->cl[i].reading = 0;
 	sim_server_watch(sv, i, 1);
+	return i;
+}
+
+static void sim_server_on_listen(struct evloop *el, int lfd, int mask, void *arg)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		sim_server_adopt(arg, fd);
 }
 
 void sim_server_done(struct sim_server *sv, struct sim_rig *r)

@@ -53,6 +53,11 @@ struct sim_server {
  */
 int  sim_server_open(struct sim_server *sv, const char *path, struct evloop *el);
 void sim_server_close(struct sim_server *sv);
+/* A server with no socket of its own (clients come by sim_server_adopt). */
+void sim_server_init(struct sim_server *sv, struct evloop *el);
+/* Serve a connected non-blocking stream socket as a client (the server owns
+ * it from now on). Its slot, or -EMFILE (fd closed) when all are taken. */
+int  sim_server_adopt(struct sim_server *sv, int fd);
 /* 1 when a complete request waits and the bus is free for it. */
 int  sim_server_pending(const struct sim_server *sv);
 /*

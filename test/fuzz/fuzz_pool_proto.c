@@ -1,0 +1,142 @@
+/*
+ * fuzz_pool_proto.c - fuzz harness for ducopool's side of the mining
+ * protocol (sim/ducopool/pool_tcp.c: message splitting, JOB requests, tiers,
+ * results with parseInt nonces and parseFloat hashrates, worker limits,
+ * DUCOIDs, the official and the --strict rules) through a real connection:
+ * a socketpair whose one end the pool adopts as a client from 127.0.0.1.
+ *
+ * The first input byte picks the rules (bit 0: --strict) and a mining key
+ * for "alice" (bit 1); the rest is split at 0x1e bytes into messages, each
+ * one send that the pool takes in one recv, as on TCP from a client that
+ * waits for the answer. Job and verdict delays are 0. Invariants: every
+ * answer is printable ASCII lines; a job answer is
+ * "<40 hex>,<40 hex>,<difficulty>"; the pool never answers more lines than
+ * the banner and, per message, two answers or the MOTD; it never crashes
+ * or leaks.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "mlog.h"
+#include "pool_acct.h"
+#include "pool_cfg.h"
+#include "pool_rng.h"
+#include "pool_tcp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct evloop *fz_el;
+static int fz_listen = -1;
+static char fz_rx[1 << 16];
+
+static void fz_setup(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	/* --verbose's lines (the key masking runs) into nowhere */
+	mlog_open("/dev/null", MLOG_INFO);
+	fz_el = evloop_new();
+	fz_listen = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!fz_el || fz_listen < 0 || bind(fz_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fz_listen, 1) < 0)
+		abort();
+}
+
+/* Check the complete answer lines in fz_rx[0..n); returns how many. */
+static int fz_check(const char *p, size_t n)
+{
+	int lines = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == '\n')
+			lines++;
+		else if (ch < 0x20 || ch > 0x7e)
+			abort();
+	}
+	return lines;
+}
+
+static size_t fz_pump(int fd, size_t have)
+{
+	ssize_t k;
+
+	for (int i = 0; i < 4; i++) {
+		evloop_run_once(fz_el, 0);
+		while ((k = recv(fd, fz_rx + have, sizeof(fz_rx) - 1 - have, MSG_DONTWAIT)) > 0)
+			have += (size_t)k;
+	}
+	return have;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct pool_cfg cfg;
+	struct pool_acct acct;
+	struct pool_rng rng;
+	struct pool_tcp *t;
+	size_t off = 1, have = 0;
+	int sp[2], lfd, messages = 0, motd_lines = 1;
+
+	if (!size)
+		return 0;
+	if (!fz_el)
+		fz_setup();
+	pool_cfg_defaults(&cfg);
+	cfg.job_delay = (struct pool_delay){ 0, 0 };
+	cfg.verdict_delay = (struct pool_delay){ 0, 0 };
+	cfg.strict = data[0] & 1;
+	if (data[0] & 2) {
+		snprintf(cfg.keys[0].user, sizeof(cfg.keys[0].user), "alice");
+		snprintf(cfg.keys[0].key, sizeof(cfg.keys[0].key), "s3cret");
+		cfg.nkeys = 1;
+	}
+	pool_rng_seed(&rng, 7);
+	pool_acct_init(&acct, &cfg, 7, 0);
+	lfd = dup(fz_listen);           /* pool_tcp_free closes its listener */
+	t = lfd >= 0 ? pool_tcp_new(&cfg, &acct, &rng, lfd, fz_el) : NULL;
+	if (!t || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    pool_tcp_adopt(t, sp[0], "127.0.0.1", 40000) != 0)
+		abort();
+	have = fz_pump(sp[1], have);
+	while (off < size) {
+		const uint8_t *end = memchr(data + off, 0x1e, size - off);
+		size_t n = end ? (size_t)(end - (data + off)) : size - off;
+
+		if (n && send(sp[1], data + off, n, MSG_NOSIGNAL) != (ssize_t)n)
+			break;          /* the pool closed the connection */
+		messages += n > 0;
+		off += n + 1;
+		have = fz_pump(sp[1], have);
+	}
+	fz_rx[have] = '\0';
+	/* a banner, then per message at most two answers or the MOTD's lines */
+	for (const char *m = cfg.motd; *m; m++)
+		motd_lines += *m == '\n';
+	if (fz_check(fz_rx, have) > 1 + messages * (2 > motd_lines ? 2 : motd_lines))
+		abort();
+	for (char *line = fz_rx, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		size_t len = (size_t)(nl - line);
+
+		/* a job: 40 hex, comma, 40 hex, comma, digits */
+		if (len > 82 && line[40] == ',' && line[81] == ',') {
+			for (size_t i = 0; i < len; i++)
+				if (i != 40 && i != 81 && !(i < 81 ? isxdigit((unsigned char)line[i])
+								   : isdigit((unsigned char)line[i])))
+					abort();
+		}
+	}
+	close(sp[1]);
+	pool_tcp_free(t);
+	pool_acct_free(&acct);
+	return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * fuzz_simbus.c - fuzz harness for ducosim's socket protocol
+ * (sim/ducosim/sim_server.c: request framing, TRANSFER / INFO / FAULT
+ * requests, bad requests, clients that go away) on a rig of two model
+ * slaves (common/slave.c behind sim_model.c) at 0x08 and 0x09.
+ *
+ * The input is what one client sends, written into a socketpair whose
+ * other end the server adopts; the harness runs the server and the rig
+ * (simulated time, every transfer to its end) until the client is dropped,
+ * has been answered for everything, or closed its side. Invariants: every
+ * answer is a well-formed response header with at most SIMBUS_MAX_DATA
+ * bytes after it and read data only with OK; the server never serves more
+ * answers than requests came in; nothing leaks (LeakSanitizer).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "sim_model.h"
+#include "sim_rig.h"
+#include "sim_server.h"
+#include "simbus_proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct evloop *fz_el;
+static uint8_t fz_rx[1 << 17];
+
+/* Check the answers read so far; returns how many bytes make whole ones. */
+static size_t fz_answers(const uint8_t *p, size_t n, unsigned *count)
+{
+	size_t off = 0;
+
+	while (n - off >= SIMBUS_HDR_SIZE) {
+		struct simbus_rsp rsp;
+
+		if (simbus_decode_rsp(p + off, &rsp) != 0 || rsp.rlen > SIMBUS_MAX_DATA ||
+		    (rsp.rlen && rsp.result != SIMBUS_OK))
+			abort();
+		if (n - off < SIMBUS_HDR_SIZE + (size_t)rsp.rlen)
+			break;
+		off += SIMBUS_HDR_SIZE + rsp.rlen;
+		++*count;
+	}
+	return off;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sim_rig *r = calloc(1, sizeof(*r));
+	struct sim_server *sv = calloc(1, sizeof(*sv));
+	struct sim_slave *s;
+	size_t sent = 0, have = 0;
+	unsigned answers = 0, idle = 0;
+	int sp[2];
+
+	if (!r || !sv)
+		abort();
+	if (!fz_el && !(fz_el = evloop_new()))
+		abort();
+	sim_rig_init(r, 400000);      /* 400 kHz: fewer simulated slices per transfer */
+	for (int i = 0; i < 2; i++) {
+		if (sim_model_create(&s, (uint8_t)(0x08 + i), 1e6, 400000, (uint32_t)i, "m") ||
+		    sim_rig_add(r, s))
+			abort();
+	}
+	sim_server_init(sv, fz_el);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
+		abort();
+	if (sim_server_adopt(sv, sp[0]) != 0)
+		abort();
+	for (int step = 0; step < 100000 && idle < 3; step++) {
+		ssize_t k = 0;
+		int progress = 0;
+
+		if (sent < size) {
+			k = send(sp[1], data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (k > 0) {
+				sent += (size_t)k;
+				progress = 1;
+			}
+			if (sent == size)
+				shutdown(sp[1], SHUT_WR);
+		}
+		evloop_run_once(fz_el, 0);
+		sim_server_dispatch(sv, r);
+		if (r->cur) {
+			while (!sim_rig_run(r, r->now_ns + r->timeout_ns))
+				;
+			sim_server_done(sv, r);
+			progress = 1;
+		}
+		while ((k = recv(sp[1], fz_rx + have, sizeof(fz_rx) - have, MSG_DONTWAIT)) > 0) {
+			size_t used;
+
+			have += (size_t)k;
+			used = fz_answers(fz_rx, have, &answers);
+			memmove(fz_rx, fz_rx + used, have - used);
+			have -= used;
+			progress = 1;
+		}
+		if (k == 0)
+			break;          /* dropped: every answer is in */
+		idle = progress ? 0 : idle + 1;
+	}
+	/* each answer needs a request of at least a header */
+	if ((size_t)answers * SIMBUS_HDR_SIZE > size || sv->served < answers)
+		abort();
+	close(sp[1]);
+	sim_server_close(sv);
+	sim_rig_destroy(r);
+	free(sv);
+	free(r);
+	return 0;
+}
