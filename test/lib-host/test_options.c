@@ -246,6 +246,20 @@ static void test_json(void)
 	tap_ok(load(&s, "inf.json", "{\"ratio\":1e999}") == -EINVAL && strstr(err, "finite"),
 	       "JSON number that overflows to inf refused (%s)", err);
 	tap_ok(load(&s, "nan.json", "{\"ratio\":\"nan\"}") == -EINVAL, "JSON string nan refused");
+	{
+		const char text[] = "{\"count\":9}{";      /* the length stops before the { */
+
+		fresh(&s);
+		tap_ok(opt_load_text(&sample_table, &s, "mem", text, sizeof(text) - 2, err,
+				     sizeof(err)) == 0 && s.count == 9 &&
+		       opt_load_text(&sample_table, &s, "mem", text, sizeof(text) - 1, err,
+				     sizeof(err)) == -EINVAL && strstr(err, "mem:1: text after"),
+		       "opt_load_text: the text's length is the file, no NUL needed (%s)", err);
+	}
+	tap_ok(load(&s, "null.json", "{\"ratio\":null}") == -EINVAL && strstr(err, "wrong type") &&
+	       load(&s, "nulls.json", "{\"name\":null}") == -EINVAL &&
+	       load(&s, "nulli.json", "{\"count\":null}") == -EINVAL,
+	       "null for a number, a string or an int refused, not read as 0 or nan (%s)", err);
 	tap_ok(load(&s, "dup.json", "{\"count\":1,\n\"count\":2}") == -EINVAL &&
 	       strstr(err, ":2: count: given twice"), "duplicate key refused (%s)", err);
 	tap_ok(load(&s, "array.json", "[1,2]") == -EINVAL && strstr(err, "not a JSON object"),
