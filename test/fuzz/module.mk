@@ -57,7 +57,8 @@ $(FUZZ_SIM_HARNESSES): $(DUCOSIM_LIB)
 $(FUZZ_SIM_HARNESSES): FUZZ_SERVER_LIBS := $(DUCOSIM_LIB)
 $(FUZZ_POOL_HARNESSES): $(FUZZ_POOL_LIB)
 $(FUZZ_POOL_HARNESSES): FUZZ_SERVER_LIBS := $(FUZZ_POOL_LIB) $(POOL_PC_LIBS)
-$(HOSTDIR)/obj/test/fuzz/fuzz_simbus.o $(HOSTDIR)/obj/test/fuzz/fuzz_pool_%.o: | deps-check-sim
+$(HOSTDIR)/obj/test/fuzz/fuzz_simbus.o $(HOSTDIR)/obj/test/fuzz/fuzz_pool_proto.o \
+	$(HOSTDIR)/obj/test/fuzz/fuzz_pool_http.o: | deps-check-sim
 
 TEST_PROGS += $(FUZZ_REPLAY)
 # the harnesses that need nothing but the master's libraries
