@@ -19,6 +19,7 @@
 #   test        what the test scripts run besides the above
 #   fuzz        clang and its libFuzzer runtime (make fuzz)
 #   deb         Debian packaging (make deb)
+#   profile     perf, for make profile only
 #   cross-arm64, cross-armhf
 #               cross-building for a Raspberry Pi (make deb ARCH=..., CI's
 #               cross stages) and running the result under qemu-user
@@ -39,12 +40,13 @@ group_packages() {
 		prometheus chromium chromium-driver ;;
 	fuzz) echo clang libclang-rt-14-dev ;;
 	deb) echo dpkg-dev debhelper fakeroot lintian ;;
+	profile) echo linux-perf ;;
 	cross-arm64 | cross-armhf)
 		local a=${1#cross-}
 		echo crossbuild-essential-$a qemu-user pkgconf:$a file \
 			libi2c-dev:$a libcurl4-openssl-dev:$a libcjson-dev:$a libc-ares-dev:$a \
 			"libcairo2-dev:$a?" libmicrohttpd-dev:$a ;;
-	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test fuzz deb cross-arm64 cross-armhf)" >&2
+	*) echo "deps.sh: unknown group '$1' (build firmware flash sim test fuzz deb profile cross-arm64 cross-armhf)" >&2
 	   return 1 ;;
 	esac
 }

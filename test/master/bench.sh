@@ -10,14 +10,25 @@
 # which the slave's and the host's clocks blur by a few ms either way.
 # Part 2: 50 host model slaves (300 H/s) against ducopool without delays:
 # master CPU s per 1000 jobs at that scale.
+# Part 3: the logging cost (the guide's test matrix; ../shared/seeds/002_*
+# lost 20 % to debug logging): the same 50 model slaves against one pool,
+# master runs per setting in turn: log level error, info, debug without a
+# job log, and info with the job log, BENCH_LOG_ROUNDS times over (so a
+# load change on the machine hits every setting alike); master CPU s per
+# 1000 jobs of each over its runs (log_cpu_error, log_cpu_info,
+# log_cpu_debug, log_cpu_joblog). The goal is info within 2 % of error.
 # Loopback only, children stopped by pid. The last line on stdout is one
 # JSON object; human-readable notes go to stderr.
-# BENCH_SECONDS (default 120) and BENCH50_SECONDS (default 60) set the runs.
+# BENCH_SECONDS (default 120), BENCH50_SECONDS (default 60) and
+# BENCH_LOG_SECONDS (default 20, per run) with BENCH_LOG_ROUNDS (default 3)
+# set the runs.
 set -u
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
 S1=${BENCH_SECONDS:-120}
 S2=${BENCH50_SECONDS:-60}
+S3=${BENCH_LOG_SECONDS:-20}
+R3=${BENCH_LOG_ROUNDS:-3}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-bench.XXXXXX")
 pids=()
 cleanup() {
@@ -60,10 +71,53 @@ run model50 --max-shares-per-min 1000 -- \
 	--firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 50 --model-hashrate 300 -- \
 	"$(addrs 50)" "$S2"
 
-python3 - "$T/seed8.json" "$T/model50.json" <<'PY'
+# log_run <name> <level> <joblog|""> <pool> <sock>: one master run for part 3
+log_run() {
+	"$B/ducomaster" --pool "$4" --bus "sim:$5" --slaves "$(addrs 50)" --user bench \
+		--duration "$S3" --no-table --log "$T/$1.log" --log-level "$2" \
+		--metrics "$T/$1.json" --joblog "$3" >"$T/$1.out" 2>&1
+	echo "# $1: $(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('%d jobs, %.3f s CPU, %.4f s per 1000 jobs, log %d bytes' % (d['jobs'], d['cpu_s'], d['cpu_s_per_1000_jobs'], int(sys.argv[2])))" "$T/$1.json" "$(stat -c %s "$T/$1.log" 2>/dev/null || echo 0)")" >&2
+}
+echo "# part 3: logging cost, 50 model slaves, ${R3} rounds of ${S3} s per setting" >&2
+"$B/ducopool" --listen 127.0.0.1:0 --seed 7 --max-shares-per-min 1000 >"$T/log.pool" 2>&1 &
+lp=$!; pids+=("$lp")
+"$B/ducosim" --socket "$T/log.sock" --firmware "$FW" --count 0 --first-addr 0x08 \
+	--model-slaves 50 --model-hashrate 300 >"$T/log.sim" 2>&1 &
+ls=$!; pids+=("$ls")
+for _ in $(seq 400); do
+	grep -q '^listening on' "$T/log.pool" && grep -q '^ready' "$T/log.sim" && break
+	sleep 0.05
+done
+lpool=$(sed -n 's/^listening on //p' "$T/log.pool")
+for r in $(seq "$R3"); do
+	log_run log-error-$r error "" "$lpool" "$T/log.sock"
+	log_run log-info-$r info "" "$lpool" "$T/log.sock"
+	log_run log-debug-$r debug "" "$lpool" "$T/log.sock"
+	log_run log-joblog-$r info "$T/log-joblog-$r.jobs" "$lpool" "$T/log.sock"
+done
+kill "$ls" "$lp" 2>/dev/null; wait "$ls" "$lp" 2>/dev/null
+
+python3 - "$T/seed8.json" "$T/model50.json" "$T" "$R3" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))
 b = json.load(open(sys.argv[2]))
+lg = {}
+for k in ("error", "info", "debug", "joblog"):
+    runs = [json.load(open("%s/log-%s-%d.json" % (sys.argv[3], k, r)))
+            for r in range(1, int(sys.argv[4]) + 1)]
+    jobs = sum(d["jobs"] for d in runs)
+    lg[k] = {"jobs": jobs, "cpu_s_per_1000_jobs":
+             1000.0 * sum(d["cpu_s"] for d in runs) / jobs if jobs else 0.0}
+base = lg["error"]["cpu_s_per_1000_jobs"]
+print("# logging cost (master CPU s per 1000 jobs, 50 model slaves, %s rounds):" % sys.argv[4],
+      file=sys.stderr)
+for k, d in lg.items():
+    print("#   %-7s %8.4f s  %+6.1f %% vs error  (%d jobs)" % (
+        k, d["cpu_s_per_1000_jobs"], 100.0 * (d["cpu_s_per_1000_jobs"] / base - 1) if base else 0,
+        d["jobs"]), file=sys.stderr)
+print("# goal: info within 2 %% of error: %s" % (
+    "met" if base and abs(lg["info"]["cpu_s_per_1000_jobs"] / base - 1) <= 0.02 else "NOT met"),
+    file=sys.stderr)
 print("# seed8: %d jobs, %d good, %d bad, hold %.0f ms/job, detect %.1f ms/job; model50: %d jobs, %d bad"
       % (a["jobs"], a["good"], a["bad"], a["hold_ms"], a["detect_ms"], b["jobs"], b["bad"]),
       file=sys.stderr)
@@ -76,5 +130,9 @@ print(json.dumps({
     "cpu_s_per_1000_jobs": round(a["cpu_s_per_1000_jobs"], 4),
     "rss_kb": a["rss_kb"],
     "cpu_s_per_1000_jobs_50": round(b["cpu_s_per_1000_jobs"], 4),
+    "log_cpu_error": round(lg["error"]["cpu_s_per_1000_jobs"], 4),
+    "log_cpu_info": round(lg["info"]["cpu_s_per_1000_jobs"], 4),
+    "log_cpu_debug": round(lg["debug"]["cpu_s_per_1000_jobs"], 4),
+    "log_cpu_joblog": round(lg["joblog"]["cpu_s_per_1000_jobs"], 4),
 }))
 PY

@@ -87,3 +87,8 @@ soak-faults: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(COMM
 bench-threads: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf
 	@test/master/bench_threads.sh
 BENCH_TARGETS += bench-threads
+
+# make profile: the master under perf on the simulated rig (test/master/profile.sh).
+.PHONY: profile
+profile: $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim $(BUILD)/avr-nano/firmware.elf | deps-check-profile
+	@BUILD=$(BUILD) test/master/profile.sh
