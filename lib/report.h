@@ -95,7 +95,8 @@ int    report_svg(const char *path, const struct report_stats *const *slaves, in
  *   and its last record holds its totals.
  * - DUCO/day: the wallet's gain over the span of the "earnings" records
  *   when that span is at least REPORT_EARN_MIN_SPAN_S, else the last
- *   record's duco_per_day.
+ *   record's duco_per_day. A record whose source is "estimate" has no
+ *   balance (ducomaster's own estimate), only its duco_per_day.
  * Records without a usable time (ts missing) count in the sums but not in
  * windows, gaps or trends. Memory is bounded: the samples behind windows,
  * percentiles and trends are kept for the last max_samples jobs (a ring);

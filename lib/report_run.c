@@ -276,7 +276,6 @@ static int run_on_typed(void *ctx, const char *type, const cJSON *o)
 		report_run_add_rig(run, &e.rig);
 	} else if (!strcmp(type, "earnings")) {
 		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "ts");
-
 		const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source");
 		/* ducomaster's records without an answer carry its estimate, no balance */
 		int est = cJSON_IsString(src) && !strcmp(src->valuestring, "estimate");

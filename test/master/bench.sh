@@ -79,7 +79,10 @@ log_run() {
 	echo "# $1: $(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('%d jobs, %.3f s CPU, %.4f s per 1000 jobs, log %d bytes' % (d['jobs'], d['cpu_s'], d['cpu_s_per_1000_jobs'], int(sys.argv[2])))" "$T/$1.json" "$(stat -c %s "$T/$1.log" 2>/dev/null || echo 0)")" >&2
 }
 echo "# part 3: logging cost, 50 model slaves, ${R3} rounds of ${S3} s per setting" >&2
-"$B/ducopool" --listen 127.0.0.1:0 --seed 7 --max-shares-per-min 1000 >"$T/log.pool" 2>&1 &
+# difficulty 3: shorter jobs, so each run has many and its start-up weighs little
+echo '{"tiers":[{"name":"AVR","diff":3,"min":10,"max":380}]}' >"$T/log.tiers"
+"$B/ducopool" --listen 127.0.0.1:0 --seed 7 --tiers "$T/log.tiers" --max-shares-per-min 20000 \
+	>"$T/log.pool" 2>&1 &
 lp=$!; pids+=("$lp")
 "$B/ducosim" --socket "$T/log.sock" --firmware "$FW" --count 0 --first-addr 0x08 \
 	--model-slaves 50 --model-hashrate 300 >"$T/log.sim" 2>&1 &
@@ -89,6 +92,8 @@ for _ in $(seq 400); do
 	sleep 0.05
 done
 lpool=$(sed -n 's/^listening on //p' "$T/log.pool")
+# a first run warms the caches and the pool's tables; it is not counted
+log_run log-warmup info "" "$lpool" "$T/log.sock"
 for r in $(seq "$R3"); do
 	log_run log-error-$r error "" "$lpool" "$T/log.sock"
 	log_run log-info-$r info "" "$lpool" "$T/log.sock"
@@ -106,17 +111,20 @@ for k in ("error", "info", "debug", "joblog"):
     runs = [json.load(open("%s/log-%s-%d.json" % (sys.argv[3], k, r)))
             for r in range(1, int(sys.argv[4]) + 1)]
     jobs = sum(d["jobs"] for d in runs)
-    lg[k] = {"jobs": jobs, "cpu_s_per_1000_jobs":
-             1000.0 * sum(d["cpu_s"] for d in runs) / jobs if jobs else 0.0}
+    each = [1000.0 * d["cpu_s"] / d["jobs"] for d in runs if d["jobs"]]
+    lg[k] = {"jobs": jobs, "min": min(each or [0]), "max": max(each or [0]),
+             "cpu_s_per_1000_jobs": 1000.0 * sum(d["cpu_s"] for d in runs) / jobs if jobs else 0.0}
 base = lg["error"]["cpu_s_per_1000_jobs"]
 print("# logging cost (master CPU s per 1000 jobs, 50 model slaves, %s rounds):" % sys.argv[4],
       file=sys.stderr)
 for k, d in lg.items():
-    print("#   %-7s %8.4f s  %+6.1f %% vs error  (%d jobs)" % (
+    print("#   %-7s %8.4f s  %+6.1f %% vs error  (%d jobs; runs %.4f..%.4f)" % (
         k, d["cpu_s_per_1000_jobs"], 100.0 * (d["cpu_s_per_1000_jobs"] / base - 1) if base else 0,
-        d["jobs"]), file=sys.stderr)
-print("# goal: info within 2 %% of error: %s" % (
-    "met" if base and abs(lg["info"]["cpu_s_per_1000_jobs"] / base - 1) <= 0.02 else "NOT met"),
+        d["jobs"], d["min"], d["max"]), file=sys.stderr)
+# the goal: info costs at most 2 % more than error (the spread of the runs says how
+# much of a difference is noise)
+print("# goal: info at most 2 %% over error: %s" % (
+    "met" if base and lg["info"]["cpu_s_per_1000_jobs"] / base - 1 <= 0.02 else "NOT met"),
     file=sys.stderr)
 print("# seed8: %d jobs, %d good, %d bad, hold %.0f ms/job, detect %.1f ms/job; model50: %d jobs, %d bad"
       % (a["jobs"], a["good"], a["bad"], a["hold_ms"], a["detect_ms"], b["jobs"], b["bad"]),
