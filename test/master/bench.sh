@@ -81,7 +81,7 @@ log_run() {
 echo "# part 3: logging cost, 50 model slaves, ${R3} rounds of ${S3} s per setting" >&2
 # difficulty 3: shorter jobs, so each run has many and its start-up weighs little
 echo '{"tiers":[{"name":"AVR","diff":3,"min":10,"max":380}]}' >"$T/log.tiers"
-"$B/ducopool" --listen 127.0.0.1:0 --seed 7 --tiers "$T/log.tiers" --max-shares-per-min 20000 \
+"$B/ducopool" --listen 127.0.0.1:0 --seed 7 --tiers "$T/log.tiers" \
 	>"$T/log.pool" 2>&1 &
 lp=$!; pids+=("$lp")
 "$B/ducosim" --socket "$T/log.sock" --firmware "$FW" --count 0 --first-addr 0x08 \
