@@ -31,6 +31,11 @@ void report_display_name(char *out, size_t cap, const char *name)
 		snprintf(out, cap, "sim:%s", slash + 1);
 	else
 		snprintf(out, cap, "%s", name);
+	/* a name goes to terminals, JSON and SVG: a hostile log's control
+	 * characters or bytes that are not UTF-8 become '?' (names are ASCII) */
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 }
 
 void report_init(struct report_stats *s, const char *name)

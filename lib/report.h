@@ -45,7 +45,8 @@ struct report_stats {
 	uint32_t earn_paid;
 };
 
-/* A slave's name as shown: a simulated bus's temp-dir socket path cut to its file name. */
+/* A slave's name as shown: a simulated bus's temp-dir socket path cut to its
+ * file name; anything but printable ASCII shown as '?'. */
 void   report_display_name(char *out, size_t cap, const char *name);
 /* Start a row (zeroed) for the slave called name. */
 void   report_init(struct report_stats *s, const char *name);

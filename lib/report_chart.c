@@ -61,9 +61,9 @@ static void svg_esc(FILE *f, const char *s)
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
 		default:
-			/* XML 1.0 has no place for other control characters */
-			if ((unsigned char)*s >= 0x20 || *s == '\t')
-				fputc(*s, f);
+			/* XML 1.0 has no place for control characters, and a name
+			 * from a hostile log need not be UTF-8: plain ASCII only */
+			fputc((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?', f);
 		}
 	}
 }

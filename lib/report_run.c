@@ -253,7 +253,15 @@ void report_run_add_earn(struct report_run *run, int64_t wall_us, double balance
 
 static int run_on_job(void *ctx, const struct joblog_entry *e)
 {
-	return report_run_add_job(ctx, &e->rec);
+	struct report_run *run = ctx;
+	int rc = report_run_add_job(run, &e->rec);
+
+	/* more boards than a report holds: the record is skipped, the rest still reads */
+	if (rc == -ENOSPC) {
+		run->skipped++;
+		rc = 0;
+	}
+	return rc;
 }
 
 static double run_num(const cJSON *o, const char *key)

@@ -93,7 +93,7 @@ def known_log(path, scale=1.0):
 
 
 def run(*args):
-    p = subprocess.run([BIN] + list(args), capture_output=True, text=True)
+    p = subprocess.run([BIN] + list(args), capture_output=True, text=True, errors="replace")
     return p.returncode, p.stdout, p.stderr
 
 
@@ -305,6 +305,30 @@ def charts(tmp, log):
             tap.diag(e)
         tap.ok(good, "%s.png: PNG header, %d x %d pixels (twice the SVG's %g units high)" % (
             n, w_px, h_px, h))
+    # a hostile board name (markup, a control character, bytes that are not UTF-8)
+    weird = os.path.join(tmp, "weird.log")
+    with open(weird, "wb") as f:
+        for t in range(0, 40, 2):
+            r = json.dumps(job(t, "sim:<b>&\"x\"\u0001", 700, 300, 100, 50, 2000))
+            f.write(r.replace("\\u0001", "\\u0001\xff\xfe").encode("latin-1") + b"\n")
+    wdir = os.path.join(tmp, "weird")
+    os.mkdir(wdir)
+    rc, out, err = run("--charts", wdir, *(["--png"] if png else []), weird)
+    made = sorted(os.listdir(wdir)) if os.path.isdir(wdir) else []
+    parsed = True
+    for n in made:
+        if n.endswith(".svg"):
+            try:
+                ET.parse(os.path.join(wdir, n))
+            except ET.ParseError as e:
+                parsed = False
+                tap.diag("%s: %s" % (n, e))
+    tap.ok(rc == 0 and parsed and len(made) >= (6 if png else 3),
+           "a board named with markup, a control character and non-UTF-8 bytes: charts made, "
+           "SVG still well-formed", (rc, err, made))
+    rc, out, err = run(weird)
+    tap.ok(rc == 0 and "sim:<b>&\"x\"???" in out and "\x01" not in out and "\ufffd" not in out,
+           "the text report shows that name in plain ASCII ('?' for the rest)", out[-800:])
     b = ET.parse(os.path.join(out_dir, "board-sim-0x09.svg")).getroot()
     lines = list(b.iter("{http://www.w3.org/2000/svg}polyline"))
     tap.ok(len(lines) >= 3 + 5 and any("Share time" in (t.text or "")

@@ -55,7 +55,15 @@ static void png_text(void *ctx, double x, double y, double size, int anchor, int
 {
 	cairo_t *cr = ctx;
 	cairo_text_extents_t ext;
+	char text[256];
+	size_t i;
 
+	/* cairo refuses text that is not UTF-8 (and then draws nothing more):
+	 * a name from a hostile log is drawn in plain ASCII */
+	for (i = 0; s[i] && i + 1 < sizeof(text); i++)
+		text[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	text[i] = '\0';
+	s = text;
 	png_colour(cr, fill);
 	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
 			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
