@@ -13,22 +13,23 @@
 # Part 3: the logging cost (the guide's test matrix; ../shared/seeds/002_*
 # lost 20 % to debug logging): the same 50 model slaves against one pool,
 # master runs per setting in turn: log level error, info, debug without a
-# job log, and info with the job log, BENCH_LOG_ROUNDS times over (so a
-# load change on the machine hits every setting alike); master CPU s per
+# job log, and info with the job log, BENCH_LOG_ROUNDS times over, each
+# round in another order (so a load change on the machine and the place in
+# the order hit every setting alike); master CPU s per
 # 1000 jobs of each over its runs (log_cpu_error, log_cpu_info,
 # log_cpu_debug, log_cpu_joblog). The goal is info within 2 % of error.
 # Loopback only, children stopped by pid. The last line on stdout is one
 # JSON object; human-readable notes go to stderr.
 # BENCH_SECONDS (default 120), BENCH50_SECONDS (default 60) and
-# BENCH_LOG_SECONDS (default 20, per run) with BENCH_LOG_ROUNDS (default 3)
+# BENCH_LOG_SECONDS (default 15, per run) with BENCH_LOG_ROUNDS (default 4)
 # set the runs.
 set -u
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
 S1=${BENCH_SECONDS:-120}
 S2=${BENCH50_SECONDS:-60}
-S3=${BENCH_LOG_SECONDS:-20}
-R3=${BENCH_LOG_ROUNDS:-3}
+S3=${BENCH_LOG_SECONDS:-15}
+R3=${BENCH_LOG_ROUNDS:-4}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-bench.XXXXXX")
 pids=()
 cleanup() {
@@ -94,11 +95,17 @@ done
 lpool=$(sed -n 's/^listening on //p' "$T/log.pool")
 # a first run warms the caches and the pool's tables; it is not counted
 log_run log-warmup info "" "$lpool" "$T/log.sock"
+# each round starts one setting later (error info debug joblog, info debug
+# joblog error, ...), so no setting always runs first or after the same one
+settings=(error info debug joblog)
 for r in $(seq "$R3"); do
-	log_run log-error-$r error "" "$lpool" "$T/log.sock"
-	log_run log-info-$r info "" "$lpool" "$T/log.sock"
-	log_run log-debug-$r debug "" "$lpool" "$T/log.sock"
-	log_run log-joblog-$r info "$T/log-joblog-$r.jobs" "$lpool" "$T/log.sock"
+	for i in 0 1 2 3; do
+		k=${settings[$(( (r - 1 + i) % 4 ))]}
+		case $k in
+		joblog) log_run log-joblog-$r info "$T/log-joblog-$r.jobs" "$lpool" "$T/log.sock" ;;
+		*) log_run log-$k-$r "$k" "" "$lpool" "$T/log.sock" ;;
+		esac
+	done
 done
 kill "$ls" "$lp" 2>/dev/null; wait "$ls" "$lp" 2>/dev/null
 
