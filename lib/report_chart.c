@@ -494,7 +494,8 @@ static void ch_board(const struct report_canvas *cv, const struct report_run *ru
 
 static double ch_earn_height(void)
 {
-	return 90 + CH_PANEL_H + CH_PANEL_GAP + 20;
+	/* the panel starts at 90 + CH_PANEL_GAP - 20; its time axis needs 60 below */
+	return 90 + CH_PANEL_GAP - 20 + CH_PANEL_H + 70;
 }
 
 /* The wallet's balance over the log, from its earnings records. */
