@@ -20,7 +20,8 @@
 #define ADV_FAULTS_MIN       3
 #define ADV_TIMEOUT_DEFAULT_S 15        /* job_timeout_s / verdict_timeout_s defaults */
 #define ADV_TIMEOUT_P95      3.0        /* a timeout of 3 x the p95 wait */
-#define ADV_THREADS_MAX      16
+#define ADV_THREADS_SPARE    1.1        /* as threads_per_board auto: 10 % to spare */
+#define ADV_RIG_WORKERS      23         /* max_workers' default: the wallet warns above */
 #define ADV_CPU_DEBUG_S      2.0        /* CPU s per 1000 jobs worth a lower log level */
 
 static struct report_advice *adv_new(struct report_run *run, int board)
@@ -125,21 +126,23 @@ static void adv_held(struct report_run *run, const struct report_finding *fd)
 {
 	const struct report_board *bd = &run->board[fd->board];
 	double reported = report_mean(bd->st.hashrate_sum, bd->st.jobs);
+	int boards = run->boards_max > (uint32_t)run->nboards ? (int)run->boards_max : run->nboards;
+	int cap = ADV_RIG_WORKERS / (boards > 0 ? boards : 1), threads;
 	struct report_advice *a;
-	int threads;
 
 	if (!isfinite(bd->chip_rate) || reported <= 0)
 		return;
-	threads = (int)floor(bd->chip_rate / reported);
-	if (threads > ADV_THREADS_MAX)
-		threads = ADV_THREADS_MAX;
+	threads = (int)floor(bd->chip_rate / (reported * ADV_THREADS_SPARE));
+	if (threads > cap)
+		threads = cap;
 	if (threads < 2 || !(a = adv_new(run, fd->board)))
 		return;
-	snprintf(a->setting, sizeof(a->setting), "\"threads_per_board\": %d", threads);
+	snprintf(a->setting, sizeof(a->setting), "\"threads_per_board\": %d (or \"auto\")", threads);
 	snprintf(a->why, sizeof(a->why), "the chip hashes %.0f H/s but reports %.0f H/s under the "
-		 "pool's cap, so it is held %.0f%% of each job; %d jobs at a time, each at the cap, "
-		 "would report %.0f H/s from the same board", bd->chip_rate, reported,
-		 100.0 * fd->value, threads, threads * reported);
+		 "pool's cap, so it is held %.0f%% of each job; %d jobs at a time would report "
+		 "%.0f H/s from the same board%s", bd->chip_rate, reported, 100.0 * fd->value,
+		 threads, threads * reported,
+		 threads == cap ? " (as many as max_workers 23 allows for the rig's boards)" : "");
 }
 
 static void adv_bad_reason(struct report_run *run, const struct report_finding *fd)
