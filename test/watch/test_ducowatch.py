@@ -361,6 +361,58 @@ def test_usage(tmp):
                s.paths)
 
 
+def test_keys():
+    """On a terminal: single keys act at once (termios, no Enter)."""
+    import pty
+    import select
+    with Script([ok_user(1.0 + 0.001 * k) for k in range(50)]) as s:
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(WATCH, [WATCH, "--api", s.url, "--rate", "5", "perf", "alice",
+                             "--interval", "30", "--no-log"])
+        buf = b""
+
+        def read_until(pattern, timeout):
+            nonlocal buf
+            end = time.monotonic() + timeout
+            while pattern not in buf and time.monotonic() < end:
+                r, _, _ = select.select([fd], [], [], 0.2)
+                if r:
+                    try:
+                        buf += os.read(fd, 4096)
+                    except OSError:
+                        break
+            return pattern in buf
+
+        got_first = read_until(b"Minute", 10)
+        os.write(fd, b"?")
+        got_help = read_until(b"keys: b balance", 10)
+        n0 = len(s.paths)
+        os.write(fd, b"q")
+        got_q = read_until(b"     1.000", 10)   # Total after the second answer
+        os.write(fd, b"b")
+        got_b = read_until(b"balance of alice", 10)
+        os.write(fd, b"x")
+        end = time.monotonic() + 10
+        status = None
+        while time.monotonic() < end:
+            wpid, st = os.waitpid(pid, os.WNOHANG)
+            if wpid:
+                status = st
+                break
+            read_until(b"\0", 0.2)
+        if status is None:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+        tap.ok(got_first and got_help, "on a terminal: ? lists the keys at once (no Enter)",
+               buf[-400:])
+        tap.ok(got_q and len(s.paths) > n0, "q asks at once, between the 30 s ticks", buf[-400:])
+        tap.ok(got_b, "b prints the balance", buf[-400:])
+        tap.ok(status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+               "x exits with status 0", status)
+
+
 def main():
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
@@ -370,6 +422,7 @@ def main():
         test_bad_answers()
         test_against_pool()
         test_rate_limit()
+        test_keys()
     return tap.done()
 
 
