@@ -292,23 +292,37 @@ static int ducowatch_perf_json(struct ducowatch *w, const struct earn_figures *f
 	return rc;
 }
 
+/*
+ * The /users/<user> answer every command starts from: 0 with *u filled (to
+ * earn_user_free) and the answer counted good, or -1 after the error is
+ * said and the pacing backs off.
+ */
+static int ducowatch_take_user(struct ducowatch *w, const struct rest_answer *a,
+			       struct earn_user *u)
+{
+	char err[256];
+
+	if (!ducowatch_answer_ok(w, a))
+		return -1;
+	if (earn_parse_user(a->status, a->content_type, a->body, w->user, u, err,
+			    sizeof(err)) < 0) {
+		ducowatch_error(w, a, err);
+		rest_penalize(&w->rest);
+		return -1;
+	}
+	w->good++;
+	return 0;
+}
+
 static void ducowatch_perf_answer(void *arg, const struct rest_answer *a)
 {
 	struct ducowatch *w = arg;
 	struct earn_user u;
 	struct earn_figures f;
-	char err[256], hms[16];
-	int rc;
+	char hms[16];
 
-	if (!ducowatch_answer_ok(w, a))
+	if (ducowatch_take_user(w, a, &u) < 0)
 		goto done;
-	rc = earn_parse_user(a->status, a->content_type, a->body, w->user, &u, err, sizeof(err));
-	if (rc < 0) {
-		ducowatch_error(w, a, err);
-		rest_penalize(&w->rest);
-		goto done;
-	}
-	w->good++;
 	earn_window_add(&w->win, ducowatch_now_s(), u.balance);
 	earn_window_figures(&w->win, &f);
 	ducowatch_local_hms(hms, sizeof(hms));
@@ -438,17 +452,9 @@ static void ducowatch_miners_answer(void *arg, const struct rest_answer *a)
 {
 	struct ducowatch *w = arg;
 	struct earn_user u;
-	char err[256];
 
-	if (!ducowatch_answer_ok(w, a))
+	if (ducowatch_take_user(w, a, &u) < 0)
 		goto done;
-	if (earn_parse_user(a->status, a->content_type, a->body, w->user, &u, err,
-			    sizeof(err)) < 0) {
-		ducowatch_error(w, a, err);
-		rest_penalize(&w->rest);
-		goto done;
-	}
-	w->good++;
 	ducowatch_sort_key = (enum ducowatch_sort)w->o.sort;
 	ducowatch_sort_rev = w->o.reverse;
 	if (u.nminers && (w->o.sort != SORT_NONE || w->o.reverse))
@@ -467,17 +473,9 @@ static void ducowatch_balance_answer(void *arg, const struct rest_answer *a)
 {
 	struct ducowatch *w = arg;
 	struct earn_user u;
-	char err[256];
 
-	if (!ducowatch_answer_ok(w, a))
+	if (ducowatch_take_user(w, a, &u) < 0)
 		goto done;
-	if (earn_parse_user(a->status, a->content_type, a->body, w->user, &u, err,
-			    sizeof(err)) < 0) {
-		ducowatch_error(w, a, err);
-		rest_penalize(&w->rest);
-		goto done;
-	}
-	w->good++;
 	if (w->o.json) {
 		cJSON *o = cJSON_CreateObject();
 
