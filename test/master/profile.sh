@@ -14,33 +14,24 @@
 # (perf report, by self time, with callers), and flamegraph.svg when a tool
 # was found. Children stopped by pid.
 set -u
+. "$(dirname "$0")/../lib/tap.sh"       # spawn, wait_for and the scratch folder
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
 SECS=${PROFILE_SECONDS:-30}
 N=${PROFILE_SLAVES:-50}
 OUT=${PROFILE_DIR:-${BUILD:-build}/profile}
-T=$(mktemp -d "${TMPDIR:-/tmp}/ducomaster-profile.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+tap_workdir ducomaster-profile
 mkdir -p "$OUT"
 
-"$B/ducopool" --listen 127.0.0.1:0 --seed 7 --max-shares-per-min 1000 >"$T/pool" 2>&1 &
-pids+=($!)
-"$B/ducosim" --socket "$T/sim.sock" --firmware "$FW" --count 0 --first-addr 0x08 \
-	--model-slaves "$N" --model-hashrate 300 >"$T/sim" 2>&1 &
-pids+=($!)
-for _ in $(seq 400); do
-	grep -q '^listening on' "$T/pool" && grep -q '^ready' "$T/sim" && break
-	sleep 0.05
-done
+spawn "$B/ducopool" --listen 127.0.0.1:0 --seed 7 --max-shares-per-min 1000 >"$T/pool" 2>&1
+pool_pid=$SPAWNED
+spawn "$B/ducosim" --socket "$T/sim.sock" --firmware "$FW" --count 0 --first-addr 0x08 \
+	--model-slaves "$N" --model-hashrate 300 >"$T/sim" 2>&1
+wait_for "$T/pool" '^listening on' 20 "$pool_pid" && wait_for "$T/sim" '^ready' 20 "$SPAWNED" ||
+	{ echo "profile: the pool or the simulator did not start" >&2; exit 1; }
 pool=$(sed -n 's/^listening on //p' "$T/pool")
-[ -n "$pool" ] && grep -q '^ready' "$T/sim" || { echo "profile: the pool or the simulator did not start" >&2; exit 1; }
-addrs=$(python3 -c "print(','.join('0x%02x' % (8 + i) for i in range($N)))")
+addrs=$(for ((i = 0; i < N; i++)); do printf '0x%02x,' $((8 + i)); done)
+addrs=${addrs%,}
 
 echo "profile: ducomaster with $N model slaves for $SECS s under perf record" >&2
 perf record -F 999 --call-graph dwarf,16384 -o "$OUT/perf.data" -- \
