@@ -28,6 +28,10 @@
 #   ID         board id (1..99, never reused): DUCO_BOARD_<BOARD> of enum
 #              duco_board, generated into build/gen/duco_boards.h
 #   HASH_IMPL  c or asm (firmware-avr/hashcore_c.c or hashcore_asm.S)
+#   SENSORS    the on-chip readings the HEALTH answer carries (docs/health.md):
+#              vcc (the bandgap against AVcc) and/or temp (the die sensor);
+#              none for a chip whose ADC is not the ATmega328P's, so that
+#              it reports no reading rather than a wrong one
 # Assumes GNU make; included by the top-level Makefile before all modules.
 #
 # Where the figures come from: the stock boards as the Arduino AVR core's
@@ -61,6 +65,7 @@ uno.FLASH       := 32256
 uno.RAM         := 2048
 uno.ID          := 1
 uno.HASH_IMPL   := asm
+uno.SENSORS     := vcc temp
 
 # Arduino Nano (current bootloader): ATmega328P 16 MHz, Optiboot at 115200,
 # in a 2 KB boot section (stock high fuse 0xDA, as the old bootloader's).
@@ -77,6 +82,7 @@ nano.FLASH       := 30720
 nano.RAM         := 2048
 nano.ID          := 2
 nano.HASH_IMPL   := asm
+nano.SENSORS     := vcc temp
 
 # Arduino Nano with the old ATmegaBOOT (2 KB) at 57600; most clones. That
 # bootloader does not disable the watchdog: the firmware does it in .init3.
@@ -93,6 +99,7 @@ nano-oldbootloader.FLASH       := 30720
 nano-oldbootloader.RAM         := 2048
 nano-oldbootloader.ID          := 3
 nano-oldbootloader.HASH_IMPL   := asm
+nano-oldbootloader.SENSORS     := vcc temp
 
 # Pro Mini 5 V: ATmega328P 16 MHz, ATmegaBOOT at 57600.
 promini16.MCU         := atmega328p
@@ -108,6 +115,7 @@ promini16.FLASH       := 30720
 promini16.RAM         := 2048
 promini16.ID          := 4
 promini16.HASH_IMPL   := asm
+promini16.SENSORS     := vcc temp
 
 # Pro Mini 3.3 V: ATmega328P 8 MHz, ATmegaBOOT at 57600; brown-out at 2.7 V.
 # Its I2C lines can join a 3.3 V bus (Raspberry Pi) without a level shifter.
@@ -124,8 +132,10 @@ promini8.FLASH       := 30720
 promini8.RAM         := 2048
 promini8.ID          := 5
 promini8.HASH_IMPL   := asm
+promini8.SENSORS     := vcc temp
 
 # Arduino Mega 2560: 16 MHz, stk500v2 (wiring) bootloader (8 KB) at 115200.
+# The 2560 has the bandgap channel (MUX 011110) but no temperature sensor.
 mega2560.MCU         := atmega2560
 mega2560.AVRDUDE_MCU := m2560
 mega2560.F_CPU       := 16000000
@@ -139,6 +149,7 @@ mega2560.FLASH       := 253952
 mega2560.RAM         := 8192
 mega2560.ID          := 6
 mega2560.HASH_IMPL   := asm
+mega2560.SENSORS     := vcc
 
 # LGT8F328P at 32 MHz (internal RC, prescaler 1). avr-gcc has no such MCU:
 # it is built as an ATmega328P with F_CPU 32 MHz plus LGT8F328P_CLOCK, which
@@ -163,7 +174,8 @@ mega2560.HASH_IMPL   := asm
 # WDT_RESET := yes this firmware uses watchdog resets only. That bootloader
 # starts the application at once after a power-on, brown-out or watchdog
 # reset, but clears MCUSR first (the cause goes in r2), so the reset cause
-# the firmware reports reads 0 on real LGT boards (not verified).
+# the firmware reports reads 0 on real LGT boards (not verified). Its ADC
+# (12-bit, other references and channel map) is not the 328P's: no readings.
 lgt8f328p.MCU         := atmega328p
 lgt8f328p.AVRDUDE_MCU := m328p
 lgt8f328p.F_CPU       := 32000000
@@ -177,6 +189,7 @@ lgt8f328p.FLASH       := 29696
 lgt8f328p.RAM         := 2048
 lgt8f328p.ID          := 7
 lgt8f328p.HASH_IMPL   := asm
+lgt8f328p.SENSORS     := none
 lgt8f328p.CPPFLAGS    := -DLGT8F328P_CLOCK=1
 
 ifeq ($(filter $(BOARD),$(BOARDS)),)

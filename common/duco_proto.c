@@ -265,3 +265,47 @@ int duco_decode_identity(const uint8_t *frame, uint8_t n, struct duco_identity *
 	id->slots = b[27];
 	return DUCO_OK;
 }
+
+void duco_encode_health_body(uint8_t *body, const struct duco_health *h)
+{
+	body[0] = h->sensors;
+	duco_put_u16(body + 1, h->vbg_adc);
+	duco_put_u16(body + 3, h->temp_adc);
+	duco_put_u16(body + 5, h->samples);
+	duco_put_u32(body + 7, h->uptime_s);
+	duco_put_u16(body + 11, h->bus_resets);
+}
+
+int duco_decode_health(const uint8_t *frame, uint8_t n, struct duco_health *h)
+{
+	const uint8_t *b;
+	int rc = body_of(frame, n, DUCO_HEALTH_BODY, &b);
+
+	if (rc)
+		return rc;
+	h->sensors = b[0];
+	h->vbg_adc = duco_get_u16(b + 1);
+	h->temp_adc = duco_get_u16(b + 3);
+	h->samples = duco_get_u16(b + 5);
+	h->uptime_s = duco_get_u32(b + 7);
+	h->bus_resets = duco_get_u16(b + 11);
+	return DUCO_OK;
+}
+
+double duco_health_vcc_mv(uint16_t vbg_adc, double bandgap_mv)
+{
+	/* ADC = Vin * 1024 / Vref with Vin the bandgap and Vref = AVcc */
+	return vbg_adc ? bandgap_mv * 1024.0 / vbg_adc : -1;
+}
+
+double duco_health_temp_c(uint16_t temp_adc, double bandgap_mv, double offset_c, double gain)
+{
+	double mv = temp_adc * bandgap_mv / 1024.0, t;
+
+	/* the datasheet's two slopes: 72 mV over 70 C below 25 C, 66 mV over 60 C above */
+	if (mv < 314)
+		t = 25 + (mv - 314) * 70.0 / 72.0;
+	else
+		t = 25 + (mv - 314) * 60.0 / 66.0;
+	return 25 + (t - 25) * gain + offset_c;
+}

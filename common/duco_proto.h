@@ -49,7 +49,9 @@ enum duco_cmd {
 	DUCO_CMD_DROP      = 0x08,     /* forget job id: its kept result (the
 	                                  acknowledgement), its queued place, or
 	                                  its run (the queued job starts) */
-	/* 0x09.. free (board health is planned as a command of its own) */
+	DUCO_CMD_HEALTH    = 0x09,     /* next read returns the health body
+	                                  (firmware 1.1 on; DUCO_HEALTH_FW_MIN) */
+	/* 0x0a.. free */
 };
 
 /*
@@ -163,6 +165,34 @@ static inline uint8_t duco_state_has_result(uint8_t st)
  */
 #define DUCO_SLOTS 3
 
+/*
+ * Health body (a read after HEALTH, once the main loop has measured; until
+ * then the read carries an empty body, and while a result is kept the
+ * result is offered instead, so the master's result reads never see it),
+ * 13 bytes:
+ *   0  sensors      u8   DUCO_HEALTH_* bits: which readings are real
+ *   1  vbg_adc      u16  the 1.1 V bandgap against AVcc, 10-bit ADC count:
+ *                        Vcc = bandgap_mV * 1024 / vbg_adc
+ *   3  temp_adc     u16  the die temperature sensor against the internal
+ *                        1.1 V reference, 10-bit ADC count
+ *   5  samples      u16  measurement rounds since boot (wraps): a count
+ *                        that stands still means the readings are stale
+ *   7  uptime_s     u32  seconds since the firmware started
+ *  11  bus_resets   u16  stalled transactions the board dropped (its TWI
+ *                        reset after 100 ms without a bus event)
+ * A reading whose bit is clear is 0 and means nothing (a board without that
+ * sensor, or none measured yet). The conversion to volts and degrees and
+ * its calibration are the master's (duco_health_vcc_mv, duco_health_temp_c;
+ * docs/health.md). Version 1 boards and firmware before 1.1 reject HEALTH.
+ */
+#define DUCO_HEALTH_BODY 13
+#define DUCO_HEALTH_FW_MIN 0x0101       /* first firmware with HEALTH */
+enum duco_health_sensor {
+	DUCO_HEALTH_VCC  = 0x01,        /* vbg_adc is a reading */
+	DUCO_HEALTH_TEMP = 0x02,        /* temp_adc is a reading */
+};
+#define DUCO_BANDGAP_MV_DEFAULT 1100    /* datasheet typical, 1.0..1.2 V */
+
 #define DUCO_MAX_READ_BODY DUCO_IDENTITY_BODY
 #define DUCO_MAX_READ_FRAME DUCO_READ_FRAME_SIZE(DUCO_MAX_READ_BODY)
 
@@ -228,6 +258,15 @@ struct duco_identity {
 	uint8_t  slots;         /* 0 on version 1 */
 };
 
+struct duco_health {
+	uint8_t  sensors;       /* DUCO_HEALTH_* */
+	uint16_t vbg_adc;
+	uint16_t temp_adc;
+	uint16_t samples;
+	uint32_t uptime_s;
+	uint16_t bus_resets;
+};
+
 /* Errors returned (negated) by the decoders. */
 enum duco_proto_err {
 	DUCO_OK        = 0,
@@ -257,6 +296,7 @@ static inline int8_t duco_payload_len(uint8_t cmd)
 	case DUCO_CMD_CLEAR_ERR: return 0;
 	case DUCO_CMD_QUEUE:     return DUCO_JOB_PAYLOAD;
 	case DUCO_CMD_DROP:      return DUCO_DROP_PAYLOAD;
+	case DUCO_CMD_HEALTH:    return 0;
 	default:                 return -1;
 	}
 }
@@ -306,7 +346,7 @@ uint8_t duco_encode_frame(uint8_t *buf, uint8_t cmd, const uint8_t *payload, uin
 uint8_t duco_encode_job(uint8_t *buf, const struct duco_job *job);
 uint8_t duco_encode_queue(uint8_t *buf, const struct duco_job *job);  /* v2 */
 uint8_t duco_encode_drop(uint8_t *buf, uint16_t job_id);               /* v2 */
-uint8_t duco_encode_simple(uint8_t *buf, uint8_t cmd);   /* ABORT/IDENTIFY/CLEAR_ERR */
+uint8_t duco_encode_simple(uint8_t *buf, uint8_t cmd);   /* ABORT/IDENTIFY/CLEAR_ERR/HEALTH */
 uint8_t duco_encode_set_addr(uint8_t *buf, uint8_t new_addr);
 uint8_t duco_encode_reset(uint8_t *buf);
 int     duco_frame_check(const uint8_t *buf, uint8_t n);
@@ -326,5 +366,19 @@ void    duco_encode_result_body(uint8_t *body, const struct duco_result *r);
 int     duco_decode_result(const uint8_t *frame, uint8_t n, struct duco_result *r);
 void    duco_encode_identity_body(uint8_t *body, const struct duco_identity *id);
 int     duco_decode_identity(const uint8_t *frame, uint8_t n, struct duco_identity *id);
+void    duco_encode_health_body(uint8_t *body, const struct duco_health *h);
+int     duco_decode_health(const uint8_t *frame, uint8_t n, struct duco_health *h);
+
+/*
+ * Health readings in physical units (host side; doubles). bandgap_mv: the
+ * board's bandgap voltage (DUCO_BANDGAP_MV_DEFAULT uncalibrated). Vcc in
+ * millivolts, or -1 for a count that is no reading (0). The temperature
+ * in degrees C from the ATmega328P datasheet's sensor curve (242 mV at
+ * -45 C, 314 mV at 25 C, 380 mV at 85 C, linear between), its count taken
+ * against bandgap_mv, then offset_c added and gain applied around 25 C:
+ * t = 25 + (t_datasheet - 25) * gain + offset_c.
+ */
+double  duco_health_vcc_mv(uint16_t vbg_adc, double bandgap_mv);
+double  duco_health_temp_c(uint16_t temp_adc, double bandgap_mv, double offset_c, double gain);
 
 #endif

@@ -153,6 +153,9 @@ SLAVE_HELPER void slave_offer_update(struct slave *s)
 	if (s->view == SLAVE_VIEW_IDENTITY) {
 		s->offer = s->id_frame;
 		s->offer_left = SLAVE_IDENTITY_FRAME - 2;
+	} else if (s->view == SLAVE_VIEW_HEALTH && !s->nheld && s->health_ready) {
+		s->offer = s->health_frame;
+		s->offer_left = SLAVE_HEALTH_FRAME - 2;
 	} else if (s->nheld) {
 		s->offer = s->result_frame[s->held[0]];
 		s->offer_left = SLAVE_RESULT_FRAME - 2;
@@ -404,6 +407,10 @@ SLAVE_HELPER void slave_rx_finish(struct slave *s)
 	case DUCO_CMD_IDENTIFY:
 		s->view = SLAVE_VIEW_IDENTITY;
 		break;
+	case DUCO_CMD_HEALTH:   /* the main loop measures and publishes */
+		s->view = SLAVE_VIEW_HEALTH;
+		s->health_ready = 0;
+		break;
 	case DUCO_CMD_CLEAR_ERR:
 		slave_clear_counters(s);
 		s->fault = 0;
@@ -637,6 +644,18 @@ void slave_set_error(struct slave *s)
 		s->run = 0;
 		s->queued = 0;
 		s->job_gen++;
+		slave_offer_update(s);
+	}
+}
+
+void slave_health_publish(struct slave *s, const struct duco_health *h)
+{
+	uint8_t body[DUCO_HEALTH_BODY];
+
+	duco_encode_health_body(body, h);
+	slave_render(s->health_frame, body, DUCO_HEALTH_BODY);
+	SLAVE_CRITICAL {
+		s->health_ready = 1;
 		slave_offer_update(s);
 	}
 }

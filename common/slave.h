@@ -43,6 +43,8 @@
  *     accepted frame of another kind);
  *   - else the oldest kept result (11 bytes) when one is kept (states
  *     DONE, BUSY_DONE, BUSY_QUEUED_DONE);
+ *   - else, after an accepted HEALTH (until the next accepted frame), the
+ *     13-byte health body once the main loop has published it;
  *   - else empty (len 0).
  * Everything a read sends is prepared ahead, so that serving it takes no
  * decision and no computation:
@@ -91,6 +93,8 @@
  *   JOB -> its job runs, nothing queued or kept; ABORT -> nothing runs,
  *   is queued or kept; CLEAR_ERR -> counters zeroed and ERROR left;
  *   IDENTIFY -> body becomes the identity;
+ *   HEALTH -> body becomes empty until the main loop publishes the health
+ *   body (slave_health_publish), which it then is (a kept result first);
  *   QUEUE (version 2) -> its job runs if none runs, else it is the queued
  *   job (replacing one); rejected when kept results + running + queued
  *   would exceed DUCO_SLOTS;
@@ -196,6 +200,8 @@ enum slave_rx_state {
 enum slave_view {
 	SLAVE_VIEW_RESULT = 0,  /* result body when DONE, else empty */
 	SLAVE_VIEW_IDENTITY,    /* identity body */
+	SLAVE_VIEW_HEALTH,      /* a kept result, else the health body once
+	                           published (slave_health_publish), else empty */
 };
 
 /* Identity body offsets of the fields this module keeps current. */
@@ -209,6 +215,7 @@ enum slave_view {
 #define SLAVE_EMPTY_FRAME    (DUCO_READ_FRAME_SIZE(0) + 1)
 #define SLAVE_RESULT_FRAME   (DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY) + 1)
 #define SLAVE_IDENTITY_FRAME (DUCO_READ_FRAME_SIZE(DUCO_IDENTITY_BODY) + 1)
+#define SLAVE_HEALTH_FRAME   (DUCO_READ_FRAME_SIZE(DUCO_HEALTH_BODY) + 1)
 
 struct slave {
 	/* What twi.c's fast path reads and moves first (see "Cursors" above):
@@ -258,6 +265,8 @@ struct slave {
 	uint8_t result_frame[DUCO_SLOTS][SLAVE_RESULT_FRAME];  /* kept + one rendering */
 	uint8_t identity_frame[2][SLAVE_IDENTITY_FRAME]; /* id_frame and a spare */
 	uint8_t rx_buf[2][SLAVE_RX_ROOM];  /* ping-pong: one filling, one pending */
+	volatile uint8_t health_ready;     /* 1: health_frame answers the last HEALTH */
+	uint8_t health_frame[SLAVE_HEALTH_FRAME];
 };
 
 /*
@@ -310,6 +319,13 @@ int  slave_result_publish(struct slave *s, uint8_t gen, uint32_t elapsed_us);
 /* Enter the ERROR state (internal fault, e.g. a failed self-test): nothing
  * runs or is queued any more; kept results stay readable. */
 void slave_set_error(struct slave *s);
+/*
+ * Answer the HEALTH frame just taken (call before slave_frame_release):
+ * h rendered into the health frame, offered from then on while the view
+ * is HEALTH. No read sends that frame now: the HEALTH frame's acceptance
+ * closed any read and offers the empty frame until this call.
+ */
+void slave_health_publish(struct slave *s, const struct duco_health *h);
 /* Record the I2C address now in use in the identity. */
 void slave_set_addr(struct slave *s, uint8_t addr);
 /*

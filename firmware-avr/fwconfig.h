@@ -52,6 +52,16 @@
 #error "FW_WDT_HARD_RESET is not set (boards.mk WDT_RESET)"
 #endif
 
+#if !defined(FW_SENSE_VCC) || !defined(FW_SENSE_TEMP)
+#error "FW_SENSE_VCC/FW_SENSE_TEMP are not set (boards.mk SENSORS)"
+#endif
+#if FW_SENSE_TEMP && defined(__AVR_ATmega2560__)
+#error "the ATmega2560 has no temperature sensor (boards.mk SENSORS)"
+#endif
+#if (FW_VERSION_MAJOR << 8 | FW_VERSION_MINOR) < DUCO_HEALTH_FW_MIN
+#error "this firmware answers HEALTH: its version must be DUCO_HEALTH_FW_MIN or later"
+#endif
+
 /* Read and write frames must fit the slave's buffers and a uint8_t length. */
 #if DUCO_MAX_WRITE_FRAME > 250 || DUCO_MAX_READ_FRAME > 250
 #error "I2C frames larger than a uint8_t count"

@@ -26,6 +26,7 @@
 #include "duco_proto.h"
 #include "duco_s1.h"
 #include "hashcore.h"
+#include "health.h"
 #include "platform.h"
 #include "slave.h"
 #include "timer.h"
@@ -78,6 +79,7 @@ struct main_watch {
 };
 
 static struct main_watch main_watch;
+static uint16_t main_bus_resets;        /* stalled transactions dropped */
 static struct hashcore main_core[2];    /* running job's and queued job's */
 static struct main_run main_run;
 
@@ -191,6 +193,17 @@ static void main_jobs(const uint8_t *f, uint8_t gen, uint8_t act)
 	}
 }
 
+/* The HEALTH answer: the ADC's latest readings, uptime, stalls dropped. */
+static void main_health(void)
+{
+	struct duco_health h;
+
+	health_read(&h);
+	h.uptime_s = timer_seconds();
+	h.bus_resets = main_bus_resets;
+	slave_health_publish(&twi_slave, &h);
+}
+
 /* Act on one accepted frame (checked by slave.c; taken after its STOP). */
 static void main_handle(const uint8_t *f, uint8_t gen, uint8_t act)
 {
@@ -204,6 +217,9 @@ static void main_handle(const uint8_t *f, uint8_t gen, uint8_t act)
 			twi_set_addr(addr);
 			slave_set_addr(&twi_slave, addr);
 		}
+		break;
+	case DUCO_CMD_HEALTH:
+		main_health();
 		break;
 	case DUCO_CMD_RESET:
 		twi_stop();
@@ -263,6 +279,8 @@ static void main_bus_watch(void)
 	if (++main_watch.quiet_ticks < MAIN_STALL_TICKS)
 		return;
 	twi_reset();
+	if (main_bus_resets != 0xffff)
+		main_bus_resets++;
 	main_watch.armed = 0;
 }
 
@@ -317,6 +335,7 @@ int main(void)
 	platform_ducoid(id.ducoid);
 	id.i2c_addr = platform_addr_load();
 	slave_init(&twi_slave, &id);
+	health_init();
 	timer_init();
 	main_run.state = main_selftest() ? MAIN_IDLE : MAIN_FAULT;
 	if (main_run.state == MAIN_FAULT)

@@ -19,7 +19,7 @@ AVR_SIZE    ?= avr-size
 AVRDUDE     ?= avrdude
 
 FW_VERSION_MAJOR := 1
-FW_VERSION_MINOR := 0
+FW_VERSION_MINOR := 1
 
 # Stack reserve the size check adds to data+bss. avr-gcc -fstack-usage on
 # the C-core build: main 93 + duco_s1_check 133 + the TWI ISR 19 + its
@@ -28,7 +28,7 @@ FW_STACK_RESERVE ?= 384
 
 # common/slave.c is not listed: twi.c includes it (its events inline into the ISR).
 FW_SRCS := firmware-avr/main.c firmware-avr/twi.c \
-           firmware-avr/timer.c firmware-avr/platform.c
+           firmware-avr/timer.c firmware-avr/platform.c firmware-avr/health.c
 
 AVR_CWARN  := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
               -Wno-unused-parameter
@@ -56,6 +56,8 @@ FW_ADDR_$(1) := $$(if $$(and $$(ADDR),$$(filter $(1),$$(BOARD))),$$(ADDR),$$($(2
 FW_FLAGS_$(1) := -mmcu=$$($(2).MCU) -DF_CPU=$$($(2).F_CPU)UL \
 	-DDUCO_BOARD_ID=$$($(2).ID) -DDUCO_DEFAULT_ADDR=$$(FW_ADDR_$(1)) \
 	-DFW_WDT_HARD_RESET=$$(if $$(filter yes,$$($(2).WDT_RESET)),1,0) \
+	-DFW_SENSE_VCC=$$(if $$(filter vcc,$$($(2).SENSORS)),1,0) \
+	-DFW_SENSE_TEMP=$$(if $$(filter temp,$$($(2).SENSORS)),1,0) \
 	-DFW_VERSION_MAJOR=$(FW_VERSION_MAJOR) -DFW_VERSION_MINOR=$(FW_VERSION_MINOR) \
 	$$(FW_HDEF_$(1)) $$($(2).CPPFLAGS) $(4) $$(AVR_CFLAGS)
 FW_OBJS_$(1) := $$(patsubst %,$$(FW_DIR_$(1))/obj/%.o,$$(basename \

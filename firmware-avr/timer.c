@@ -3,11 +3,13 @@
  *
  * The overflow interrupt is the only periodic one (every 65536 ticks: 16 ms
  * at 32 MHz, 33 ms at 16 MHz, 66 ms at 8 MHz); it also wakes the idle loop
- * so the watchdog gets kicked while nothing happens. Assumes avr-libc and a
+ * so the watchdog gets kicked while nothing happens, and steps the ADC of
+ * the health readings (health.c). Assumes avr-libc and a
  * Timer1 with TCCR1B/TCNT1/TIFR1/TIMSK1 (328P, 2560).
  */
 #include "fwconfig.h"
 #include "timer.h"
+#include "health.h"
 
 #include <avr/interrupt.h>
 #include <avr/io.h>
@@ -23,6 +25,7 @@ volatile uint32_t timer_overflows;
 ISR(TIMER1_OVF_vect, ISR_NOBLOCK)
 {
 	timer_overflows++;
+	health_tick();
 }
 
 void timer_init(void)
@@ -50,4 +53,18 @@ uint32_t timer_us(void)
 	/* ticks = ovf * 65536 + cnt; 65536 is a multiple of the ticks per us,
 	 * so the shift splits exactly and the sum wraps cleanly at 2^32 us */
 	return (ovf << (16 - FW_TICK_SHIFT)) + (cnt >> FW_TICK_SHIFT);
+}
+
+uint32_t timer_seconds(void)
+{
+	/* an overflow is 65536 ticks of F_CPU/8, 1024 / (15625 << shift) s:
+	 * split so that nothing overflows 32 bits (at most 1024 * 62499) */
+	const uint32_t per = 15625UL << FW_TICK_SHIFT;
+	uint8_t sreg = SREG;
+	uint32_t ovf;
+
+	cli();
+	ovf = timer_overflows;
+	SREG = sreg;
+	return ovf / per * 1024 + ovf % per * 1024 / per;
 }

@@ -14,6 +14,8 @@
 
 void     timer_init(void);
 uint32_t timer_us(void);
+/* Whole seconds since timer_init (wraps after 2^32 overflows: 2 years). */
+uint32_t timer_seconds(void);
 
 /* Timer1 overflows so far; its low byte is a coarse clock that ticks every
  * 65536 timer ticks (TIMER_TICK_US) and reads in one instruction. */

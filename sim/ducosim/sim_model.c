@@ -37,6 +37,7 @@ struct sim_model {
 	uint8_t          addr;
 	double           hashrate;
 	uint64_t         now_ns;
+	uint64_t         boot_ns;       /* when it last started (uptime) */
 
 	uint8_t          state;         /* enum sim_model_state */
 	uint8_t          gen;
@@ -58,6 +59,7 @@ static void sim_model_boot(struct sim_model *m, uint8_t cause)
 {
 	m->id.reset_cause = cause;
 	m->id.i2c_addr = m->addr;
+	m->boot_ns = m->now_ns;
 	slave_init(&m->sm, &m->id);
 	m->state = SIM_MODEL_IDLE;
 	m->has_queued = 0;
@@ -217,6 +219,15 @@ static void sim_model_main(struct sim_model *m)
 				slave_set_addr(&m->sm, a);
 			}
 			break;
+		case DUCO_CMD_HEALTH: {
+			/* a host model has no ADC: uptime only, no reading */
+			struct duco_health h = {
+				.uptime_s = (uint32_t)((m->now_ns - m->boot_ns) / 1000000000ULL),
+			};
+
+			slave_health_publish(&m->sm, &h);
+			break;
+		}
 		case DUCO_CMD_RESET:
 			slave_frame_release(&m->sm);
 			sim_model_boot(m, DUCO_RESET_WATCHDOG);
@@ -296,7 +307,7 @@ int sim_model_create(struct sim_slave **out, uint8_t addr, double hashrate,
 	m->hashrate = hashrate;
 	m->id = (struct duco_identity){
 		.proto_version = DUCO_PROTO_VERSION,
-		.fw_version = 0x0100,
+		.fw_version = DUCO_HEALTH_FW_MIN,      /* answers HEALTH */
 		.board_id = DUCO_BOARD_HOSTMODEL,
 		.f_cpu = 16000000,
 		/* a distinct, recognisable chip id per model slave */

@@ -738,6 +738,61 @@ static void test_v1(void)
 	       "v1: DROP rejected as an unknown command");
 }
 
+/* HEALTH: empty until the main loop publishes, a kept result first, gone
+ * with the next frame; version 1 rejects it. */
+static void test_health(void)
+{
+	struct slave s;
+	struct duco_identity v1 = test_id;
+	uint8_t f[DUCO_MAX_WRITE_FRAME], r[DUCO_READ_FRAME_SIZE(DUCO_HEALTH_BODY)], n, gen = 0;
+	struct duco_health h = { .sensors = DUCO_HEALTH_VCC | DUCO_HEALTH_TEMP, .vbg_adc = 225,
+				 .temp_adc = 292, .samples = 7, .uptime_s = 123456, .bus_resets = 2 };
+	struct duco_health got;
+	struct duco_result res;
+	const uint8_t *taken;
+
+	test_fresh(&s);
+	n = duco_encode_simple(f, DUCO_CMD_HEALTH);
+	test_write(&s, f, n, 1);
+	test_read(&s, r, sizeof(r));
+	tap_ok(!(r[0] & DUCO_STATUS_REJECT) && duco_read_check(r, sizeof(r)) == DUCO_OK &&
+	       r[2] == 0, "HEALTH accepted; before the main loop answers the body is empty");
+	taken = slave_frame_take(&s, NULL);
+	tap_ok(taken && taken[0] == DUCO_CMD_HEALTH, "main loop takes the HEALTH frame");
+	slave_health_publish(&s, &h);
+	slave_frame_release(&s);
+	memset(&got, 0, sizeof(got));
+	test_read(&s, r, sizeof(r));
+	tap_ok(duco_decode_health(r, sizeof(r), &got) == DUCO_OK && got.sensors == h.sensors &&
+	       got.vbg_adc == 225 && got.temp_adc == 292 && got.samples == 7 &&
+	       got.uptime_s == 123456 && got.bus_resets == 2,
+	       "published: the read carries the health body (uptime %lu)", (unsigned long)got.uptime_s);
+	test_read(&s, r, sizeof(r));
+	tap_ok(duco_decode_health(r, sizeof(r), &got) == DUCO_OK, "and again on the next read");
+
+	/* a job's result takes precedence: the master's result read sees it */
+	q_queue(&s, 40);
+	q_take(&s, &gen, NULL);
+	test_write(&s, f, n, 1);
+	slave_frame_take(&s, NULL);
+	slave_health_publish(&s, &h);
+	slave_frame_release(&s);
+	tap_ok(q_publish(&s, gen, 40, 99) == SLAVE_OK, "job 40 ends while the view is HEALTH");
+	test_read(&s, r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY));
+	tap_ok(duco_decode_result(r, DUCO_READ_FRAME_SIZE(DUCO_RESULT_BODY), &res) == DUCO_OK &&
+	       res.job_id == 40 && res.nonce == 99, "a kept result is offered before the health body");
+	q_drop(&s, 40);
+	q_take(&s, NULL, NULL);
+	test_read(&s, r, sizeof(r));
+	tap_ok(r[2] == 0 && Q_STATE(&s) == DUCO_ST_IDLE, "another frame ends the health view");
+
+	v1.proto_version = DUCO_PROTO_V1;
+	slave_init(&s, &v1);
+	test_write(&s, f, n, 1);
+	tap_ok((slave_status(&s) & DUCO_STATUS_REJECT) && !slave_frame_pending(&s),
+	       "v1: HEALTH rejected as an unknown command");
+}
+
 int main(void)
 {
 	test_basic();
@@ -748,5 +803,6 @@ int main(void)
 	test_fuzz();
 	test_queue();
 	test_v1();
+	test_health();
 	return tap_done();
 }

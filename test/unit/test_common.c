@@ -386,6 +386,50 @@ static void test_known_frames(void)
 	tap_ok(n == sizeof(identity) && !memcmp(f, identity, n), "identity read frame byte for byte");
 }
 
+/* The health body and the conversions against the datasheet's figures. */
+static void test_health(void)
+{
+	struct duco_health h = { .sensors = DUCO_HEALTH_VCC | DUCO_HEALTH_TEMP, .vbg_adc = 0x0123,
+				 .temp_adc = 0x0145, .samples = 0xbeef, .uptime_s = 0x01020304,
+				 .bus_resets = 9 }, h2;
+	static const uint8_t body_bytes[DUCO_HEALTH_BODY] = {
+		0x03, 0x23, 0x01, 0x45, 0x01, 0xef, 0xbe, 0x04, 0x03, 0x02, 0x01, 0x09, 0x00,
+	};
+	uint8_t body[DUCO_HEALTH_BODY], f[DUCO_READ_FRAME_SIZE(DUCO_HEALTH_BODY)], n;
+	uint8_t w[DUCO_MAX_WRITE_FRAME];
+	double v, t;
+
+	duco_encode_health_body(body, &h);
+	tap_ok(!memcmp(body, body_bytes, sizeof(body)), "health body byte for byte (little-endian)");
+	n = duco_encode_read(f, DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 2), body, DUCO_HEALTH_BODY);
+	memset(&h2, 0, sizeof(h2));
+	tap_ok(duco_decode_health(f, n, &h2) == DUCO_OK && h2.sensors == h.sensors &&
+	       h2.vbg_adc == h.vbg_adc && h2.temp_adc == h.temp_adc && h2.samples == h.samples &&
+	       h2.uptime_s == h.uptime_s && h2.bus_resets == h.bus_resets,
+	       "health frame round trip");
+	f[5] ^= 1;
+	tap_ok(duco_decode_health(f, n, &h2) == -DUCO_E_CRC, "a damaged health frame is rejected");
+	n = duco_encode_read(f, 0, body, DUCO_RESULT_BODY);
+	tap_ok(duco_decode_health(f, n, &h2) == -DUCO_E_LEN, "a result-sized body is no health body");
+	n = duco_encode_simple(w, DUCO_CMD_HEALTH);
+	tap_ok(n == 3 && w[0] == 0x09 && w[1] == 0 && duco_frame_check(w, n) == DUCO_OK,
+	       "HEALTH is command 0x09 without payload");
+
+	/* 1.1 V against 5 V reads 1.1 * 1024 / 5 = 225.28 -> 225 */
+	v = duco_health_vcc_mv(225, 1100);
+	tap_ok(v > 5000 && v < 5010, "bandgap count 225 at 1100 mV: Vcc %.1f mV", v);
+	tap_ok(duco_health_vcc_mv(0, 1100) < 0, "count 0 is no Vcc reading");
+	/* datasheet: 314 mV at 25 C, 380 mV at 85 C, 242 mV at -45 C */
+	t = duco_health_temp_c((uint16_t)(314 * 1024 / 1100.0 + 0.5), 1100, 0, 1);
+	tap_ok(t > 24 && t < 26, "314 mV reads 25 C (%.2f)", t);
+	t = duco_health_temp_c((uint16_t)(380 * 1024 / 1100.0 + 0.5), 1100, 0, 1);
+	tap_ok(t > 84 && t < 86, "380 mV reads 85 C (%.2f)", t);
+	t = duco_health_temp_c((uint16_t)(242 * 1024 / 1100.0 + 0.5), 1100, 0, 1);
+	tap_ok(t > -46 && t < -44, "242 mV reads -45 C (%.2f)", t);
+	t = duco_health_temp_c((uint16_t)(380 * 1024 / 1100.0 + 0.5), 1100, -3, 0.5);
+	tap_ok(t > 51 && t < 53, "offset -3 and gain 0.5 around 25 C: 85 C reads 52 (%.2f)", t);
+}
+
 static void test_simbus(void)
 {
 	uint8_t h[SIMBUS_HDR_SIZE];
@@ -434,6 +478,7 @@ int main(void)
 	test_frames();
 	test_read_frames();
 	test_known_frames();
+	test_health();
 	test_simbus();
 	return tap_done();
 }
