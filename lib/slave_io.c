@@ -221,7 +221,52 @@ int slave_io_identify(struct slave_io *s, struct duco_identity *id)
 	if (id->proto_version < DUCO_PROTO_V1 || id->proto_version > DUCO_PROTO_VERSION)
 		return slave_io_done(s, -EPROTO);
 	s->proto = id->proto_version;
+	s->fw_version = id->fw_version;
 	return 0;
+}
+
+int slave_io_has_health(const struct slave_io *s)
+{
+	return s->proto >= DUCO_PROTO_V2 && s->fw_version >= DUCO_HEALTH_FW_MIN;
+}
+
+int slave_io_health(struct slave_io *s, struct duco_health *h)
+{
+	uint8_t w[DUCO_MAX_WRITE_FRAME], r[DUCO_READ_FRAME_SIZE(DUCO_HEALTH_BODY)];
+	int64_t now = slave_io_now_us(s);
+	int rc;
+
+	if (!slave_io_has_health(s))
+		return -EOPNOTSUPP;
+	if (s->health_phase == 0) {
+		rc = slave_io_command(s, w, duco_encode_simple(w, DUCO_CMD_HEALTH), r, 2, 0);
+		if (rc < 0)
+			return slave_io_done(s, rc);
+		s->health_phase = 1;
+		s->health_seq = s->seq;
+		s->health_t0 = now;
+		/* the main loop answers between two nonces: look again shortly */
+		return slave_io_again(s, now, SLAVE_IO_HEALTH_POLL_US);
+	}
+	rc = slave_io_read(s, r, sizeof(r), 1);
+	if (rc < 0) {
+		s->health_phase = 0;
+		return slave_io_done(s, rc);
+	}
+	if (s->seq != s->health_seq) {          /* another frame: the view is gone */
+		s->health_phase = 0;
+		return slave_io_again(s, now, 0);
+	}
+	if (r[2] == DUCO_HEALTH_BODY && !duco_state_has_result(DUCO_STATUS_STATE(r[0])) &&
+	    duco_decode_health(r, sizeof(r), h) == DUCO_OK) {
+		s->health_phase = 0;
+		return 0;
+	}
+	if (now - s->health_t0 >= SLAVE_IO_HEALTH_WINDOW_US) {
+		s->health_phase = 0;
+		return slave_io_done(s, -ETIMEDOUT);
+	}
+	return slave_io_again(s, now, SLAVE_IO_HEALTH_POLL_US);
 }
 
 int slave_io_send_job(struct slave_io *s, const struct duco_job *job)
@@ -328,6 +373,7 @@ int slave_io_free_slots(const struct slave_io *s)
 void slave_io_forget(struct slave_io *s)
 {
 	s->nlive = 0;
+	s->health_phase = 0;
 }
 
 /* Index of job_id in s->live, or -1. */

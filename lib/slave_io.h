@@ -82,6 +82,10 @@ struct slave_io {
 	int64_t setaddr_t0;
 	/* protocol version 2 (from slave_io_identify; 0 before: driven as v1) */
 	uint8_t proto;
+	uint16_t fw_version;            /* from slave_io_identify (0 before) */
+	/* slave_io_health under way (phase 0: none) */
+	uint8_t health_phase, health_seq;
+	int64_t health_t0;
 	uint8_t nlive;                  /* ids in live[] */
 	uint16_t live[DUCO_SLOTS];      /* job ids the board holds, oldest first */
 	struct slave_io_stats st;
@@ -117,6 +121,21 @@ int slave_io_clear_errors(struct slave_io *s);
  * same new_addr at s->again_at_us until it returns 0 or another error.
  */
 int slave_io_set_addr(struct slave_io *s, uint8_t new_addr);
+/*
+ * The board's health answer (docs/i2c-protocol.md HEALTH): sends HEALTH,
+ * then reads the body its main loop puts up, in steps: -EAGAIN while that
+ * is not there yet (or a kept result is offered first: take it and call
+ * again), call again at s->again_at_us; -ETIMEDOUT when it did not come
+ * within SLAVE_IO_HEALTH_WINDOW_US; -EOPNOTSUPP for a board without HEALTH
+ * (protocol 1, firmware before DUCO_HEALTH_FW_MIN, or no IDENTIFY yet).
+ * Any other frame sent meanwhile ends the health view: the next call starts
+ * over. Nothing is measured on request: the readings are the board's latest.
+ */
+#define SLAVE_IO_HEALTH_POLL_US   2000
+#define SLAVE_IO_HEALTH_WINDOW_US (200 * 1000)
+int slave_io_health(struct slave_io *s, struct duco_health *h);
+/* 1 when the board answers HEALTH (by its identity). */
+int slave_io_has_health(const struct slave_io *s);
 /* Watchdog reset of the slave (it is gone for a few hundred ms). */
 int slave_io_reset(struct slave_io *s);
 

@@ -8,6 +8,8 @@
 #    socket with firmware and model slaves, FAULT requests, clean SIGTERM,
 #    --socket refusing files and live sockets, a client that never reads.
 #  - test_ducosim_leaks.sh: ducosim under valgrind frees everything at exit.
+#  - test_health.sh: the HEALTH answer of the firmware images (ADC counts of
+#    known analog inputs, boards without readings, version 1) via ducoctl.
 # The benchmark (make bench) is test/sim/bench_fw.py.
 
 SIM_TEST_ELF := $(BUILD)/avr-nano/firmware.elf
@@ -21,8 +23,10 @@ $(HOSTDIR)/test/test_sim_fw: $(HOSTDIR)/obj/test/sim/test_sim_fw.o $(HOSTDIR)/li
 
 TEST_PROGS   += $(HOSTDIR)/test/test_sim_fw
 TEST_SCRIPTS += test/sim/test_ducosim.py test/sim/test_ducoid.sh test/sim/test_sim_fw_c.sh \
-                test/sim/test_ducosim_leaks.sh
+                test/sim/test_ducosim_leaks.sh test/sim/test_health.sh
 TEST_DEPS    += $(SIM_TEST_ELF) $(HOSTDIR)/ducosim $(HOSTDIR)/ducoctl \
+                $(BUILD)/avr-nano-v1/firmware.elf $(BUILD)/avr-lgt8f328p/firmware.elf \
+                $(BUILD)/avr-mega2560/firmware.elf \
                 $(BUILD)/avr-nano-c/firmware.elf
 
 # make bench: cycles per nonce at 3/5/7 digits, H/s at 16 MHz, poll cost.

@@ -103,6 +103,8 @@ static const struct opt_table ducoctl_table = {
 "                     with board, F_CPU, firmware, DUCOID, reset cause and\n"
 "                     error counters\n"
 "  identify <addr>    full identity of one slave\n"
+"  health <addr>      supply voltage, die temperature, uptime (firmware 1.1 on;\n"
+"                     uncalibrated: bandgap 1100 mV, datasheet sensor curve)\n"
 "  set-addr <old> <new>\n"
 "                     store a new address in the slave's EEPROM and confirm\n"
 "                     that it answers there\n"
@@ -139,6 +141,7 @@ static const struct ducoctl_cmd {
 } ducoctl_cmds[] = {
 	{ "scan", 0, 0, DUCOCTL_O_PROBE | DUCOCTL_O_JSON | DUCOCTL_O_FIRST | DUCOCTL_O_LAST },
 	{ "identify", 1, 1, 0 },
+	{ "health", 1, 1, 0 },
 	{ "set-addr", 2, 2, 0 },
 	{ "reset", 1, 1, 0 },
 	{ "clear-errors", 1, 1, 0 },
@@ -525,6 +528,49 @@ static int ducoctl_identify(struct bus *bus, uint8_t addr)
 	return DUCOCTL_EXIT_OK;
 }
 
+/*
+ * The health answer with the uncalibrated conversion (the board's own
+ * bandgap and sensor offset are ducomaster's per-board settings).
+ */
+static int ducoctl_health(struct bus *bus, uint8_t addr)
+{
+	struct slave_io sio;
+	struct duco_identity id;
+	struct duco_health h;
+	int rc;
+
+	slave_io_init(&sio, bus, addr);
+	rc = DUCOCTL_AGAIN(&sio, slave_io_identify(&sio, &id));
+	if (rc == 0)
+		rc = DUCOCTL_AGAIN(&sio, slave_io_health(&sio, &h));
+	if (rc == -EOPNOTSUPP) {
+		printf("0x%02x: health n/a (protocol %u, firmware %u.%u: HEALTH needs protocol 2 "
+		       "and firmware %u.%u)\n", addr, id.proto_version, id.fw_version >> 8,
+		       id.fw_version & 0xff, DUCO_HEALTH_FW_MIN >> 8, DUCO_HEALTH_FW_MIN & 0xff);
+		return DUCOCTL_EXIT_FAIL;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "ducoctl: health 0x%02x on %s: %s\n", addr, bus->spec,
+			ducoctl_strerror(rc));
+		return DUCOCTL_EXIT_FAIL;
+	}
+	printf("address:        0x%02x\n", addr);
+	if (h.sensors & DUCO_HEALTH_VCC)
+		printf("supply:         %.2f V (bandgap reads %u of 1024 against AVcc)\n",
+		       duco_health_vcc_mv(h.vbg_adc, DUCO_BANDGAP_MV_DEFAULT) / 1000, h.vbg_adc);
+	else
+		printf("supply:         n/a (no reading on this board)\n");
+	if (h.sensors & DUCO_HEALTH_TEMP)
+		printf("die:            %.1f C (sensor reads %u of 1024 against 1.1 V)\n",
+		       duco_health_temp_c(h.temp_adc, DUCO_BANDGAP_MV_DEFAULT, 0, 1), h.temp_adc);
+	else
+		printf("die:            n/a (no reading on this board)\n");
+	printf("uptime:         %lu s\n", (unsigned long)h.uptime_s);
+	printf("samples:        %u\n", h.samples);
+	printf("bus resets:     %u\n", h.bus_resets);
+	return DUCOCTL_EXIT_OK;
+}
+
 static int ducoctl_set_addr(struct bus *bus, uint8_t from, uint8_t to)
 {
 	struct slave_io sio;
@@ -881,6 +927,8 @@ static int ducoctl_run(struct bus *bus, const struct ducoctl_cmd *c, int nargs, 
 		return ducoctl_set_addr(bus, a1, a2);
 	if (!strcmp(c->name, "identify"))
 		return ducoctl_identify(bus, a1);
+	if (!strcmp(c->name, "health"))
+		return ducoctl_health(bus, a1);
 	if (!strcmp(c->name, "reset"))
 		return ducoctl_reset(bus, a1);
 	return ducoctl_clear_errors(bus, a1);
