@@ -38,12 +38,28 @@ struct board {
 	int calib_sent;                 /* speed-test job running */
 	uint16_t job_id;                /* last id used on the wire */
 
+	/* Board health (HEALTH, docs/health.md), read by the owner between
+	 * polls every health_interval_s; the figures stay those of the last
+	 * answer. health: BOARD_HEALTH_*. */
+	int health;
+	struct duco_health hl;
+	int64_t health_at_us;           /* when hl was read */
+	int64_t health_due_us;          /* next read (or step of one) not before */
+	uint32_t health_reads, health_failures;
+	double bandgap_mv, temp_offset_c, temp_gain;   /* its calibration */
+
 	struct miner *owner;            /* worker whose job (or speed test) runs on the AVR */
 	struct miner *queued;           /* version 2: worker whose job waits behind it */
 	int64_t queue_seen_us;          /* last poll that saw the queued job still waiting */
 	struct miner *workers[BOARD_MAX_WORKERS];
 	int nworkers;                   /* allocated */
 	int threads;                    /* active workers: 0 = not decided yet (auto) */
+};
+
+enum board_health {
+	BOARD_HEALTH_PENDING = 0,       /* not read yet */
+	BOARD_HEALTH_OK,                /* hl holds the last answer */
+	BOARD_HEALTH_NA,                /* the board has no HEALTH (version 1, firmware < 1.1) */
 };
 
 void board_init(struct board *b, struct bus *bus, uint8_t addr);

@@ -15,6 +15,14 @@
 #include "duco_proto.h"
 #include "http.h"
 
+/* health_calibration bounds: the datasheet's bandgap spread with room, and
+ * a sensor that needs more than 50 C of offset is broken, not uncalibrated. */
+#define CONFIG_BANDGAP_MIN      900
+#define CONFIG_BANDGAP_MAX      1300
+#define CONFIG_TEMP_OFFSET_MAX  50.0
+#define CONFIG_TEMP_GAIN_MIN    0.5
+#define CONFIG_TEMP_GAIN_MAX    2.0
+
 /* The slave_limits entry bounds: the same as the global keys'. */
 #define CONFIG_RATE_MIN   1.0
 #define CONFIG_RATE_MAX   1e7
@@ -140,6 +148,12 @@ static const struct opt_row config_rows[] = {
 	{ .name = "slave_limits", STR(slave_limits), .def = "",
 	  .flags = OPT_F_NOFLAG,
 	  .help = "per-slave max and margin: 0x08=300/0.1,0x09=250 (others: global)" },
+	{ .name = "health_interval_s", INT(health_interval_s, 0, 3600), .def = "30",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "read each board's supply voltage, temperature and uptime every S s (0 off)" },
+	{ .name = "health_calibration", STR(health_calibration), .def = "",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "per slave: 0x08=bandgap_mV[/temp_offset_C[/temp_gain]] (others: 1100/0/1)" },
 	{ .name = "poll_policy", ENUM(poll_policy, config_poll_names), .def = "adaptive",
 	  .flags = OPT_F_NOFLAG, .help = "adaptive: polls of held results spaced out; interval: fixed" },
 	{ .name = "poll_interval_ms", INT(poll_interval_ms, 1, 5000), .def = "20",
@@ -184,6 +198,8 @@ const struct opt_table config_table = {
 
 static int config_walk_limits(const struct config *c, int want_addr, double *max,
 			      double *margin);
+static int config_walk_cal(const struct config *c, int want_addr, double *bandgap_mv,
+			   double *offset_c, double *gain);
 static int config_check_targets(const struct config *c, char *err, size_t errlen);
 
 const char *config_level_name(int level)
@@ -312,6 +328,14 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			 CONFIG_RATE_MAX, CONFIG_MARGIN_MAX);
 		return -EINVAL;
 	}
+	if (config_walk_cal(c, -1, NULL, NULL, NULL) < 0) {
+		snprintf(err, errlen, "health_calibration: '%s' is not addr=bandgap_mV[/offset_C"
+			 "[/gain]],... (bandgap %d..%d mV, offset -%g..%g C, gain %g..%g)",
+			 c->health_calibration, CONFIG_BANDGAP_MIN, CONFIG_BANDGAP_MAX,
+			 CONFIG_TEMP_OFFSET_MAX, CONFIG_TEMP_OFFSET_MAX, CONFIG_TEMP_GAIN_MIN,
+			 CONFIG_TEMP_GAIN_MAX);
+		return -EINVAL;
+	}
 	if (!(c->wallet_i2c_min < c->wallet_i2c_max) || !(c->wallet_avr_min < c->wallet_avr_max)) {
 		snprintf(err, errlen, "wallet_%s_min: must be below wallet_%s_max",
 			 c->wallet_i2c_min < c->wallet_i2c_max ? "avr" : "i2c",
@@ -349,6 +373,61 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Walk health_calibration, as config_walk_limits does slave_limits: with
+ * want_addr >= 0 fill the three values of that address and return 1 when
+ * found; with -1 only check (0 ok, -EINVAL).
+ */
+static int config_walk_cal(const struct config *c, int want_addr, double *bandgap_mv,
+			   double *offset_c, double *gain)
+{
+	char tmp[sizeof(c->health_calibration)], *save = NULL, *tok, *end;
+
+	snprintf(tmp, sizeof(tmp), "%s", c->health_calibration);
+	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		long addr = strtol(tok, &end, 0);
+		double bg, off = 0, g = 1;
+
+		if (*end != '=' || addr < DUCO_ADDR_MIN || addr > DUCO_ADDR_MAX)
+			return -EINVAL;
+		tok = end + 1;
+		bg = strtod(tok, &end);
+		/* written so that nan fails every bound */
+		if (end == tok || !(bg >= CONFIG_BANDGAP_MIN && bg <= CONFIG_BANDGAP_MAX))
+			return -EINVAL;
+		if (*end == '/') {
+			tok = end + 1;
+			off = strtod(tok, &end);
+			if (end == tok || !(off >= -CONFIG_TEMP_OFFSET_MAX && off <= CONFIG_TEMP_OFFSET_MAX))
+				return -EINVAL;
+		}
+		if (*end == '/') {
+			tok = end + 1;
+			g = strtod(tok, &end);
+			if (end == tok || !(g >= CONFIG_TEMP_GAIN_MIN && g <= CONFIG_TEMP_GAIN_MAX))
+				return -EINVAL;
+		}
+		if (*end)
+			return -EINVAL;
+		if (addr == want_addr) {
+			*bandgap_mv = bg;
+			*offset_c = off;
+			*gain = g;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int config_health_cal(const struct config *c, uint8_t addr, double *bandgap_mv,
+		      double *offset_c, double *gain)
+{
+	*bandgap_mv = DUCO_BANDGAP_MV_DEFAULT;
+	*offset_c = 0;
+	*gain = 1;
+	return config_walk_cal(c, addr, bandgap_mv, offset_c, gain) == 1;
 }
 
 /*

@@ -66,6 +66,8 @@ struct config {
 	char threads_per_board[8];      /* "1" (default), "N" or "auto" */
 	int  max_workers;               /* pool workers of the whole rig, at most */
 	char slave_limits[512];         /* per slave: "0x08=300/0.1,0x09=250" */
+	int  health_interval_s;         /* HEALTH read every so often, 0 off */
+	char health_calibration[512];   /* per slave: "0x08=1085/-3.5/1.0" */
 	int  poll_policy;               /* enum config_poll_policy */
 	int  poll_interval_ms;
 	int  poll_max_gap_ms;
@@ -116,6 +118,14 @@ const char *config_level_name(int level);  /* log_level's name: error .. debug *
  * global margin. Returns 1 when an entry matched, 0 otherwise.
  */
 int  config_slave_limit(const struct config *c, uint8_t addr, double *max, double *margin);
+/*
+ * The health calibration of the slave at addr (docs/health.md): its
+ * bandgap in mV, the temperature offset in C and the gain around 25 C
+ * (duco_health_temp_c); the health_calibration entry for it, else the
+ * datasheet's typical values (1100 mV, 0, 1). 1 when an entry matched.
+ */
+int  config_health_cal(const struct config *c, uint8_t addr, double *bandgap_mv,
+		       double *offset_c, double *gain);
 /*
  * The wallet band of the configured software class: "I2C" in the software
  * name is the wallet's "AVR (I2C)" class, otherwise "AVR (Normal)". Returns

@@ -118,6 +118,12 @@ GET(get_timeouts, b->m->st.timeouts)
 GET(get_tier_moves, b->m->st.tier_moves)
 GET(get_holds, b->m->st.holds)
 GET(get_busy_polls, (double)b->m->st.rep.polls)
+GET(get_vcc, b->vcc_v)
+GET(get_temp, b->temp_c)
+GET(get_board_uptime, b->board_uptime_s)
+GET(get_health_age, b->health_age_s)
+GET(get_bus_resets, b->bus_resets)
+GET(get_health_na, strcmp(b->health, "n/a") == 0)
 #undef GET
 
 static void metrics_shares(struct mout *o)
@@ -211,6 +217,28 @@ static void metrics_bus(struct mout *o)
 		metrics_board_sample(o, "ducorig_board_frames_dropped", b, "cause", "overrun",
 				     id->overruns);
 	}
+}
+
+/* The board's own readings (HEALTH): no sample where it has none. */
+static void metrics_health(struct mout *o)
+{
+	metrics_per_board(o, "ducorig_board_supply_volts", "gauge",
+			  "Board supply voltage from its bandgap against AVcc, calibrated by "
+			  "health_calibration (uncalibrated +-10 %).", get_vcc);
+	metrics_per_board(o, "ducorig_board_temperature_celsius", "gauge",
+			  "Board die temperature from its internal sensor, calibrated by "
+			  "health_calibration (uncalibrated +-10 C).", get_temp);
+	metrics_per_board(o, "ducorig_board_uptime_seconds", "gauge",
+			  "Seconds since the board's firmware started, at the last health read.",
+			  get_board_uptime);
+	metrics_per_board(o, "ducorig_board_health_age_seconds", "gauge",
+			  "Seconds since the board's last health read.", get_health_age);
+	metrics_per_board(o, "ducorig_board_bus_resets", "gauge",
+			  "Stalled transactions the board's firmware dropped since its boot.",
+			  get_bus_resets);
+	metrics_per_board(o, "ducorig_board_health_unsupported", "gauge",
+			  "1 for a board whose firmware has no health readings (protocol 1, "
+			  "firmware before 1.1).", get_health_na);
 }
 
 static void metrics_state(struct mout *o)
@@ -367,6 +395,7 @@ char *metrics_text(const struct status_snap *st, const struct metrics_extra *x, 
 	metrics_hist(&o);
 	metrics_bus(&o);
 	metrics_state(&o);
+	metrics_health(&o);
 	metrics_events(&o);
 	metrics_rig(&o, x);
 	if (fclose(o.f) != 0) {

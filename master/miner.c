@@ -331,6 +331,15 @@ static int miner_ensure_io(struct miner *s, struct miner_env *env)
 	for (int b = 0; b < 8; b++)
 		if (s->b->ident.reset_cause & (1u << b))
 			s->st.resets_by_cause[b]++;
+	/* health: at the first poll after every identification (a new boot
+	 * has a new uptime), with this board's calibration */
+	config_health_cal(env->cfg, s->b->io.addr, &s->b->bandgap_mv, &s->b->temp_offset_c,
+			  &s->b->temp_gain);
+	if (!slave_io_has_health(&s->b->io))
+		s->b->health = BOARD_HEALTH_NA;
+	else if (s->b->health == BOARD_HEALTH_NA)
+		s->b->health = BOARD_HEALTH_PENDING;    /* reflashed meanwhile */
+	s->b->health_due_us = now;
 	s->b->io_ready = 1;
 	s->b->attempt = 0;
 	return 1;
@@ -831,6 +840,42 @@ static int miner_result_ok(const struct miner *s)
 	return !memcmp(digest, s->job.expected, sizeof(digest));
 }
 
+/*
+ * The board's health, by its owner while its job runs, every
+ * health_interval_s: a few short transactions in steps (slave_io_health),
+ * each when the poll schedule runs this worker anyway or at the step's
+ * own time. A failed read is counted, never a fault: health is not mining.
+ */
+static void miner_health(struct miner *s, struct miner_env *env, int64_t now)
+{
+	struct board *b = s->b;
+	int rc;
+
+	if (!env->cfg->health_interval_s || b->health == BOARD_HEALTH_NA || now < b->health_due_us)
+		return;
+	rc = slave_io_health(&b->io, &b->hl);
+	if (rc == -EAGAIN) {
+		b->health_due_us = b->io.again_at_us;
+		miner_wake(s, b->health_due_us);
+		return;
+	}
+	if (rc == -EOPNOTSUPP) {
+		b->health = BOARD_HEALTH_NA;
+		return;
+	}
+	if (rc == 0) {
+		b->health = BOARD_HEALTH_OK;
+		b->health_at_us = now;
+		b->health_reads++;
+		mlog_debug("%s: health: sensors 0x%x vbg %u temp %u uptime %lu s", b->name,
+			   b->hl.sensors, b->hl.vbg_adc, b->hl.temp_adc, (unsigned long)b->hl.uptime_s);
+	} else {
+		b->health_failures++;
+		mlog_debug("%s: health read failed: %s", b->name, strerror(-rc));
+	}
+	b->health_due_us = now + env->cfg->health_interval_s * 1000000LL;
+}
+
 static int miner_step_k(struct miner *s, struct miner_env *env)
 {
 	const struct config *cfg = env->cfg;
@@ -840,6 +885,7 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 	/* Queued behind another job: the owner reads the board. */
 	if (s->b->owner != s)
 		return 0;
+	miner_health(s, env, now);
 	if (now < s->next_poll_us) {
 		miner_wake(s, s->next_poll_us);
 		return 0;

@@ -5,6 +5,7 @@
  */
 #include <cJSON.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,28 @@ static void status_process(long *rss_kb, int *fds)
 	(*fds)--;       /* the directory's own */
 }
 
+/* The last health answer in physical units, with the board's calibration. */
+static void status_health_take(struct status_board *b, const struct board *bd, int64_t now)
+{
+	const struct duco_health *h = &bd->hl;
+
+	b->vcc_v = b->temp_c = b->board_uptime_s = b->health_age_s = b->bus_resets = NAN;
+	b->health = bd->health == BOARD_HEALTH_OK ? "ok" :
+		    bd->health == BOARD_HEALTH_NA ? "n/a" : "pending";
+	if (bd->health != BOARD_HEALTH_OK)
+		return;
+	if (h->sensors & DUCO_HEALTH_VCC)
+		b->vcc_v = duco_health_vcc_mv(h->vbg_adc, bd->bandgap_mv) / 1000;
+	if (h->sensors & DUCO_HEALTH_TEMP)
+		b->temp_c = duco_health_temp_c(h->temp_adc, bd->bandgap_mv, bd->temp_offset_c,
+					       bd->temp_gain);
+	if (!(b->vcc_v > 0))
+		b->vcc_v = NAN;         /* a count of 0 is no reading */
+	b->board_uptime_s = h->uptime_s;
+	b->health_age_s = (now - bd->health_at_us) / 1e6;
+	b->bus_resets = h->bus_resets;
+}
+
 static void status_board_take(struct status_board *b, const struct miner *s, int64_t now)
 {
 	const struct report_stats *rep = &s->st.rep;
@@ -118,6 +141,7 @@ static void status_board_take(struct status_board *b, const struct miner *s, int
 	b->nack_retries = s->b->io.st.nack_retries;
 	b->io_failures = s->b->io.st.failures;
 	b->polls = s->b->io.st.polls;
+	status_health_take(b, s->b, now);
 	b->crc_per_1k = status_per_1k(b->crc_retries, b->xfers);
 	b->retry_per_1k = status_per_1k(b->crc_retries + b->nack_retries, b->xfers);
 	if (slow_s < STATUS_SLOW_MIN_S)
@@ -176,7 +200,7 @@ void status_take(struct status_snap *st, struct miner *const *slaves, int n, dou
 static cJSON *status_board_json(const struct status_board *b)
 {
 	const struct miner *s = b->m;
-	cJSON *o = cJSON_CreateObject(), *id, *io, *ev;
+	cJSON *o = cJSON_CreateObject(), *id, *io, *ev, *hl;
 	char addr[8], state[2] = { b->state, 0 }, reset[64];
 
 	if (!o)
@@ -244,6 +268,16 @@ static cJSON *status_board_json(const struct status_board *b)
 		jsonout_num(id, "crc_errors", s->b->ident.crc_errors, JSONOUT_EXACT);
 		jsonout_num(id, "frame_errors", s->b->ident.frame_errors, JSONOUT_EXACT);
 		jsonout_num(id, "overruns", s->b->ident.overruns, JSONOUT_EXACT);
+	}
+	/* Health: null for a reading the board does not have (or not yet). */
+	hl = cJSON_AddObjectToObject(o, "health");
+	if (hl) {
+		cJSON_AddStringToObject(hl, "status", b->health);
+		jsonout_num(hl, "supply_volts", b->vcc_v, 3);
+		jsonout_num(hl, "temperature_celsius", b->temp_c, 1);
+		jsonout_num(hl, "uptime_s", b->board_uptime_s, JSONOUT_EXACT);
+		jsonout_num(hl, "age_s", b->health_age_s, 1);
+		jsonout_num(hl, "bus_resets", b->bus_resets, JSONOUT_EXACT);
 	}
 	return o;
 }

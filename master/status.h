@@ -62,6 +62,12 @@ struct status_board {
 	double duty;                    /* hashing / overall, 0..1 */
 	uint32_t xfers, crc_retries, nack_retries, io_failures, polls;
 	double crc_per_1k, retry_per_1k;        /* per 1000 bus transactions */
+	/* health (docs/health.md): NAN where the board has no such reading */
+	const char *health;             /* "ok", "pending", "n/a" */
+	double vcc_v, temp_c;           /* calibrated (config health_calibration) */
+	double board_uptime_s;          /* the board's own, at the last read */
+	double health_age_s;            /* since that read */
+	double bus_resets;              /* stalled transactions the board dropped */
 };
 
 struct status_snap {

@@ -3,6 +3,7 @@
  * width and every value is clipped to it, so no figure can push a row past
  * 80 columns; the header and the legend are written to the same widths.
  */
+#include <stdio.h>
 #include <string.h>
 #include "table.h"
 
@@ -69,6 +70,55 @@ void table_row(char *buf, size_t cap, const struct status_board *b)
 		buf[TABLE_WIDTH] = '\0';
 }
 
+/* One board's health in TABLE_HEALTH_W columns: Vcc, die temperature,
+ * the board's uptime, its reset cause; or why there is none. */
+#define TABLE_HEALTH_W 39
+void table_health(char *buf, size_t cap, const struct status_board *b)
+{
+	char vcc[12] = "-", temp[12] = "-", up[8], reset[64];
+	const char *state = b->health ? b->health : "pending";
+
+	if (strcmp(state, "ok")) {
+		snprintf(buf, cap, "0x%02x health %s", b->addr,
+			 strcmp(state, "n/a") ? "pending" : "n/a (firmware)");
+		return;
+	}
+	if (b->vcc_v == b->vcc_v)
+		snprintf(vcc, sizeof(vcc), "%.2fV", b->vcc_v > 9.99 ? 9.99 : b->vcc_v);
+	if (b->temp_c == b->temp_c)
+		snprintf(temp, sizeof(temp), "%.1fC",
+			 b->temp_c > 999 ? 999.0 : b->temp_c < -99 ? -99.0 : b->temp_c);
+	table_age(up, sizeof(up), b->board_uptime_s > 3.6e7 ? 3.6e7 : b->board_uptime_s);
+	status_reset_names(b->m->b->ident.reset_cause, reset, sizeof(reset));
+	snprintf(buf, cap, "0x%02x %5.5s %6.6s up %5.5s %-12.12s", b->addr, vcc, temp, up, reset);
+	if (strlen(buf) > TABLE_HEALTH_W)
+		buf[TABLE_HEALTH_W] = '\0';
+}
+
+/* Two boards' health per line, each board once (its first worker's row). */
+static void table_health_lines(FILE *f, const struct status_snap *st)
+{
+	char one[TABLE_WIDTH], line[TABLE_WIDTH + 1] = "";
+	int k = 0;
+
+	for (int i = 0; i < st->n; i++) {
+		if (st->b[i].m->index != 0)
+			continue;
+		table_health(one, sizeof(one), &st->b[i]);
+		if (k++ % 2 == 0) {
+			snprintf(line, sizeof(line), "%-*s", TABLE_HEALTH_W, one);
+		} else {
+			size_t l = strlen(line);
+
+			snprintf(line + l, sizeof(line) - l, " %s", one);
+			fprintf(f, "%.*s\n", TABLE_WIDTH, line);
+			line[0] = '\0';
+		}
+	}
+	if (line[0])
+		fprintf(f, "%.*s\n", TABLE_WIDTH, line);
+}
+
 /* The rig's own line under the header (its earnings, summary_set_extra),
  * clipped like every other line. */
 static void table_extra(FILE *f)
@@ -106,7 +156,10 @@ void table_draw(FILE *f, const struct status_snap *st)
 		table_row(line, sizeof(line), &st->b[i]);
 		fprintf(f, "%s\n", line);
 	}
+	fprintf(f, "\n");
+	table_health_lines(f, st);
 	fprintf(f, "\nD down C connected R asked J job K hashing W held E sent F bad G good\n"
-		   "Last: since the last share  Rej%%: of verdicts  CRC/k, Rty/k: per 1000 transfers\n");
+		   "Last: since the last share  Rej%%: of verdicts  CRC/k, Rty/k: per 1000 transfers\n"
+		   "Health: Vcc, die temperature, the board's uptime, its reset cause\n");
 	fflush(f);
 }

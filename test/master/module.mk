@@ -32,6 +32,8 @@
 #    paths, oversized requests, the bearer token, the key in no answer.
 #  - observe.py: /metrics through promtool, a real Prometheus scraping the
 #    rig and its count of accepted shares against the job log.
+#  - health.py: the boards' health (calibrated Vcc and temperature, uptime,
+#    n/a boards) in /api/status, /metrics, the live table and the dashboard.
 #  - faults.sh: bad configurations refused (non-finite numbers, control
 #    characters and commas in fields sent to the pool, trailing text, NUL,
 #    over-long values), a failed SIGHUP reopen keeping the old files.
@@ -63,10 +65,11 @@ TEST_SCRIPTS += test/master/e2e.sh test/master/check.sh test/master/faults.sh te
                 test/master/run_earn.sh \
                 test/master/earn.sh \
                 test/master/http_side.py \
-                test/master/observe.py
+                test/master/observe.py test/master/health.py
 TEST_DEPS    += $(MASTER_TESTS) $(HOSTDIR)/ducomaster $(HOSTDIR)/ducopool $(HOSTDIR)/ducosim \
                 $(HOSTDIR)/ducowatch \
-                $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf
+                $(HOSTDIR)/libducoi2cshim.so $(BUILD)/avr-nano/firmware.elf \
+                $(BUILD)/avr-nano-v1/firmware.elf
 
 # make bench: 8 firmware slaves under the seed latency profile, 50 model slaves.
 .PHONY: bench-master

@@ -80,6 +80,36 @@ static void test_table(void)
 	table_row(row, sizeof(row), &st.b[0]);
 	tap_ok(strstr(row, " 4000M ") && strstr(row, " 4G ") && strstr(row, "FAULTY"),
 	       "big counts shortened, retries mark it FAULTY (%s)", row);
+
+	/* health entries: extreme readings and every reset bit stay in 39 columns */
+	setup();
+	bd[0].health = BOARD_HEALTH_OK;
+	bd[0].hl = (struct duco_health){ .sensors = DUCO_HEALTH_VCC | DUCO_HEALTH_TEMP,
+					 .vbg_adc = 1, .temp_adc = 1023, .uptime_s = 0xffffffffu };
+	bd[0].bandgap_mv = 1300;
+	bd[0].temp_gain = 2;
+	bd[0].temp_offset_c = 50;
+	bd[0].ident.reset_cause = 0xff;
+	bd[1].health = BOARD_HEALTH_NA;
+	bd[2].health = BOARD_HEALTH_OK;
+	bd[2].hl = (struct duco_health){ .sensors = DUCO_HEALTH_VCC, .vbg_adc = 225, .uptime_s = 90 };
+	bd[2].bandgap_mv = 1100;
+	bd[2].ident.reset_cause = DUCO_RESET_POWERON;
+	take(1000000000000LL);
+	wide = 0;
+	for (int i = 0; i < 3; i++) {
+		table_health(row, sizeof(row), &st.b[i]);
+		if ((int)strlen(row) > wide)
+			wide = (int)strlen(row);
+	}
+	tap_ok(wide <= 39, "health entries fit 39 columns with extreme readings (widest %d)", wide);
+	table_health(row, sizeof(row), &st.b[1]);
+	tap_ok(!strcmp(row, "0x09 health n/a (firmware)"), "a board without HEALTH: n/a (%s)", row);
+	table_health(row, sizeof(row), &st.b[2]);
+	tap_ok(!strncmp(row, "0x0a 5.01V      - up   90s power-on", 35),
+	       "Vcc only: the temperature '-', uptime, reset cause (%s)", row);
+	tap_ok(isnan(st.b[2].temp_c) && fabs(st.b[2].vcc_v - 5.006) < 0.001 && isnan(st.b[1].vcc_v),
+	       "snapshot: NAN where there is no reading, Vcc from the count (%.3f V)", st.b[2].vcc_v);
 }
 
 static void test_marks(void)
