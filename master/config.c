@@ -32,6 +32,7 @@ static const char *const config_tier_names[] = { "AVR", "MEGA", "ARM", "DUE", "a
 static const char *const config_poll_names[] = { "adaptive", "interval", NULL };
 static const char *const config_level_names[] = { "error", "warn", "info", "debug", NULL };
 static const char *const config_table_names[] = { "off", "auto", NULL };
+static const char *const config_sensor_names[] = { "off", "health", NULL };
 static const char *const config_key_check_names[] = { "error", "warn", "off", NULL };
 
 /* One element of buses: the two backends lib/bus.c knows. */
@@ -154,6 +155,9 @@ static const struct opt_row config_rows[] = {
 	{ .name = "health_calibration", STR(health_calibration), .def = "",
 	  .flags = OPT_F_NOFLAG,
 	  .help = "per slave: 0x08=bandgap_mV[/temp_offset_C[/temp_gain]] (others: 1100/0/1)" },
+	{ .name = "job_sensor", ENUM(job_sensor, config_sensor_names), .def = "off",
+	  .flags = OPT_F_NOFLAG,
+	  .help = "health: the board's Vcc, temperature and uptime in each JOB line's sensor field" },
 	{ .name = "poll_policy", ENUM(poll_policy, config_poll_names), .def = "adaptive",
 	  .flags = OPT_F_NOFLAG, .help = "adaptive: polls of held results spaced out; interval: fixed" },
 	{ .name = "poll_interval_ms", INT(poll_interval_ms, 1, 5000), .def = "20",

@@ -68,6 +68,7 @@ struct config {
 	char slave_limits[512];         /* per slave: "0x08=300/0.1,0x09=250" */
 	int  health_interval_s;         /* HEALTH read every so often, 0 off */
 	char health_calibration[512];   /* per slave: "0x08=1085/-3.5/1.0" */
+	int  job_sensor;                /* 0 off, 1 health: JOB line's sensor field */
 	int  poll_policy;               /* enum config_poll_policy */
 	int  poll_interval_ms;
 	int  poll_max_gap_ms;

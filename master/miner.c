@@ -667,10 +667,38 @@ static int miner_step_d(struct miner *s, struct miner_env *env)
 	return 0;
 }
 
+/*
+ * job_sensor=health: the board's last health answer as the JOB line's
+ * sensor field, e.g. "Vcc 4.98V T 24.6C up 3600s" (pool_format_request
+ * holds it to the pool's characters and length); NULL when off or there is
+ * nothing to say.
+ */
+static const char *miner_sensor(const struct miner *s, const struct config *cfg, char *out,
+				size_t cap)
+{
+	const struct board *b = s->b;
+	const struct duco_health *h = &b->hl;
+	size_t n = 0;
+
+	if (!cfg->job_sensor || b->health != BOARD_HEALTH_OK || cap < 2)
+		return NULL;
+	out[0] = '\0';
+	if (h->sensors & DUCO_HEALTH_VCC)
+		n += (size_t)snprintf(out + n, cap - n, "Vcc %.2fV ",
+				      duco_health_vcc_mv(h->vbg_adc, b->bandgap_mv) / 1000);
+	if (n < cap && (h->sensors & DUCO_HEALTH_TEMP))
+		n += (size_t)snprintf(out + n, cap - n, "T %.1fC ",
+				      duco_health_temp_c(h->temp_adc, b->bandgap_mv,
+							 b->temp_offset_c, b->temp_gain));
+	if (n < cap)
+		snprintf(out + n, cap - n, "up %lus", (unsigned long)h->uptime_s);
+	return out;
+}
+
 static int miner_step_c(struct miner *s, struct miner_env *env)
 {
 	const struct config *cfg = env->cfg;
-	char msg[POOL_LINE_MAX];
+	char msg[POOL_LINE_MAX], sensor[64];
 	int n, rc;
 
 	if (s->rx.len) {
@@ -680,7 +708,8 @@ static int miner_step_c(struct miner *s, struct miner_env *env)
 	}
 	s->tier_sent = cfg->tier == CONFIG_TIER_AUTO ? miner_auto_tier(s, cfg)
 						      : config_tier_name(cfg->tier);
-	n = pool_format_request(msg, sizeof(msg), cfg->user, s->tier_sent, cfg->mining_key);
+	n = pool_format_request(msg, sizeof(msg), cfg->user, s->tier_sent, cfg->mining_key,
+				miner_sensor(s, cfg, sensor, sizeof(sensor)));
 	if (n < 0) {
 		miner_disconnect(s, env, "request too long", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;

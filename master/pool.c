@@ -135,11 +135,29 @@ int pool_parse_banner(const char *line, char *version, size_t vlen)
 	return 0;
 }
 
-int pool_format_request(char *buf, size_t len, const char *user, const char *tier,
-			const char *key)
+size_t pool_sensor_text(char *out, size_t cap, const char *text)
 {
-	int n = snprintf(buf, len, "JOB,%s,%s,%s", user, tier, key && *key ? key : "None");
+	size_t n = 0;
 
+	if (!cap)
+		return 0;
+	for (const char *p = text; p && *p && n < POOL_SENSOR_MAX && n + 1 < cap; p++)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr(" .():@-", *p))
+			out[n++] = *p;
+	out[n] = '\0';
+	return n;
+}
+
+int pool_format_request(char *buf, size_t len, const char *user, const char *tier,
+			const char *key, const char *sensor)
+{
+	char field[POOL_SENSOR_MAX + 1] = "";
+	int n;
+
+	pool_sensor_text(field, sizeof(field), sensor);
+	n = snprintf(buf, len, "JOB,%s,%s,%s%s%s", user, tier, key && *key ? key : "None",
+		     field[0] ? "," : "", field);
 	return n < 0 || (size_t)n >= len ? -ERANGE : n;
 }
 

@@ -73,9 +73,18 @@ int  pool_send(int fd, const char *msg, size_t len);
 
 /* Banner: a version number such as "4.3". 0 or -EPROTO. */
 int  pool_parse_banner(const char *line, char *version, size_t vlen);
-/* "JOB,<user>,<tier>,<key>" into buf; returns length or -ERANGE. */
+/* "JOB,<user>,<tier>,<key>[,<sensor>]" into buf; returns length or -ERANGE.
+ * sensor NULL or "": no fifth field; else it is cut to the pool's rule
+ * first (pool_sensor_text). */
 int  pool_format_request(char *buf, size_t len, const char *user, const char *tier,
-			 const char *key);
+			 const char *key, const char *sensor);
+/*
+ * The pool's rule for the JOB line's sensor field: at most POOL_SENSOR_MAX
+ * characters of [A-Za-z0-9 .():@-]. Copies text into out (cap bytes) with
+ * every other character left out, cut at POOL_SENSOR_MAX; returns its length.
+ */
+#define POOL_SENSOR_MAX 48
+size_t pool_sensor_text(char *out, size_t cap, const char *text);
 /* Job line "<last>,<expected>,<diff>". 0, -EPROTO malformed, or -ECONNREFUSED
  * for a refusal "BAD,<reason>" (reason copied). */
 int  pool_parse_job(const char *line, struct poolwire_job *job, char *reason, size_t rlen);

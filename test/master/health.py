@@ -7,7 +7,9 @@ without HEALTH and a host model slave without readings. /api/status and
 ADC's quantisation, the boards' uptime (rising) and reset cause; boards
 without a reading have none (null, no sample) and say why; `promtool check
 metrics` passes; the live table shows each board's health within 80
-columns; a calibration outside its bounds is a config error. Prints TAP.
+columns; with job_sensor=health the JOB lines carry it in the sensor
+field, within the pool's characters and length; a calibration outside its
+bounds is a config error. Prints TAP.
 """
 import json
 import os
@@ -42,7 +44,8 @@ def main():
         "--board", "0x09:%s,vcc=3.3,temp=-10" % FW,
         "--board", "0x0a:%s" % V1, "--model-slaves", "1", "--first-addr", "0x0b"],
         master_args=["--set", "health_interval_s=1",
-                     "--set", "health_calibration=0x08=1050/0/1"])
+                     "--set", "health_calibration=0x08=1050/0/1"],
+        pool_args=["--verbose"])     # the pool logs every JOB line (key masked)
     try:
         tap.ok(rig.start_pool_sim(), "ducopool and ducosim (3 firmware boards, 1 model) started",
                open(os.path.join(rig.tmp, "sim.out")).read()[-1500:])
@@ -119,6 +122,31 @@ def main():
         tap.ok(st == 200 and b"Supply V" in page and b"h.temperature_celsius" in page,
                "the dashboard's board table has the health columns")
         tap.ok(rig.stop_master() == 0, "ducomaster stops cleanly")
+
+        # job_sensor=health: the health in the JOB lines' sensor field
+        pool_out = os.path.join(rig.tmp, "pool.out")
+        before = open(pool_out, errors="replace").read().count("\n")
+        tap.ok(not re.search(r"<- JOB,[^,\n]*,[^,\n]*,[^,\n]*,", open(pool_out).read()),
+               "job_sensor off (the default): JOB lines have four fields")
+        rig.start_master(extra=["--set", "job_sensor=health"], name="m2")
+
+        def sensor_lines():
+            lines = open(pool_out, errors="replace").read().split("\n")[before:]
+            return [m.group(1) for m in (re.search(r"<- JOB,httptest,[^,]*,\*\*\*,(.*)$", ln)
+                                         for ln in lines) if m]
+
+        def both():
+            g = sensor_lines()
+            return g if (any(x.startswith("Vcc") for x in g) and
+                         any(x.startswith("up") for x in g)) else None
+        got = tap.wait_until(both, 60, 0.2) or sensor_lines()
+        tap.ok(any(re.fullmatch(r"Vcc 4\.\d\dV T (59|60|61)\.\dC up \d+s", g) for g in got) and
+               any(re.fullmatch(r"up \d+s", g) for g in got),
+               "job_sensor=health: 0x08's Vcc, temperature and uptime in its JOB line, the "
+               "model slave's uptime alone", got[:6])
+        tap.ok(got and all(re.fullmatch(r"[A-Za-z0-9 .():@-]{1,48}", g) for g in got),
+               "every sensor field within the pool's characters and 48 characters")
+        tap.ok(rig.stop_master() == 0, "the second ducomaster stops cleanly")
 
         for bad in ("0x08=2000", "0x08=1100/99", "0x08=1100/0/5", "0x08=x", "0x80=1100"):
             p = subprocess.run(rig.master_argv(["--set", "health_calibration=" + bad, "--check"]),

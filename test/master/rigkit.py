@@ -28,10 +28,11 @@ KEY = "Sekr1tKeyQ7x"
 class Rig:
     """ducopool + ducosim (count firmware boards from 0x08) + ducomaster."""
 
-    def __init__(self, count=3, sim_args=(), master_args=(), tmp=None):
+    def __init__(self, count=3, sim_args=(), master_args=(), tmp=None, pool_args=()):
         self.tmp = tmp or tempfile.mkdtemp(prefix="ducorig-http.")
         self.count = count
         self.sim_args = list(sim_args)
+        self.pool_args = list(pool_args)
         self.master_args = list(master_args)
         self.procs = []
         self.http = None
@@ -59,7 +60,8 @@ class Rig:
 
     def start_pool_sim(self):
         self.pool = self._spawn([os.path.join(HOST, "ducopool"), "--listen", "127.0.0.1:0",
-                                 "--block-chance", "0", "--seed", "7"], "pool.out")
+                                 "--block-chance", "0", "--seed", "7"] + self.pool_args,
+                                "pool.out")
         m = self._line("pool.out", r"^listening on (\S+)", self.pool)
         self.pool_addr = m.group(1) if m else None
         self.sock = os.path.join(self.tmp, "sim.sock")

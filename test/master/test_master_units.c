@@ -162,8 +162,28 @@ static void test_pool_text(void)
 	char buf[256], reason[96];
 	int n;
 
-	n = pool_format_request(buf, sizeof(buf), "bob", "AVR", "");
+	n = pool_format_request(buf, sizeof(buf), "bob", "AVR", "", NULL);
 	tap_ok(n > 0 && !strcmp(buf, "JOB,bob,AVR,None"), "request without key: %s", buf);
+	n = pool_format_request(buf, sizeof(buf), "bob", "AVR", "k", "Vcc 4.98V T -3.5C up 60s");
+	tap_ok(n > 0 && !strcmp(buf, "JOB,bob,AVR,k,Vcc 4.98V T -3.5C up 60s"),
+	       "request with a sensor field: %s", buf);
+	n = pool_format_request(buf, sizeof(buf), "bob", "AVR", "k", "a,b;c\n\td\xc3\xa9" "e(f):@g_h");
+	tap_ok(n > 0 && !strcmp(buf, "JOB,bob,AVR,k,abcde(f):@gh"),
+	       "sensor field: commas, control and other characters left out: %s", buf);
+	{
+		char sensor[200], out[80];
+		size_t len;
+
+		memset(sensor, 'x', sizeof(sensor) - 1);
+		sensor[sizeof(sensor) - 1] = '\0';
+		len = pool_sensor_text(out, sizeof(out), sensor);
+		tap_ok(len == POOL_SENSOR_MAX && strlen(out) == POOL_SENSOR_MAX,
+		       "sensor field cut at %d characters (%zu)", POOL_SENSOR_MAX, len);
+		len = pool_sensor_text(out, 5, sensor);
+		tap_ok(len == 4 && !strcmp(out, "xxxx"), "and within the buffer given");
+		n = pool_format_request(buf, sizeof(buf), "bob", "AVR", "k", ",,,");
+		tap_ok(n > 0 && !strcmp(buf, "JOB,bob,AVR,k"), "nothing allowed left: no fifth field");
+	}
 	tap_ok(pool_parse_job("ba29a15896fd2d792d5c4b60668bf2b9feebc51d,"
 			      "d0beba883d7e8cd119ea2b0e09b78f60f29e0968,10", &job, reason,
 			      sizeof(reason)) == 0 && job.diff == 10 && job.expected[0] == 0xd0 &&
