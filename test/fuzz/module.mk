@@ -68,7 +68,9 @@ UNIT_TESTS += $(filter-out $(FUZZ_SIM_HARNESSES) $(FUZZ_POOL_HARNESSES),$(FUZZ_R
 FUZZDIR  := $(BUILD)/fuzz
 FUZZ_CC  ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_IGNORE := test/fuzz/coverage-ignore.txt
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+               -fsanitize-coverage-ignorelist=$(FUZZ_IGNORE) \
                -Icommon -I$(GENDIR) -Ilib $(FUZZ_INCLUDES)
 # The libraries a harness links, compiled by clang with coverage.
 FUZZ_LIB_SRCS := $(COMMON_HOST_SRCS) $(HOST_LIB_SRCS) $(MASTER_SRCS) \
@@ -77,9 +79,12 @@ FUZZ_LIB_SRCS := $(COMMON_HOST_SRCS) $(HOST_LIB_SRCS) $(MASTER_SRCS) \
 FUZZ_LIB := $(FUZZDIR)/libfuzzed.a
 FUZZ_LIBS := $(HOST_LIB_PC_LIBS) $(MASTER_CURL_LIBS) $(HTTP_LIBS) $(POOL_PC_LIBS) -li2c -lm
 
-$(FUZZDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) | $(GEN_HEADERS) deps-check-fuzz
+$(FUZZDIR)/obj/%.o: %.c $(MAKEFILE_DEPS) $(FUZZ_IGNORE) | $(GEN_HEADERS) deps-check-fuzz
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+# the one generated header that is not in GEN_HEADERS (master/module.mk)
+$(FUZZDIR)/obj/master/web.o: $(GENDIR)/dashboard_html.h
+-include $(shell find $(FUZZDIR)/obj -name '*.d' -type f 2>/dev/null)
 
 $(FUZZ_LIB): $(FUZZ_LIB_SRCS:%.c=$(FUZZDIR)/obj/%.o)
 	@mkdir -p $(@D)
