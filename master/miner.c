@@ -986,8 +986,16 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 	 * is the rig's queueing, not hashing; counting it would report a
 	 * rate the board never ran at, below the wallet's band.
 	 */
-	ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_k, s->t_done,
-			 config_target(cfg, s->b->max_hashrate, s->b->margin));
+	{
+		struct ratelimit_pace pace = {
+			.target = config_target(cfg, s->b->max_hashrate, s->b->margin),
+			.late_us = ratelimit_late_us(&env->late),
+		};
+
+		config_band(cfg, &pace.lo, &pace.hi);
+		ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_k, s->t_done,
+				 &pace);
+	}
 	s->b->rate_est = s->b->rate_est > 0 ? 0.7 * s->b->rate_est + 0.3 * s->dec.r_slave : s->dec.r_slave;
 	if (s->dec.held) {
 		s->st.holds++;
@@ -1013,9 +1021,12 @@ static int miner_step_w(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->dec.send_at_us);
 		return 0;
 	}
-	/* What the share achieved by now, the moment it really leaves. */
+	/* What the share achieved by now, the moment it really leaves; how
+	 * late a held one is teaches the aim of the next (ratelimit_late). */
 	if (s->dec.paced)
 		s->dec.reported = ratelimit_achieved(s->res.nonce, s->t_k, now, s->dec.r_slave);
+	if (s->dec.held)
+		ratelimit_late_add(&env->late, now - s->dec.send_at_us);
 	/* The threads of one board: its DUCOID and one grouping id, so the
 	 * wallet shows one miner with threads. */
 	n = pool_format_result(msg, sizeof(msg), s->res.nonce, s->dec.reported, cfg->software,

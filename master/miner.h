@@ -92,6 +92,7 @@ struct miner_env {
 	struct report_run *report;      /* the rig's performance report, fed every
 					   job record (the job log's); NULL: none */
 	struct ratelimit_conn *conn;
+	struct ratelimit_late late;     /* rig-wide: how late held shares leave */
 	uint32_t rng;
 	char pool_addr[128];            /* host:port, updated by rediscovery */
 	int connect_fail_streak;        /* rig-wide, for rediscovery */

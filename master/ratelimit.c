@@ -7,8 +7,28 @@
 
 #include "duco_rand.h"
 
+/*
+ * When a paced share leaves: at the target's moment, unless that moment
+ * plus the expected lateness would fall below the band's lower edge; then
+ * late_us before that edge, but never before the upper edge (the reported
+ * rate at an on-time send stays below hi). Times in us after the job.
+ */
+static int64_t ratelimit_aim_us(uint32_t nonce, const struct ratelimit_pace *p)
+{
+	/* Rounded up to the microsecond, so the rate is never above the target. */
+	int64_t at = (int64_t)(nonce / p->target * 1e6 + 0.999), top, bottom;
+
+	if (!(p->lo > 0 && p->lo < p->target && p->target < p->hi))
+		return at;
+	top = (int64_t)(nonce / p->hi * 1e6) + 1;       /* first us with rate < hi */
+	bottom = (int64_t)(nonce / p->lo * 1e6 + 0.999) - 1;   /* last us with rate > lo */
+	if (at + p->late_us > bottom)
+		at = bottom - p->late_us;
+	return at < top ? top : at;
+}
+
 void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
-		      int64_t job_us, int64_t now_us, double target)
+		      int64_t job_us, int64_t now_us, const struct ratelimit_pace *p)
 {
 	/* A 0 us elapsed time cannot be measured: treat it as 1 us (very fast). */
 	double secs = (elapsed_us ? elapsed_us : 1) / 1e6;
@@ -17,18 +37,14 @@ void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t ela
 	d->send_at_us = now_us;
 	d->held = 0;
 	d->paced = 0;
-	if (d->r_slave <= target) {
+	if (d->r_slave <= p->target) {
 		/* Like the official miner: a slow slave is never held. */
 		d->reported = d->r_slave;
 		return;
 	}
-	/*
-	 * Faster than the target: the result may leave once nonce / (time
-	 * since the job arrived) <= target (rounded up to the microsecond, so
-	 * the achieved rate is never above it).
-	 */
+	/* Faster than the target: the result waits for its moment. */
 	d->paced = 1;
-	d->send_at_us = job_us + (int64_t)(nonce / target * 1e6 + 0.999);
+	d->send_at_us = job_us + ratelimit_aim_us(nonce, p);
 	if (d->send_at_us > now_us)
 		d->held = 1;
 	else
@@ -68,6 +84,33 @@ int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 	if (gap > max_gap_us)
 		gap = max_gap_us;
 	return gap < 1000 ? 1000 : gap;
+}
+
+void ratelimit_late_init(struct ratelimit_late *l, int64_t floor_us)
+{
+	*l = (struct ratelimit_late){ .floor_us = floor_us };
+}
+
+void ratelimit_late_add(struct ratelimit_late *l, int64_t late_us)
+{
+	double x = late_us > 0 ? (double)late_us : 0.0, err;
+
+	if (!l->samples++) {
+		l->mean_us = x;
+		l->dev_us = x / 2;
+		return;
+	}
+	/* RFC 6298's gains: 1/8 for the mean, 1/4 for the deviation. */
+	err = x - l->mean_us;
+	l->mean_us += err / 8;
+	l->dev_us += ((err < 0 ? -err : err) - l->dev_us) / 4;
+}
+
+int64_t ratelimit_late_us(const struct ratelimit_late *l)
+{
+	int64_t e = (int64_t)(l->mean_us + 4 * l->dev_us + 0.5);
+
+	return e > l->floor_us ? e : l->floor_us;
 }
 
 const char *ratelimit_auto_tier(double rate)

@@ -19,15 +19,30 @@ struct ratelimit_decision {
 };
 
 /*
- * Pacing for one result. job_us: when the job reached the board (K); target:
- * the rate a faster board is paced to (config_target). A board at or under
- * the target sends at once and reports its own rate r_slave, as the official
- * miner does. A faster one waits until nonce / (time since the job) <=
- * target; what it reports is then what the share achieved (see
- * ratelimit_achieved), worked out again at the real send time.
+ * What a paced share aims at. target: the rate a faster board is paced to
+ * (config_target). lo < rate < hi: the wallet's band for the rig's class
+ * (config_band); lo = hi = 0, or a target outside the band (forced), paces
+ * to the target alone. late_us: how late a share expects to leave after its
+ * hold ends (ratelimit_late_us), which the band must absorb.
+ */
+struct ratelimit_pace {
+	double target, lo, hi;
+	int64_t late_us;
+};
+
+/*
+ * Pacing for one result. job_us: when the job reached the board (K). A
+ * board at or under the target sends at once and reports its own rate
+ * r_slave, as the official miner does. A faster one waits until
+ * nonce / (time since the job) <= target; what it reports is then what the
+ * share achieved (see ratelimit_achieved), worked out again at the real send
+ * time. The band is only nonce * (1/lo - 1/hi) wide in time (0.74 ms for a
+ * nonce of 1 in 225..270), so when the target's moment plus late_us would
+ * fall below lo, the hold ends earlier: late_us before the band's lower
+ * edge, never before its upper edge (a tiny nonce aims near hi).
  */
 void ratelimit_decide(struct ratelimit_decision *d, uint32_t nonce, uint32_t elapsed_us,
-		      int64_t job_us, int64_t now_us, double target);
+		      int64_t job_us, int64_t now_us, const struct ratelimit_pace *p);
 
 /*
  * The rate a paced share really achieved when sent at send_us: nonce / (time
@@ -51,6 +66,24 @@ int64_t ratelimit_poll_gap(int64_t since_k_us, double rate_est, double limit,
 
 /* Tier name for the auto policy from a measured rate (official thresholds). */
 const char *ratelimit_auto_tier(double rate);
+
+/*
+ * How late held shares leave: the time from a hold's end to the send, as the
+ * rig's loop delivers it (its timer slack, a synchronous bus transfer of
+ * another board, the scheduler). A running mean and mean deviation as TCP
+ * keeps for its round trip (RFC 6298), so ratelimit_late_us, mean + 4 x
+ * deviation, covers nearly every share; never below the loop's timer slack
+ * before the first sample or after a quiet spell.
+ */
+struct ratelimit_late {
+	double mean_us, dev_us;
+	int samples;
+	int64_t floor_us;       /* the loop's timer granularity */
+};
+
+void ratelimit_late_init(struct ratelimit_late *l, int64_t floor_us);
+void ratelimit_late_add(struct ratelimit_late *l, int64_t late_us);
+int64_t ratelimit_late_us(const struct ratelimit_late *l);
 
 #define RATELIMIT_CONN_MAX 1000
 

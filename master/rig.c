@@ -20,6 +20,9 @@
 #include "web.h"
 
 #define RIG_FAR_US            (3600 * 1000000LL)
+/* The loop's timer granularity: a held share leaves up to this late by the
+ * rounding alone, and a 1-nonce share has only 0.74 ms of band (225..270). */
+#define RIG_TIMER_SLACK_US    200
 #define RIG_DISCOVER_BASE_US  (15 * 1000000LL)   /* official miner: 15 s */
 #define RIG_DISCOVER_CAP_US   (300 * 1000000LL)
 #define RIG_REDISCOVER_AFTER  4                   /* "more than 3 failed connects" */
@@ -571,6 +574,7 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		snprintf(err, errlen, "event loop: %s", strerror(errno));
 		return RIG_EXIT_STARTUP;
 	}
+	evloop_set_slack_us(r->el, RIG_TIMER_SLACK_US);
 	report_run_init(&r->report, RIG_REPORT_SAMPLES);
 	rc = joblog_open(&r->joblog, cfg->joblog);
 	if (rc < 0) {
@@ -594,6 +598,7 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 		.closing = rig_on_closing,
 		.ctx = r,
 	};
+	ratelimit_late_init(&r->env.late, RIG_TIMER_SLACK_US);
 	r->resolver = resolver_new(r->el, cfg->dns_servers[0] ?
 				   &(struct resolve_opts){ .servers = cfg->dns_servers } : NULL);
 	if (!r->resolver) {

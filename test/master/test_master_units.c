@@ -226,32 +226,101 @@ static void test_pool_text(void)
 static void test_ratelimit(void)
 {
 	struct ratelimit_decision d;
+	struct ratelimit_pace pace = { .target = 256.5 }, band = { 256.5, 225, 270, 1000 };
+	struct ratelimit_late late;
 	struct ratelimit_conn c;
 	int64_t t0 = 10000000, next;
 	uint32_t rng = 7;
 	int i, admitted = 0;
 
 	/* 500 nonces in 1 s = 500 H/s > 256.5: held until 500/256.5 s after the job. */
-	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1050000, 256.5);
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1050000, &pace);
 	tap_ok(d.held && d.paced && d.send_at_us == t0 + (int64_t)ceil(500 / 256.5 * 1e6) &&
 	       d.reported <= 256.5 && d.reported > 256.49,
 	       "fast: held to nonce/target, reports what it achieved %.4f (send +%lld us)",
 	       d.reported, (long long)(d.send_at_us - t0));
-	ratelimit_decide(&d, 500, 1000000, t0, t0 + 2500000, 256.5);
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 2500000, &pace);
 	tap_ok(!d.held && d.send_at_us == t0 + 2500000 && fabs(d.reported - 200.0) < 1e-9,
 	       "fast but the moment passed: send at once, report the achieved 500/2.5 s");
 	tap_ok(fabs(ratelimit_achieved(500, t0, t0 + 4000000, 500) - 125.0) < 1e-9,
 	       "achieved at the real send time: 500 nonces 4 s after the job = 125 H/s");
 	tap_ok(ratelimit_achieved(500, t0, t0 + 100000, 2000) == 2000,
 	       "achieved never above the board's own rate");
-	ratelimit_decide(&d, 240, 1000000, t0, t0 + 1050000, 256.5);
+	ratelimit_decide(&d, 240, 1000000, t0, t0 + 1050000, &pace);
 	tap_ok(!d.held && !d.paced && d.reported == 240.0,
 	       "slower than the target: at once, reports its own rate");
-	ratelimit_decide(&d, 150, 1000000, t0, t0 + 1050000, 256.5);
+	ratelimit_decide(&d, 150, 1000000, t0, t0 + 1050000, &pace);
 	tap_ok(!d.held && d.reported == 150.0,
 	       "slower than the band: its own rate, never held or raised");
-	ratelimit_decide(&d, 3, 1000000, t0, t0 + 1050000, 256.5);
+	ratelimit_decide(&d, 3, 1000000, t0, t0 + 1050000, &pace);
 	tap_ok(!d.held && d.reported == 3.0, "tiny nonce: r_slave, never raised");
+
+	/*
+	 * The band 225..270 is nonce * 0.74 ms wide: a 1-nonce share at the
+	 * target is due 3.899 ms after the job and below 225 from 4.445 ms on,
+	 * so 1 ms of lateness (the loop's old timer slack) pushed it out. With
+	 * the band it aims late_us before the lower edge, never above hi.
+	 */
+	ratelimit_decide(&d, 1, 400, t0, t0 + 1500, &pace);
+	tap_ok(d.held && d.send_at_us == t0 + 3899 &&
+	       ratelimit_achieved(1, t0, d.send_at_us + 1000, d.r_slave) < 225,
+	       "target alone: a 1-nonce share 1 ms late falls to %.1f H/s",
+	       ratelimit_achieved(1, t0, d.send_at_us + 1000, d.r_slave));
+	band.late_us = 300;
+	for (i = 1; i <= 5; i++) {
+		double on_time, late_rate;
+
+		ratelimit_decide(&d, (uint32_t)i, 400 * i, t0, t0 + 1500, &band);
+		on_time = d.reported;
+		late_rate = ratelimit_achieved((uint32_t)i, t0, d.send_at_us + band.late_us, d.r_slave);
+		if (!d.held || !(on_time < 270 && on_time > 225) || !(late_rate > 225 && late_rate < 270))
+			break;
+	}
+	tap_ok(i == 6, "tiny nonces 1..5 with the band: in band on time and 0.3 ms late (stopped at %d)", i);
+	band.late_us = 600;
+	ratelimit_decide(&d, 1, 400, t0, t0 + 1500, &band);
+	tap_ok(d.send_at_us == t0 + 4444 - 600 && d.reported > 256.5 && d.reported < 270 &&
+	       ratelimit_achieved(1, t0, d.send_at_us + 600, d.r_slave) > 225,
+	       "1 nonce aims 0.6 ms before the lower edge: +%lld us, %.2f H/s on time",
+	       (long long)(d.send_at_us - t0), d.reported);
+	band.late_us = 1000;
+	ratelimit_decide(&d, 1, 400, t0, t0 + 1500, &band);
+	tap_ok(d.send_at_us == t0 + 3704 && d.reported < 270 && d.reported > 269.9,
+	       "lateness wider than the band: the upper edge (%.3f H/s), never above it", d.reported);
+	band.late_us = 3600;
+	ratelimit_decide(&d, 5, 2000, t0, t0 + 3000, &band);
+	tap_ok(ratelimit_achieved(5, t0, d.send_at_us + 3600, d.r_slave) > 225,
+	       "5 nonces aim at the upper edge, 3.6 ms late still %.1f H/s",
+	       ratelimit_achieved(5, t0, d.send_at_us + 3600, d.r_slave));
+	band.late_us = 20000;
+	ratelimit_decide(&d, 500, 1000000, t0, t0 + 1050000, &band);
+	tap_ok(d.send_at_us == t0 + (int64_t)ceil(500 / 256.5 * 1e6),
+	       "a large nonce with room for the lateness: still the target's moment");
+	ratelimit_decide(&d, 1, 400, t0, t0 + 6000, &band);
+	tap_ok(!d.held && d.send_at_us == t0 + 6000 && fabs(d.reported - 1 / 0.006) < 1e-9,
+	       "seen after the band's lower edge: sent at once, the honest 166.7 H/s");
+	ratelimit_decide(&d, 1, 4100, t0, t0 + 4200, &band);
+	tap_ok(!d.held && !d.paced && fabs(d.reported - 1 / 0.0041) < 1e-9,
+	       "board slower than the target: its own rate, never raised to the band");
+	band = (struct ratelimit_pace){ 290, 225, 270, 1000 };
+	ratelimit_decide(&d, 1, 400, t0, t0 + 1500, &band);
+	tap_ok(d.send_at_us == t0 + (int64_t)ceil(1 / 290.0 * 1e6),
+	       "a (forced) target outside the band: paced to the target alone");
+
+	ratelimit_late_init(&late, 1000);
+	tap_ok(ratelimit_late_us(&late) == 1000, "lateness before any sample: the timer slack");
+	for (i = 0; i < 50; i++)
+		ratelimit_late_add(&late, 100);
+	tap_ok(ratelimit_late_us(&late) == 1000, "small lateness: never below the slack");
+	for (i = 0; i < 50; i++)
+		ratelimit_late_add(&late, i % 10 ? 500 : 3500);
+	tap_ok(ratelimit_late_us(&late) > 1500 && ratelimit_late_us(&late) < 8000,
+	       "one share in ten 3.5 ms late (mean 0.8 ms): mean + 4 deviations %lld us",
+	       (long long)ratelimit_late_us(&late));
+	ratelimit_late_add(&late, 3500);
+	tap_ok(ratelimit_late_us(&late) > 3500,
+	       "right after a 3.5 ms late share the aim allows for it (%lld us)",
+	       (long long)ratelimit_late_us(&late));
 	tap_ok(!strcmp(ratelimit_auto_tier(300), "AVR") && !strcmp(ratelimit_auto_tier(400), "MEGA") &&
 	       !strcmp(ratelimit_auto_tier(600), "ARM") && !strcmp(ratelimit_auto_tier(2000), "DUE"),
 	       "auto tier thresholds");
