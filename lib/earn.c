@@ -213,6 +213,7 @@ static int earn_miner_row(const cJSON *o, struct earn_miner *m, size_t i, char *
 	earn_get_str(o, "identifier", m->identifier, sizeof(m->identifier));
 	earn_get_str(o, "software", m->software, sizeof(m->software));
 	earn_get_str(o, "wd", m->wd, sizeof(m->wd));
+	earn_get_str(o, "ducoid", m->ducoid, sizeof(m->ducoid));
 	return 0;
 }
 
@@ -288,6 +289,126 @@ int earn_parse_user(long status, const char *ctype, const char *body, const char
 out:
 	cJSON_Delete(root);
 	return rc;
+}
+
+void earn_rig_free(struct earn_rig *r)
+{
+	free(r->boards);
+	r->boards = NULL;
+	r->nboards = 0;
+}
+
+int earn_parse_status(long status, const char *ctype, const char *body, struct earn_rig *r,
+		      char *err, size_t errlen)
+{
+	cJSON *root;
+	const cJSON *rig, *rows, *row;
+	char q[96];
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (status < 200 || status > 299) {
+		snprintf(err, errlen, "HTTP %ld%s", status,
+			 status == 401 || status == 403 ? " (http_token: add ?access_token=)" : "");
+		return -EARN_E_HTTP;
+	}
+	(void)ctype;
+	root = cJSON_Parse(body ? body : "");
+	if (!root) {
+		earn_quote(body ? body : "", 40, q, sizeof(q));
+		snprintf(err, errlen, "not JSON: '%s'", q);
+		return -EARN_E_NOT_JSON;
+	}
+	rig = cJSON_GetObjectItemCaseSensitive(root, "rig");
+	rows = cJSON_GetObjectItemCaseSensitive(root, "boards");
+	if (!cJSON_IsObject(rig) || !cJSON_IsArray(rows)) {
+		rc = earn_field_err(err, errlen, "an object with an array", "rig, boards");
+		goto out;
+	}
+	earn_get_str(rig, "rig_id", r->rig_id, sizeof(r->rig_id));
+	earn_get_str(rig, "software", r->software, sizeof(r->software));
+	r->boards = calloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof(r->boards[0]));
+	if (!r->boards) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(row, rows) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "identity");
+		struct earn_local b = { .workers = 1 };
+		size_t k;
+
+		earn_get_str(row, "bus", b.bus, sizeof(b.bus));
+		earn_get_str(row, "addr", b.addr, sizeof(b.addr));
+		earn_get_str(id, "ducoid", b.ducoid, sizeof(b.ducoid));
+		earn_get_str(id, "group_id", b.group_id, sizeof(b.group_id));
+		if (!b.addr[0])
+			continue;
+		for (k = 0; k < r->nboards; k++)
+			if (!strcmp(r->boards[k].bus, b.bus) && !strcmp(r->boards[k].addr, b.addr))
+				break;
+		if (k < r->nboards)
+			r->boards[k].workers++;
+		else
+			r->boards[r->nboards++] = b;
+	}
+out:
+	if (rc < 0)
+		earn_rig_free(r);
+	cJSON_Delete(root);
+	return rc;
+}
+
+const char *const earn_match_name[] = {
+	[EARN_MATCH_NONE] = "unmatched", [EARN_MATCH_DUCOID] = "ducoid",
+	[EARN_MATCH_GROUP] = "group", [EARN_MATCH_ONLY] = "rig",
+	[EARN_MATCH_AMBIGUOUS] = "ambiguous",
+};
+
+/* The API writes an absent id as "None". */
+static int earn_id_set(const char *s)
+{
+	return s[0] && strcmp(s, "None") != 0;
+}
+
+int earn_match(const struct earn_rig *r, const struct earn_miner *m, enum earn_match_how *how)
+{
+	int found = -1, n = 0;
+
+	*how = EARN_MATCH_NONE;
+	if (earn_id_set(m->ducoid)) {
+		for (size_t i = 0; i < r->nboards; i++)
+			if (!strcasecmp(r->boards[i].ducoid, m->ducoid)) {
+				*how = EARN_MATCH_DUCOID;
+				return (int)i;
+			}
+		return -1;
+	}
+	/* The rig field as sent: "None" on both sides when unset. */
+	if (strcmp(m->identifier[0] ? m->identifier : "None", r->rig_id[0] ? r->rig_id : "None"))
+		return -1;
+	if (earn_id_set(m->wd)) {
+		for (size_t i = 0; i < r->nboards; i++)
+			if (!strcmp(r->boards[i].group_id, m->wd)) {
+				*how = EARN_MATCH_GROUP;
+				return (int)i;
+			}
+		return -1;
+	}
+	if (r->software[0] && strcmp(m->software, r->software))
+		return -1;
+	for (size_t i = 0; i < r->nboards; i++)
+		if (!r->boards[i].group_id[0] && r->boards[i].ducoid[0]) {
+			found = (int)i;
+			n++;
+		}
+	if (n == 1) {
+		*how = EARN_MATCH_ONLY;
+		return found;
+	}
+	if (n > 1)
+		*how = EARN_MATCH_AMBIGUOUS;
+	return -1;
 }
 
 int earn_parse_miners(long status, const char *ctype, const char *body, const char *user,

@@ -50,6 +50,7 @@ struct earn_miner {
 	char identifier[EARN_NAME_LEN];         /* the rig id */
 	char software[96];
 	char wd[EARN_NAME_LEN];                 /* wallet-grouping id, "None" */
+	char ducoid[EARN_NAME_LEN];             /* chip id, "" (the public API lists none) */
 	double hashrate;                        /* as the pool lists it (reported) */
 	double sharetime;
 	uint64_t accepted, rejected;
@@ -98,6 +99,48 @@ enum earn_key {
 };
 int earn_parse_key(long status, const char *ctype, const char *body, enum earn_key *k,
 		   char *err, size_t errlen);
+
+/* --- the local rig ------------------------------------------------------------ */
+/*
+ * One board of the local rig as ducomaster's /api/status lists it (its rows
+ * are per pool worker; the boards are those rows grouped by bus and addr).
+ */
+struct earn_local {
+	char bus[72], addr[16];              /* as shown; earn_get_str keeps len - 5 */
+	char ducoid[EARN_NAME_LEN];
+	char group_id[EARN_NAME_LEN];           /* the results' 6th field, "" none */
+	unsigned workers;
+};
+
+struct earn_rig {
+	char rig_id[EARN_NAME_LEN];             /* the results' rig field */
+	char software[96];
+	size_t nboards;
+	struct earn_local *boards;              /* malloc'd; earn_rig_free */
+};
+
+void earn_rig_free(struct earn_rig *r);
+/* ducomaster's /api/status answer: 0 or -EARN_E_* with err one line. */
+int earn_parse_status(long status, const char *ctype, const char *body, struct earn_rig *r,
+		      char *err, size_t errlen);
+
+enum earn_match_how {
+	EARN_MATCH_NONE,        /* not this rig's, or no board of it fits */
+	EARN_MATCH_DUCOID,      /* the row's DUCOID is a board's */
+	EARN_MATCH_GROUP,       /* rig id and wallet-grouping id (a board's threads) */
+	EARN_MATCH_ONLY,        /* rig id, no grouping id: the rig's one board without one */
+	EARN_MATCH_AMBIGUOUS,   /* rig id, no grouping id, several boards without one */
+};
+extern const char *const earn_match_name[];
+
+/*
+ * Which local board a REST miner row is: by DUCOID when the row carries one
+ * (only then), else by the rig id and the grouping id its threads share; a
+ * board of one thread sends no grouping id, so a row without one is that
+ * board only when it is the rig's only such board (the software must be
+ * the rig's too). The board's index, or -1 with *how saying why not.
+ */
+int earn_match(const struct earn_rig *r, const struct earn_miner *m, enum earn_match_how *how);
 
 /* --- DUCO per day ----------------------------------------------------------- */
 #define EARN_MINUTE_S 60.0

@@ -34,6 +34,11 @@ void board_identified(struct board *b)
 	snprintf(b->group_id, sizeof(b->group_id), "%lu", (unsigned long)h);
 }
 
+const char *board_group_sent(const struct board *b)
+{
+	return b->threads > 1 ? b->group_id : NULL;
+}
+
 int board_add_worker(struct board *b, struct miner *w)
 {
 	if (b->nworkers == BOARD_MAX_WORKERS)

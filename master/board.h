@@ -65,6 +65,9 @@ enum board_health {
 void board_init(struct board *b, struct bus *bus, uint8_t addr);
 /* The identity was read: DUCOID text and the grouping id from it. */
 void board_identified(struct board *b);
+/* The wallet-grouping id the board's results carry: its threads share one;
+ * a board of one thread sends none (NULL). */
+const char *board_group_sent(const struct board *b);
 /* Add a worker (its index is the order of adding). 0 or -ENOSPC. */
 int  board_add_worker(struct board *b, struct miner *w);
 /*

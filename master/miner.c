@@ -1030,7 +1030,7 @@ static int miner_step_w(struct miner *s, struct miner_env *env)
 	/* The threads of one board: its DUCOID and one grouping id, so the
 	 * wallet shows one miner with threads. */
 	n = pool_format_result(msg, sizeof(msg), s->res.nonce, s->dec.reported, cfg->software,
-			       cfg->rig_id, s->b->ducoid, s->b->threads > 1 ? s->b->group_id : NULL);
+			       cfg->rig_id, s->b->ducoid, board_group_sent(s->b));
 	if (n < 0) {
 		miner_disconnect(s, env, "result too long", SLAVE_REFUSAL_BACKOFF_US);
 		return 1;

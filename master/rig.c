@@ -44,6 +44,8 @@ void rig_snapshot(struct rig *r)
 {
 	status_take(&r->snap, r->slaves, r->nslaves, rig_uptime_s(r), mclock_now_us(&r->clock),
 		    r->env.pool_addr);
+	r->snap.rig_id = r->cfg->rig_id;
+	r->snap.software = r->cfg->software;
 }
 
 static void rig_on_file(struct evloop *el, int fd, int mask, void *arg);

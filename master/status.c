@@ -261,6 +261,8 @@ static cJSON *status_board_json(const struct status_board *b)
 
 		snprintf(fw, sizeof(fw), "%u.%u", s->b->ident.fw_version >> 8, s->b->ident.fw_version & 0xff);
 		cJSON_AddStringToObject(id, "ducoid", s->b->ducoid);
+		/* The results' 6th field ("" none). */
+		cJSON_AddStringToObject(id, "group_id", board_group_sent(s->b) ? board_group_sent(s->b) : "");
 		cJSON_AddStringToObject(id, "fw_version", fw);
 		jsonout_num(id, "f_cpu", s->b->ident.f_cpu, JSONOUT_EXACT);
 		status_reset_names(s->b->ident.reset_cause, reset, sizeof(reset));
@@ -293,6 +295,12 @@ cJSON *status_json(const struct status_snap *st)
 	if (rig) {
 		jsonout_num(rig, "uptime_s", st->uptime_s, 1);
 		cJSON_AddStringToObject(rig, "pool", st->pool);
+		/* What the pool lists each miner under: a watcher of the REST API
+		 * finds this rig's rows by them (with each board's group_id). */
+		if (st->rig_id)
+			cJSON_AddStringToObject(rig, "rig_id", st->rig_id);
+		if (st->software)
+			cJSON_AddStringToObject(rig, "software", st->software);
 		jsonout_num(rig, "boards", st->boards, JSONOUT_EXACT);
 		jsonout_num(rig, "workers", st->n, JSONOUT_EXACT);
 		jsonout_num(rig, "online", st->online, JSONOUT_EXACT);

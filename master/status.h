@@ -73,6 +73,7 @@ struct status_board {
 struct status_snap {
 	double uptime_s;
 	const char *pool;               /* "" while discovering */
+	const char *rig_id, *software;  /* as the results carry them (NULL: not shown) */
 	int n, online;                  /* rows (workers); boards answering */
 	int boards;
 	struct summary_totals tot;      /* rig sums (lib/report + the daemon's) */

@@ -324,8 +324,48 @@ static void test_wallet(void)
 	tap_ok(!*w, "another class: no hashrate band");
 }
 
+/* ducomaster's /api/status and which board a REST row is. */
+static void test_match(void)
+{
+	static const char status[] =
+		"{\"rig\":{\"rig_id\":\"None\",\"software\":\"ducorig AVR I2C\"},\"boards\":["
+		"{\"bus\":\"i2c-1\",\"addr\":\"0x08\",\"identity\":{\"ducoid\":\"DUCOIDAA\",\"group_id\":\"11\"}},"
+		"{\"bus\":\"i2c-1\",\"addr\":\"0x08\",\"identity\":{\"ducoid\":\"DUCOIDAA\",\"group_id\":\"11\"}},"
+		"{\"bus\":\"i2c-1\",\"addr\":\"0x09\",\"identity\":{\"ducoid\":\"DUCOIDBB\",\"group_id\":\"\"}}]}";
+	struct earn_rig r;
+	struct earn_miner m = { .identifier = "None", .wd = "None", .software = "ducorig AVR I2C" };
+	enum earn_match_how how;
+	char err[128] = "";
+
+	tap_ok(earn_parse_status(200, "application/json", status, &r, err, sizeof(err)) == 0 &&
+	       r.nboards == 2 && r.boards[0].workers == 2 && !strcmp(r.rig_id, "None"),
+	       "status: rows per worker grouped into 2 boards (%s)", err);
+	tap_ok(earn_match(&r, &m, &how) == 1 && how == EARN_MATCH_ONLY,
+	       "no grouping id, rig id None on both sides: the one board without one");
+	snprintf(m.wd, sizeof(m.wd), "11");
+	tap_ok(earn_match(&r, &m, &how) == 0 && how == EARN_MATCH_GROUP, "grouping id 11: 0x08");
+	snprintf(m.identifier, sizeof(m.identifier), "rig2");
+	tap_ok(earn_match(&r, &m, &how) == -1 && how == EARN_MATCH_NONE,
+	       "the same grouping id from another rig: unmatched");
+	snprintf(m.ducoid, sizeof(m.ducoid), "ducoidbb");
+	tap_ok(earn_match(&r, &m, &how) == 1 && how == EARN_MATCH_DUCOID,
+	       "a DUCOID decides alone (case as the API may write it)");
+	snprintf(m.ducoid, sizeof(m.ducoid), "None");
+	snprintf(m.identifier, sizeof(m.identifier), "None");
+	snprintf(m.wd, sizeof(m.wd), "None");
+	snprintf(m.software, sizeof(m.software), "Official AVR Miner");
+	tap_ok(earn_match(&r, &m, &how) == -1 && how == EARN_MATCH_NONE,
+	       "another software under the same rig id: unmatched");
+	earn_rig_free(&r);
+	tap_ok(earn_parse_status(401, "text/plain", "no", &r, err, sizeof(err)) < 0 &&
+	       strstr(err, "access_token"), "status 401: says how to pass the token (%s)", err);
+	tap_ok(earn_parse_status(200, "application/json", "{\"rig\":1}", &r, err, sizeof(err)) < 0,
+	       "status without boards refused");
+}
+
 int main(void)
 {
+	test_match();
 	test_window();
 	test_parsers();
 	test_estimate();

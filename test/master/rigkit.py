@@ -58,12 +58,17 @@ class Rig:
         m = tap.wait_until(seen, timeout_s, 0.05)
         return m if m and m != "exited" else None
 
-    def start_pool_sim(self):
+    def start_pool_sim(self, pool_http=False):
+        """With pool_http, ducopool's REST side too (self.pool_api)."""
         self.pool = self._spawn([os.path.join(HOST, "ducopool"), "--listen", "127.0.0.1:0",
-                                 "--block-chance", "0", "--seed", "7"] + self.pool_args,
-                                "pool.out")
+                                 "--block-chance", "0", "--seed", "7"] + self.pool_args +
+                                (["--http", "127.0.0.1:0"] if pool_http else []), "pool.out")
         m = self._line("pool.out", r"^listening on (\S+)", self.pool)
         self.pool_addr = m.group(1) if m else None
+        self.pool_api = None
+        if pool_http:
+            m = self._line("pool.out", r"^http on (\S+)", self.pool)
+            self.pool_api = "http://" + m.group(1) if m else None
         self.sock = os.path.join(self.tmp, "sim.sock")
         argv = [os.path.join(HOST, "ducosim"), "--socket", self.sock, "--fast",
                 "--first-addr", "0x08"]

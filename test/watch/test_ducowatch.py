@@ -33,7 +33,10 @@ WATCH = os.path.join(ROOT, os.environ.get("BUILD", "build"), "host", "ducowatch"
 
 
 def run(*args, timeout=60):
-    """ducowatch with args: (exit status, stdout lines, stderr lines)."""
+    """ducowatch with args: (exit status, stdout lines, stderr lines). No
+    --status unless given: a ducomaster of the host must not join in."""
+    if "--status" not in args:
+        args = ("--status", "") + args
     p = subprocess.run([WATCH] + [str(a) for a in args], capture_output=True, text=True,
                        timeout=timeout, stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout.splitlines(), p.stderr.splitlines()

@@ -2,8 +2,9 @@
  * ducowatch - what a Duino-Coin user's miners earn, watched over the REST
  * API: `perf` (the balance's growth per tick, the minute and DUCO/day, as
  * the rig notes' jperf), `miners` (the user's miners as the server lists
- * them, with the web wallet's warnings, as jmin) and `top-avr` (the users
- * running the most AVR miners).
+ * them, with the web wallet's warnings, as jmin; each row matched to a board
+ * of the local rig when ducomaster's /api/status answers) and `top-avr` (the
+ * users running the most AVR miners).
  *
  * One thread around the host library's event loop: ticks are timers, the
  * requests go through lib/rest (one at a time, at most --rate per second,
@@ -35,6 +36,7 @@
 #include "rest.h"
 
 #define DUCOWATCH_API      "https://server.duinocoin.com"
+#define DUCOWATCH_STATUS   "http://127.0.0.1:9550/api/status"    /* ducomaster's default */
 #define DUCOWATCH_MAX_USERS 64
 #define DUCOWATCH_TICK_S   10.0
 #define DUCOWATCH_FAST_S   2.0
@@ -54,6 +56,7 @@ static const char *const ducowatch_sort_names[] = {
 struct ducowatch_opts {
 	int pad;                /* seen fields are never at offset 0 */
 	char api[256];
+	char status[256];       /* ducomaster's /api/status, "" none */
 	double interval_s;      /* 0: the command's default */
 	int fast;
 	char log[512];
@@ -77,6 +80,9 @@ struct ducowatch_opts {
 static const struct opt_row ducowatch_rows[] = {
 	{ .name = "api", STR(api), .def = DUCOWATCH_API, .arg = "URL",
 	  .help = "REST API base URL (tests: ducopool's REST side)" },
+	{ .name = "status", STR(status), .def = DUCOWATCH_STATUS, .arg = "URL",
+	  .help = "miners: ducomaster's /api/status, to match rows to the local boards "
+		  "(\"\" none; with http_token add ?access_token=T)" },
 	{ .name = "interval", .type = OPT_DBL, FIELD(interval_s), .min = 0, .max = 86400,
 	  .def = "0", .arg = "S",
 	  .help = "seconds between ticks (perf: 10; miners, top-avr: 0 = once)" },
@@ -124,7 +130,9 @@ static const struct opt_table ducowatch_table = {
 "           tick's gain, Minute (gain over the last 60 s), DUCO/d (Minute\n"
 "           x 1440) and avg/d (the run's average DUCO/day).\n"
 "  miners   the user's miners as the server lists them, with the Kolka\n"
-"           efficiency and the web wallet's warnings.\n"
+"           efficiency and the web wallet's warnings; Board: the local\n"
+"           board (bus:addr) from ducomaster's --status, by DUCOID if the\n"
+"           row has one, else by rig id and wallet-grouping id.\n"
 "  top-avr  users with at least --min AVR miners running, numbered.\n"
 "  balance  the balance once, as a plain number (for scripts).\n"
 "USER defaults to the first line of --users. On a terminal keys act at once\n"
@@ -140,6 +148,12 @@ struct ducowatch {
 	enum ducowatch_cmd cmd;
 	struct evloop *el;
 	struct rest_client rest;
+	struct rest_client status;      /* ducomaster's HTTP side (miners) */
+	int status_on;
+	char status_path[256];
+	int status_said;                /* "no status" said once per run */
+	struct earn_user pending;       /* miners: the rows waiting for the status */
+	int has_pending;
 	double tick_s;
 	long long tick_timer;
 	int64_t start_us;
@@ -388,7 +402,22 @@ static int ducowatch_miner_cmp(const void *pa, const void *pb)
 	return ducowatch_sort_rev ? -c : c;
 }
 
-static void ducowatch_miners_json(struct ducowatch *w, const struct earn_user *u)
+/* The local board of row m as a cell: "bus:addr", or why there is none. */
+static void ducowatch_board_cell(const struct earn_rig *rig, const struct earn_miner *m,
+				 char *out, size_t len, const char **how)
+{
+	enum earn_match_how h;
+	int i = earn_match(rig, m, &h);
+
+	*how = earn_match_name[h];
+	if (i >= 0)
+		snprintf(out, len, "%s:%s", rig->boards[i].bus, rig->boards[i].addr);
+	else
+		snprintf(out, len, "%s", *how);
+}
+
+static void ducowatch_miners_json(struct ducowatch *w, const struct earn_user *u,
+				  const struct earn_rig *rig)
 {
 	cJSON *o = cJSON_CreateObject(), *list;
 	char ts[32], warn[128];
@@ -411,6 +440,7 @@ static void ducowatch_miners_json(struct ducowatch *w, const struct earn_user *u
 		earn_wallet_warning(m, warn, sizeof(warn));
 		cJSON_AddStringToObject(r, "threadid", m->threadid);
 		cJSON_AddStringToObject(r, "rig", m->identifier);
+		cJSON_AddStringToObject(r, "wd", m->wd);
 		cJSON_AddStringToObject(r, "software", m->software);
 		cJSON_AddStringToObject(r, "class", earn_class_name[earn_wallet_class(m->software, m->diff)]);
 		cJSON_AddNumberToObject(r, "diff", m->diff);
@@ -421,31 +451,95 @@ static void ducowatch_miners_json(struct ducowatch *w, const struct earn_user *u
 		cJSON_AddNumberToObject(r, "ki", m->ki);
 		jsonout_num(r, "efficiency", earn_kolka_efficiency(m->ki), 4);
 		cJSON_AddStringToObject(r, "warning", warn);
+		if (rig) {
+			char cell[96];
+			const char *how;
+
+			ducowatch_board_cell(rig, m, cell, sizeof(cell), &how);
+			if (strcmp(how, "unmatched") && strcmp(how, "ambiguous"))
+				cJSON_AddStringToObject(r, "board", cell);
+			else
+				cJSON_AddNullToObject(r, "board");
+			cJSON_AddStringToObject(r, "match", how);
+		}
 	}
 	jsonout_fprint(stdout, o);
 	cJSON_Delete(o);
 }
 
-static void ducowatch_miners_text(struct ducowatch *w, const struct earn_user *u)
+static void ducowatch_miners_text(struct ducowatch *w, const struct earn_user *u,
+				  const struct earn_rig *rig)
 {
-	char hms[16], warn[128];
-	int rw = w->o.wide ? 24 : 10, sw = w->o.wide ? 40 : 24;
+	char hms[16], warn[128], cell[96];
+	int rw = w->o.wide ? 24 : 10, sw = w->o.wide ? 40 : 24, bw = w->o.wide ? 40 : 14;
 
 	ducowatch_local_hms(hms, sizeof(hms));
 	printf("%s %s: %zu miners, %.1f H/s, balance %.6f DUCO\n", hms, w->user, u->nminers,
 	       u->hashrate, u->balance);
-	printf("%-*s %-*s %6s %8s %5s %9s %7s %4s %5s  %s\n", rw, "Rig", sw, "Software", "Diff",
+	printf("%-*s ", rw, "Rig");
+	if (rig)
+		printf("%-*s ", bw, "Board");
+	printf("%-*s %6s %8s %5s %9s %7s %4s %5s  %s\n", sw, "Software", "Diff",
 	       "Accepted", "Rej", "Hash", "Time", "ki", "Eff%", "Warning");
 	for (size_t i = 0; i < u->nminers; i++) {
 		const struct earn_miner *m = &u->miners[i];
 
 		earn_wallet_warning(m, warn, sizeof(warn));
-		printf("%-*.*s %-*.*s %6u %8llu %5llu %9.1f %7.3f %4u %5.1f  %s\n", rw, rw,
-		       m->identifier, sw, sw, m->software, m->diff, (unsigned long long)m->accepted,
+		printf("%-*.*s ", rw, rw, m->identifier);
+		if (rig) {
+			const char *how;
+			size_t n;
+
+			/* Too long for the column: the tail, where the address is. */
+			ducowatch_board_cell(rig, m, cell, sizeof(cell), &how);
+			n = strlen(cell);
+			printf("%s%-*s ", n > (size_t)bw ? "~" : "", n > (size_t)bw ? bw - 1 : bw,
+			       n > (size_t)bw ? cell + n - (bw - 1) : cell);
+		}
+		printf("%-*.*s %6u %8llu %5llu %9.1f %7.3f %4u %5.1f  %s\n",
+		       sw, sw, m->software, m->diff, (unsigned long long)m->accepted,
 		       (unsigned long long)m->rejected, m->hashrate, m->sharetime, m->ki,
 		       100.0 * earn_kolka_efficiency(m->ki), warn);
 	}
 	fflush(stdout);
+}
+
+static void ducowatch_miners_show(struct ducowatch *w, struct earn_user *u,
+				  const struct earn_rig *rig)
+{
+	ducowatch_sort_key = (enum ducowatch_sort)w->o.sort;
+	ducowatch_sort_rev = w->o.reverse;
+	if (u->nminers && (w->o.sort != SORT_NONE || w->o.reverse))
+		qsort(u->miners, u->nminers, sizeof(u->miners[0]), ducowatch_miner_cmp);
+	if (w->o.json)
+		ducowatch_miners_json(w, u, rig);
+	else
+		ducowatch_miners_text(w, u, rig);
+}
+
+/* The rig's status came (or did not): the waiting rows with their boards. */
+static void ducowatch_status_answer(void *arg, const struct rest_answer *a)
+{
+	struct ducowatch *w = arg;
+	struct earn_rig rig;
+	char err[256];
+	int ok = 0;
+
+	if (!a->rc && earn_parse_status(a->status, a->content_type, a->body, &rig, err,
+					sizeof(err)) == 0)
+		ok = 1;
+	else if (!w->status_said++)
+		fprintf(stderr, "ducowatch: %s: %s; rows not matched to local boards\n", a->url,
+			a->rc ? (a->rc == -EHOSTUNREACH ? "no ducomaster answers (cannot connect)" :
+				 a->rc == -ETIMEDOUT ? "timed out" : strerror(-a->rc)) : err);
+	if (w->has_pending) {
+		ducowatch_miners_show(w, &w->pending, ok ? &rig : NULL);
+		earn_user_free(&w->pending);
+		w->has_pending = 0;
+	}
+	if (ok)
+		earn_rig_free(&rig);
+	ducowatch_tick_done(w);
 }
 
 static void ducowatch_miners_answer(void *arg, const struct rest_answer *a)
@@ -455,14 +549,14 @@ static void ducowatch_miners_answer(void *arg, const struct rest_answer *a)
 
 	if (ducowatch_take_user(w, a, &u) < 0)
 		goto done;
-	ducowatch_sort_key = (enum ducowatch_sort)w->o.sort;
-	ducowatch_sort_rev = w->o.reverse;
-	if (u.nminers && (w->o.sort != SORT_NONE || w->o.reverse))
-		qsort(u.miners, u.nminers, sizeof(u.miners[0]), ducowatch_miner_cmp);
-	if (w->o.json)
-		ducowatch_miners_json(w, &u);
-	else
-		ducowatch_miners_text(w, &u);
+	/* The local side after the pool's, so both describe the same moment. */
+	if (w->status_on && !w->has_pending &&
+	    rest_get(&w->status, w->status_path, ducowatch_status_answer, w) == 0) {
+		w->pending = u;
+		w->has_pending = 1;
+		return;
+	}
+	ducowatch_miners_show(w, &u, NULL);
 	earn_user_free(&u);
 done:
 	ducowatch_tick_done(w);
@@ -553,7 +647,7 @@ static int ducowatch_start_tick(struct ducowatch *w)
 	rest_done_fn *fn;
 	int rc;
 
-	if (rest_busy(&w->rest))
+	if (rest_busy(&w->rest) || w->has_pending)
 		return 0;       /* the previous tick's request is still out: skip */
 	if (w->cmd == CMD_TOP_AVR) {
 		snprintf(path, sizeof(path), "/miners");
@@ -589,7 +683,8 @@ static void ducowatch_before_sleep(struct evloop *el, void *arg)
 {
 	struct ducowatch *w = arg;
 
-	if (w->tick_s <= 0 && !w->tick_timer && !rest_busy(&w->rest) && !w->tty)
+	if (w->tick_s <= 0 && !w->tick_timer && !rest_busy(&w->rest) && !w->has_pending &&
+	    !w->tty)
 		ducowatch_stop(w);
 }
 
@@ -889,6 +984,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ducowatch: --api %s: %s\n", w.o.api, strerror(-rc));
 		return DUCOWATCH_USAGE;
 	}
+	if (w.cmd == CMD_MINERS && w.o.status[0]) {
+		/* Base and path apart: lib/rest asks base + path. */
+		char base[256];
+		const char *p = strstr(w.o.status, "://");
+
+		p = p ? strchr(p + 3, '/') : NULL;
+		snprintf(base, sizeof(base), "%.*s", p ? (int)(p - w.o.status) : (int)strlen(w.o.status),
+			 w.o.status);
+		snprintf(w.status_path, sizeof(w.status_path), "%s", p ? p : "/api/status");
+		rc = rest_init(&w.status, w.el, NULL, base, REST_INTERVAL_MIN_US,
+			       (long)(w.o.timeout_s * 1000.0));
+		if (rc < 0) {
+			fprintf(stderr, "ducowatch: --status %s: %s\n", w.o.status, strerror(-rc));
+			return DUCOWATCH_USAGE;
+		}
+		w.status_on = 1;
+	}
 	rc = ducowatch_setup_signals(&w);
 	if (rc < 0) {
 		fprintf(stderr, "ducowatch: signals: %s\n", strerror(-rc));
@@ -909,6 +1021,10 @@ int main(int argc, char **argv)
 	if (w.logf)
 		fclose(w.logf);
 	rest_free(&w.rest);
+	if (w.status_on)
+		rest_free(&w.status);
+	if (w.has_pending)
+		earn_user_free(&w.pending);
 	evloop_free(w.el);
 	curl_global_cleanup();
 	return w.good ? DUCOWATCH_OK : DUCOWATCH_NO_ANSWER;
