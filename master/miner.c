@@ -802,11 +802,14 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 	}
 	if (!board_take(s->b, s)) {
 		/* The board is busy with another worker's job: ask it to look
-		 * for its result at the next interval, not a spaced-out poll
-		 * (also with this job queued behind it: the queued result can
-		 * only be read after the running one's). */
-		int64_t soon = now + env->cfg->poll_interval_ms * 1000LL;
+		 * for its result at the next interval, not a spaced-out poll.
+		 * With this job queued behind it, as soon as a queued job's
+		 * polls come (RATELIMIT_QUEUED_POLL_US): the queued result can
+		 * only be read after the running one's, and a tiny nonce's is
+		 * due within a few ms of its start, not at the next interval. */
 		int queued = board_queue(s->b, s);
+		int64_t soon = now + (queued ? RATELIMIT_QUEUED_POLL_US
+					     : env->cfg->poll_interval_ms * 1000LL);
 
 		if (o->state == MINER_K && o->next_poll_us > soon) {
 			o->next_poll_us = soon;
