@@ -407,6 +407,13 @@ static void test_protocol_versions(void)
 	tap_ok(run_until_queued(clk.fake_us + 10 * 1000000LL), "a job is queued");
 	q = worker_of(boards[0].queued);
 	o = worker_of(boards[0].owner);
+	/* The queued result is read only after the running one's, and a tiny
+	 * nonce's is due a few ms after it starts: the owner is looked at
+	 * within RATELIMIT_QUEUED_POLL_US, not at the next poll interval. */
+	tap_ok(o >= 0 && workers[o].state == MINER_K &&
+	       workers[o].next_poll_us <= clk.fake_us + RATELIMIT_QUEUED_POLL_US,
+	       "a job queued: the running one's next poll within 2 ms (in %lld us)",
+	       o >= 0 ? (long long)(workers[o].next_poll_us - clk.fake_us) : -1LL);
 	close(pend[q].fd);
 	pend[q].fd = -1;
 	t_gone = clk.fake_us;
