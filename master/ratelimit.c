@@ -95,7 +95,8 @@ void ratelimit_late_add(struct ratelimit_late *l, int64_t late_us)
 {
 	double x = late_us > 0 ? (double)late_us : 0.0, err;
 
-	if (!l->samples++) {
+	if (!l->samples) {
+		l->samples = 1;
 		l->mean_us = x;
 		l->dev_us = x / 2;
 		return;

@@ -21,7 +21,8 @@ struct ratelimit_decision {
 /*
  * What a paced share aims at. target: the rate a faster board is paced to
  * (config_target). lo < rate < hi: the wallet's band for the rig's class
- * (config_band); lo = hi = 0, or a target outside the band (forced), paces
+ * (config_band; hi no higher than the tier's max_hashrate, which the pool
+ * refuses); lo = hi = 0, or a target outside the band (forced), paces
  * to the target alone. late_us: how late a share expects to leave after its
  * hold ends (ratelimit_late_us), which the band must absorb.
  */
@@ -77,7 +78,7 @@ const char *ratelimit_auto_tier(double rate);
  */
 struct ratelimit_late {
 	double mean_us, dev_us;
-	int samples;
+	int samples;            /* 0: none yet */
 	int64_t floor_us;       /* the loop's timer granularity */
 };
 
