@@ -996,9 +996,10 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 		};
 
 		config_band(cfg, &pace.lo, &pace.hi);
-		/* Never at the tier's maximum either: the pool would move it up. */
-		if (s->b->max_hashrate > 0 && s->b->max_hashrate < pace.hi)
-			pace.hi = s->b->max_hashrate;
+		/* A tier maximum below the band keeps its margin: the pool
+		 * moves a board reporting at its maximum up a tier. */
+		if (s->b->max_hashrate > 0 && s->b->max_hashrate * (1.0 - s->b->margin) < pace.hi)
+			pace.hi = s->b->max_hashrate * (1.0 - s->b->margin);
 		ratelimit_decide(&s->dec, s->res.nonce, s->res.elapsed_us, s->t_k, s->t_done,
 				 &pace);
 	}

@@ -111,6 +111,8 @@ int64_t ratelimit_late_us(const struct ratelimit_late *l)
 {
 	int64_t e = (int64_t)(l->mean_us + 4 * l->dev_us + 0.5);
 
+	if (e > RATELIMIT_LATE_MAX_US)
+		e = RATELIMIT_LATE_MAX_US;
 	return e > l->floor_us ? e : l->floor_us;
 }
 

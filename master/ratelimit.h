@@ -21,8 +21,8 @@ struct ratelimit_decision {
 /*
  * What a paced share aims at. target: the rate a faster board is paced to
  * (config_target). lo < rate < hi: the wallet's band for the rig's class
- * (config_band; hi no higher than the tier's max_hashrate, which the pool
- * refuses); lo = hi = 0, or a target outside the band (forced), paces
+ * (config_band; hi no higher than the tier's max_hashrate less its margin:
+ * at its maximum the pool moves a board up); lo = hi = 0, or a target outside the band (forced), paces
  * to the target alone. late_us: how late a share expects to leave after its
  * hold ends (ratelimit_late_us), which the band must absorb.
  */
@@ -76,6 +76,9 @@ const char *ratelimit_auto_tier(double rate);
  * deviation, covers nearly every share; never below the loop's timer slack
  * before the first sample or after a quiet spell.
  */
+/* A loop stalled for longer (a loaded host) is not a reason to move every
+ * share up the band: only nonces under 5 ms / 0.74 ms = 7 aim higher. */
+#define RATELIMIT_LATE_MAX_US 5000
 struct ratelimit_late {
 	double mean_us, dev_us;
 	int samples;            /* 0: none yet */

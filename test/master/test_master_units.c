@@ -318,6 +318,13 @@ static void test_ratelimit(void)
 	       "one share in ten 3.5 ms late (mean 0.8 ms): mean + 4 deviations %lld us",
 	       (long long)ratelimit_late_us(&late));
 	ratelimit_late_add(&late, 3500);
+	for (i = 0; i < 5; i++)
+		ratelimit_late_add(&late, 400000);
+	tap_ok(ratelimit_late_us(&late) == RATELIMIT_LATE_MAX_US,
+	       "a stalled loop (0.4 s late): the estimate stops at 5 ms");
+	ratelimit_late_init(&late, 1000);
+	ratelimit_late_add(&late, 500);
+	ratelimit_late_add(&late, 3500);
 	tap_ok(ratelimit_late_us(&late) > 3500,
 	       "right after a 3.5 ms late share the aim allows for it (%lld us)",
 	       (long long)ratelimit_late_us(&late));
