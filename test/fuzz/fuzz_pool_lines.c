@@ -89,8 +89,9 @@ static void fuzz_drain(struct pool_rx *rx, int64_t now)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pool_rx rx;
-	size_t chunk, off = 1;
+	size_t chunk, off = 1, queued = 0;
 	int64_t now = 1000000;
+	int n;
 
 	if (!size)
 		return 0;
@@ -99,21 +100,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pool_rx_reset(&rx);
 	chunk = 1 + data[0] % 97;
 	while (off < size && !rx.closed) {
-		size_t n = size - off < chunk ? size - off : chunk;
+		size_t k = size - off < chunk ? size - off : chunk;
 
-		if (write(fuzz_pipe[1], data + off, n) != (ssize_t)n)
+		if (write(fuzz_pipe[1], data + off, k) != (ssize_t)k)
 			abort();
-		off += n;
-		while (pool_read(fuzz_pipe[0], &rx, now) > 0)
-			;
+		off += k;
+		queued += k;
+		/* read while the pipe holds bytes (the harness knows how many: no
+		 * read just to hear EAGAIN) or the buffer is full (pool_read says
+		 * so without a read) */
+		while ((queued || rx.len >= sizeof(rx.buf) - 1) &&
+		       (n = pool_read(fuzz_pipe[0], &rx, now)) > 0)
+			queued -= (size_t)n;
 		fuzz_drain(&rx, now);
 		/* every other chunk arrives after the missing-newline grace */
 		now += data[0] & 0x80 ? POOL_LINE_GRACE_US : 1000;
 		fuzz_drain(&rx, now);
 	}
-	/* what an over-long message left in the pipe */
-	while (read(fuzz_pipe[0], (char[256]){ 0 }, 256) > 0)
-		;
+	if (!rx.closed) {
+		/* an empty pipe: the reader's "nothing yet" */
+		if (queued || pool_read(fuzz_pipe[0], &rx, now) != 0)
+			abort();
+	} else if (queued && read(fuzz_pipe[0], (char[POOL_LINE_MAX]){ 0 }, POOL_LINE_MAX) !=
+			     (ssize_t)queued) {
+		abort();        /* what an over-long message left in the pipe: one chunk at most */
+	}
 	rx.closed = 1;
 	fuzz_drain(&rx, now);
 	return 0;
