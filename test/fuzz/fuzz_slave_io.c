@@ -6,16 +6,24 @@
  *
  * Input: a stream of bytes. Each step takes an operation byte (identify,
  * send a job, poll, read a result, abort, clear errors, change address,
- * reset, scan); each transfer it makes takes a control byte: a NACK, a bus
+ * reset, scan, health); each transfer it makes takes a control byte: a NACK, a bus
  * error, or a read answered with the next input bytes as they are, or as
  * the body of a read frame whose status and CRCs the harness makes right
  * (so the fuzzer gets past the CRC to the decoding behind it). When the
  * input runs out the bus NACKs. Invariants: every call returns a count or
  * a negative errno and ends (time is a fake clock, moved 1 ms per
  * transfer and to again_at_us after -EAGAIN); a result read as good has the
- * job id asked for; an address change that succeeded moved s->addr.
+ * job id asked for; an address change that succeeded moved s->addr; an
+ * identity says whether the board answers HEALTH (protocol 2, firmware 1.1
+ * on), and slave_io_health is -EOPNOTSUPP exactly for one that does not;
+ * every health step that asks again made a transfer (so the steps end with
+ * the input); a good health answer is the 13-byte body of the last frame
+ * read, field by field (little-endian, docs/i2c-protocol.md), from a status
+ * without a kept result, and its supply and temperature convert to finite
+ * numbers (the supply -1 only for a zero bandgap count).
  */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const uint8_t *fz_data;
 static size_t fz_size, fz_off;
 static struct mclock fz_clock;
+/* what the last read that succeeded handed to slave_io */
+static uint8_t fz_last[DUCO_MAX_READ_FRAME + 64];
+static uint16_t fz_last_len;
 
 static int fz_byte(void)
 {
@@ -76,6 +87,8 @@ static int fz_xfer(struct bus *b, uint8_t addr, const uint8_t *w, uint16_t wlen,
 		}
 	}
 	memcpy(r, frame, rlen < sizeof(frame) ? rlen : sizeof(frame));
+	fz_last_len = rlen < sizeof(frame) ? rlen : sizeof(frame);
+	memcpy(fz_last, frame, fz_last_len);
 	return 0;
 }
 
@@ -105,10 +118,52 @@ static int fz_set_addr(struct slave_io *s, void *arg)
 	return slave_io_set_addr(s, *(uint8_t *)arg);
 }
 
+/*
+ * HEALTH in steps until it ends. Each -EAGAIN made a transfer, so the steps
+ * run out with the input (after it the bus NACKs, which ends any step); a
+ * step without one, or -EAGAIN long after the input ended, is a hang.
+ */
+static int fz_health(struct slave_io *s)
+{
+	struct duco_health h;
+	const uint8_t *b = fz_last + 3;
+	int had = slave_io_has_health(s), rc, idle = 0;
+	double vcc, temp;
+
+	for (;;) {
+		uint32_t xfers = s->st.xfers;
+		int64_t wait;
+
+		rc = slave_io_health(s, &h);
+		if (rc != -EAGAIN)
+			break;
+		if (s->st.xfers == xfers || (fz_off >= fz_size && ++idle > 2))
+			abort();
+		wait = slave_io_again_in_us(s);
+		mclock_fake_advance(&fz_clock, wait > 0 ? wait : 1000);
+	}
+	if ((rc == -EOPNOTSUPP) != !had)
+		abort();
+	if (rc != 0)
+		return rc;
+	if (fz_last_len != DUCO_READ_FRAME_SIZE(DUCO_HEALTH_BODY) || fz_last[2] != DUCO_HEALTH_BODY ||
+	    duco_state_has_result(DUCO_STATUS_STATE(fz_last[0])) || h.sensors != b[0] ||
+	    h.vbg_adc != (b[1] | b[2] << 8) || h.temp_adc != (b[3] | b[4] << 8) ||
+	    h.samples != (b[5] | b[6] << 8) ||
+	    h.uptime_s != (b[7] | b[8] << 8 | b[9] << 16 | (uint32_t)b[10] << 24) ||
+	    h.bus_resets != (b[11] | b[12] << 8))
+		abort();
+	vcc = duco_health_vcc_mv(h.vbg_adc, DUCO_BANDGAP_MV_DEFAULT);
+	temp = duco_health_temp_c(h.temp_adc, DUCO_BANDGAP_MV_DEFAULT, 0, 1);
+	if (!isfinite(vcc) || !isfinite(temp) || (vcc == -1) != !h.vbg_adc || (h.vbg_adc && vcc <= 0))
+		abort();
+	return rc;
+}
+
 static void fz_check_rc(int rc)
 {
 	static const int ok[] = { ENXIO, EREMOTEIO, EIO, ETIMEDOUT, EBADMSG, EPROTO, EAGAIN,
-				  EINVAL, ERANGE };
+				  EINVAL, ERANGE, EOPNOTSUPP };
 
 	if (rc >= 0)
 		return;
@@ -131,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_data = data;
 	fz_size = size;
 	fz_off = 0;
+	fz_last_len = 0;
 	mclock_fake_init(&fz_clock, 1000000);
 	slave_io_init(&s, &b, 0x08);
 	s.clock = &fz_clock;
@@ -138,9 +194,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(job.last_hash, "ba29a15896fd2d792d5c4b60668bf2b9feebc51d", 40);
 	job.end_nonce = 1000;
 	while ((op = fz_byte()) >= 0) {
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0:
 			rc = fz_until(&s, slave_io_identify(&s, &id), fz_identify, &id);
+			if (rc == 0 && slave_io_has_health(&s) !=
+			    (id.proto_version >= DUCO_PROTO_V2 && id.fw_version >= DUCO_HEALTH_FW_MIN))
+				abort();
 			break;
 		case 1:
 			job.job_id = (uint16_t)(op * 37);
@@ -171,10 +230,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 7:
 			rc = slave_io_reset(&s);
 			break;
-		default:
+		case 8:
 			rc = slave_io_scan(&b, 0x08, 0x17, found, (int)sizeof(found));
 			if (rc > (int)sizeof(found))
 				abort();
+			break;
+		default:
+			rc = fz_health(&s);
 			break;
 		}
 		fz_check_rc(rc);
