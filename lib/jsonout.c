@@ -33,11 +33,14 @@ char *jsonout_line(const cJSON *obj, size_t *len)
 	if (!text)
 		return NULL;
 	n = strlen(text);
-	line = realloc(text, n + 2);
-	if (!line) {
-		free(text);
+	/* cJSON's text goes back through cJSON_free: with allocation hooks
+	 * (cJSON_InitHooks) it is not malloc's to realloc or free */
+	line = malloc(n + 2);
+	if (line)
+		memcpy(line, text, n);
+	cJSON_free(text);
+	if (!line)
 		return NULL;
-	}
 	line[n] = '\n';
 	line[n + 1] = '\0';
 	if (len)
