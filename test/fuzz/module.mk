@@ -14,12 +14,15 @@
 # in CI's asan stage); fuzz_frames also keeps its own seeded driver.
 # `make fuzz` builds every harness with clang -fsanitize=fuzzer,address,
 # undefined in $(BUILD)/fuzz/ and runs each for FUZZ_SECONDS or FUZZ_RUNS
-# executions, whichever ends first (scripts/fuzz.sh; a summary of
-# executions and coverage per harness in $(BUILD)/fuzz/summary.txt);
+# executions, whichever ends first, FUZZ_JOBS of them at a time
+# (scripts/fuzz.sh; a summary of executions and coverage per harness in
+# $(BUILD)/fuzz/summary.txt);
 # `make fuzz-merge` folds what the runs found into the committed corpora,
 # minimized (-merge=1). Needs the "fuzz" group of scripts/deps.sh.
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 10000000
+# one harness per core (fuzz.sh runs no more at once than there are harnesses)
+FUZZ_JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 FUZZ_HARNESSES := frames config getpool pool_lines slave_io joblog simbus pool_proto pool_http
 
 $(HOSTDIR)/test/fuzz_frames: $(HOSTDIR)/obj/test/fuzz/fuzz_frames.o \
@@ -97,6 +100,7 @@ $(FUZZDIR)/bin/%: $(FUZZDIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB)
 .PHONY: fuzz fuzz-build fuzz-merge
 fuzz-build: $(FUZZ_HARNESSES:%=$(FUZZDIR)/bin/%)
 fuzz: fuzz-build
-	@scripts/fuzz.sh run "$(FUZZDIR)" "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" $(FUZZ_HARNESSES)
+	@scripts/fuzz.sh run "$(FUZZDIR)" "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" "$(FUZZ_JOBS)" \
+		$(FUZZ_HARNESSES)
 fuzz-merge: fuzz-build
-	@scripts/fuzz.sh merge "$(FUZZDIR)" 0 0 $(FUZZ_HARNESSES)
+	@scripts/fuzz.sh merge "$(FUZZDIR)" 0 0 1 $(FUZZ_HARNESSES)
