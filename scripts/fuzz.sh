@@ -47,7 +47,8 @@ fuzz_one() {
 
 case $mode in
 run)
-	[ "$njobs" -ge 1 ] 2>/dev/null || njobs=1
+	[[ $njobs =~ ^[1-9][0-9]*$ ]] ||
+		{ echo "fuzz.sh: FUZZ_JOBS must be a positive number, not '$njobs'" >&2; exit 2; }
 	[ "$njobs" -le $# ] || njobs=$#
 	declare -A pid_of=()
 	# an interrupted run takes its harnesses with it
