@@ -7,7 +7,8 @@
 # whichever ends first, starting from test/fuzz/corpus/<h>/ (read only) and
 # adding what it finds to FUZZDIR/corpus/<h>/; JOBS harnesses at a time
 # (at most one per harness), each one libFuzzer process with its log in
-# FUZZDIR/<h>.log, started in the order given. A crash leaves its input as
+# FUZZDIR/<h>.log, the slowest in the last run's FUZZDIR/summary.txt
+# first (then the order given). A crash leaves its input as
 # FUZZDIR/crash-<h>-*. Prints a line as each harness starts and ends, then
 # writes FUZZDIR/summary.txt in the order given: executions, edges covered
 # (cov), features (ft), corpus size, exec/s per harness. Exit status 1 if
@@ -62,10 +63,18 @@ run)
 			echo "$(date -u +%T) done  $(cat "$dir/$h.row" 2>/dev/null || echo "$h FAILED (no result)")"
 		done
 	}
+	# Slowest first, by the last run's exec/s (a harness it did not run
+	# first of all, then the listed order): with FUZZ_RUNS reached by the
+	# fast ones in seconds, a slow one started last would end the run alone.
+	mapfile -t order < <(for h in "$@"; do
+		v=$(awk -v h="$h" '$1 == h && $6 ~ /^[0-9]+$/ { print $6 }' "$dir/summary.txt" \
+			2>/dev/null | tail -n 1)
+		echo "${v:-0} $h"
+	done | sort -s -n -k1,1 | cut -d' ' -f2)
 	for h in "$@"; do
 		rm -f "$dir/$h.row"
 	done
-	for h in "$@"; do
+	for h in "${order[@]}"; do
 		[ ${#pid_of[@]} -lt "$njobs" ] || finish
 		echo "$(date -u +%T) start $h"
 		fuzz_one "$h" &
