@@ -106,9 +106,10 @@ static __attribute__((noinline)) void fz_proto_check(const char *p, size_t n, in
  * until one delivers no event (with zero delays the pool answers within the
  * event that read the message; the banner is sent by pool_tcp_adopt, hence
  * the read after the first turn whatever it delivered). One recv takes
- * everything queued on a Unix stream socket, so another is needed only when
- * the buffer filled. A few syscalls per message: they were most of the
- * harness's time when it turned the loop four times and read until EAGAIN.
+ * everything queued on a Unix stream socket (with fz_rx full the pool's
+ * next send fails, as before). A few syscalls per message: they were most
+ * of the harness's time when it turned the loop four times and read until
+ * EAGAIN.
  */
 static size_t fz_pump(int fd, size_t have, int first)
 {
@@ -117,9 +118,9 @@ static size_t fz_pump(int fd, size_t have, int first)
 
 	while ((n = evloop_run_once(fz_el, 0)) > 0 || first) {
 		first = 0;
-		do
-			k = recv(fd, fz_rx + have, sizeof(fz_rx) - 1 - have, MSG_DONTWAIT);
-		while (k > 0 && (have += (size_t)k) < sizeof(fz_rx) - 1);
+		k = recv(fd, fz_rx + have, sizeof(fz_rx) - 1 - have, MSG_DONTWAIT);
+		if (k > 0)
+			have += (size_t)k;
 		if (n <= 0)
 			break;
 	}
