@@ -89,7 +89,7 @@ run)
 		if [ -f "$dir/$h.row" ]; then
 			cat "$dir/$h.row" >>"$sum"
 		else
-			row "$h" ? ? ? ? ? "FAILED (no result)" >>"$sum"
+			row "$h" '?' '?' '?' '?' '?' "FAILED (no result)" >>"$sum"
 		fi
 		grep -q ' ok$' "$dir/$h.row" 2>/dev/null || rc=1
 		rm -f "$dir/$h.row"
