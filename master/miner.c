@@ -47,6 +47,8 @@
 #define SLAVE_CALIB_TIMEOUT_US    (30 * 1000000LL)
 /* threads_per_board=auto: each thread's target plus this share to spare. */
 #define MINER_THREAD_SPARE        0.1
+/* A deferred job transfer looks again this long after the moment it let through. */
+#define MINER_DEFER_STEP_US       100
 
 static const char slave_letters[MINER_NSTATES] = "DCRJKWEFG";
 static const char *const slave_names[MINER_NSTATES] = {
@@ -182,6 +184,7 @@ static void miner_release(struct miner *s, struct miner_env *env)
 		if (start > next->t_k)
 			next->t_k = start;
 		next->next_poll_us = 0;
+		next->busy_seen_us = 0;
 	}
 	if (!env->wake)
 		return;
@@ -789,6 +792,93 @@ static void miner_schedule_poll(struct miner *s, struct miner_env *env, int64_t 
 	s->next_poll_us = now + gap;
 }
 
+int64_t miner_loop_need(const struct miner *w, const struct miner_env *env, int64_t now,
+			int64_t until_us)
+{
+	const struct config *cfg = env->cfg;
+	int64_t late = ratelimit_late_us(&env->late), end;
+	double lo, hi;
+
+	config_band(cfg, &lo, &hi);
+	if (!(lo > 0))
+		return 0;
+	if (w->state == MINER_W) {
+		if (!w->dec.paced || w->dec.send_at_us >= until_us)
+			return 0;
+		end = w->t_k + ratelimit_band_end_us(w->res.nonce, lo);
+		/* Past saving, or still inside the band when sent after it. */
+		if (end <= now || until_us + late <= end)
+			return 0;
+		return w->dec.send_at_us;
+	}
+	if (w->state == MINER_K && w->b->owner == w &&
+	    w->b->rate_est > config_target(cfg, w->b->max_hashrate, w->b->margin)) {
+		const struct miner *q = w->b->queued;
+		uint32_t n;
+
+		/*
+		 * A job queued behind w starts the moment w's ends, which the
+		 * rig learns only from w's polls: one not seen waiting just now
+		 * may be running already, its tiny nonce due in 4.4 ms. Look
+		 * first (the caller brings the poll in).
+		 */
+		if (q && q->state == MINER_K && now - w->busy_seen_us > RATELIMIT_QUEUED_FRESH_US)
+			return now;
+		if (w->next_poll_us >= until_us)
+			return 0;
+		n = ratelimit_min_open_nonce(w->busy_seen_us > w->t_k ? w->busy_seen_us - w->t_k : 0,
+					     w->b->rate_est);
+		end = w->t_k + ratelimit_band_end_us(n, lo);
+		if (end <= now + RATELIMIT_READ_US || until_us + RATELIMIT_READ_US + late <= end)
+			return 0;
+		return w->next_poll_us;
+	}
+	return 0;
+}
+
+/*
+ * A job frame holds the bus, and so the loop, for ~7 ms at 100 kHz: first
+ * let every other worker's moment through that cannot wait that long
+ * (miner_loop_need). 1: s waits (woken just after the first such moment).
+ * Only a fresh job's first polls and a tiny nonce's hold ask for this, a
+ * few ms at a time, so a transfer is put off briefly and never for good.
+ */
+static int miner_defer_transfer(struct miner *s, struct miner_env *env, int64_t now)
+{
+	int64_t until = now + ratelimit_xfer_us(&env->xfer), first = 0;
+
+	/* A worker that never gets round to its moment holds no one up for long. */
+	if (s->defer_since_us && now - s->defer_since_us > RATELIMIT_DEFER_MAX_US) {
+		s->defer_since_us = 0;
+		return 0;
+	}
+	for (int i = 0; i < env->nminers; i++) {
+		struct miner *w = env->miners[i];
+		int64_t at = w == s ? 0 : miner_loop_need(w, env, now, until);
+
+		if (!at)
+			continue;
+		if (!first || at < first)
+			first = at;
+		/* A poll needed before the transfer comes now, not at its time. */
+		if (w->state == MINER_K && at < w->next_poll_us) {
+			w->next_poll_us = at;
+			miner_wake(w, at);
+			if (env->wake)
+				env->wake(env, w);
+		}
+	}
+	if (!first) {
+		s->defer_since_us = 0;
+		return 0;
+	}
+	if (!s->defer_since_us)
+		s->defer_since_us = now;
+	s->st.deferred++;
+	miner_wake(s, (first > now ? first : now) + MINER_DEFER_STEP_US);
+	return 1;
+}
+
 static int miner_step_j(struct miner *s, struct miner_env *env)
 {
 	struct duco_job job = { .start_nonce = 0 };
@@ -830,11 +920,15 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 		miner_wake(s, s->next_poll_us);
 		return 0;
 	}
+	if (miner_defer_transfer(s, env, now))
+		return 0;
 	job.job_id = s->job_id = ++s->b->job_id;
 	/* Version 2: QUEUE (runs at once on an idle board, else waits behind
 	 * the running job); version 1: JOB. */
 	rc = slave_io_slots(&s->b->io) > 1 ? slave_io_submit(&s->b->io, &job)
 					   : slave_io_send_job(&s->b->io, &job);
+	if (rc == 0)
+		ratelimit_xfer_add(&env->xfer, miner_now(env) - now);
 	if (rc == -EBUSY || rc == -ENOSPC) {
 		/* No room on the board yet (a job queued, or results kept). */
 		if (s->b->queued == s)
@@ -855,6 +949,7 @@ static int miner_step_j(struct miner *s, struct miner_env *env)
 	}
 	s->b->io_err_streak = 0;
 	s->t_k = miner_now(env);
+	s->busy_seen_us = 0;
 	s->polls = 0;
 	miner_schedule_poll(s, env, s->t_k);
 	miner_enter(s, env, MINER_K);
@@ -937,6 +1032,7 @@ static int miner_step_k(struct miner *s, struct miner_env *env)
 	if (duco_state_hashing(DUCO_STATUS_STATE(st)) && !duco_state_has_result(DUCO_STATUS_STATE(st))) {
 		if (duco_state_queued(DUCO_STATUS_STATE(st)))
 			s->b->queue_seen_us = miner_now(env);
+		s->busy_seen_us = miner_now(env);
 		s->b->io_err_streak = 0;
 		miner_schedule_poll(s, env, miner_now(env));
 		miner_wake(s, s->next_poll_us);

@@ -70,6 +70,7 @@ struct miner_stats {
 	uint32_t tier_moves;    /* BAD "Too low/high starting difficulty" */
 	uint32_t refusals;      /* BAD line instead of a job */
 	uint32_t holds;         /* results held in W */
+	uint32_t deferred;      /* job transfers put off for another's moment (miner_loop_need) */
 	uint32_t slave_faults;  /* bus errors, wrong or missing results */
 	uint32_t wrong_nonces;  /* results that failed host verification */
 	uint32_t bus_errors;    /* bus errors retried as noise */
@@ -93,6 +94,11 @@ struct miner_env {
 					   job record (the job log's); NULL: none */
 	struct ratelimit_conn *conn;
 	struct ratelimit_late late;     /* rig-wide: how late held shares leave */
+	struct ratelimit_xfer xfer;     /* rig-wide: how long a job transfer blocks */
+	/* Every worker of the rig, so a job transfer can first let through
+	 * what must not wait for it (miner_loop_need); NULL: none. */
+	struct miner *const *miners;
+	int nminers;
 	uint32_t rng;
 	char pool_addr[128];            /* host:port, updated by rediscovery */
 	int connect_fail_streak;        /* rig-wide, for rediscovery */
@@ -136,6 +142,8 @@ struct miner {
 	int retransfers;
 	int64_t t_req, t_job, t_k, t_done, t_sent, t_verdict;
 	int64_t next_poll_us;
+	int64_t busy_seen_us;           /* last poll that saw this job hashing, 0: none */
+	int64_t defer_since_us;         /* job transfer put off since (miner_loop_need), 0: not */
 	uint32_t polls;
 	struct duco_result res;
 	struct ratelimit_decision dec;
@@ -175,5 +183,17 @@ const char *miner_state_name(enum miner_state st);
 const char *miner_dsub_name(enum miner_dsub sub);
 /* A non-blocking connect is in progress (watch the socket for writing). */
 int miner_connecting(const struct miner *s);
+/*
+ * Would a blocking bus transfer from now until until_us push w's share out
+ * of the wallet's band? 0 if not (w's next moment can wait, or nothing of
+ * w's is due before until_us), else when w must run first: a held share
+ * due before until_us whose band ends before then (plus the expected
+ * lateness), or the poll of a fast board's fresh job that may still hold
+ * a nonce whose band ends before until_us plus the time to read it, or
+ * (now) the poll of a board's owner not seen busy in the last
+ * RATELIMIT_QUEUED_FRESH_US while a job is queued behind it.
+ */
+int64_t miner_loop_need(const struct miner *w, const struct miner_env *env, int64_t now,
+			int64_t until_us);
 
 #endif

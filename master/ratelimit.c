@@ -116,6 +116,35 @@ int64_t ratelimit_late_us(const struct ratelimit_late *l)
 	return e > l->floor_us ? e : l->floor_us;
 }
 
+int64_t ratelimit_band_end_us(uint32_t nonce, double lo)
+{
+	/* The last microsecond with a rate still above lo. */
+	return lo > 0 ? (int64_t)(nonce / lo * 1e6 + 0.999) - 1 : INT64_MAX / 2;
+}
+
+uint32_t ratelimit_min_open_nonce(int64_t busy_age_us, double rate_est)
+{
+	double passed = 0.9 * rate_est * (double)(busy_age_us - RATELIMIT_START_US) / 1e6;
+
+	/* Nonce 0 reports a rate of 0 wherever it is sent: 1 is the first
+	 * that the band can hold. */
+	if (!(passed > 1.0))
+		return 1;
+	return passed > 4e9 ? 4000000000u : (uint32_t)passed + 1;
+}
+
+void ratelimit_xfer_add(struct ratelimit_xfer *x, int64_t took_us)
+{
+	double t = took_us > 0 ? (double)took_us : 0.0;
+
+	x->mean_us = x->samples++ ? x->mean_us + (t - x->mean_us) / 8 : t;
+}
+
+int64_t ratelimit_xfer_us(const struct ratelimit_xfer *x)
+{
+	return x->samples ? (int64_t)(x->mean_us * 1.1 + 0.5) : RATELIMIT_XFER_DEFAULT_US;
+}
+
 const char *ratelimit_auto_tier(double rate)
 {
 	if (rate > 1000)

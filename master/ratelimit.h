@@ -89,6 +89,50 @@ void ratelimit_late_init(struct ratelimit_late *l, int64_t floor_us);
 void ratelimit_late_add(struct ratelimit_late *l, int64_t late_us);
 int64_t ratelimit_late_us(const struct ratelimit_late *l);
 
+/*
+ * A blocking bus transfer (a job frame: ~7 ms at 100 kHz) stalls the whole
+ * loop, so whatever another worker has due meanwhile happens only after it.
+ * For most that is harmless; for a held share or a fresh job's first polls
+ * it can push the reported rate out of the band, which is only
+ * nonce * (1/lo - 1/hi) wide in time. These say when a worker's next moment
+ * may wait until `until_us` (the transfer's end) without that.
+ *
+ * A held share: its last moment inside the band is job_us + nonce / lo.
+ * ratelimit_band_end_us gives that offset (us after the job).
+ *
+ * A job still hashing: the smallest nonce it may still find, after a poll
+ * busy_age_us after the job saw it busy (0: no such poll yet). The board
+ * has passed nonce rate * (age - start) by then; 90 % of its measured rate
+ * and RATELIMIT_START_US for the AVR to take the job keep that an
+ * underestimate. A result is read RATELIMIT_READ_US after its poll comes
+ * (poll, confirming poll, result, drop: four short transactions).
+ */
+/*
+ * A job queued behind the running one may have started unseen unless the
+ * running one was seen busy this recently; a transfer put off for others
+ * goes anyway after RATELIMIT_DEFER_MAX_US.
+ */
+#define RATELIMIT_QUEUED_FRESH_US 500
+#define RATELIMIT_DEFER_MAX_US    20000
+#define RATELIMIT_START_US 1500
+#define RATELIMIT_READ_US  1500
+int64_t ratelimit_band_end_us(uint32_t nonce, double lo);
+uint32_t ratelimit_min_open_nonce(int64_t busy_age_us, double rate_est);
+
+/*
+ * Running mean of how long a job transfer blocks the loop (the job frame's
+ * bus time), RATELIMIT_XFER_DEFAULT_US before the first; ratelimit_xfer_us
+ * adds 10 % for the spread.
+ */
+#define RATELIMIT_XFER_DEFAULT_US 8000
+struct ratelimit_xfer {
+	double mean_us;
+	int samples;
+};
+
+void ratelimit_xfer_add(struct ratelimit_xfer *x, int64_t took_us);
+int64_t ratelimit_xfer_us(const struct ratelimit_xfer *x);
+
 #define RATELIMIT_CONN_MAX 1000
 
 /* Sliding-window connect limiter shared by all slaves of a rig. */

@@ -638,6 +638,8 @@ int rig_open(struct rig *r, struct config *cfg, char *err, unsigned errlen)
 	}
 	if (rig_add_workers(r, err, errlen) < 0)
 		return RIG_EXIT_STARTUP;
+	r->env.miners = r->slaves;
+	r->env.nminers = r->nslaves;
 	/* An explicit pool wins unless a discovery URL was asked for too. */
 	r->use_discovery = cfg->pool_url[0] && (cfg->pool_url_explicit || !cfg->pool[0]);
 	if (r->use_discovery)

@@ -36,6 +36,7 @@ static void summary_add(struct miner_stats *t, const struct miner_stats *s)
 	t->tier_moves += s->tier_moves;
 	t->refusals += s->refusals;
 	t->holds += s->holds;
+	t->deferred += s->deferred;
 	t->slave_faults += s->slave_faults;
 	t->wrong_nonces += s->wrong_nonces;
 	t->bus_errors += s->bus_errors;
@@ -222,6 +223,7 @@ int summary_json(FILE *f, struct miner *const *slaves, int n, double wall_s)
 	jsonout_num(o, "tier_moves", s->tier_moves, JSONOUT_EXACT);
 	jsonout_num(o, "refusals", s->refusals, JSONOUT_EXACT);
 	jsonout_num(o, "holds", s->holds, JSONOUT_EXACT);
+	jsonout_num(o, "transfers_deferred", s->deferred, JSONOUT_EXACT);
 	jsonout_num(o, "slave_faults", s->slave_faults, JSONOUT_EXACT);
 	jsonout_num(o, "wrong_nonces", s->wrong_nonces, JSONOUT_EXACT);
 	jsonout_num(o, "connects", s->connects, JSONOUT_EXACT);

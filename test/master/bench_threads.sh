@@ -139,7 +139,7 @@ for name in ("one", "auto"):
         "duco": ue["balance"],
         "duco_per_day": (ue["balance"] - uw["balance"]) / (t1 - t0) * 86400.0,
         "accepted": ue["accepted"], "rejected": ue["rejected"], "tier_moves": moves,
-        "workers": m["workers"], "board_duty": m["board_duty"],
+        "workers": m["workers"], "board_duty": m["board_duty"], "deferred": m.get("transfers_deferred", 0),
         "shares_per_hour_per_board": m["shares_per_hour"] / 4.0,
         "jobs": len(jobs),
         "out_of_band": sum(1 for x in jobs if not 225 < x["hashrate"] < 270),

@@ -198,6 +198,8 @@ static void teardown(void)
 	nworkers = nboards = 0;
 }
 
+static struct miner *all_workers[NW_MAX];
+
 /* nb boards at rate H/s, k threads each (0: auto with per workers each). */
 static void setup(int nb, double rate, int k, int per)
 {
@@ -228,9 +230,13 @@ static void setup(int nb, double rate, int k, int per)
 		boards[b].threads = k;
 		for (int w = 0; w < (k ? k : per); w++) {
 			pend[nworkers].fd = -1;
+			all_workers[nworkers] = &workers[nworkers];
 			miner_init(&workers[nworkers++], &boards[b], w);
 		}
 	}
+	/* As the rig does: a job transfer looks at every worker first. */
+	env.miners = all_workers;
+	env.nminers = nworkers;
 }
 
 static unsigned total_good(void)
@@ -521,8 +527,99 @@ static void test_limits(void)
 	teardown();
 }
 
+/*
+ * A job transfer blocks the loop for its bus time: what it lets through
+ * first (miner_loop_need), on hand-set workers of two 2348 H/s boards.
+ */
+static void test_transfer_guard(void)
+{
+	struct miner *w = &workers[0], *k = &workers[2], *q = &workers[3];
+	int64_t now, until;
+
+	setup(2, 2348, 2, 0);
+	now = clk.fake_us;
+	until = now + 8000;     /* an 8 ms job frame from now */
+	boards[0].rate_est = boards[1].rate_est = 2348;
+
+	/* A held 1-nonce share due in 2 ms: its band ends 4.44 ms after the
+	 * job, so sent after the transfer it would be below 225. */
+	w->state = MINER_W;
+	w->res.nonce = 1;
+	w->t_k = now - 2000;
+	w->dec = (struct ratelimit_decision){ .paced = 1, .held = 1, .send_at_us = now + 1900 };
+	tap_ok(miner_loop_need(w, &env, now, until) == now + 1900,
+	       "a held 1-nonce share due during the transfer goes first");
+	w->res.nonce = 100;
+	w->t_k = now - 389000;
+	w->dec.send_at_us = now + 1000;
+	tap_ok(miner_loop_need(w, &env, now, until) == 0,
+	       "a 100-nonce share (37 ms of band) can wait for the transfer");
+	w->res.nonce = 1;
+	w->t_k = now - 2000;
+	w->dec.send_at_us = now + 9000;
+	tap_ok(miner_loop_need(w, &env, now, until) == 0, "a share due after the transfer: no need");
+	w->t_k = now - 6000;
+	w->dec.send_at_us = now - 2000;
+	tap_ok(miner_loop_need(w, &env, now, until) == 0,
+	       "a share already past its band: nothing to save, no wait");
+	w->dec.paced = 0;
+	w->t_k = now - 2000;
+	w->dec.send_at_us = now;
+	tap_ok(miner_loop_need(w, &env, now, until) == 0,
+	       "an unpaced share (its own rate) is not held for the band");
+
+	/* A fresh job on a fast board: nonce 1 may turn up any moment. */
+	k->state = MINER_K;
+	boards[1].owner = k;
+	k->t_k = now - 500;
+	k->next_poll_us = now + 500;
+	k->busy_seen_us = 0;
+	tap_ok(miner_loop_need(k, &env, now, until) == now + 500,
+	       "a job 0.5 ms old: its next poll goes first");
+	k->t_k = now - 4000;
+	k->busy_seen_us = now;
+	tap_ok(ratelimit_min_open_nonce(4000, 2348) == 6 && miner_loop_need(k, &env, now, until) == 0,
+	       "seen busy 4 ms in (nonces below 6 passed, the next band ends at 26.7 ms): no wait");
+	k->t_k = now - 2000;
+	k->busy_seen_us = 0;
+	tap_ok(miner_loop_need(k, &env, now, until) == now + 500,
+	       "2 ms in but never seen busy: nonce 1 is still possible, the poll goes first");
+	k->t_k = now - 4000;
+	tap_ok(miner_loop_need(k, &env, now, until) == 0,
+	       "4 ms in, never seen busy: nonce 1's band ends before it could be read, no wait");
+	k->next_poll_us = now + 9000;
+	tap_ok(miner_loop_need(k, &env, now, until) == 0, "its poll due after the transfer: no need");
+	k->next_poll_us = now + 500;
+	boards[1].rate_est = 200;
+	tap_ok(miner_loop_need(k, &env, now, until) == 0,
+	       "a board slower than the band reports its own rate: never waited for");
+	boards[1].rate_est = 2348;
+
+	/* A job queued behind k starts when k's ends, seen only by k's polls. */
+	q->state = MINER_K;
+	boards[1].queued = q;
+	k->t_k = now - 50000;
+	k->busy_seen_us = now - 2000;
+	k->next_poll_us = now + 1000;
+	tap_ok(miner_loop_need(k, &env, now, until) == now,
+	       "a job queued behind one not seen busy for 2 ms: the owner is polled first");
+	tap_ok(miner_loop_need(q, &env, now, until) == 0,
+	       "the queued worker itself is read through its owner: not waited for");
+	k->busy_seen_us = now - 100;
+	tap_ok(miner_loop_need(k, &env, now, until) == 0,
+	       "its owner seen busy 0.1 ms ago: the queued job has not started, no wait");
+	boards[1].queued = NULL;
+	boards[1].owner = NULL;
+	tap_ok(miner_loop_need(k, &env, now, until) == 0,
+	       "a worker that does not own its board: not waited for");
+	for (int i = 0; i < 4; i++)
+		workers[i] = (struct miner){ 0 };
+	nworkers = nboards = 0;
+}
+
 int main(void)
 {
+	test_transfer_guard();
 	test_threads_one_board();
 	test_threads_several_boards();
 	test_fault_with_threads();

@@ -223,6 +223,27 @@ static void test_pool_text(void)
 	       !strcmp(buf, "BAD,x") && rx.len == 0, "missing newline tolerated after the grace time");
 }
 
+static void test_transfer_guard_math(void)
+{
+	struct ratelimit_xfer x = { 0 };
+
+	tap_ok(ratelimit_band_end_us(1, 225) == 4444 && ratelimit_band_end_us(10, 225) == 44444,
+	       "the band of 225 H/s ends 4.444 ms after the job for nonce 1, 44.444 ms for 10");
+	tap_ok(ratelimit_min_open_nonce(0, 2348) == 1 && ratelimit_min_open_nonce(1500, 2348) == 1,
+	       "no busy poll yet, or one before the AVR could start: nonce 1 is still open");
+	tap_ok(ratelimit_min_open_nonce(3000, 2348) == 4,
+	       "busy 3 ms in at 2348 H/s: 90 %% of 1.5 ms of hashing passed nonces 1..3");
+	tap_ok(ratelimit_min_open_nonce(3000, 0) == 1, "an unknown speed passes nothing");
+	tap_ok(ratelimit_xfer_us(&x) == RATELIMIT_XFER_DEFAULT_US,
+	       "no job transfer measured yet: %d us assumed", RATELIMIT_XFER_DEFAULT_US);
+	ratelimit_xfer_add(&x, 7000);
+	tap_ok(ratelimit_xfer_us(&x) == 7700, "one 7 ms transfer: 7.7 ms expected (10 %% spread)");
+	for (int i = 0; i < 40; i++)
+		ratelimit_xfer_add(&x, 3000);
+	tap_ok(ratelimit_xfer_us(&x) < 3400 && ratelimit_xfer_us(&x) >= 3300,
+	       "a faster bus: the estimate follows (%lld us)", (long long)ratelimit_xfer_us(&x));
+}
+
 static void test_ratelimit(void)
 {
 	struct ratelimit_decision d;
@@ -414,6 +435,7 @@ int main(void)
 	test_config();
 	test_pool_text();
 	test_ratelimit();
+	test_transfer_guard_math();
 	test_joblog();
 	test_discover();
 	{
