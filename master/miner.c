@@ -777,6 +777,26 @@ static void miner_schedule_poll(struct miner *s, struct miner_env *env, int64_t 
 					 cfg->poll_policy == CONFIG_POLL_ADAPTIVE,
 					 cfg->poll_interval_ms * 1000LL, cfg->poll_max_gap_ms * 1000LL);
 
+	/*
+	 * The geometric spacing counts from the transfer and ignores the
+	 * AVR's start and the band's lower edge: a nonce of 8 found just
+	 * after a poll at 4.9 ms would be seen at 41 ms, after its band ended
+	 * (35.5 ms). Never look later than the band of the smallest nonce the
+	 * board may still find allows, with time to read it and leave late.
+	 */
+	if (cfg->poll_policy == CONFIG_POLL_ADAPTIVE && s->b->rate_est > limit) {
+		double lo, hi;
+
+		config_band(cfg, &lo, &hi);
+		if (lo > 0) {
+			uint32_t n = ratelimit_min_open_nonce(now - s->t_k, s->b->rate_est);
+			int64_t by = s->t_k + ratelimit_band_end_us(n, lo) - RATELIMIT_READ_US -
+				     ratelimit_late_us(&env->late) - now;
+
+			if (by < gap)
+				gap = by < RATELIMIT_FIRST_POLL_US ? RATELIMIT_FIRST_POLL_US : by;
+		}
+	}
 	/* A result seen late would keep the board from the next waiting job. */
 	if (board_waiting(s->b) && gap > cfg->poll_interval_ms * 1000LL)
 		gap = cfg->poll_interval_ms * 1000LL;
@@ -828,8 +848,16 @@ int64_t miner_loop_need(const struct miner *w, const struct miner_env *env, int6
 			return 0;
 		n = ratelimit_min_open_nonce(w->busy_seen_us > w->t_k ? w->busy_seen_us - w->t_k : 0,
 					     w->b->rate_est);
+		/* Nonces whose band ends before a read now could finish are
+		 * lost already: the first one still to save. */
+		if (now + RATELIMIT_READ_US > w->t_k) {
+			double save = (now + RATELIMIT_READ_US - w->t_k) / 1e6 * lo;
+
+			if (save >= n)
+				n = save > 4e9 ? 4000000000u : (uint32_t)save + 1;
+		}
 		end = w->t_k + ratelimit_band_end_us(n, lo);
-		if (end <= now + RATELIMIT_READ_US || until_us + RATELIMIT_READ_US + late <= end)
+		if (until_us + RATELIMIT_READ_US + late <= end)
 			return 0;
 		return w->next_poll_us;
 	}
@@ -839,22 +867,18 @@ int64_t miner_loop_need(const struct miner *w, const struct miner_env *env, int6
 /*
  * A job frame holds the bus, and so the loop, for ~7 ms at 100 kHz: first
  * let every other worker's moment through that cannot wait that long
- * (miner_loop_need). 1: s waits (woken just after the first such moment).
+ * (miner_rig_need). 1: s waits (woken just after the first such moment).
  * Only a fresh job's first polls and a tiny nonce's hold ask for this, a
  * few ms at a time, so a transfer is put off briefly and never for good.
  */
-static int miner_defer_transfer(struct miner *s, struct miner_env *env, int64_t now)
+int64_t miner_rig_need(struct miner_env *env, const struct miner *self, int64_t now,
+		       int64_t until_us)
 {
-	int64_t until = now + ratelimit_xfer_us(&env->xfer), first = 0;
+	int64_t first = 0;
 
-	/* A worker that never gets round to its moment holds no one up for long. */
-	if (s->defer_since_us && now - s->defer_since_us > RATELIMIT_DEFER_MAX_US) {
-		s->defer_since_us = 0;
-		return 0;
-	}
 	for (int i = 0; i < env->nminers; i++) {
 		struct miner *w = env->miners[i];
-		int64_t at = w == s ? 0 : miner_loop_need(w, env, now, until);
+		int64_t at = w == self ? 0 : miner_loop_need(w, env, now, until_us);
 
 		if (!at)
 			continue;
@@ -868,6 +892,21 @@ static int miner_defer_transfer(struct miner *s, struct miner_env *env, int64_t 
 				env->wake(env, w);
 		}
 	}
+	return first;
+}
+
+static int miner_defer_transfer(struct miner *s, struct miner_env *env, int64_t now)
+{
+	int64_t first;
+
+	/* A worker that never gets round to its moment holds no one up for long. */
+	if (s->defer_since_us && now - s->defer_since_us > RATELIMIT_DEFER_MAX_US) {
+		mlog_info("%s: job transfer put off for %.1f ms for other workers' moments; "
+			  "it goes now", s->name, (now - s->defer_since_us) / 1000.0);
+		s->defer_since_us = 0;
+		return 0;
+	}
+	first = miner_rig_need(env, s, now, now + ratelimit_xfer_us(&env->xfer));
 	if (!first) {
 		s->defer_since_us = 0;
 		return 0;

@@ -195,5 +195,12 @@ int miner_connecting(const struct miner *s);
  */
 int64_t miner_loop_need(const struct miner *w, const struct miner_env *env, int64_t now,
 			int64_t until_us);
+/*
+ * The first moment of any worker of the rig but self that a blocking
+ * stretch until until_us would spoil (miner_loop_need over env->miners), 0:
+ * none; a poll needed first is brought in to that moment.
+ */
+int64_t miner_rig_need(struct miner_env *env, const struct miner *self, int64_t now,
+		       int64_t until_us);
 
 #endif

@@ -30,6 +30,11 @@
 /* After a SIGUSR1 summary the table waits this long, so it can be read. */
 #define RIG_TABLE_PAUSE_US    (30 * 1000000LL)
 #define RIG_METRICS_US        (10 * 1000000LL)
+/* Housekeeping (a file written, a snapshot of every worker, the table) is
+ * assumed to hold the loop this long; put off for a share's moment, it
+ * still runs within RIG_HOUSE_DEFER_MAX_US. */
+#define RIG_HOUSE_US          3000
+#define RIG_HOUSE_DEFER_MAX_US (100 * 1000LL)
 #define RIG_CHECK_POLL_US     100000
 /* Jobs behind the summary's windows and percentiles: a few hours of a rig,
  * ~3 MB at most (the sums cover every job). */
@@ -157,6 +162,29 @@ static void rig_kick_all(struct rig *r)
 		rig_kick(r->rs[i]);
 }
 
+/*
+ * 0 when the rig's periodic work may run now; else how long to put it off so
+ * that a held share or a fresh job's poll due meanwhile is not made late
+ * (miner_rig_need): the same reason a job transfer waits.
+ */
+static int64_t rig_house_wait(struct rig *r)
+{
+	int64_t now = mclock_now_us(&r->clock), at;
+
+	if (r->house_since_us && now - r->house_since_us > RIG_HOUSE_DEFER_MAX_US) {
+		r->house_since_us = 0;
+		return 0;
+	}
+	at = miner_rig_need(&r->env, NULL, now, now + RIG_HOUSE_US);
+	if (!at) {
+		r->house_since_us = 0;
+		return 0;
+	}
+	if (!r->house_since_us)
+		r->house_since_us = now;
+	return (at > now ? at - now : 0) + 200;
+}
+
 static void rig_write_metrics(struct rig *r)
 {
 	char tmp[300];
@@ -179,6 +207,10 @@ static void rig_write_metrics(struct rig *r)
 
 static int64_t rig_on_metrics(struct evloop *el, long long id, void *arg)
 {
+	int64_t wait = rig_house_wait(arg);
+
+	if (wait)
+		return wait;
 	rig_write_metrics(arg);
 	return RIG_METRICS_US;
 }
@@ -251,6 +283,10 @@ static void rig_print_summary(struct rig *r)
 
 static int64_t rig_on_rig_record(struct evloop *el, long long id, void *arg)
 {
+	int64_t wait = rig_house_wait(arg);
+
+	if (wait)
+		return wait;
 	rig_write_rig_record(arg);
 	return JOBLOG_RIG_PERIOD_S * 1000000LL;
 }
@@ -276,7 +312,10 @@ static int64_t rig_on_history(struct evloop *el, long long id, void *arg)
 	struct rig *r = arg;
 
 	struct earnwatch_snap e;
+	int64_t wait = rig_house_wait(r);
 
+	if (wait)
+		return wait;
 	earnwatch_snapshot(&r->earn, &e);
 	rig_snapshot(r);
 	history_take(&r->history, &r->snap, mclock_wall_us(),
@@ -288,8 +327,12 @@ static int64_t rig_on_table(struct evloop *el, long long id, void *arg)
 {
 	struct rig *r = arg;
 
+	int64_t wait = rig_house_wait(r);
+
 	if (mclock_now_us(&r->clock) < r->table_paused_until_us)
 		return r->table_paused_until_us - mclock_now_us(&r->clock);
+	if (wait)
+		return wait;
 	rig_snapshot(r);
 	table_draw(stdout, &r->snap);
 	return RIG_TABLE_US;

@@ -66,6 +66,7 @@ struct rig {
 	int table;              /* live table on stdout */
 	struct earnwatch earn;  /* key check, balance watch, local estimate */
 	int64_t table_paused_until_us;  /* after a SIGUSR1 summary */
+	int64_t house_since_us;         /* housekeeping put off since (rig_house_wait), 0: not */
 	int64_t start_us;
 	int64_t start_wall_us;          /* for process_start_time_seconds */
 	int exit_code;

@@ -539,7 +539,11 @@ static void test_transfer_guard(void)
 	setup(2, 2348, 2, 0);
 	now = clk.fake_us;
 	until = now + 8000;     /* an 8 ms job frame from now */
-	boards[0].rate_est = boards[1].rate_est = 2348;
+	for (int b = 0; b < 2; b++) {
+		/* As the identity read sets them (config_slave_limit). */
+		config_slave_limit(&cfg, boards[b].io.addr, &boards[b].max_hashrate, &boards[b].margin);
+		boards[b].rate_est = 2348;
+	}
 
 	/* A held 1-nonce share due in 2 ms: its band ends 4.44 ms after the
 	 * job, so sent after the transfer it would be below 225. */
@@ -585,8 +589,16 @@ static void test_transfer_guard(void)
 	tap_ok(miner_loop_need(k, &env, now, until) == now + 500,
 	       "2 ms in but never seen busy: nonce 1 is still possible, the poll goes first");
 	k->t_k = now - 4000;
+	tap_ok(miner_loop_need(k, &env, now, until) == now + 500,
+	       "4 ms in, never seen busy: nonce 1 is lost but nonce 2's band (8.9 ms) ends during "
+	       "the transfer, the poll goes first");
+	k->t_k = now - 30000;
+	k->busy_seen_us = 0;
+	tap_ok(miner_loop_need(k, &env, now, until) == now + 500,
+	       "30 ms in, never seen busy: nonce 8 (band to 35.5 ms) is still to save, the poll first");
+	k->busy_seen_us = now - 1000;
 	tap_ok(miner_loop_need(k, &env, now, until) == 0,
-	       "4 ms in, never seen busy: nonce 1's band ends before it could be read, no wait");
+	       "30 ms in, seen busy at 29 ms (nonces under 59 passed): no wait");
 	k->next_poll_us = now + 9000;
 	tap_ok(miner_loop_need(k, &env, now, until) == 0, "its poll due after the transfer: no need");
 	k->next_poll_us = now + 500;
