@@ -185,6 +185,7 @@ print(json.dumps({
     "shares_per_hour_per_board_auto": round(auto["shares_per_hour_per_board"], 1),
     "bad": one["bad"] + auto["bad"] + one["rejected"] + auto["rejected"],
     "tier_moves": one["tier_moves"] + auto["tier_moves"],
+    "transfers_deferred_auto": auto["deferred"],
     "results_per_conn_min_max": round(max(one["results_per_conn_min"],
                                           auto["results_per_conn_min"]), 1),
     "slaves": note,
