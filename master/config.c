@@ -28,6 +28,28 @@
 #define CONFIG_RATE_MAX   1e7
 #define CONFIG_MARGIN_MAX 0.5
 
+/* The bounds of one value of an "ADDR=v[/v...]" entry, in its place. */
+struct config_slot {
+	double min, max;
+};
+
+#define CONFIG_SLOTS_MAX 3
+/* slave_limits: max H/s, then margin */
+static const struct config_slot config_limit_slots[] = {
+	{ CONFIG_RATE_MIN, CONFIG_RATE_MAX },
+	{ 0, CONFIG_MARGIN_MAX },
+};
+/* health_calibration: bandgap mV, then temperature offset C, then gain */
+static const struct config_slot config_cal_slots[] = {
+	{ CONFIG_BANDGAP_MIN, CONFIG_BANDGAP_MAX },
+	{ -CONFIG_TEMP_OFFSET_MAX, CONFIG_TEMP_OFFSET_MAX },
+	{ CONFIG_TEMP_GAIN_MIN, CONFIG_TEMP_GAIN_MAX },
+};
+#define CONFIG_NSLOTS(s) ((int)(sizeof(s) / sizeof((s)[0])))
+_Static_assert(CONFIG_NSLOTS(config_limit_slots) <= CONFIG_SLOTS_MAX &&
+	       CONFIG_NSLOTS(config_cal_slots) <= CONFIG_SLOTS_MAX,
+	       "an entry's values fit the walker's array");
+
 static const char *const config_tier_names[] = { "AVR", "MEGA", "ARM", "DUE", "auto", NULL };
 static const char *const config_poll_names[] = { "adaptive", "interval", NULL };
 static const char *const config_level_names[] = { "error", "warn", "info", "debug", NULL };
@@ -200,10 +222,12 @@ const struct opt_table config_table = {
 "be opened, no slave found, log or job log cannot be opened).\n",
 };
 
-static int config_walk_limits(const struct config *c, int want_addr, double *max,
-			      double *margin);
-static int config_walk_cal(const struct config *c, int want_addr, double *bandgap_mv,
-			   double *offset_c, double *gain);
+/* One entry of an "ADDR=v[/v...]" list: its address and the n values it
+ * gives; nonzero stops the walk, which returns it. */
+typedef int (*config_entry_fn)(long addr, const double *vals, int n, void *arg);
+
+static int config_walk_addr_list(const char *list, const struct config_slot *slots, int nslots,
+				 config_entry_fn fn, void *arg, long *bad_addr);
 static int config_check_targets(const struct config *c, char *err, size_t errlen);
 
 const char *config_level_name(int level)
@@ -252,6 +276,9 @@ static const struct {
 
 int config_validate(const struct config *c, char *err, size_t errlen)
 {
+	long bad_addr = 0;
+	int rc;
+
 	if (!c->user[0]) {
 		snprintf(err, errlen, "user: required");
 		return -EINVAL;
@@ -326,13 +353,27 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "http_token: at most %d characters", HTTP_MAX_TOKEN);
 		return -EINVAL;
 	}
-	if (config_walk_limits(c, -1, NULL, NULL) < 0) {
+	rc = config_walk_addr_list(c->slave_limits, config_limit_slots,
+				   CONFIG_NSLOTS(config_limit_slots), NULL, NULL, &bad_addr);
+	if (rc == -ENODATA) {
+		snprintf(err, errlen, "slave_limits: 0x%02lx= has no max (addr=max[/margin],...)",
+			 bad_addr);
+		return -EINVAL;
+	}
+	if (rc < 0) {
 		snprintf(err, errlen, "slave_limits: '%s' is not addr=max[/margin],... "
 			 "(max %g..%g, margin 0..%g)", c->slave_limits, CONFIG_RATE_MIN,
 			 CONFIG_RATE_MAX, CONFIG_MARGIN_MAX);
 		return -EINVAL;
 	}
-	if (config_walk_cal(c, -1, NULL, NULL, NULL) < 0) {
+	rc = config_walk_addr_list(c->health_calibration, config_cal_slots,
+				   CONFIG_NSLOTS(config_cal_slots), NULL, NULL, &bad_addr);
+	if (rc == -ENODATA) {
+		snprintf(err, errlen, "health_calibration: 0x%02lx= has no bandgap_mV "
+			 "(addr=bandgap_mV[/offset_C[/gain]],...)", bad_addr);
+		return -EINVAL;
+	}
+	if (rc < 0) {
 		snprintf(err, errlen, "health_calibration: '%s' is not addr=bandgap_mV[/offset_C"
 			 "[/gain]],... (bandgap %d..%d mV, offset -%g..%g C, gain %g..%g)",
 			 c->health_calibration, CONFIG_BANDGAP_MIN, CONFIG_BANDGAP_MAX,
@@ -357,8 +398,7 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (!c->force_target) {
-		int rc = config_check_targets(c, err, errlen);
-
+		rc = config_check_targets(c, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -380,94 +420,74 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 }
 
 /*
- * Walk health_calibration, as config_walk_limits does slave_limits: with
- * want_addr >= 0 fill the three values of that address and return 1 when
- * found; with -1 only check (0 ok, -EINVAL).
+ * Walk an "ADDR=v[/v...],..." list (slave_limits, health_calibration): each
+ * entry, split at ',' or ' ', is an I2C address, '=', its first value, then
+ * up to nslots - 1 more after '/', each within its slot's bounds; fn (if
+ * any) sees each entry in turn. Returns 0, fn's nonzero value, -ENODATA for
+ * an entry without its first value (*bad_addr is its address) or -EINVAL.
  */
-static int config_walk_cal(const struct config *c, int want_addr, double *bandgap_mv,
-			   double *offset_c, double *gain)
+static int config_walk_addr_list(const char *list, const struct config_slot *slots, int nslots,
+				 config_entry_fn fn, void *arg, long *bad_addr)
 {
-	char tmp[sizeof(c->health_calibration)], *save = NULL, *tok, *end;
+	char tmp[CONFIG_ADDR_LIST], *save = NULL, *tok, *end;
 
-	snprintf(tmp, sizeof(tmp), "%s", c->health_calibration);
+	snprintf(tmp, sizeof(tmp), "%s", list);
 	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		long addr = strtol(tok, &end, 0);
-		double bg, off = 0, g = 1;
+		double vals[CONFIG_SLOTS_MAX];
+		int n, rc;
 
 		if (*end != '=' || addr < DUCO_ADDR_MIN || addr > DUCO_ADDR_MAX)
 			return -EINVAL;
-		tok = end + 1;
-		bg = strtod(tok, &end);
-		/* written so that nan fails every bound */
-		if (end == tok || !(bg >= CONFIG_BANDGAP_MIN && bg <= CONFIG_BANDGAP_MAX))
-			return -EINVAL;
-		if (*end == '/') {
+		for (n = 0; n < nslots && (n == 0 || *end == '/'); n++) {
 			tok = end + 1;
-			off = strtod(tok, &end);
-			if (end == tok || !(off >= -CONFIG_TEMP_OFFSET_MAX && off <= CONFIG_TEMP_OFFSET_MAX))
-				return -EINVAL;
-		}
-		if (*end == '/') {
-			tok = end + 1;
-			g = strtod(tok, &end);
-			if (end == tok || !(g >= CONFIG_TEMP_GAIN_MIN && g <= CONFIG_TEMP_GAIN_MAX))
+			vals[n] = strtod(tok, &end);
+			if (end == tok && n == 0 && (*tok == '\0' || *tok == '/')) {
+				if (bad_addr)
+					*bad_addr = addr;
+				return -ENODATA;
+			}
+			/* written so that nan fails every bound */
+			if (end == tok || !(vals[n] >= slots[n].min && vals[n] <= slots[n].max))
 				return -EINVAL;
 		}
 		if (*end)
 			return -EINVAL;
-		if (addr == want_addr) {
-			*bandgap_mv = bg;
-			*offset_c = off;
-			*gain = g;
-			return 1;
-		}
+		if (fn && (rc = fn(addr, vals, n, arg)) != 0)
+			return rc;
 	}
 	return 0;
+}
+
+/* A lookup of one address: its entry's values over the caller's defaults. */
+struct config_pick {
+	long addr;
+	double *vals;
+};
+
+static int config_pick_entry(long addr, const double *vals, int n, void *arg)
+{
+	struct config_pick *p = arg;
+
+	if (addr != p->addr)
+		return 0;
+	memcpy(p->vals, vals, (size_t)n * sizeof(*vals));
+	return 1;
 }
 
 int config_health_cal(const struct config *c, uint8_t addr, double *bandgap_mv,
 		      double *offset_c, double *gain)
 {
-	*bandgap_mv = DUCO_BANDGAP_MV_DEFAULT;
-	*offset_c = 0;
-	*gain = 1;
-	return config_walk_cal(c, addr, bandgap_mv, offset_c, gain) == 1;
-}
+	double vals[] = { DUCO_BANDGAP_MV_DEFAULT, 0, 1 };
+	struct config_pick pick = { .addr = addr, .vals = vals };
+	int found = config_walk_addr_list(c->health_calibration, config_cal_slots,
+					  CONFIG_NSLOTS(config_cal_slots), config_pick_entry,
+					  &pick, NULL) == 1;
 
-/*
- * Walk slave_limits. With want_addr >= 0, fill max/margin for that address
- * and return 1 if found; with -1, only check the syntax (0 ok, -EINVAL).
- */
-static int config_walk_limits(const struct config *c, int want_addr, double *max,
-			      double *margin)
-{
-	char tmp[sizeof(c->slave_limits)], *save = NULL, *tok, *end;
-
-	snprintf(tmp, sizeof(tmp), "%s", c->slave_limits);
-	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		long addr = strtol(tok, &end, 0);
-		double m, g = c->margin;
-
-		if (*end != '=' || addr < DUCO_ADDR_MIN || addr > DUCO_ADDR_MAX)
-			return -EINVAL;
-		m = strtod(end + 1, &end);
-		/* written so that nan fails every bound */
-		if (end == tok || !(m >= CONFIG_RATE_MIN && m <= CONFIG_RATE_MAX))
-			return -EINVAL;
-		if (*end == '/') {
-			g = strtod(end + 1, &end);
-			if (!(g >= 0 && g <= CONFIG_MARGIN_MAX))
-				return -EINVAL;
-		}
-		if (*end)
-			return -EINVAL;
-		if (addr == want_addr) {
-			*max = m;
-			*margin = g;
-			return 1;
-		}
-	}
-	return 0;
+	*bandgap_mv = vals[0];
+	*offset_c = vals[1];
+	*gain = vals[2];
+	return found;
 }
 
 const char *config_band(const struct config *c, double *lo, double *hi)
@@ -527,30 +547,52 @@ static int config_check_target(const struct config *c, const char *who, double m
 	return 0;
 }
 
+struct config_targets {
+	const struct config *c;
+	char *err;
+	size_t errlen;
+};
+
+/* One slave_limits entry's target. The limits of its address, as the rig
+ * looks them up (the first entry of an address wins), not the entry's own. */
+static int config_check_entry_target(long addr, const double *vals, int n, void *arg)
+{
+	const struct config_targets *t = arg;
+	double max, margin;
+	char who[32];
+
+	(void)vals;
+	(void)n;
+	if (config_slave_limit(t->c, (uint8_t)addr, &max, &margin) != 1)
+		return 0;
+	snprintf(who, sizeof(who), "slave 0x%02lx: ", addr);
+	return config_check_target(t->c, who, max, margin, t->err, t->errlen);
+}
+
 /* Every target in use: the global one and each slave_limits entry's. */
 static int config_check_targets(const struct config *c, char *err, size_t errlen)
 {
-	char tmp[sizeof(c->slave_limits)], *save = NULL, *tok, who[32];
-	double max, margin;
+	struct config_targets t = { .c = c, .err = err, .errlen = errlen };
 	int rc = config_check_target(c, "", c->max_hashrate, c->margin, err, errlen);
 
-	snprintf(tmp, sizeof(tmp), "%s", c->slave_limits);
-	for (tok = strtok_r(tmp, ", ", &save); rc == 0 && tok; tok = strtok_r(NULL, ", ", &save)) {
-		long addr = strtol(tok, NULL, 0);
-
-		if (config_slave_limit(c, (uint8_t)addr, &max, &margin) != 1)
-			continue;
-		snprintf(who, sizeof(who), "slave 0x%02lx: ", addr);
-		rc = config_check_target(c, who, max, margin, err, errlen);
-	}
+	if (rc == 0)
+		rc = config_walk_addr_list(c->slave_limits, config_limit_slots,
+					   CONFIG_NSLOTS(config_limit_slots),
+					   config_check_entry_target, &t, NULL);
 	return rc;
 }
 
 int config_slave_limit(const struct config *c, uint8_t addr, double *max, double *margin)
 {
-	*max = c->max_hashrate;
-	*margin = c->margin;
-	return config_walk_limits(c, addr, max, margin) == 1;
+	double vals[] = { c->max_hashrate, c->margin };
+	struct config_pick pick = { .addr = addr, .vals = vals };
+	int found = config_walk_addr_list(c->slave_limits, config_limit_slots,
+					  CONFIG_NSLOTS(config_limit_slots), config_pick_entry,
+					  &pick, NULL) == 1;
+
+	*max = vals[0];
+	*margin = vals[1];
+	return found;
 }
 
 int config_file_exposed(const char *path)

@@ -18,6 +18,8 @@
 #define CONFIG_USER_PLACEHOLDER "your_duco_username"
 #define CONFIG_MAX_SLAVES 128   /* per rig, all buses */
 #define CONFIG_STR 128
+/* The text of a per-slave "ADDR=v[/v...],..." list (slave_limits, health_calibration). */
+#define CONFIG_ADDR_LIST 512
 /* The pool refuses more workers than this per user ("Too many workers"). */
 #define CONFIG_POOL_WORKERS 50
 /* Where the HTTP side listens unless told otherwise: this machine only. */
@@ -65,9 +67,9 @@ struct config {
 	int  force_target;              /* accept a target outside the band or tier */
 	char threads_per_board[8];      /* "1" (default), "N" or "auto" */
 	int  max_workers;               /* pool workers of the whole rig, at most */
-	char slave_limits[512];         /* per slave: "0x08=300/0.1,0x09=250" */
+	char slave_limits[CONFIG_ADDR_LIST];       /* per slave: "0x08=300/0.1,0x09=250" */
 	int  health_interval_s;         /* HEALTH read every so often, 0 off */
-	char health_calibration[512];   /* per slave: "0x08=1085/-3.5/1.0" */
+	char health_calibration[CONFIG_ADDR_LIST]; /* per slave: "0x08=1085/-3.5/1.0" */
 	int  job_sensor;                /* 0 off, 1 health: JOB line's sensor field */
 	int  poll_policy;               /* enum config_poll_policy */
 	int  poll_interval_ms;

@@ -36,6 +36,62 @@ static const char *write_file(const char *name, const char *text, int mode)
 	return path;
 }
 
+/*
+ * The per-slave "ADDR=v[/v...]" lists, slave_limits and health_calibration:
+ * the values an entry gives over the defaults, and an entry without its
+ * first value refused by name (it once failed only the first value's bound,
+ * with a message about the whole list).
+ */
+static void test_config_addr_lists(struct config *c)
+{
+	static const char *const no_first[] = { "0x0a=", "0x0a=/0.1", "0x08=300, 0x0a=" };
+	double bg, off, gain, m, g;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(no_first) / sizeof(no_first[0]); i++) {
+		config_set(c, "slave_limits", no_first[i], err, sizeof(err));
+		err[0] = '\0';
+		tap_ok(config_validate(c, err, sizeof(err)) == -EINVAL &&
+		       !strcmp(err, "slave_limits: 0x0a= has no max (addr=max[/margin],...)"),
+		       "slave_limits %s: no max, said so: %s", no_first[i], err);
+	}
+	config_set(c, "slave_limits", "0x0a=250/", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == -EINVAL &&
+	       strstr(err, "slave_limits: '0x0a=250/' is not addr=max[/margin]"),
+	       "slave_limits with an empty margin refused: %.70s", err);
+	config_set(c, "slave_limits", "0x0a=x", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == -EINVAL &&
+	       strstr(err, "slave_limits: '0x0a=x' is not addr=max[/margin]"),
+	       "slave_limits with a max that is no number: the list's syntax: %.70s", err);
+	config_set(c, "slave_limits", "0x0a=250/0.1/0.2", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == -EINVAL && strstr(err, "slave_limits"),
+	       "slave_limits with a third value refused");
+	config_set(c, "slave_limits", "0x08=300/0.1 0x0a=250", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == 0 &&
+	       config_slave_limit(c, 0x0a, &m, &g) == 1 && m == 250 && g == c->margin,
+	       "slave_limits split at a space too");
+	config_set(c, "slave_limits", "", err, sizeof(err));
+
+	config_set(c, "health_calibration", "0x09=", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == -EINVAL &&
+	       !strcmp(err, "health_calibration: 0x09= has no bandgap_mV "
+		       "(addr=bandgap_mV[/offset_C[/gain]],...)"),
+	       "health_calibration 0x09=: no bandgap, said so: %s", err);
+	config_set(c, "health_calibration", "0x09=1100//1", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == -EINVAL &&
+	       strstr(err, "health_calibration: '0x09=1100//1' is not addr=bandgap_mV"),
+	       "health_calibration with an empty offset refused: %.70s", err);
+	config_set(c, "health_calibration", "0x08=1085/-3.5/1.2,0x09=1112", err, sizeof(err));
+	tap_ok(config_validate(c, err, sizeof(err)) == 0, "health_calibration accepted");
+	tap_ok(config_health_cal(c, 0x08, &bg, &off, &gain) == 1 && bg == 1085 && off == -3.5 &&
+	       gain == 1.2, "0x08: bandgap, offset and gain of its entry");
+	tap_ok(config_health_cal(c, 0x09, &bg, &off, &gain) == 1 && bg == 1112 && off == 0 &&
+	       gain == 1, "0x09: its bandgap, offset 0 and gain 1");
+	tap_ok(config_health_cal(c, 0x0a, &bg, &off, &gain) == 0 && bg == 1100 && off == 0 &&
+	       gain == 1, "0x0a: no entry, 1100 mV / 0 / 1");
+	config_set(c, "health_calibration", "", err, sizeof(err));
+}
+
 static void test_config(void)
 {
 	struct config c;
@@ -152,6 +208,7 @@ static void test_config(void)
 		tap_ok(config_validate(&c, err, sizeof(err)) < 0 && strstr(err, "slave_limits"),
 		       "bad slave_limits refused: %.60s", err);
 	}
+	test_config_addr_lists(&c);
 }
 
 static void test_pool_text(void)
