@@ -145,7 +145,15 @@ test-unit: $(UNIT_TESTS)
 	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL BUILD=$(BUILD) DUCORIG_SANITIZE=$(SANITIZE) \
 		$(SAN_TEST_ENV) scripts/run-tests.sh $(UNIT_TESTS)
 
-bench: $(BENCH_TARGETS)
+# make bench: the parts of BENCH_TARGETS (or those of BENCH_PARTS) one after
+# the other, each through make (scripts/bench.sh): their output on stderr,
+# then on stdout one JSON line keyed by part name. make <part> alone prints
+# that part's own line.
+BENCH_PARTS ?= $(BENCH_TARGETS)
+BENCH_UNKNOWN = $(filter-out $(BENCH_TARGETS),$(BENCH_PARTS))
+bench:
+	$(if $(BENCH_UNKNOWN),$(error BENCH_PARTS: $(BENCH_UNKNOWN) is not one of $(BENCH_TARGETS)))
+	@MAKE='$(MAKE)' scripts/bench.sh $(BENCH_PARTS)
 
 # make deps [GROUPS="build firmware ..."]: install the packages (as root).
 GROUPS ?=
@@ -180,7 +188,10 @@ help:
 	@echo '  run            mine: a simulated rig against a local pool, or CONFIG=<file>'
 	@echo '  test           build everything and run every test'
 	@echo '  test-unit      the unit tests that need no simulator (TEST_WRAPPER=...)'
-	@echo '  bench          benchmarks (cycles per nonce, master under load, logging cost, bus costs)'
+	@echo '  bench          benchmarks (cycles per nonce, master under load, logging cost, bus costs),'
+	@echo '                 one after the other, then one JSON line of them all on stdout;'
+	@echo '                 BENCH_PARTS="<part> ..." runs some, make <part> one alone:'
+	@echo '$(BENCH_TARGETS)' | fold -s -w 60 | sed 's/ *$$//; s/^/                 /'
 	@echo '  profile        the master under perf on the simulated rig ($(BUILD)/profile/)'
 	@echo '  fuzz           the parsers under libFuzzer (clang): FUZZ_SECONDS, FUZZ_RUNS each,'
 	@echo '                 FUZZ_JOBS at once (default: the cores);'
