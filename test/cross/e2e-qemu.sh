@@ -9,8 +9,8 @@
 # log holds enough shares, then SIGTERM (qemu passes it on): through the sim backend, and
 # through the i2cdev backend's real ioctls with the cross-built /dev/i2c
 # stand-in preloaded into the emulated process (qemu -E, so qemu itself
-# does not load it). Loopback only, ports from the kernel, children
-# stopped by pid.
+# does not load it). Loopback only, ports from the kernel (the second run
+# without the HTTP side, not on its default 9550), children stopped by pid.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 B=${BUILD:-build}/host
@@ -78,7 +78,7 @@ all_good "$T/job1.log" 6; ok $? "sim backend: $(rows "$T/job1.log") jobs from bo
 grep -q '=== ducomaster summary' "$T/m1.out"; ok $? "summary printed at the end"
 
 spawn "${QEMU[@]}" -E DUCORIG_I2C_SHIM="/dev/i2c-7=$T/sim.sock" -E LD_PRELOAD="$PWD/$X/libducoi2cshim.so" \
-	"$X/ducomaster" --pool "$pool" --bus /dev/i2c-7 --slaves scan \
+	"$X/ducomaster" --pool "$pool" --bus /dev/i2c-7 --slaves scan --http "" \
 	--user ducorig-cross --joblog "$T/job2.log" --log "$T/m2.log" --no-table >"$T/m2.out" 2>&1
 run_until 4 "$T/job2.log" $SPAWNED; rc=$?
 ok $rc "i2cdev backend through the stand-in: exit 0 on SIGTERM"

@@ -22,10 +22,11 @@
 # The model slaves speak wire protocol version 2 (a job queued behind the
 # running one), as the firmware does.
 #
-# Loopback only, children stopped by pid. The last line on stdout is one
-# JSON object; the table goes to stderr. BENCH_THREADS_WARMUP (default 60)
-# and BENCH_THREADS_SECONDS (default 180, measured after the warm-up) set
-# each run.
+# Loopback only (the master's HTTP side on, as the service has it, on a
+# port the kernel picks, not its default 9550), children stopped by pid.
+# The last line on stdout is one JSON object; the table goes to stderr.
+# BENCH_THREADS_WARMUP (default 60) and BENCH_THREADS_SECONDS (default 180,
+# measured after the warm-up) set each run.
 set -u
 B=${BUILD:-build}/host
 FW=${BUILD:-build}/avr-nano/firmware.elf
@@ -55,7 +56,7 @@ run() {
 	local sp=$!; pids+=("$sp")
 	for _ in $(seq 400); do grep -q '^ready' "$T/$user.sim" && break; sleep 0.05; done
 	"$B/ducomaster" --pool "$POOL" --bus "sim:$T/$user.sock" --slaves "$ADDRS" --user "$user" \
-		--set "threads_per_board=$threads" --duration $((WARM + SECS)) --no-table \
+		--set "threads_per_board=$threads" --http 127.0.0.1:0 --duration $((WARM + SECS)) --no-table \
 		--log "$T/$user.log" --log-level info --metrics "$T/$user.metrics" \
 		--joblog "$T/$user.jobs" >"$T/$user.out" 2>&1 &
 	local mp=$!; pids+=("$mp")

@@ -49,8 +49,10 @@ empty_pid=$SPAWNED
 wait_for "$T/empty.out" '^ready' 30 "$empty_pid"
 
 chmod 0640 "$T/cfg.json"
+# --http "": --check opens no HTTP side, and a run that did should not take
+# the default port (9550) from a ducomaster of this machine.
 common=(--config "$T/cfg.json" --slaves scan --no-table --set job_timeout_s=1
-	--joblog "$T/job.log" --metrics "")
+	--joblog "$T/job.log" --metrics "" --http "")
 out=$(timeout 60 "$M" "${common[@]}" --pool "$pool" --bus "sim:$T/sim.sock" --check-config --check 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q "configuration OK" <<<"$out" &&
 	grep -q "check: 2 board(s), each received a job from the pool $pool: OK" <<<"$out" &&

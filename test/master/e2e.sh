@@ -7,6 +7,9 @@
 # pool discovery through ducopool's HTTP getPool, signals, exit codes, config
 # errors and that the mining key never shows. TAP on stdout. Binds 127.0.0.1
 # only, ports chosen by the kernel; every child is stopped by pid on exit.
+# No check here reads the master's HTTP side, so every run has --http ""
+# (off): its default, 127.0.0.1:9550, may be a user's ducomaster or another
+# test's.
 # Each run lasts until the job log or the log shows what its checks need
 # (with a deadline), then ends by SIGTERM: no check depends on how much got
 # done in a fixed time.
@@ -105,7 +108,7 @@ echo '{"user": "e2e", "buses": ["sim:/x"], "max_hashrat": 300}' >"$T/bad.json"
 [ $rc -eq 2 ] && grep -q "max_hashrat" "$T/bad.out"; ok $? "unknown key: exit 2 and the key named ($(head -c 80 "$T/bad.out"))"
 "$B/ducomaster" --config "$T/good.json" --margin 0.9 --check-config >"$T/bad2.out" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "margin" "$T/bad2.out"; ok $? "bad flag value: exit 2 and the key named"
-"$B/ducomaster" --config "$T/good.json" --no-table --duration 1 >"$T/nobus.out" 2>&1; rc=$?
+"$B/ducomaster" --http "" --config "$T/good.json" --no-table --duration 1 >"$T/nobus.out" 2>&1; rc=$?
 [ $rc -eq 3 ]; ok $? "bus that cannot be opened: exit 3 (got $rc)"
 
 # --- main run: >= 100 shares, discovery over HTTP, signals -----------------
@@ -113,7 +116,7 @@ echo '{"tiers":[{"name":"AVR","diff":3,"min":10,"max":380}]}' >"$T/tiers.json"
 start_pool pool1 --tiers "$T/tiers.json" --max-shares-per-min 2000 --stats "$T/pool1.stats"
 start_sim sim1 --firmware "$FW" --count 4 --first-addr 0x08 --fast
 [ -n "$POOL_HTTP" ] && grep -q ready "$T/sim1.out"; ok $? "ducopool and ducosim (4 firmware slaves) started"
-spawn "$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a,0x0b \
+spawn "$B/ducomaster" --http "" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a,0x0b \
 	--user e2e --key "$KEY" --joblog "$T/job1.log" --log "$T/m1.log" --metrics "$T/m1.json" \
 	--no-table >"$T/m1.out" 2>"$T/m1.err"
 M=$SPAWNED
@@ -162,7 +165,7 @@ stop $SIM_PID
 start_pool pool2
 start_sim sim2 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 3 --model-hashrate 2000
 # The pool by name: "localhost" goes through the resolver (hosts file).
-spawn "$B/ducomaster" --pool "localhost:${POOL_ADDR##*:}" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
+spawn "$B/ducomaster" --http "" --pool "localhost:${POOL_ADDR##*:}" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09,0x0a --user e2e \
 	--set slave_limits=0x0a=250/0.08 \
 	--joblog "$T/job2.log" --log "$T/m2.log" --no-table >"$T/m2.out" 2>&1
 master_until $SPAWNED rows_ge 6 "$T/job2.log"; rc=$?
@@ -180,7 +183,7 @@ json_check "$T/job2.log" "sum(x['busy_polls'] for x in rows) / len(rows) < 10"
 ok $? "geometric polling: few polls per held job ($(python3 -c "import json; r=[x for x in map(json.loads, open('$T/job2.log')) if 'type' not in x]; print(round(sum(x['busy_polls'] for x in r)/len(r),1))"))"
 # --duration is a time limit: checked as one, on its own.
 t0=$(date +%s%N)
-"$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08 --user e2e \
+"$B/ducomaster" --http "" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08 --user e2e \
 	--log "$T/m2d.log" --no-table --duration 1 >"$T/m2d.out" 2>&1; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ $rc -eq 0 ] && [ $ms -ge 1000 ] && [ $ms -lt 10000 ]; ok $? "--duration 1: exits 0 by itself after 1 s (${ms} ms, exit $rc)"
@@ -189,7 +192,7 @@ stop $SIM_PID; stop $POOL_PID
 # --- threads per board: auto, on loopback -------------------------------------
 start_pool pool7 --stats "$T/pool7.stats"
 start_sim sim7 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 2000
-spawn "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
+spawn "$B/ducomaster" --http "" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
 	--set threads_per_board=auto --joblog "$T/job7.log" --log "$T/m7.log" --no-table \
 	>"$T/m7.out" 2>&1
 m7_seen() {
@@ -217,7 +220,7 @@ stop $SIM_PID
 start_pool pool3 --banner-no-newline
 start_sim sim3 --firmware "$FW" --count 2 --first-addr 0x10 --fast
 spawn env DUCORIG_I2C_SHIM="/dev/i2c-7=$SIM_SOCK" LD_PRELOAD="$PWD/$B/libducoi2cshim.so" \
-	"$B/ducomaster" --pool "$POOL_ADDR" --bus /dev/i2c-7 --slaves scan --user e2e \
+	"$B/ducomaster" --http "" --pool "$POOL_ADDR" --bus /dev/i2c-7 --slaves scan --user e2e \
 	--joblog "$T/job3.log" --log "$T/m3.log" --no-table >"$T/m3.out" 2>&1
 master_until $SPAWNED rows_ge 4 "$T/job3.log"; rc=$?
 ok $rc "i2cdev run (pool banner without newline): exit 0"
@@ -230,7 +233,7 @@ stop $SIM_PID; stop $POOL_PID
 start_pool pool4
 start_sim sim4 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 450 \
 	--fault 0x09,silent,2500,4000 --fault 0x08,flip,12,5000
-spawn "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e --tier auto \
+spawn "$B/ducomaster" --http "" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e --tier auto \
 	--joblog "$T/job4.log" --log "$T/m4.log" --no-table >"$T/m4.out" 2>&1
 master_until $SPAWNED m4_seen; rc=$?
 ok $rc "tier auto run (2 model slaves at 450 H/s): exit 0"
@@ -257,7 +260,7 @@ SOCK_B=$SIM_SOCK; SIM_B=$SIM_PID
 start_sim sim5 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
 # script(1) runs the command in a shell that execs ducomaster, so the pid the
 # shell writes first is ducomaster's own.
-spawn script -qfec "echo \$\$ >$T/m5.pid; exec $B/ducomaster --pool-url http://127.0.0.1:1 \
+spawn script -qfec "echo \$\$ >$T/m5.pid; exec $B/ducomaster --http '' --pool-url http://127.0.0.1:1 \
 	--pool $POOL_ADDR --bus sim:$SIM_SOCK --bus sim:$SOCK_B --slaves 0x08,0x09 --user e2e \
 	--joblog $T/job5.log --log $T/m5.log" "$T/tty5.out" >/dev/null 2>&1 </dev/null
 S=$SPAWNED
@@ -281,7 +284,7 @@ stop $SIM_PID; stop $SIM_B; stop $POOL_PID
 # --- pool gone: reconnect backoff, then rediscovery through getPool ----------
 start_pool pool6
 start_sim sim6 --firmware "$FW" --count 0 --first-addr 0x08 --model-slaves 2 --model-hashrate 300
-spawn "$B/ducomaster" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
+spawn "$B/ducomaster" --http "" --pool-url "http://$POOL_HTTP" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 --user e2e \
 	--log "$T/m6.log" --no-table >"$T/m6.out" 2>&1
 M=$SPAWNED
 m6_connected() {

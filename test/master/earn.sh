@@ -8,7 +8,8 @@
 # when there is no REST API (a fixed pool). ducopool + ducosim (model
 # slaves) + ducomaster, real processes on 127.0.0.1, every child stopped by
 # pid. Each run lasts until its log or files show what the checks need
-# (with a deadline), then ends by SIGTERM.
+# (with a deadline), then ends by SIGTERM. The master's HTTP side is off
+# (--http ""): no check reads it, and its default port 9550 may be taken.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 B=${BUILD:-build}/host
@@ -37,7 +38,7 @@ start_sim() {  # start_sim <name>: SIM_PID SIM_SOCK, two fast model slaves
 # master <name> <args...>: ducomaster against the current pool and sim
 master() {
 	local name=$1; shift
-	spawn "$B/ducomaster" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 \
+	spawn "$B/ducomaster" --http "" --pool "$POOL_ADDR" --bus "sim:$SIM_SOCK" --slaves 0x08,0x09 \
 		--user alice --no-table --max-hashrate 3000 --log "$T/$name.log" "$@" >"$T/$name.out" 2>&1
 	M_PID=$SPAWNED
 }

@@ -159,7 +159,9 @@ def start_sim(kids, name, *args):
 def start_master(kids, name, *args):
     d = kids.tmp
     paths = {k: os.path.join(d, "%s.%s" % (name, k)) for k in ("log", "joblog", "metrics")}
-    argv = [os.path.join(B, "ducomaster"), "--user", "faults", "--no-table",
+    # --http "": no check reads the HTTP side, and its default port (9550)
+    # may be a user's ducomaster or another test's.
+    argv = [os.path.join(B, "ducomaster"), "--user", "faults", "--no-table", "--http", "",
             "--log-level", "debug", "--log", paths["log"], "--joblog", paths["joblog"],
             "--metrics", paths["metrics"]] + [str(a) for a in args]
     p = kids.spawn(name, argv)

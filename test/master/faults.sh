@@ -5,7 +5,8 @@
 # the pool, trailing text, NUL, over-long values), a SIGHUP whose reopen
 # fails keeping the old files, and the short fault suite (faults.py-style
 # runs of ducopool + ducosim model slaves + ducomaster with the faults of
-# docs/ducomaster.md "Recovery"). TAP on stdout. Binds 127.0.0.1 only, every
+# docs/ducomaster.md "Recovery"). TAP on stdout. Binds 127.0.0.1 only (the
+# master's HTTP side off, --http "", not on its fixed default port), every
 # child stopped by pid; every run ends on an event with a deadline.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -59,7 +60,7 @@ spawn "$B/ducosim" --socket "$T/sim.sock" --model-slaves 1 --model-hashrate 300 
 	>"$T/sim.out" 2>"$T/sim.err"
 SIM=$SPAWNED
 wait_for "$T/sim.out" '^ready' 30 $SIM
-spawn "$B/ducomaster" --pool "$PADDR" --bus "sim:$T/sim.sock" --slaves 0x08 --user faults \
+spawn "$B/ducomaster" --http "" --pool "$PADDR" --bus "sim:$T/sim.sock" --slaves 0x08 --user faults \
 	--log "$T/m.log" --joblog "$T/j.log" --no-table --set job_timeout_s=5 >"$T/m.out" 2>&1
 M=$SPAWNED
 rows() { cat "$@" 2>/dev/null | grep -c '"verdict":'; }

@@ -12,7 +12,9 @@
 # DWARF unwinding (the build keeps no frame pointers), sampled at 999 Hz.
 # Output in $PROFILE_DIR (default build/profile): perf.data, report.txt
 # (perf report, by self time, with callers), and flamegraph.svg when a tool
-# was found. Children stopped by pid.
+# was found. The master's HTTP side is on, as the service has it, on a port
+# the kernel picks (its default 9550 may be a running ducomaster's).
+# Children stopped by pid.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"       # spawn, wait_for and the scratch folder
 B=${BUILD:-build}/host
@@ -36,7 +38,7 @@ addrs=${addrs%,}
 echo "profile: ducomaster with $N model slaves for $SECS s under perf record" >&2
 perf record -F 999 --call-graph dwarf,16384 -o "$OUT/perf.data" -- \
 	"$B/ducomaster" --pool "$pool" --bus "sim:$T/sim.sock" --slaves "$addrs" --user profile \
-	--duration "$SECS" --no-table --log "$T/master.log" --log-level info --joblog "$T/jobs" \
+	--http 127.0.0.1:0 --duration "$SECS" --no-table --log "$T/master.log" --log-level info --joblog "$T/jobs" \
 	>"$T/master.out" 2>"$T/perf.err"
 rc=$?
 if [ $rc -ne 0 ] || [ ! -s "$OUT/perf.data" ]; then

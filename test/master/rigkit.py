@@ -78,10 +78,13 @@ class Rig:
         return self.pool_addr and self._line("sim.out", r"^ready", self.sim)
 
     def master_argv(self, extra=()):
+        """Without --http in extra, the HTTP side is off: the default port
+        (9550) may be a user's ducomaster or another test's."""
         addrs = ",".join("0x%02x" % (0x08 + i) for i in range(self.count))
         return [os.path.join(HOST, "ducomaster"), "--pool", self.pool_addr,
                 "--bus", "sim:" + self.sock, "--slaves", addrs, "--user", "httptest",
-                "--key", KEY, "--no-table", "--log-level", "debug"] + list(extra)
+                "--key", KEY, "--no-table", "--log-level", "debug"] + \
+            ([] if "--http" in extra else ["--http", ""]) + list(extra)
 
     def start_master(self, http="127.0.0.1:0", extra=(), name="m", tty=False):
         """With tty, stdout is a pseudo-terminal (the live table is drawn)

@@ -18,8 +18,10 @@ for d in "${dirs[@]}"; do
 done
 ! PATH=$T/bin command -v python3 >/dev/null; ok $? "the test's PATH has no python3"
 
+# -- --http "": the master's HTTP side off, so the run does not take the
+# default port (9550) from a ducomaster of this machine or another test.
 JOBLOG=$T/joblog.jsonl PATH=$T/bin scripts/ducorig-run --duration 8 --slaves 2 --fast \
-	>"$T/out" 2>"$T/err"
+	-- --http "" >"$T/out" 2>"$T/err"
 rc=$?
 jobs=$(sed -n 's/^job log: .* (\([0-9]*\) jobs)$/\1/p' "$T/out")
 [ $rc -eq 0 ] && [ "${jobs:-0}" -gt 0 ]

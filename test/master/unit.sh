@@ -101,11 +101,19 @@ rows() { [ -f "$T/job.log" ] && [ "$(grep -c '"verdict"' "$T/job.log")" -ge "$1"
 # sanitizer build (the other runs of ducomaster have it).
 san_env=()
 [ -z "${DUCORIG_SANITIZE:-}" ] || san_env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+# The HTTP side on, as the service has it, on a port the kernel picks (its
+# default 127.0.0.1:9550 may be a running ducomaster's), and asked once, so
+# its calls (accept, the reads and writes of a request) are in the run too.
 spawn "${san_env[@]}" strace -f -qq -o "$T/strace.out" "$B/ducomaster" --pool-url "http://localhost:$http" \
-	--bus "sim:$T/sim.sock" --slaves 0x08,0x09 --user unit --no-table \
+	--bus "sim:$T/sim.sock" --slaves 0x08,0x09 --user unit --no-table --http 127.0.0.1:0 \
 	--joblog "$T/job.log" --log "$T/m.log" --metrics "$T/m.json" >"$T/m.out" 2>&1
 strace_pid=$SPAWNED
 wait_until 60 rows 4; rc1=$?
+wait_for "$T/m.log" 'http: serving on' 30 "$strace_pid"
+maddr=$(sed -n 's/.*http: serving on \([^ ]*\).*/\1/p' "$T/m.log")
+python3 -c 'import sys, urllib.request; urllib.request.urlopen("http://%s/api/status" % sys.argv[1], timeout=10).read()' \
+	"$maddr" 2>/dev/null
+ok $? "the HTTP side answers /api/status under strace (on ${maddr:-no address})"
 # strace's first line is the exec of ducomaster, by its own pid.
 m_pid=$(awk 'NR == 1 { print $1 }' "$T/strace.out")
 mv "$T/job.log" "$T/job.log.1"
