@@ -19,6 +19,9 @@
 # one, in the order given. The result lines come out in the order given
 # whatever the order the programs end in; the ones known to take longest
 # (the list below) start first so they do not end up last alone.
+# A process of the run still listening on ducomaster's default HTTP port
+# (9550) at the end counts as one failed test: a test took the port a user's
+# own ducomaster wants, and left its child running.
 set -u
 read -r -a wrapper <<<"${TEST_WRAPPER:-}"
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
@@ -34,6 +37,10 @@ logdir=$(mktemp -d "$logroot/$(date +%Y%m%d-%H%M%S).XXXX")
 ln -sfn "$(basename "$logdir")" "$logroot/latest"
 # Runs older than the last 5 go; a run still going is at most that old.
 ls -1dt "$logroot"/*.???? 2>/dev/null | tail -n +6 | while read -r old; do rm -rf "$old"; done
+
+# Every process of the run inherits it: a listener that has it is the run's,
+# one without it the user's own.
+export DUCORIG_TEST_RUN=$logdir
 
 log_name() { echo "$1" | sed 's|^build/host/||; s|/|_|g'; }
 
@@ -104,6 +111,14 @@ for t in "${order[@]}"; do
 done
 wait
 report
+if command -v ss >/dev/null; then
+	for pid in $(ss -Hltnp 'sport = :9550' 2>/dev/null | grep -o 'pid=[0-9]*' | sort -u | cut -d= -f2); do
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "DUCORIG_TEST_RUN=$logdir" || continue
+		failed=$((failed + 1))
+		printf 'FAIL  pid %s (%s) of this run still listens on port 9550\n' "$pid" \
+			"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
+	done
+fi
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
