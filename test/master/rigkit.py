@@ -28,8 +28,9 @@ KEY = "Sekr1tKeyQ7x"
 class Rig:
     """ducopool + ducosim (count firmware boards from 0x08) + ducomaster."""
 
-    def __init__(self, count=3, sim_args=(), master_args=(), tmp=None, pool_args=()):
+    def __init__(self, count=3, sim_args=(), master_args=(), tmp=None, pool_args=(), fast=True):
         self.tmp = tmp or tempfile.mkdtemp(prefix="ducorig-http.")
+        self.fast = fast
         self.count = count
         self.sim_args = list(sim_args)
         self.pool_args = list(pool_args)
@@ -70,8 +71,8 @@ class Rig:
             m = self._line("pool.out", r"^http on (\S+)", self.pool)
             self.pool_api = "http://" + m.group(1) if m else None
         self.sock = os.path.join(self.tmp, "sim.sock")
-        argv = [os.path.join(HOST, "ducosim"), "--socket", self.sock, "--fast",
-                "--first-addr", "0x08"]
+        argv = [os.path.join(HOST, "ducosim"), "--socket", self.sock] + \
+            (["--fast"] if self.fast else []) + ["--first-addr", "0x08"]
         if "--board" not in self.sim_args:
             argv += ["--firmware", FW, "--count", str(self.count)]
         self.sim = self._spawn(argv + self.sim_args, "sim.out")
