@@ -7,7 +7,8 @@
  * The input is what one client sends, written into a socketpair whose
  * other end the server adopts; the harness runs the server and the rig
  * (simulated time, every transfer to its end) until the client is dropped,
- * has been answered for everything, or closed its side. Invariants: every
+ * has been answered for everything, closed its side, or used up the
+ * input's share of simulated bus time (FZ_BUS_BUDGET_NS). Invariants: every
  * answer is a well-formed response header with at most SIMBUS_MAX_DATA
  * bytes after it and read data only with OK; the server never serves more
  * answers than requests came in; nothing leaks (LeakSanitizer).
@@ -27,6 +28,19 @@
 #include "simbus_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * Simulated bus time one input may use: the transfer that crosses it still
+ * ends, then the client goes away (the server's path for a client that
+ * leaves with requests unanswered). A 4 KB input of 8 KB reads asks for 94 s
+ * of bus time (about 1.5 million lock-step slices, 0.9 s of the harness);
+ * as the fuzzer grew its inputs towards that, the harness's rate fell from
+ * about 7,000 to 2,000 executions per second. 300 ms is more than one
+ * transfer of every kind can take (the longest, a block read of 8 KB plus
+ * its count that times out, is 235 ms at 400 kHz), so no request type is
+ * out of reach; only repeating it beyond that is.
+ */
+#define FZ_BUS_BUDGET_NS 300000000ull
 
 static struct evloop *fz_el;
 static uint8_t fz_rx[1 << 17];
@@ -101,6 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				;
 			sim_server_done(sv, r);
 			progress = 1;
+			if (r->now_ns >= FZ_BUS_BUDGET_NS)
+				break;
 		}
 		/* one recv takes all that is queued on a Unix stream socket (what
 		 * a full buffer leaves waits for the next step): reading on until
