@@ -854,7 +854,7 @@ int64_t miner_loop_need(const struct miner *w, const struct miner_env *env, int6
 			double save = (now + RATELIMIT_READ_US - w->t_k) / 1e6 * lo;
 
 			if (save >= n)
-				n = save > 4e9 ? 4000000000u : (uint32_t)save + 1;
+				n = ratelimit_nonce_after(save);
 		}
 		end = w->t_k + ratelimit_band_end_us(n, lo);
 		if (until_us + RATELIMIT_READ_US + late <= end)

@@ -122,15 +122,20 @@ int64_t ratelimit_band_end_us(uint32_t nonce, double lo)
 	return lo > 0 ? (int64_t)(nonce / lo * 1e6 + 0.999) - 1 : INT64_MAX / 2;
 }
 
+uint32_t ratelimit_nonce_after(double gone)
+{
+	/* Nonce 0 reports a rate of 0 wherever it is sent: 1 is the first
+	 * that the band can hold. 4e9 stands for "none left" (a job's range
+	 * ends far below it) and keeps the conversion defined. */
+	if (!(gone > 0))
+		return 1;
+	return gone >= 4e9 ? 4000000000u : (uint32_t)gone + 1;
+}
+
 uint32_t ratelimit_min_open_nonce(int64_t busy_age_us, double rate_est)
 {
-	double passed = 0.9 * rate_est * (double)(busy_age_us - RATELIMIT_START_US) / 1e6;
-
-	/* Nonce 0 reports a rate of 0 wherever it is sent: 1 is the first
-	 * that the band can hold. */
-	if (!(passed > 1.0))
-		return 1;
-	return passed > 4e9 ? 4000000000u : (uint32_t)passed + 1;
+	return ratelimit_nonce_after(0.9 * rate_est *
+				     (double)(busy_age_us - RATELIMIT_START_US) / 1e6);
 }
 
 void ratelimit_xfer_add(struct ratelimit_xfer *x, int64_t took_us)

@@ -117,6 +117,8 @@ int64_t ratelimit_late_us(const struct ratelimit_late *l);
 #define RATELIMIT_START_US 1500
 #define RATELIMIT_READ_US  1500
 int64_t ratelimit_band_end_us(uint32_t nonce, double lo);
+/* The first nonce after `gone` nonces (its floor + 1), at least 1, at most 4e9. */
+uint32_t ratelimit_nonce_after(double gone);
 uint32_t ratelimit_min_open_nonce(int64_t busy_age_us, double rate_est);
 
 /*

@@ -291,6 +291,12 @@ static void test_transfer_guard_math(void)
 	tap_ok(ratelimit_min_open_nonce(3000, 2348) == 4,
 	       "busy 3 ms in at 2348 H/s: 90 %% of 1.5 ms of hashing passed nonces 1..3");
 	tap_ok(ratelimit_min_open_nonce(3000, 0) == 1, "an unknown speed passes nothing");
+	tap_ok(ratelimit_nonce_after(-3) == 1 && ratelimit_nonce_after(0.5) == 1 &&
+	       ratelimit_nonce_after(1.0) == 2 && ratelimit_nonce_after(7.9) == 8,
+	       "the nonce after x gone: floor(x) + 1, never nonce 0");
+	tap_ok(ratelimit_nonce_after(5e9) == 4000000000u && ratelimit_nonce_after(INFINITY) == 4000000000u &&
+	       ratelimit_nonce_after(NAN) == 1,
+	       "beyond any job's range, infinite or undefined: saturated, never an overflowed cast");
 	tap_ok(ratelimit_xfer_us(&x) == RATELIMIT_XFER_DEFAULT_US,
 	       "no job transfer measured yet: %d us assumed", RATELIMIT_XFER_DEFAULT_US);
 	ratelimit_xfer_add(&x, 7000);
