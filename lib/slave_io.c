@@ -264,7 +264,10 @@ int slave_io_health(struct slave_io *s, struct duco_health *h)
 	}
 	if (now - s->health_t0 >= SLAVE_IO_HEALTH_WINDOW_US) {
 		s->health_phase = 0;
-		return slave_io_done(s, -ETIMEDOUT);
+		/* the board offers a kept result before its health for as long
+		 * as it keeps it: say so rather than that the bus is slow */
+		return slave_io_done(s, duco_state_has_result(DUCO_STATUS_STATE(r[0])) ?
+					-EBUSY : -ETIMEDOUT);
 	}
 	return slave_io_again(s, now, SLAVE_IO_HEALTH_POLL_US);
 }

@@ -549,6 +549,12 @@ static int ducoctl_health(struct bus *bus, uint8_t addr)
 		       id.fw_version & 0xff, DUCO_HEALTH_FW_MIN >> 8, DUCO_HEALTH_FW_MIN & 0xff);
 		return DUCOCTL_EXIT_FAIL;
 	}
+	if (rc == -EBUSY) {
+		fprintf(stderr, "ducoctl: health 0x%02x on %s: the board keeps a job's result and "
+			"answers HEALTH once it is taken (ducomaster takes it; `ducoctl reset 0x%02x` "
+			"clears it)\n", addr, bus->spec, addr);
+		return DUCOCTL_EXIT_FAIL;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "ducoctl: health 0x%02x on %s: %s\n", addr, bus->spec,
 			ducoctl_strerror(rc));
@@ -826,6 +832,12 @@ static int ducoctl_job(struct bus *bus, const char *addr_text, const char *line_
 		ducoctl_sleep_ms(DUCOCTL_POLL_MS);
 	}
 	t_done = ducoctl_now_ms();
+	/* the board keeps the result until told: leave it free (and its
+	 * HEALTH answer readable) for whatever comes next */
+	rc = DUCOCTL_AGAIN(&sio, slave_io_drop(&sio, job.job_id));
+	if (rc < 0)
+		fprintf(stderr, "ducoctl: 0x%02x still keeps the result (drop failed: %s)\n", addr,
+			ducoctl_strerror(rc));
 
 	duco_s1_hash(job.last_hash, res.nonce, digest);
 	verified = res.found && memcmp(digest, job.expected, sizeof(digest)) == 0;
