@@ -289,6 +289,13 @@ int duco_decode_health(const uint8_t *frame, uint8_t n, struct duco_health *h)
 	h->samples = duco_get_u16(b + 5);
 	h->uptime_s = duco_get_u32(b + 7);
 	h->bus_resets = duco_get_u16(b + 11);
+	/* only what the firmware can send: known sensor bits, 10-bit counts,
+	 * no count without its bit. A CRC-correct body with anything else is
+	 * damaged or not ours, and no reading to show. */
+	if ((h->sensors & ~(DUCO_HEALTH_VCC | DUCO_HEALTH_TEMP)) || h->vbg_adc > 1023 ||
+	    h->temp_adc > 1023 || (!(h->sensors & DUCO_HEALTH_VCC) && h->vbg_adc) ||
+	    (!(h->sensors & DUCO_HEALTH_TEMP) && h->temp_adc))
+		return -DUCO_E_ARG;
 	return DUCO_OK;
 }
 

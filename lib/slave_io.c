@@ -257,10 +257,13 @@ int slave_io_health(struct slave_io *s, struct duco_health *h)
 		s->health_phase = 0;
 		return slave_io_again(s, now, 0);
 	}
-	if (r[2] == DUCO_HEALTH_BODY && !duco_state_has_result(DUCO_STATUS_STATE(r[0])) &&
-	    duco_decode_health(r, sizeof(r), h) == DUCO_OK) {
-		s->health_phase = 0;
-		return 0;
+	if (r[2] == DUCO_HEALTH_BODY && !duco_state_has_result(DUCO_STATUS_STATE(r[0]))) {
+		rc = duco_decode_health(r, sizeof(r), h);
+		if (rc == DUCO_OK || rc == -DUCO_E_ARG) {
+			/* impossible values under a good CRC: no reading */
+			s->health_phase = 0;
+			return rc ? slave_io_done(s, -EPROTO) : 0;
+		}
 	}
 	if (now - s->health_t0 >= SLAVE_IO_HEALTH_WINDOW_US) {
 		s->health_phase = 0;

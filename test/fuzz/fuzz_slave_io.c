@@ -20,7 +20,8 @@
  * the input); a good health answer is the 13-byte body of the last frame
  * read, field by field (little-endian, docs/i2c-protocol.md), from a status
  * without a kept result, and its supply and temperature convert to finite
- * numbers (the supply -1 only for a zero bandgap count); -EBUSY only when
+ * numbers (the supply -1 only for a zero bandgap count), with known sensor
+ * bits and 10-bit counts, none without its bit; -EBUSY only when
  * the last frame read offered a kept result.
  */
 #include <errno.h>
@@ -156,6 +157,10 @@ static int fz_health(struct slave_io *s)
 	    h.samples != (b[5] | b[6] << 8) ||
 	    h.uptime_s != (b[7] | b[8] << 8 | b[9] << 16 | (uint32_t)b[10] << 24) ||
 	    h.bus_resets != (b[11] | b[12] << 8))
+		abort();
+	/* only what a firmware can send is a reading */
+	if ((h.sensors & ~(DUCO_HEALTH_VCC | DUCO_HEALTH_TEMP)) || h.vbg_adc > 1023 || h.temp_adc > 1023 ||
+	    (!(h.sensors & DUCO_HEALTH_VCC) && h.vbg_adc) || (!(h.sensors & DUCO_HEALTH_TEMP) && h.temp_adc))
 		abort();
 	vcc = duco_health_vcc_mv(h.vbg_adc, DUCO_BANDGAP_MV_DEFAULT);
 	temp = duco_health_temp_c(h.temp_adc, DUCO_BANDGAP_MV_DEFAULT, 0, 1);

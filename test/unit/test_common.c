@@ -411,6 +411,31 @@ static void test_health(void)
 	tap_ok(duco_decode_health(f, n, &h2) == -DUCO_E_CRC, "a damaged health frame is rejected");
 	n = duco_encode_read(f, 0, body, DUCO_RESULT_BODY);
 	tap_ok(duco_decode_health(f, n, &h2) == -DUCO_E_LEN, "a result-sized body is no health body");
+	{
+		static const struct { uint8_t at, v; const char *what; } bad[] = {
+			{ 0, 0x07, "a sensor bit no firmware has" },
+			{ 2, 0x04, "a bandgap count over 10 bits (1059)" },
+			{ 4, 0x04, "a temperature count over 10 bits (1093)" },
+			{ 0, 0x02, "a bandgap count without its sensor bit" },
+			{ 0, 0x01, "a temperature count without its sensor bit" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			uint8_t b2[DUCO_HEALTH_BODY];
+
+			memcpy(b2, body_bytes, sizeof(b2));
+			b2[bad[i].at] = bad[i].v;
+			n = duco_encode_read(f, DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 2), b2, DUCO_HEALTH_BODY);
+			tap_ok(duco_decode_health(f, n, &h2) == -DUCO_E_ARG, "refused under a good CRC: %s",
+			       bad[i].what);
+		}
+		memcpy(body, body_bytes, sizeof(body));
+		body[0] = 0;
+		memset(body + 1, 0, 4);
+		n = duco_encode_read(f, DUCO_STATUS_MAKE(DUCO_ST_BUSY, 0, 2), body, DUCO_HEALTH_BODY);
+		tap_ok(duco_decode_health(f, n, &h2) == DUCO_OK && h2.sensors == 0,
+		       "no sensors, zero counts: a board without readings");
+	}
 	n = duco_encode_simple(w, DUCO_CMD_HEALTH);
 	tap_ok(n == 3 && w[0] == 0x09 && w[1] == 0 && duco_frame_check(w, n) == DUCO_OK,
 	       "HEALTH is command 0x09 without payload");
