@@ -25,7 +25,7 @@
 # Loopback only (the master's HTTP side on, as the service has it, on a
 # port the kernel picks, not its default 9550), children stopped by pid.
 # The last line on stdout is one JSON object; the table goes to stderr.
-# BENCH_THREADS_WARMUP (default 60) and BENCH_THREADS_SECONDS (default 180,
+# BENCH_THREADS_WARMUP (default 45) and BENCH_THREADS_SECONDS (default 120,
 # measured after the warm-up) set each run.
 set -u
 B=${BUILD:-build}/host
