@@ -18,13 +18,17 @@ for d in "${dirs[@]}"; do
 done
 ! PATH=$T/bin command -v python3 >/dev/null; ok $? "the test's PATH has no python3"
 
-# -- --http "": the master's HTTP side off, so the run does not take the
-# default port (9550) from a ducomaster of this machine or another test.
+# -- --http 127.0.0.1:0: the master's HTTP side on a port the kernel picks,
+# so the run does not take the default port (9550) from a ducomaster of this
+# machine or another test; the run must say where it is.
 JOBLOG=$T/joblog.jsonl PATH=$T/bin scripts/ducorig-run --duration 8 --slaves 2 --fast \
-	-- --http "" >"$T/out" 2>"$T/err"
+	-- --http 127.0.0.1:0 >"$T/out" 2>"$T/err"
 rc=$?
 jobs=$(sed -n 's/^job log: .* (\([0-9]*\) jobs)$/\1/p' "$T/out")
 [ $rc -eq 0 ] && [ "${jobs:-0}" -gt 0 ]
 ok $? "ducorig-run without Python: exit $rc, ${jobs:-no} jobs logged$([ $rc -eq 0 ] || echo ": $(tail -q -n 3 "$T/err" "$T/out" | tr '\n' ' ')")"
 ! grep -q 'command not found' "$T/err"; ok $? "no command was missing ($(grep -m1 'command not found' "$T/err"))"
+web=$(sed -n 's|^ducorig-run: dashboard, /metrics and /api/status on http://\(.*\)/$|\1|p' "$T/err")
+[[ $web =~ ^127\.0\.0\.1:[0-9]+$ ]] && [ "${web#*:}" != 9550 ] && [ "${web#*:}" != 0 ]
+ok $? "the dashboard address said is the one the master bound (${web:-none}), not its default"
 tap_done
