@@ -239,6 +239,18 @@ static void metrics_health(struct mout *o)
 	metrics_per_board(o, "ducorig_board_health_unsupported", "gauge",
 			  "1 for a board whose firmware has no health readings (protocol 1, "
 			  "firmware before 1.1).", get_health_na);
+	/* failures climbing while reads stand still: the board is there but its
+	 * answers do not come (or come damaged): worth an alert of its own */
+	metrics_family(o, "ducorig_board_health_reads_total", "counter",
+		       "Health reads by this master, by result (ok, failed).");
+	for (int i = 0; i < o->st->n; i++) {
+		const struct status_board *b = &o->st->b[i];
+
+		metrics_board_sample(o, "ducorig_board_health_reads_total", b, "result", "ok",
+				     b->health_reads);
+		metrics_board_sample(o, "ducorig_board_health_reads_total", b, "result", "failed",
+				     b->health_failures);
+	}
 }
 
 static void metrics_state(struct mout *o)

@@ -92,6 +92,8 @@ static void status_health_take(struct status_board *b, const struct board *bd, i
 	b->vcc_v = b->temp_c = b->board_uptime_s = b->health_age_s = b->bus_resets = NAN;
 	b->health = bd->health == BOARD_HEALTH_OK ? "ok" :
 		    bd->health == BOARD_HEALTH_NA ? "n/a" : "pending";
+	b->health_reads = bd->health_reads;
+	b->health_failures = bd->health_failures;
 	if (bd->health != BOARD_HEALTH_OK)
 		return;
 	if (h->sensors & DUCO_HEALTH_VCC)

@@ -68,6 +68,7 @@ struct status_board {
 	double board_uptime_s;          /* the board's own, at the last read */
 	double health_age_s;            /* since that read */
 	double bus_resets;              /* stalled transactions the board dropped */
+	uint32_t health_reads, health_failures; /* this master's reads, good / failed */
 };
 
 struct status_snap {

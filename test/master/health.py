@@ -109,6 +109,15 @@ def main():
         tap.ok((sample("ducorig_board_uptime_seconds", "0x08") or -1) >= 0 and
                sample("ducorig_board_bus_resets", "0x09") == 0,
                "/metrics: ducorig_board_uptime_seconds, ducorig_board_bus_resets")
+        def reads(addr, result):
+            r = re.search(r'^ducorig_board_health_reads_total\{[^}]*addr="%s"[^}]*result="%s"[^}]*\} (\S+)$'
+                          % (addr, result), m, re.M)
+            return float(r.group(1)) if r else None
+        tap.ok((reads("0x08", "ok") or 0) >= 1 and reads("0x08", "failed") is not None and
+               reads("0x0a", "ok") == 0,
+               "/metrics: ducorig_board_health_reads_total by result (0x08 ok %s, failed %s; "
+               "0x0a, version 1, ok %s)" % (reads("0x08", "ok"), reads("0x08", "failed"),
+                                            reads("0x0a", "ok")))
         p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
         tap.ok(p.returncode == 0, "promtool check metrics passes",
                (p.stdout + p.stderr).decode()[:2000])
