@@ -309,7 +309,8 @@ int earn_parse_status(long status, const char *ctype, const char *body, struct e
 	memset(r, 0, sizeof(*r));
 	if (status < 200 || status > 299) {
 		snprintf(err, errlen, "HTTP %ld%s", status,
-			 status == 401 || status == 403 ? " (http_token: add ?access_token=)" : "");
+			 status == 401 || status == 403 ?
+			 " (the rig has an http_token: ducowatch --status-token-file)" : "");
 		return -EARN_E_HTTP;
 	}
 	(void)ctype;

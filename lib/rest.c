@@ -223,6 +223,27 @@ void rest_cancel(struct rest_client *c)
 	rest_detach(c);
 }
 
+int rest_set_bearer(struct rest_client *c, const char *token)
+{
+	char line[320];
+	struct curl_slist *h;
+
+	if (!*token)
+		return -EINVAL;
+	for (const unsigned char *p = (const unsigned char *)token; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return -EINVAL;
+	if (snprintf(line, sizeof(line), "Authorization: Bearer %s", token) >= (int)sizeof(line))
+		return -EINVAL;
+	h = curl_slist_append(NULL, line);
+	if (!h)
+		return -ENOMEM;
+	curl_slist_free_all(c->headers);
+	c->headers = h;
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
+	return 0;
+}
+
 void rest_free(struct rest_client *c)
 {
 	rest_detach(c);
@@ -230,6 +251,8 @@ void rest_free(struct rest_client *c)
 		curl_easy_cleanup(c->easy);
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
+	curl_slist_free_all(c->headers);
+	c->headers = NULL;
 	if (c->curl_timer > 0)
 		evloop_del_timer(c->el, c->curl_timer);
 	free(c->body);

@@ -73,6 +73,7 @@ struct rest_client {
 	size_t len, cap;
 	int overflow;
 	char ctype[96];
+	void *headers;                  /* struct curl_slist *: rest_set_bearer's */
 	rest_done_fn *done;
 	void *arg;
 	/* counters */
@@ -88,6 +89,13 @@ enum { REST_IDLE, REST_WAITING, REST_RUNNING };
 int  rest_init(struct rest_client *c, struct evloop *el, const struct mclock *clk,
 	       const char *base_url, int64_t interval_us, long timeout_ms);
 void rest_free(struct rest_client *c);
+/*
+ * Send "Authorization: Bearer <token>" with every request from now on
+ * (ducomaster's http_token): in a header, not in the URL, where it would
+ * end up in logs and error messages. -EINVAL for a token with a control
+ * character or a space, -ENOMEM.
+ */
+int rest_set_bearer(struct rest_client *c, const char *token);
 /* GET base_url + path (path starts with '/', already escaped). done runs
  * later from the loop. -EBUSY while another request is waiting or under
  * way, -ENAMETOOLONG, -ENOMEM; else 0. */

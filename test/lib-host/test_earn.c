@@ -358,7 +358,7 @@ static void test_match(void)
 	       "another software under the same rig id: unmatched");
 	earn_rig_free(&r);
 	tap_ok(earn_parse_status(401, "text/plain", "no", &r, err, sizeof(err)) < 0 &&
-	       strstr(err, "access_token"), "status 401: says how to pass the token (%s)", err);
+	       strstr(err, "--status-token-file"), "status 401: says how to pass the token (%s)", err);
 	tap_ok(earn_parse_status(200, "application/json", "{\"rig\":1}", &r, err, sizeof(err)) < 0,
 	       "status without boards refused");
 }

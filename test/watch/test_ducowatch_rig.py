@@ -172,6 +172,42 @@ def main():
         tap.ok(rc == 0 and len(rows) == 1 and "match" not in rows[0] and
                sum(1 for l in err if "rows not matched" in l) == 1,
                "no ducomaster answering: the rows without a board, said once", (rows, err))
+        tap.ok(rig.stop_master() == 0, "ducomaster stopped")
+
+        # --- the rig's HTTP side behind http_token --------------------------
+        token = "t0k-" + os.urandom(8).hex()
+        tok = os.path.join(rig.tmp, "token")
+        with open(tok, "w") as f:
+            f.write(token + "\n")
+        tap.ok(rig.start_master(extra=["--user", "solo", "--rig", "rigA", "--slaves", "0x08",
+                                       "--set", "http_token=" + token], name="tok"),
+               "ducomaster: 1 board, HTTP side with http_token")
+        url = "http://%s/api/status" % rig.http
+        rc, out, err = watch("--api", rig.pool_api, "--status", url, "miners", "solo", "--json")
+        m = jsons(out)
+        rows = m[0]["miners"] if m else []
+        tap.ok(rc == 0 and rows and all("match" not in r for r in rows) and
+               any("HTTP 401" in l and "--status-token-file" in l for l in err),
+               "without the token: 401, the rows without a board, and how to pass it", err)
+        rc, out, err = watch("--api", rig.pool_api, "--status", url, "--status-token-file", tok,
+                             "miners", "solo", "--json")
+        m = jsons(out)
+        rows = m[0]["miners"] if m else []
+        tap.ok(rc == 0 and rows and any(r.get("match") == "rig" and
+                                        str(r.get("board", "")).endswith(":0x08") for r in rows)
+               and not any(token in l for l in out + err),
+               "--status-token-file: matched through the bearer header, the token printed "
+               "nowhere", (rows, err))
+        bad = os.path.join(rig.tmp, "bad-token")
+        with open(bad, "w") as f:
+            f.write("two words\n")
+        rc, out, err = watch("--api", rig.pool_api, "--status", url, "--status-token-file", bad,
+                             "miners", "solo")
+        tap.ok(rc == 2 and any("no token" in l for l in err),
+               "a token file whose first line is no token: usage error, said (rc %d)" % rc, err)
+        rc, out, err = watch("--api", rig.pool_api, "--status-token-file", tok, "balance", "solo")
+        tap.ok(rc == 2 and any("for miners with --status" in l for l in err),
+               "--status-token-file with another command: usage error (rc %d)" % rc, err)
     finally:
         for c in clients:
             c.close()

@@ -57,6 +57,7 @@ struct ducowatch_opts {
 	int pad;                /* seen fields are never at offset 0 */
 	char api[256];
 	char status[256];       /* ducomaster's /api/status, "" none */
+	char status_token_file[512];    /* its http_token, first line ("" none) */
 	double interval_s;      /* 0: the command's default */
 	int fast;
 	char log[512];
@@ -82,7 +83,10 @@ static const struct opt_row ducowatch_rows[] = {
 	  .help = "REST API base URL (tests: ducopool's REST side)" },
 	{ .name = "status", STR(status), .def = DUCOWATCH_STATUS, .arg = "URL",
 	  .help = "miners: ducomaster's /api/status, to match rows to the local boards "
-		  "(\"\" none; with http_token add ?access_token=T)" },
+		  "(\"\" none)" },
+	{ .name = "status-token-file", STR(status_token_file), .arg = "FILE",
+	  .help = "miners: the rig's http_token for --status, the file's first line "
+		  "(sent as a bearer header)" },
 	{ .name = "interval", .type = OPT_DBL, FIELD(interval_s), .min = 0, .max = 86400,
 	  .def = "0", .arg = "S",
 	  .help = "seconds between ticks (perf: 10; miners, top-avr: 0 = once)" },
@@ -912,6 +916,40 @@ static int ducowatch_setup_signals(struct ducowatch *w)
 	return evloop_add_file(w->el, w->sigfd, EVLOOP_READABLE, ducowatch_on_signal, w);
 }
 
+/*
+ * The rig's http_token from the first line of path, for the status client's
+ * bearer header: kept out of argv (ps shows it) and out of the URL (error
+ * messages print it). Says what is wrong; 0 or -1.
+ */
+static int ducowatch_status_token(struct rest_client *c, const char *path)
+{
+	char tok[300];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "ducowatch: --status-token-file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!fgets(tok, sizeof(tok), f))
+		tok[0] = '\0';
+	fclose(f);
+	n = strlen(tok);
+	while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' ' ||
+		     tok[n - 1] == '\t'))
+		tok[--n] = '\0';
+	rc = n ? rest_set_bearer(c, tok) : -EINVAL;
+	memset(tok, 0, sizeof(tok));
+	if (rc < 0) {
+		fprintf(stderr, "ducowatch: --status-token-file %s: %s\n", path,
+			rc == -EINVAL ? "its first line is no token (visible ASCII characters, "
+					"no spaces: ducomaster's http_token)" : strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct ducowatch w;
@@ -984,6 +1022,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ducowatch: --api %s: %s\n", w.o.api, strerror(-rc));
 		return DUCOWATCH_USAGE;
 	}
+	if (w.o.status_token_file[0] && (w.cmd != CMD_MINERS || !w.o.status[0])) {
+		fprintf(stderr, "ducowatch: --status-token-file is for miners with --status\n");
+		return DUCOWATCH_USAGE;
+	}
 	if (w.cmd == CMD_MINERS && w.o.status[0]) {
 		/* Base and path apart: lib/rest asks base + path. */
 		char base[256];
@@ -1000,6 +1042,9 @@ int main(int argc, char **argv)
 			return DUCOWATCH_USAGE;
 		}
 		w.status_on = 1;
+		if (w.o.status_token_file[0] &&
+		    ducowatch_status_token(&w.status, w.o.status_token_file) < 0)
+			return DUCOWATCH_USAGE;
 	}
 	rc = ducowatch_setup_signals(&w);
 	if (rc < 0) {
