@@ -239,8 +239,9 @@ static const struct opt_row ducosim_rows[] = {
 	  .help = "one-shot: give up after S simulated seconds" },
 	{ .name = "json", .type = OPT_FLAG, O(json),
 	  .help = "one-shot: print the result as one JSON object" },
-	{ .name = "mcu", .type = OPT_STR, S(mcu), .def = "atmega328p", .arg = "PART",
-	  .help = "simavr part name" },
+	{ .name = "mcu", .type = OPT_STR, S(mcu), .def = "", .arg = "PART",
+	  .help = "simavr part name (default: the part each image was linked for, from its "
+		  "avr-libc device note; atmega328p for an image without one)" },
 	{ .name = "freq", .type = OPT_UINT, O(freq), .min = 1000000, .max = 64000000,
 	  .def = "16000000", .arg = "HZ", .help = "simulated F_CPU" },
 	{ .name = "bus-khz", .type = OPT_UINT, O(bus_khz), .min = 10, .max = 1000, .def = "100",
@@ -272,7 +273,7 @@ static const struct opt_table ducosim_table = {
 "          [--fault <addr>,<kind>[,<param>[,<at_ms>]]]... [--duration <s>] [--trace]\n"
 "  ducosim --firmware <elf> --job <last>,<expected>,<diff> [--start-nonce <n>]\n"
 "          [--end-nonce <n>] [--job-id <n>] [--poll-us <us> [--poll-bytes 1|2]] [--json]\n"
-"common: [--mcu atmega328p] [--freq 16000000] [--bus-khz 100] [-v]\n\n",
+"common: [--mcu PART] [--freq 16000000] [--bus-khz 100] [-v]\n\n",
 	.footer =
 "\nfault kinds: flip, nack, reset, silent, clear, flip-rate, hang (see docs/ducosim.md)\n"
 "exit status: 0 done, 1 simulation failed, 2 bad arguments\n",
@@ -296,12 +297,35 @@ static int ducosim_parse(int argc, char **argv, struct ducosim_opts *o)
 	return 0;
 }
 
+/*
+ * The part to simulate an image as: --mcu when given (said when the image
+ * was linked for another), else the image's own device note, else the
+ * ATmega328P of every board but the Mega.
+ */
+static const char *ducosim_mcu(const struct ducosim_opts *o, const char *elf, char *buf,
+			       size_t n)
+{
+	char img[32];
+	int have = sim_avr_image_mcu(elf, img, sizeof(img)) == 0;
+
+	if (o->mcu[0]) {
+		if (have && strcmp(img, o->mcu))
+			fprintf(stderr, "ducosim: %s was linked for %s; simulated as --mcu %s\n",
+				elf, img, o->mcu);
+		return o->mcu;
+	}
+	snprintf(buf, n, "%s", have ? img : "atmega328p");
+	return buf;
+}
+
 /* --- one-shot mode -------------------------------------------------------- */
 
 static int ducosim_oneshot(const struct ducosim_opts *o)
 {
+	char mcu[32];
 	struct sim_oneshot os = {
-		.elf = o->firmware[0], .mcu = o->mcu, .freq = o->freq,
+		.elf = o->firmware[0], .mcu = ducosim_mcu(o, o->firmware[0], mcu, sizeof(mcu)),
+		.freq = o->freq,
 		.bus_hz = o->bus_khz * 1000, .poll_us = o->poll_us,
 		.poll_len = (uint8_t)o->poll_bytes,
 		.max_cycles = (uint64_t)(o->max_seconds * o->freq),
@@ -344,7 +368,7 @@ static int ducosim_oneshot(const struct ducosim_opts *o)
 		jsonout_num(j, "addr", os.addr, JSONOUT_EXACT);
 		jsonout_num(j, "start_nonce", os.job.start_nonce, JSONOUT_EXACT);
 		jsonout_num(j, "end_nonce", os.job.end_nonce, JSONOUT_EXACT);
-		cJSON_AddStringToObject(j, "mcu", o->mcu);
+		cJSON_AddStringToObject(j, "mcu", os.mcu);
 		jsonout_num(j, "f_cpu", o->freq, JSONOUT_EXACT);
 		jsonout_num(j, "bus_hz", (double)o->bus_khz * 1000, JSONOUT_EXACT);
 		jsonout_num(j, "boot_cycles", (double)os.boot_cycles, JSONOUT_EXACT);
@@ -668,7 +692,8 @@ static int ducosim_rig(struct ducosim_opts *o)
 	uint64_t start_wall;
 	int err, rc = 1, opened = 0, sfd = -1, autos = 0;
 	sigset_t sigs;
-	char name[32], why[256];
+	char name[32], why[256], mcu_buf[32];
+	const char *mcu;
 
 	if (!r || !sv || !el)
 		goto out;
@@ -697,10 +722,12 @@ static int ducosim_rig(struct ducosim_opts *o)
 		struct sim_board *b = &u.boards[i];
 
 		snprintf(name, sizeof(name), "avr%d", i);
-		err = sim_avr_create(&b->s, b->elf, o->mcu, o->freq, o->bus_khz * 1000, name);
+		mcu = ducosim_mcu(o, b->elf, mcu_buf, sizeof(mcu_buf));
+		err = sim_avr_create(&b->s, b->elf, mcu, o->freq, o->bus_khz * 1000, name);
 		if (err) {
-			fprintf(stderr, "ducosim: cannot load %s as %s: %s\n", b->elf,
-				o->mcu, strerror(-err));
+			fprintf(stderr, "ducosim: cannot load %s as %s: %s\n", b->elf, mcu,
+				err == -ENODEV ? "simavr has no such part (--mcu names another)" :
+				strerror(-err));
 			goto out;
 		}
 		sim_avr_set_analog(b->s, &b->an);

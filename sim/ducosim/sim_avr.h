@@ -66,6 +66,14 @@ void sim_avr_free_firmware(struct elf_firmware_t *fw);
 
 int  sim_avr_create(struct sim_slave **out, const char *elf, const char *mcu,
 		    uint32_t freq, uint32_t bus_hz, const char *name);
+/*
+ * The part an AVR image was linked for, from the device note avr-libc's
+ * start-up code puts in it (.note.gnu.avr.deviceinfo: "atmega2560"), so
+ * any avr-gcc build, an Arduino core's too, says what to simulate.
+ * 0; -ENOENT/-EACCES/... (the file), -ENOEXEC (not a 32-bit little-endian
+ * AVR ELF), -ENODATA (no device note).
+ */
+int  sim_avr_image_mcu(const char *elf, char *mcu, size_t n);
 /* Replace the serial derived from the slave's name (tests, fixed rigs). */
 void sim_avr_set_serial(struct sim_slave *s, const uint8_t serial[SIM_AVR_SERIAL_LEN]);
 

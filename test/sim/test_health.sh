@@ -66,13 +66,26 @@ s2=$(echo "$out" | field samples)
 [ "${s2:-0}" -gt "${s1:-0}" ]; ok $? "the measurement rounds go on ($s1 -> $s2)"
 stop_pid "$SPAWNED"
 
-spawn "$B/host/ducosim" --mcu atmega2560 --firmware "$B/avr-mega2560/firmware.elf" --vcc 3.3 \
+# no --mcu: each image is simulated as the part it was linked for (its
+# avr-libc device note), a Mega beside a Nano on one bus
+spawn "$B/host/ducosim" --board "0x08:$B/avr-mega2560/firmware.elf,vcc=3.3" \
+	--board "0x09:$B/avr-nano/firmware.elf,vcc=4.7" \
 	--socket "$tmp/mega.sock" >"$tmp/mega.out" 2>"$tmp/mega.err"
-wait_for "$tmp/mega.out" '^ready' 30 "$SPAWNED" && measured "$tmp/mega.sock" 0x08
-ok $? "ducosim with the ATmega2560 image, a round measured"
+wait_for "$tmp/mega.out" '^ready' 30 "$SPAWNED" && measured "$tmp/mega.sock" 0x08 &&
+	measured "$tmp/mega.sock" 0x09
+ok $? "ducosim with the ATmega2560 image beside a nano and no --mcu, a round measured on both"
 out=$(ctl "$tmp/mega.sock" 0x08); echo "$out" | sed 's/^/# /'
 v=$(echo "$out" | field supply | cut -d' ' -f1)
 near "${v:-0}" 3.3 0.02 && echo "$out" | grep -q '^die: *n/a'
 ok $? "ATmega2560: Vcc $v V from its bandgap channel, no temperature sensor (n/a)"
+"$B/host/ducoctl" --bus "sim:$tmp/mega.sock" identify 0x08 | grep -q '^board: *mega2560' &&
+	ctl "$tmp/mega.sock" 0x09 | grep -qE '^die: *-?[0-9]'
+ok $? "0x08 identifies as the mega2560 and the nano beside it reads its temperature"
+stop_pid "$SPAWNED"
+! grep -q 'simulated as' "$tmp/mega.err"; ok $? "no part mismatch said"
+spawn "$B/host/ducosim" --mcu atmega328p --firmware "$B/avr-mega2560/firmware.elf" \
+	--socket "$tmp/wrong.sock" >"$tmp/wrong.out" 2>"$tmp/wrong.err"
+wait_for "$tmp/wrong.err" 'linked for atmega2560; simulated as --mcu atmega328p' 30 "$SPAWNED"
+ok $? "an explicit --mcu that is not the image's part is honoured and said"
 stop_pid "$SPAWNED"
 tap_done
