@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "resolve.h"
@@ -25,7 +26,7 @@ struct resolve_req {
 	void *arg;
 	int starting;           /* inside resolve_start: keep the answer here */
 	int done, rc;
-	struct resolve_addr addr;
+	struct resolve_addrs addrs;
 };
 
 static void resolver_arm(struct resolver *r)
@@ -122,28 +123,60 @@ static int resolver_errno(int status)
 	}
 }
 
+/*
+ * The answer's addresses into out, families alternating: the first
+ * answer's family, then the other's first, and so on; when one runs out,
+ * the rest of the other in order.
+ */
+static void resolver_take(const struct ares_addrinfo *res, struct resolve_addrs *out)
+{
+	const struct ares_addrinfo_node *next[2] = { NULL, NULL };
+	int first = -1;
+
+	out->n = 0;
+	for (const struct ares_addrinfo_node *n = res ? res->nodes : NULL; n; n = n->ai_next) {
+		int f = n->ai_family == AF_INET6;
+
+		if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
+			continue;
+		if (!next[f])
+			next[f] = n;
+		if (first < 0)
+			first = f;
+	}
+	for (int turn = first; first >= 0 && out->n < RESOLVE_MAX_ADDRS && (next[0] || next[1]);
+	     turn = !turn) {
+		const struct ares_addrinfo_node *n = next[turn];
+		int fam = turn ? AF_INET6 : AF_INET;
+
+		if (!n)
+			continue;
+		if (n->ai_addrlen <= sizeof(out->a[0].sa)) {
+			memcpy(&out->a[out->n].sa, n->ai_addr, n->ai_addrlen);
+			out->a[out->n++].len = n->ai_addrlen;
+		}
+		for (n = n->ai_next; n && n->ai_family != fam; n = n->ai_next)
+			;
+		next[turn] = n;
+	}
+}
+
 static void resolver_answer(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
 	struct resolve_req *q = arg;
-	struct resolve_addr a = { .len = 0 };
+	struct resolve_addrs a = { .n = 0 };
 	int rc = resolver_errno(status);
 
 	if (!rc) {
-		rc = -EHOSTUNREACH;
-		for (struct ares_addrinfo_node *n = res ? res->nodes : NULL; n; n = n->ai_next)
-			if (n->ai_addrlen <= sizeof(a.sa)) {
-				memcpy(&a.sa, n->ai_addr, n->ai_addrlen);
-				a.len = n->ai_addrlen;
-				rc = 0;
-				break;
-			}
+		resolver_take(res, &a);
+		rc = a.n ? 0 : -EHOSTUNREACH;
 	}
 	if (res)
 		ares_freeaddrinfo(res);
 	if (q->starting) {
 		q->done = 1;
 		q->rc = rc;
-		q->addr = a;
+		q->addrs = a;
 		return;
 	}
 	if (q->fn)
@@ -151,34 +184,55 @@ static void resolver_answer(void *arg, int status, int timeouts, struct ares_add
 	free(q);
 }
 
-/* 1 and *out filled if host is a numeric IPv4 or IPv6 address. */
-static int resolve_numeric(const char *host, unsigned port, struct resolve_addr *out)
+void resolve_addr_text(const struct resolve_addr *a, char *out, size_t n)
 {
+	char ip[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &v6->sin6_addr, ip, sizeof(ip));
+		snprintf(out, n, "[%s]:%u", ip, ntohs(v6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &v4->sin_addr, ip, sizeof(ip));
+		snprintf(out, n, "%s:%u", ip, ntohs(v4->sin_port));
+	}
+}
+
+/* 1 and *list filled (one address) if host is a numeric IPv4 or IPv6 address. */
+static int resolve_numeric(const char *host, unsigned port, struct resolve_addrs *list)
+{
+	struct resolve_addr *out = &list->a[0];
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->sa;
 
-	memset(out, 0, sizeof(*out));
+	memset(list, 0, sizeof(*list));
 	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)port);
 		out->len = sizeof(*v4);
+		list->n = 1;
 		return 1;
 	}
 	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)port);
 		out->len = sizeof(*v6);
+		list->n = 1;
 		return 1;
 	}
 	return 0;
 }
 
 int resolve_start(struct resolver *r, const char *host, const char *port,
-		  struct resolve_addr *now, resolve_fn *fn, void *arg,
+		  struct resolve_addrs *now, resolve_fn *fn, void *arg,
 		  struct resolve_req **req)
 {
 	struct ares_addrinfo_hints hints = {
-		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = ARES_AI_NUMERICSERV,
+		/* ENVHOSTS: a CARES_HOSTS file in the environment stands in for
+		 * /etc/hosts (names for a test pool without root; the tests) */
+		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		.ai_flags = ARES_AI_NUMERICSERV | ARES_AI_ENVHOSTS,
 	};
 	struct resolve_req *q;
 	char *end;
@@ -203,7 +257,7 @@ int resolve_start(struct resolver *r, const char *host, const char *port,
 		/* Answered at once (the hosts file, or a name that cannot be). */
 		int rc = q->rc;
 
-		*now = q->addr;
+		*now = q->addrs;
 		free(q);
 		return rc < 0 ? rc : 1;
 	}

@@ -31,9 +31,22 @@ struct resolve_addr {
 	socklen_t len;
 };
 
-/* rc 0 with the first address, or -errno (-EHOSTUNREACH: no such name,
+/*
+ * Every address of a name, to try in turn (a name with an IPv6 address on a
+ * host without an IPv6 route must still reach its IPv4 one): in the
+ * resolver's order, but the families alternating from the first answer's
+ * on (as RFC 8305 orders them), so a family that does not work costs one
+ * attempt, not one per address of it.
+ */
+#define RESOLVE_MAX_ADDRS 8
+struct resolve_addrs {
+	int n;
+	struct resolve_addr a[RESOLVE_MAX_ADDRS];
+};
+
+/* rc 0 with at least one address, or -errno (-EHOSTUNREACH: no such name,
  * -ETIMEDOUT: no answer, -ECANCELED: the resolver was freed). */
-typedef void resolve_fn(void *arg, int rc, const struct resolve_addr *addr);
+typedef void resolve_fn(void *arg, int rc, const struct resolve_addrs *addrs);
 
 /* NULL opts: the system's configuration. NULL on failure (errno set). */
 struct resolver *resolver_new(struct evloop *el, const struct resolve_opts *opts);
@@ -48,8 +61,10 @@ void resolver_free(struct resolver *r);
  * cannot start. port is numeric.
  */
 int  resolve_start(struct resolver *r, const char *host, const char *port,
-		   struct resolve_addr *now, resolve_fn *fn, void *arg,
+		   struct resolve_addrs *now, resolve_fn *fn, void *arg,
 		   struct resolve_req **req);
+/* "1.2.3.4:port" or "[v6]:port", for messages. */
+void resolve_addr_text(const struct resolve_addr *a, char *out, size_t n);
 /* The callback of req will not run. NULL is allowed. */
 void resolve_cancel(struct resolve_req *req);
 

@@ -530,15 +530,17 @@ static int miner_d_calibrate(struct miner *s, struct miner_env *env)
 	return s->b->io_ready ? 0 : miner_enter_d(s, env, MINER_D_IDENTIFY);
 }
 
-static void miner_on_resolved(void *arg, int rc, const struct resolve_addr *addr)
+static void miner_on_resolved(void *arg, int rc, const struct resolve_addrs *addrs)
 {
 	struct miner *s = arg;
 
 	s->dns = NULL;
 	s->dns_done = 1;
 	s->dns_rc = rc;
-	if (addr)
-		s->pool_sa = *addr;
+	if (addrs) {
+		s->pool_addrs = *addrs;
+		s->pool_ai = 0;
+	}
 	if (s->dns_env && s->dns_env->wake)
 		s->dns_env->wake(s->dns_env, s);
 }
@@ -565,8 +567,9 @@ static int miner_d_resolve(struct miner *s, struct miner_env *env)
 		return miner_enter_d(s, env, MINER_D_CONNECT);
 	rc = resolve_split(env->pool_addr, host, sizeof(host), port, sizeof(port));
 	if (rc == 0)
-		rc = resolve_start(env->resolver, host, port, &s->pool_sa, miner_on_resolved, s,
+		rc = resolve_start(env->resolver, host, port, &s->pool_addrs, miner_on_resolved, s,
 				   &s->dns);
+	s->pool_ai = 0;
 	if (rc == 0) {
 		s->dns_env = env;
 		return 0;
@@ -578,6 +581,29 @@ static int miner_d_resolve(struct miner *s, struct miner_env *env)
 	return miner_enter_d(s, env, MINER_D_CONNECT);
 }
 
+/*
+ * A connect to one of the pool name's addresses failed: try its next one
+ * at once (an IPv6 address without a route, a dead one of several) rather
+ * than back off and fail on the same first address again. 1: trying it;
+ * 0: none left (the caller backs off; the next lookup starts over).
+ */
+static int miner_next_addr(struct miner *s, struct miner_env *env, int rc)
+{
+	char from[64], to[64];
+
+	if (env->connect || s->pool_ai + 1 >= s->pool_addrs.n) {
+		s->pool_ai = 0;
+		return 0;
+	}
+	resolve_addr_text(&s->pool_addrs.a[s->pool_ai++], from, sizeof(from));
+	resolve_addr_text(&s->pool_addrs.a[s->pool_ai], to, sizeof(to));
+	mlog_info("%s: connect to %s (%s): %s; trying %s", s->name, env->pool_addr, from,
+		  strerror(-rc), to);
+	s->st.connect_failures++;
+	miner_close_pool(s, env);
+	return miner_enter_d(s, env, MINER_D_CONNECT);
+}
+
 static int miner_d_connect(struct miner *s, struct miner_env *env)
 {
 	int64_t now = miner_now(env), when;
@@ -586,6 +612,8 @@ static int miner_d_connect(struct miner *s, struct miner_env *env)
 	if (s->fd >= 0) {
 		/* Under way: miner_on_writable moves on to BANNER. */
 		if (now - s->state_since_us >= SLAVE_CONNECT_TIMEOUT_US) {
+			if (miner_next_addr(s, env, -ETIMEDOUT))
+				return 1;
 			s->st.connect_failures++;
 			env->connect_fail_streak++;
 			miner_disconnect(s, env, "connect timeout", SLAVE_POOL_BACKOFF_US);
@@ -599,10 +627,10 @@ static int miner_d_connect(struct miner *s, struct miner_env *env)
 		miner_wake(s, when);
 		return 0;
 	}
-	fd = env->connect ? env->connect(env, s) : pool_connect_start(&s->pool_sa);
+	fd = env->connect ? env->connect(env, s) : pool_connect_start(&s->pool_addrs.a[s->pool_ai]);
 	s->st.connects++;
 	if (fd < 0)
-		return miner_connect_failed(s, env, fd);
+		return miner_next_addr(s, env, fd) || miner_connect_failed(s, env, fd);
 	s->fd = fd;
 	pool_rx_reset(&s->rx);
 	s->state_since_us = now;
@@ -1369,6 +1397,8 @@ void miner_on_writable(struct miner *s, struct miner_env *env)
 	if (rc == -EINPROGRESS)
 		return;
 	if (rc < 0) {
+		if (miner_next_addr(s, env, rc))
+			return;         /* D/CONNECT: the step after this event */
 		s->st.connect_failures++;
 		env->connect_fail_streak++;
 		mlog_warn("%s: connect to %s: %s", s->name, env->pool_addr, strerror(-rc));

@@ -126,7 +126,8 @@ struct miner {
 
 	int fd;                         /* pool socket or -1 */
 	struct pool_rx rx;
-	struct resolve_addr pool_sa;    /* the resolved pool_addr */
+	struct resolve_addrs pool_addrs; /* the resolved pool_addr, tried in turn */
+	int pool_ai;                    /* the one connected or being tried */
 	struct resolve_req *dns;        /* name lookup under way, or NULL */
 	struct miner_env *dns_env;      /* for its answer */
 	int dns_done, dns_rc;           /* the answer came: 0 or -errno */

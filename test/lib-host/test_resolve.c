@@ -2,13 +2,15 @@
  * test_resolve.c - name resolution on the event loop (lib/resolve.c):
  * numeric addresses without a query, "localhost" from the hosts file, a
  * name that fails against a name server that refuses (a closed loopback
- * port, so no query leaves the machine), cancellation, and host:port
- * splitting. TAP on stdout.
+ * port, so no query leaves the machine), every address of a name with both
+ * families alternating (a hosts file of our own, CARES_HOSTS), cancellation,
+ * and host:port splitting. TAP on stdout.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,17 +20,17 @@
 
 struct answer {
 	int calls, rc;
-	struct resolve_addr addr;
+	struct resolve_addrs addrs;
 };
 
-static void on_answer(void *arg, int rc, const struct resolve_addr *addr)
+static void on_answer(void *arg, int rc, const struct resolve_addrs *addrs)
 {
 	struct answer *a = arg;
 
 	a->calls++;
 	a->rc = rc;
-	if (addr)
-		a->addr = *addr;
+	if (addrs)
+		a->addrs = *addrs;
 }
 
 /* A UDP port on loopback that nobody listens on (bound, then closed). */
@@ -73,7 +75,7 @@ int main(void)
 {
 	struct evloop *el = evloop_new();
 	struct resolve_req *req = NULL;
-	struct resolve_addr now;
+	struct resolve_addrs now;
 	struct answer a = { 0 }, c = { 0 };
 	char servers[64];
 	struct resolve_opts refusing = { .servers = servers, .timeout_ms = 300, .tries = 1 };
@@ -89,11 +91,12 @@ int main(void)
 		return tap_done();
 
 	rc = resolve_start(bad, "192.0.2.7", "2811", &now, on_answer, &a, &req);
-	tap_ok(rc == 1 && !req && now.sa.ss_family == AF_INET &&
-	       ntohs(((struct sockaddr_in *)&now.sa)->sin_port) == 2811,
+	tap_ok(rc == 1 && !req && now.n == 1 && now.a[0].sa.ss_family == AF_INET &&
+	       ntohs(((struct sockaddr_in *)&now.a[0].sa)->sin_port) == 2811,
 	       "numeric IPv4 answered without a query");
 	rc = resolve_start(bad, "::1", "80", &now, on_answer, &a, &req);
-	tap_ok(rc == 1 && !req && now.sa.ss_family == AF_INET6, "numeric IPv6 too");
+	tap_ok(rc == 1 && !req && now.n == 1 && now.a[0].sa.ss_family == AF_INET6,
+	       "numeric IPv6 too");
 	tap_ok(resolve_start(bad, "x", "99999", &now, on_answer, &a, &req) == -EINVAL,
 	       "a port out of range is refused");
 
@@ -103,10 +106,46 @@ int main(void)
 	if (rc == 0)
 		wait_answer(el, &a, 10000000);
 	else if (rc == 1)
-		a = (struct answer){ .calls = 1, .rc = 0, .addr = now };
-	tap_ok(a.calls == 1 && a.rc == 0 && (a.addr.sa.ss_family == AF_INET ||
-					     a.addr.sa.ss_family == AF_INET6),
-	       "localhost resolves (start %d, answer %d)", rc, a.rc);
+		a = (struct answer){ .calls = 1, .rc = 0, .addrs = now };
+	tap_ok(a.calls == 1 && a.rc == 0 && a.addrs.n >= 1 &&
+	       (a.addrs.a[0].sa.ss_family == AF_INET || a.addrs.a[0].sa.ss_family == AF_INET6),
+	       "localhost resolves (start %d, answer %d, %d address(es))", rc, a.rc, a.addrs.n);
+
+	/* Every address, the families alternating: an IPv6 one without a
+	 * route costs one connect attempt, whatever the order in the file. */
+	{
+		char path[] = "/tmp/ducorig-hosts.XXXXXX", text[4][64];
+		int fd = mkstemp(path), alt = 1, seen = 0;
+		static const char hosts[] = "::1 dual.ducorig-test\n::2 dual.ducorig-test\n"
+					    "::3 dual.ducorig-test\n127.0.0.1 dual.ducorig-test\n"
+					    "127.0.0.2 dual.ducorig-test\n";
+
+		if (fd >= 0 && write(fd, hosts, sizeof(hosts) - 1) == (ssize_t)sizeof(hosts) - 1)
+			setenv("CARES_HOSTS", path, 1);
+		memset(&a, 0, sizeof(a));
+		rc = resolve_start(sys, "dual.ducorig-test", "2811", &now, on_answer, &a, &req);
+		if (rc == 0)
+			wait_answer(el, &a, 10000000);
+		else if (rc == 1)
+			a = (struct answer){ .calls = 1, .rc = 0, .addrs = now };
+		for (int i = 0; i < a.addrs.n && i < 4; i++)
+			resolve_addr_text(&a.addrs.a[i], text[i], sizeof(text[i]));
+		for (int i = 1; i < a.addrs.n && i < 4; i++)
+			alt &= a.addrs.a[i].sa.ss_family != a.addrs.a[i - 1].sa.ss_family;
+		for (int i = 0; i < a.addrs.n; i++)
+			seen += a.addrs.a[i].sa.ss_family == AF_INET6;
+		tap_ok(a.rc == 0 && a.addrs.n == 5 && seen == 3 && alt &&
+		       a.addrs.a[4].sa.ss_family == AF_INET6,
+		       "a name with 3 IPv6 and 2 IPv4 addresses: all 5, the families alternating "
+		       "while both last (start %d, rc %d, n %d: %s %s %s %s ...)", rc, a.rc, a.addrs.n, a.addrs.n > 0 ? text[0] : "-",
+		       a.addrs.n > 1 ? text[1] : "-", a.addrs.n > 2 ? text[2] : "-",
+		       a.addrs.n > 3 ? text[3] : "-");
+		unsetenv("CARES_HOSTS");
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+	}
 
 	/* A name the refusing server cannot answer fails within its time-out. */
 	memset(&a, 0, sizeof(a));
