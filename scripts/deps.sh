@@ -36,7 +36,7 @@ group_packages() {
 	firmware) echo make gcc-avr binutils-avr avr-libc ;;
 	flash) echo avrdude ;;
 	sim) echo simavr libsimavr-dev libelf-dev libmicrohttpd-dev ;;
-	test) echo python3 i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind systemd strace \
+	test) echo python3 man-db i2c-tools python3-smbus python3-smbus2 arduino-core-avr valgrind systemd strace \
 		prometheus chromium chromium-driver ;;
 	fuzz) echo clang libclang-rt-14-dev ;;
 	deb) echo dpkg-dev debhelper fakeroot lintian ;;
