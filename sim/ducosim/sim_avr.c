@@ -33,6 +33,7 @@
 #include <avr_flash.h>
 #include <avr_adc.h>
 
+#include "duco_proto.h"
 #include "duco_rand.h"
 #include "sim_avr.h"
 
@@ -849,11 +850,6 @@ void sim_avr_set_serial(struct sim_slave *s, const uint8_t serial[SIM_AVR_SERIAL
 	memcpy(sim_avr_of(s)->serial, serial, SIM_AVR_SERIAL_LEN);
 }
 
-static uint32_t sim_avr_le32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /*
  * A device note's description (binutils' avr device info, version 1): six
  * u32 (flash, SRAM, EEPROM start and size), the byte length of the offset
@@ -867,8 +863,8 @@ static int sim_avr_note_name(const uint8_t *d, uint32_t len, char *mcu, size_t n
 
 	if (len < 32)
 		return -ENODATA;
-	tab = sim_avr_le32(d + 24);
-	name = sim_avr_le32(d + 28);
+	tab = duco_get_u32(d + 24);
+	name = duco_get_u32(d + 28);
 	if (tab < 8 || tab > len - 24 || name >= len - 24 - tab)
 		return -ENODATA;
 	for (const uint8_t *p = d + 24 + tab + name; p < d + len && *p; p++) {
@@ -892,30 +888,30 @@ int sim_avr_image_mcu(const char *elf, char *mcu, size_t n)
 		return -errno;
 	/* ELF32, little-endian, EM_AVR (83): the field offsets are fixed */
 	if (fread(eh, 1, sizeof(eh), f) != sizeof(eh) || memcmp(eh, "\177ELF\1\1", 6) ||
-	    (eh[18] | eh[19] << 8) != 83) {
+	    duco_get_u16(eh + 18) != 83) {
 		fclose(f);
 		return -ENOEXEC;
 	}
-	shoff = sim_avr_le32(eh + 32);
-	shentsize = eh[46] | eh[47] << 8;
-	shnum = eh[48] | eh[49] << 8;
+	shoff = duco_get_u32(eh + 32);
+	shentsize = duco_get_u16(eh + 46);
+	shnum = duco_get_u16(eh + 48);
 	for (unsigned i = 0; rc && shentsize >= sizeof(sh) && i < shnum; i++) {
 		uint32_t off, size, at = 0;
 
 		if (fseek(f, (long)(shoff + (uint64_t)i * shentsize), SEEK_SET) ||
 		    fread(sh, 1, sizeof(sh), f) != sizeof(sh))
 			break;
-		if (sim_avr_le32(sh + 4) != 7)          /* SHT_NOTE */
+		if (duco_get_u32(sh + 4) != 7)          /* SHT_NOTE */
 			continue;
-		off = sim_avr_le32(sh + 16);
-		size = sim_avr_le32(sh + 20);
+		off = duco_get_u32(sh + 16);
+		size = duco_get_u32(sh + 20);
 		if (size > sizeof(notes) || fseek(f, (long)off, SEEK_SET) ||
 		    fread(notes, 1, size, f) != size)
 			continue;
 		/* notes: namesz, descsz, type, name and desc each padded to 4 */
 		while (rc && at <= size && size - at >= 12) {
-			uint32_t nsz = sim_avr_le32(notes + at), dsz = sim_avr_le32(notes + at + 4);
-			uint32_t type = sim_avr_le32(notes + at + 8), d = at + 12 + ((nsz + 3) & ~3u);
+			uint32_t nsz = duco_get_u32(notes + at), dsz = duco_get_u32(notes + at + 4);
+			uint32_t type = duco_get_u32(notes + at + 8), d = at + 12 + ((nsz + 3) & ~3u);
 
 			if (nsz > size || dsz > size || d > size || dsz > size - d)
 				break;
