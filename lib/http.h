@@ -22,6 +22,7 @@
 #ifndef HTTP_H
 #define HTTP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "evloop.h"
@@ -33,6 +34,21 @@
 /* An idle or trickling connection is closed after this long. */
 #define HTTP_CONN_TIMEOUT_S    10
 #define HTTP_MAX_TOKEN         128
+
+/*
+ * What a bearer token may be, for the server's setting and for a client
+ * sending it: visible ASCII without spaces (it goes into a header line),
+ * at most HTTP_MAX_TOKEN characters. 0, -EINVAL (a character), -E2BIG.
+ */
+static inline int http_token_check(const char *token)
+{
+	const char *p;
+
+	for (p = token; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return -EINVAL;
+	return p - token > HTTP_MAX_TOKEN ? -E2BIG : 0;
+}
 
 struct http_server;
 

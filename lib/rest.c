@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "http.h"
 #include "rest.h"
 
 #define REST_HOUR_US (3600 * 1000000LL)
@@ -225,16 +226,12 @@ void rest_cancel(struct rest_client *c)
 
 int rest_set_bearer(struct rest_client *c, const char *token)
 {
-	char line[320];
+	char line[32 + HTTP_MAX_TOKEN];
 	struct curl_slist *h;
 
-	if (!*token)
+	if (!*token || http_token_check(token))
 		return -EINVAL;
-	for (const unsigned char *p = (const unsigned char *)token; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f)
-			return -EINVAL;
-	if (snprintf(line, sizeof(line), "Authorization: Bearer %s", token) >= (int)sizeof(line))
-		return -EINVAL;
+	snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
 	h = curl_slist_append(NULL, line);
 	if (!h)
 		return -ENOMEM;

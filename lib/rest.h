@@ -92,8 +92,8 @@ void rest_free(struct rest_client *c);
 /*
  * Send "Authorization: Bearer <token>" with every request from now on
  * (ducomaster's http_token): in a header, not in the URL, where it would
- * end up in logs and error messages. -EINVAL for a token with a control
- * character or a space, -ENOMEM.
+ * end up in logs and error messages. -EINVAL for a token the server could
+ * not have (empty, or not as http_token_check says), -ENOMEM.
  */
 int rest_set_bearer(struct rest_client *c, const char *token);
 /* GET base_url + path (path starts with '/', already escaped). done runs

@@ -343,13 +343,12 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			 "http to \"\"");
 		return -ENOTSUP;
 	}
-	for (const unsigned char *p = (const unsigned char *)c->http_token; *p; p++) {
-		if (*p <= 0x20 || *p >= 0x7f) {
-			snprintf(err, errlen, "http_token: only visible ASCII characters, no spaces");
-			return -EINVAL;
-		}
+	rc = http_token_check(c->http_token);
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "http_token: only visible ASCII characters, no spaces");
+		return -EINVAL;
 	}
-	if (strlen(c->http_token) > HTTP_MAX_TOKEN) {
+	if (rc) {
 		snprintf(err, errlen, "http_token: at most %d characters", HTTP_MAX_TOKEN);
 		return -EINVAL;
 	}

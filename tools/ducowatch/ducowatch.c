@@ -33,6 +33,7 @@
 #include "jsonout.h"
 #include "mclock.h"
 #include "options.h"
+#include "http.h"
 #include "rest.h"
 
 #define DUCOWATCH_API      "https://server.duinocoin.com"
@@ -942,9 +943,12 @@ static int ducowatch_status_token(struct rest_client *c, const char *path)
 	rc = n ? rest_set_bearer(c, tok) : -EINVAL;
 	memset(tok, 0, sizeof(tok));
 	if (rc < 0) {
-		fprintf(stderr, "ducowatch: --status-token-file %s: %s\n", path,
-			rc == -EINVAL ? "its first line is no token (visible ASCII characters, "
-					"no spaces: ducomaster's http_token)" : strerror(-rc));
+		if (rc == -EINVAL)
+			fprintf(stderr, "ducowatch: --status-token-file %s: its first line is no token "
+				"(up to %d visible ASCII characters, no spaces: ducomaster's "
+				"http_token)\n", path, HTTP_MAX_TOKEN);
+		else
+			fprintf(stderr, "ducowatch: --status-token-file %s: %s\n", path, strerror(-rc));
 		return -1;
 	}
 	return 0;
