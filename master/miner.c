@@ -537,10 +537,8 @@ static void miner_on_resolved(void *arg, int rc, const struct resolve_addrs *add
 	s->dns = NULL;
 	s->dns_done = 1;
 	s->dns_rc = rc;
-	if (addrs) {
+	if (addrs)
 		s->pool_addrs = *addrs;
-		s->pool_ai = 0;
-	}
 	if (s->dns_env && s->dns_env->wake)
 		s->dns_env->wake(s->dns_env, s);
 }
@@ -565,11 +563,11 @@ static int miner_d_resolve(struct miner *s, struct miner_env *env)
 		return 0;
 	if (env->connect)
 		return miner_enter_d(s, env, MINER_D_CONNECT);
+	s->pool_ai = 0;         /* a new lookup: its first address first */
 	rc = resolve_split(env->pool_addr, host, sizeof(host), port, sizeof(port));
 	if (rc == 0)
 		rc = resolve_start(env->resolver, host, port, &s->pool_addrs, miner_on_resolved, s,
 				   &s->dns);
-	s->pool_ai = 0;
 	if (rc == 0) {
 		s->dns_env = env;
 		return 0;
@@ -585,16 +583,15 @@ static int miner_d_resolve(struct miner *s, struct miner_env *env)
  * A connect to one of the pool name's addresses failed: try its next one
  * at once (an IPv6 address without a route, a dead one of several) rather
  * than back off and fail on the same first address again. 1: trying it;
- * 0: none left (the caller backs off; the next lookup starts over).
+ * 0: none left (the caller backs off; the next lookup starts over, at
+ * miner_d_resolve).
  */
 static int miner_next_addr(struct miner *s, struct miner_env *env, int rc)
 {
 	char from[64], to[64];
 
-	if (env->connect || s->pool_ai + 1 >= s->pool_addrs.n) {
-		s->pool_ai = 0;
+	if (env->connect || s->pool_ai + 1 >= s->pool_addrs.n)
 		return 0;
-	}
 	resolve_addr_text(&s->pool_addrs.a[s->pool_ai++], from, sizeof(from));
 	resolve_addr_text(&s->pool_addrs.a[s->pool_ai], to, sizeof(to));
 	mlog_info("%s: connect to %s (%s): %s; trying %s", s->name, env->pool_addr, from,
