@@ -57,6 +57,23 @@ static int wait_answer(struct evloop *el, struct answer *a, int64_t limit_us)
 	return a->calls;
 }
 
+/* Look name up with r; *a holds the answer whether it came at once (the
+ * hosts file) or through the callback. resolve_start's return value. */
+static int lookup(struct evloop *el, struct resolver *r, const char *name, struct answer *a)
+{
+	struct resolve_addrs now;
+	struct resolve_req *req = NULL;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = resolve_start(r, name, "2811", &now, on_answer, a, &req);
+	if (rc == 0)
+		wait_answer(el, a, 10000000);
+	else if (rc == 1)
+		*a = (struct answer){ .calls = 1, .rc = 0, .addrs = now };
+	return rc;
+}
+
 static void test_split(void)
 {
 	char h[64], p[8];
@@ -101,12 +118,7 @@ int main(void)
 	       "a port out of range is refused");
 
 	/* localhost comes from the hosts file, whatever the name servers. */
-	memset(&a, 0, sizeof(a));
-	rc = resolve_start(sys, "localhost", "2811", &now, on_answer, &a, &req);
-	if (rc == 0)
-		wait_answer(el, &a, 10000000);
-	else if (rc == 1)
-		a = (struct answer){ .calls = 1, .rc = 0, .addrs = now };
+	rc = lookup(el, sys, "localhost", &a);
 	tap_ok(a.calls == 1 && a.rc == 0 && a.addrs.n >= 1 &&
 	       (a.addrs.a[0].sa.ss_family == AF_INET || a.addrs.a[0].sa.ss_family == AF_INET6),
 	       "localhost resolves (start %d, answer %d, %d address(es))", rc, a.rc, a.addrs.n);
@@ -122,12 +134,7 @@ int main(void)
 
 		if (fd >= 0 && write(fd, hosts, sizeof(hosts) - 1) == (ssize_t)sizeof(hosts) - 1)
 			setenv("CARES_HOSTS", path, 1);
-		memset(&a, 0, sizeof(a));
-		rc = resolve_start(sys, "dual.ducorig-test", "2811", &now, on_answer, &a, &req);
-		if (rc == 0)
-			wait_answer(el, &a, 10000000);
-		else if (rc == 1)
-			a = (struct answer){ .calls = 1, .rc = 0, .addrs = now };
+		rc = lookup(el, sys, "dual.ducorig-test", &a);
 		for (int i = 0; i < a.addrs.n && i < 4; i++)
 			resolve_addr_text(&a.addrs.a[i], text[i], sizeof(text[i]));
 		for (int i = 1; i < a.addrs.n && i < 4; i++)
