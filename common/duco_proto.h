@@ -182,9 +182,9 @@ static inline uint8_t duco_state_has_result(uint8_t st)
  *                        reset after 100 ms without a bus event)
  * A reading whose bit is clear is 0 and means nothing (a board without that
  * sensor, or none measured yet); duco_decode_health refuses (-DUCO_E_ARG)
- * other bits, counts over 1023 and a count without its bit. The conversion to volts and degrees and
- * its calibration are the master's (duco_health_vcc_mv, duco_health_temp_c;
- * docs/health.md). Version 1 boards and firmware before 1.1 reject HEALTH.
+ * other bits, counts over 1023 and a count without its bit. The
+ * conversion to volts and degrees and its calibration are the master's
+ * (duco_health_vcc_mv, duco_health_temp_c; docs/health.md). Version 1 boards and firmware before 1.1 reject HEALTH.
  */
 #define DUCO_HEALTH_BODY 13
 #define DUCO_HEALTH_FW_MIN 0x0101       /* first firmware with HEALTH */

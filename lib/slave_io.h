@@ -128,8 +128,9 @@ int slave_io_set_addr(struct slave_io *s, uint8_t new_addr);
  * again), call again at s->again_at_us; -ETIMEDOUT when it did not come
  * within SLAVE_IO_HEALTH_WINDOW_US, -EBUSY when a kept result was still
  * offered in its place at the end (take and drop it first), -EPROTO for a
- * body with values no firmware sends (duco_decode_health); -EOPNOTSUPP for a board without HEALTH
- * (protocol 1, firmware before DUCO_HEALTH_FW_MIN, or no IDENTIFY yet).
+ * body with values no firmware sends (duco_decode_health); -EOPNOTSUPP
+ * for a board without HEALTH (protocol 1, firmware before
+ * DUCO_HEALTH_FW_MIN, or no IDENTIFY yet).
  * Any other frame sent meanwhile ends the health view: the next call starts
  * over. Nothing is measured on request: the readings are the board's latest.
  */
