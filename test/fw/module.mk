@@ -31,7 +31,7 @@ UNIT_TESTS += $(HOSTDIR)/test/test_fw_slave
 # stall_sim: the real nano image in simavr, driven at the TWI register level.
 $(HOSTDIR)/obj/test/fw/stall_sim.o: EXTRA_CFLAGS += $(SIMAVR_CFLAGS)
 $(HOSTDIR)/obj/test/fw/stall_sim.o: | deps-check-sim
-$(HOSTDIR)/test/test_fw_stall: $(HOSTDIR)/obj/test/fw/stall_sim.o $(DUCOSIM_LIB)
+$(HOSTDIR)/test/test_fw_stall: $(HOSTDIR)/obj/test/fw/stall_sim.o $(DUCOSIM_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SIMAVR_LIBS)
 
